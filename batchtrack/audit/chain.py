@@ -1,0 +1,98 @@
+"""Pure hash-chain arithmetic of audit entries (no I/O): canonical content, entry hash, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(values: Any) -> str:
+    """Serialise values the same way every time (sorted keys, no spaces, ISO timestamps)."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def timestamp_text(moment: datetime) -> str:
+    """The UTC timestamp as hashed: ISO 8601 with microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryContent:
+    """The fields of an audit entry that its hash covers."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    entity_type: str
+    entity_id: str
+    old_values: str
+    new_values: str
+    reason: str
+    prev_hash: str
+
+
+def entry_hash(content: EntryContent) -> str:
+    """SHA-256 over the entry's fields, unit-separated, in a fixed order."""
+    fields = (
+        str(content.seq),
+        timestamp_text(content.occurred_at),
+        "" if content.actor_id is None else str(content.actor_id),
+        content.actor_name,
+        content.action,
+        content.entity_type,
+        content.entity_id,
+        content.old_values,
+        content.new_values,
+        content.reason,
+        content.prev_hash,
+    )
+    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of walking the chain: how many entries, the head hash, and the first broken entry."""
+
+    count: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every entry links to its predecessor and matches its own hash."""
+        return self.broken_seq is None
+
+
+def verify(entries: Iterable[tuple[EntryContent, str]]) -> VerifyResult:
+    """Walk (content, stored hash) pairs in sequence order; stop at the first entry that breaks the chain."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for content, stored_hash in entries:
+        if content.seq != expected_seq:
+            return VerifyResult(count, expected_prev, content.seq, f"sequence gap: expected {expected_seq}")
+        if content.prev_hash != expected_prev:
+            return VerifyResult(count, expected_prev, content.seq, "does not link to the previous entry")
+        if entry_hash(content) != stored_hash:
+            return VerifyResult(count, expected_prev, content.seq, "content does not match its hash")
+        expected_prev = stored_hash
+        expected_seq += 1
+        count += 1
+    return VerifyResult(count, expected_prev)

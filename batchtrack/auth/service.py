@@ -1,0 +1,140 @@
+"""Users, login with lockout, sessions' principals, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth import passwords
+from batchtrack.auth.principal import SYSTEM, Principal
+from batchtrack.config import Settings
+from batchtrack.errors import BadRequest, Conflict, NotFound
+from batchtrack.models.base import utcnow
+from batchtrack.models.user import ApiToken, Role, User, UserRole
+
+log = logging.getLogger(__name__)
+TOKEN_PREFIX = "bt_"
+
+
+def roles_of(*, session: Session, user_id: int) -> frozenset[Role]:
+    """The roles a user holds."""
+    rows = session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars()
+    return frozenset(Role(r) for r in rows)
+
+
+def principal_for(*, session: Session, user: User) -> Principal:
+    """The principal acting as `user`."""
+    assert user.id is not None
+    return Principal(user.id, user.username, user.full_name, roles_of(session=session, user_id=user.id))
+
+
+def load_principal(*, session: Session, user_id: int) -> Principal | None:
+    """The principal for an active user id, or None if the user is gone or deactivated."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return principal_for(session=session, user=user)
+
+
+def create_user(
+    *, session: Session, actor: Principal, username: str, full_name: str, password: str, roles: set[Role]
+) -> User:
+    """Create a user with roles; the password is hashed, never stored."""
+    username = username.strip().lower()
+    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise BadRequest("a username is letters, digits, dot, dash or underscore", code="username_invalid")
+    if not full_name.strip():
+        raise BadRequest("the printed name is required (it appears on signatures)", code="full_name_required")
+    if not roles:
+        raise BadRequest("a user needs at least one role", code="roles_required")
+    passwords.check_strength(password)
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists", code="user_exists")
+    user = User(username=username, full_name=full_name.strip(), password_hash=passwords.hash_password(password))
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    for role in sorted(roles):
+        session.add(UserRole(user_id=user.id, role=role.value))
+    session.flush()
+    audit_service.record(
+        session=session, actor=actor, action="user.created", entity_type="user", entity_id=user.id,
+        new={"username": username, "full_name": user.full_name, "roles": sorted(r.value for r in roles)},
+    )
+    return user
+
+
+def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> tuple[User | None, str]:
+    """Check a login; count failures and lock the account after too many. Returns (user, refusal reason)."""
+    now = utcnow()
+    user = session.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        passwords.verify_password(None, password)
+        audit_service.record(
+            session=session, actor=SYSTEM, action="auth.login_failed", entity_type="user",
+            entity_id=username[:64], new={"reason": "unknown user"},
+        )
+        return None, "Unknown user name or wrong password."
+    if user.locked_until is not None and user.locked_until > now:
+        passwords.verify_password(None, password)
+        return None, "This account is locked after repeated failed logins. Try again later or ask an admin."
+    if not user.is_active or not passwords.verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        locked = user.failed_logins >= settings.login_max_failures
+        if locked:
+            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+            user.failed_logins = 0
+        session.add(user)
+        audit_service.record(
+            session=session, actor=SYSTEM, action="auth.locked" if locked else "auth.login_failed",
+            entity_type="user", entity_id=user.id or 0, new={"username": user.username},
+        )
+        if locked:
+            return None, "Too many failed logins: this account is now locked for a while."
+        return None, "Unknown user name or wrong password."
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    audit_service.record(
+        session=session, actor=principal_for(session=session, user=user), action="auth.login",
+        entity_type="user", entity_id=user.id or 0,
+    )
+    return user, ""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_api_token(*, session: Session, actor: Principal, username: str, name: str) -> str:
+    """Issue a bearer token for a user; returns the token, shown once (only its hash is kept)."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or user.id is None:
+        raise NotFound(f"no user {username!r}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token))
+    session.add(record)
+    session.flush()
+    audit_service.record(
+        session=session, actor=actor, action="api_token.created", entity_type="user", entity_id=user.id,
+        new={"token_name": name, "token_id": record.id},
+    )
+    return token
+
+
+def principal_for_token(*, session: Session, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    record = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if record is None or record.revoked_at is not None:
+        return None
+    return load_principal(session=session, user_id=record.user_id)

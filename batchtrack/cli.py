@@ -1,0 +1,233 @@
+"""The `batchtrack` command: serve, migrate, demo, user, audit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from batchtrack import migrate as migrations
+from batchtrack.config import DEV_SECRET, Settings, get_settings
+from batchtrack.db import Database, make_engine
+from batchtrack.models.user import Role
+
+log = logging.getLogger("batchtrack")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _database(settings: Settings) -> Database:
+    return Database(make_engine(settings.effective_database_url))
+
+
+def _settings() -> Settings:
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        raise click.ClickException(f"configuration refused: {exc}") from exc
+    _configure_logging(settings)
+    return settings
+
+
+def _require_current_schema(database: Database) -> None:
+    current, head = migrations.current_revision(database.engine), migrations.shipped_head()
+    if current != head:
+        raise click.ClickException(
+            f"the database schema is at {current or 'nothing (empty database)'}, this version needs {head}: "
+            "run `batchtrack migrate` first"
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="batchtrack")
+def main() -> None:
+    """batchtrack keeps the chain of identity and custody of patient-specific cell-therapy lots.
+
+    Configuration comes from BATCHTRACK_* environment variables (see the README): the database
+    (BATCHTRACK_DATABASE_URL, default an SQLite file in BATCHTRACK_DATA_DIR), the secret key, the facility.
+    """
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to this version (safe to run again)."""
+    settings = _settings()
+    database = _database(settings)
+    before = migrations.current_revision(database.engine)
+    migrations.upgrade(database.engine)
+    after = migrations.current_revision(database.engine)
+    click.echo(f"database schema: {before or 'empty'} -> {after}" if before != after
+               else f"database schema already current ({after})")
+    database.dispose()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (they share nothing but the database).")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the pages and the REST API (/api/v1, OpenAPI at /api/v1/docs).
+
+    Refuses to start on an out-of-date schema, or with a placeholder secret key in production.
+    """
+    import uvicorn
+
+    settings = _settings()
+    problem = settings.secret_problem()
+    if problem:
+        raise click.ClickException(
+            f"{problem}: set BATCHTRACK_SECRET_KEY to a random value of at least 32 characters "
+            "(or BATCHTRACK_ENVIRONMENT=demo for a demonstration)"
+        )
+    database = _database(settings)
+    _require_current_schema(database)
+    database.dispose()
+    click.echo(f"batchtrack serving on http://{host}:{port}/ (database: {make_engine_url_safe(settings)})")
+    uvicorn.run("batchtrack.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), proxy_headers=True)
+
+
+def make_engine_url_safe(settings: Settings) -> str:
+    """The database URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
+def _demo_secret(data_dir: Path) -> str:
+    # A demo installation still signs its cookies with a secret of its own, kept beside its database.
+    path = data_dir / "demo-secret-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@main.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
+              help="Start the server after creating the demo data.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo(then_serve: bool, host: str, port: int) -> None:
+    """Create a demonstration facility: one user per role, a therapy, its collection, lot and containers.
+
+    Runs in the demo environment unless BATCHTRACK_ENVIRONMENT says otherwise; safe to run twice.
+    Prints where to sign in and the demo credentials, then serves (unless --no-serve).
+    """
+    from batchtrack import demo as demo_data
+
+    os.environ.setdefault("BATCHTRACK_ENVIRONMENT", "demo")
+    get_settings.cache_clear()
+    settings = _settings()
+    if settings.environment == "production":
+        raise click.ClickException("refusing to create demo users in a production installation")
+    if settings.secret_key == DEV_SECRET:
+        os.environ["BATCHTRACK_SECRET_KEY"] = _demo_secret(settings.data_dir)
+        get_settings.cache_clear()
+        settings = get_settings()
+    database = _database(settings)
+    migrations.upgrade(database.engine)
+    summary = demo_data.run(database=database, settings=settings)
+    database.dispose()
+    click.echo(f"Demo facility ready ({settings.facility_name}, FIN {settings.facility_fin}).")
+    for step in summary.steps:
+        click.echo(f"  - {step}")
+    click.echo(f"Therapy {summary.coi}, lot {summary.lot_din}.")
+    click.echo(f"Sign in at http://{host}:{port}/login with one of (user / password / role):")
+    for username, password, roles in summary.users:
+        click.echo(f"  {username:<13} {password:<30} {roles}")
+    if summary.lot_din:
+        click.echo(f"The demo lot's page: http://{host}:{port}/lots/{summary.lot_din}")
+    if then_serve:
+        import uvicorn
+
+        uvicorn.run("batchtrack.main:create_app", factory=True, host=host, port=port,
+                    log_level=settings.log_level.lower())
+
+
+@main.group()
+def user() -> None:
+    """Manage users and their API tokens."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Printed name, as shown on signatures.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]),
+              help="A role; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+def user_create(username: str, full_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a user. The password is prompted for (or read from stdin), never given as an argument."""
+    from batchtrack.auth import service as auth_service
+    from batchtrack.auth.principal import SYSTEM
+    from batchtrack.errors import BatchtrackError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    database = _database(settings)
+    _require_current_schema(database)
+    try:
+        with database.transaction() as session:
+            auth_service.create_user(session=session, actor=SYSTEM, username=username, full_name=full_name,
+                                     password=password, roles={Role(r) for r in roles})
+    except BatchtrackError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {username.lower()} created with roles: {', '.join(sorted(roles))}")
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--name", "token_name", required=True, help="What the token is for, e.g. 'scanner-bench-3'.")
+def user_token(username: str, token_name: str) -> None:
+    """Issue a bearer API token for a user (scanners, integrations). It is shown once."""
+    from batchtrack.auth import service as auth_service
+    from batchtrack.auth.principal import SYSTEM
+    from batchtrack.errors import BatchtrackError
+
+    settings = _settings()
+    database = _database(settings)
+    _require_current_schema(database)
+    try:
+        with database.transaction() as session:
+            token = auth_service.create_api_token(session=session, actor=SYSTEM, username=username.lower(),
+                                                  name=token_name)
+    except BatchtrackError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(token)
+
+
+@main.group()
+def audit() -> None:
+    """Inspect the audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain: print OK with the count and head hash, or name the first broken entry (exit 1)."""
+    from batchtrack.audit import service as audit_service
+
+    settings = _settings()
+    database = _database(settings)
+    _require_current_schema(database)
+    with database.transaction(write=False) as session:
+        result = audit_service.verify(session=session)
+    database.dispose()
+    if result.ok:
+        click.echo(f"OK: {result.count} entries, head {result.head_hash}")
+        return
+    click.echo(f"BROKEN: entry #{result.broken_seq}: {result.problem} "
+               f"({result.count} entries verified before it)", err=True)
+    sys.exit(1)

@@ -1,0 +1,1 @@
+"""Collections: the marrow aspirate, from scheduling to receipt at the lab."""

@@ -1,0 +1,55 @@
+"""API: collections (marrow aspirates) and their lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from batchtrack.auth.principal import Principal
+from batchtrack.collections import schemas
+from batchtrack.collections import service as collection_service
+from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.models.user import Role
+from batchtrack.pagination import PageDep
+
+router = APIRouter(prefix="/collections", tags=["collections"])
+DinPath = Annotated[str, Path(min_length=13, max_length=20)]
+NamePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+Scheduler = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.COLLECTOR))]
+Reader = Annotated[Principal, Depends(ANY_ROLE)]
+# Each transition's guard checks the role it needs; this only keeps out roles that never move a collection.
+Mover = Annotated[Principal, Depends(Allow(Role.COLLECTOR, Role.INVESTIGATOR, Role.COURIER, Role.OPERATOR,
+                                           Role.QA))]
+
+
+@router.post("", status_code=201)
+def schedule_collection(
+    data: schemas.CollectionCreate, session: SessionDep, settings: SettingsDep, actor: Scheduler
+) -> schemas.CollectionPublic:
+    """Schedule a marrow aspirate for a therapy and allocate its DIN."""
+    collection = collection_service.schedule(session=session, settings=settings, actor=actor, data=data)
+    return collection_service.to_public(session=session, collection=collection)
+
+
+@router.get("")
+def list_collections(session: SessionDep, _viewer: Reader, page: PageDep) -> list[schemas.CollectionPublic]:
+    """List collections, newest first."""
+    rows = collection_service.list_collections(session=session, offset=page.offset, limit=page.limit)
+    return [collection_service.to_public(session=session, collection=c) for c in rows]
+
+
+@router.get("/{din}")
+def get_collection(din: DinPath, session: SessionDep, _viewer: Reader) -> schemas.CollectionPublic:
+    """One collection by DIN."""
+    collection = collection_service.get_by_din(session=session, din=din)
+    return collection_service.to_public(session=session, collection=collection)
+
+
+@router.post("/{din}/transitions/{name}")
+def apply_transition(
+    din: DinPath, name: NamePath, data: schemas.CollectionTransition, session: SessionDep, actor: Mover
+) -> schemas.CollectionPublic:
+    """Move a collection (collect, dispatch, accept, reject, quarantine); 409 with reasons if refused."""
+    collection = collection_service.transition(session=session, actor=actor, din=din, name=name, data=data)
+    return collection_service.to_public(session=session, collection=collection)

@@ -1,0 +1,92 @@
+"""Settings: one class, read from the environment with the BATCHTRACK_ prefix."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "dev", "demo"})
+DEV_SECRET = "dev-only-secret-not-for-production"
+FIN_PATTERN = re.compile(r"^[A-NP-Z1-9][0-9]{4}$")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of one batchtrack installation."""
+
+    model_config = SettingsConfigDict(env_prefix="BATCHTRACK_", env_file=".env", extra="ignore")
+
+    environment: Literal["production", "demo", "dev", "test"] = "production"
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "batchtrack")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    facility_fin: str = "W0000"
+    facility_name: str = "batchtrack demonstration facility"
+    facility_address: str = ""
+    display_timezone: str = "UTC"
+    # Product description codes come from licensed tables: the code is a setting, not a constant.
+    product_description_code: str = "Y0001"
+    product_description: str = "CS20AT04 bone-marrow MSC, fresh, for infusion"
+    session_max_age_seconds: int = 8 * 3600
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    cookie_secure: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("facility_fin")
+    @classmethod
+    def _fin_shape(cls, value: str) -> str:
+        if not FIN_PATTERN.fullmatch(value):
+            raise ValueError(
+                "facility FIN must be 5 characters: first A-N, P-Z or 1-9 (never O or 0), then 4 digits"
+            )
+        return value
+
+    @field_validator("product_description_code")
+    @classmethod
+    def _product_code_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[SY][0-9A-Z]{4}", value):
+            raise ValueError("a product description code is S or Y followed by 4 letters or digits")
+        return value
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def secret_problem(self) -> str | None:
+        """Why the secret key may not be used to serve, or None when it may."""
+        if self.environment != "production":
+            return None
+        if self.secret_key.lower() in PLACEHOLDER_SECRETS or self.secret_key == DEV_SECRET:
+            return "BATCHTRACK_SECRET_KEY is a placeholder"
+        if len(self.secret_key) < 32:
+            return "BATCHTRACK_SECRET_KEY is shorter than 32 characters"
+        return None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'batchtrack.sqlite3'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone used to display times (storage is always UTC)."""
+        return ZoneInfo(self.display_timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Chain of custody: hand-overs of containers between named people."""

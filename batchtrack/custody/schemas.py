@@ -1,0 +1,37 @@
+"""Request and response shapes for custody events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from batchtrack.validation import Code, OptionalShortText, RecordId, ShortText
+
+
+class CustodyEventCreate(BaseModel):
+    """A hand-over: who gives, who receives, where, when, at what temperature."""
+
+    container_id: RecordId
+    handed_over_by: Code
+    received_by: Code
+    location: ShortText
+    temperature_c: float | None = Field(default=None, ge=-200, le=60)
+    occurred_at: AwareDatetime | None = None
+    note: OptionalShortText = ""
+
+
+class CustodyEventPublic(BaseModel):
+    """A recorded hand-over."""
+
+    id: int
+    container_id: int
+    therapy_coi: str
+    handed_over_by: str
+    received_by: str
+    location: str
+    temperature_c: float | None
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+    note: str

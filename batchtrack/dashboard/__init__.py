@@ -1,0 +1,1 @@
+"""The dashboard: therapies and lots by state, and search by any identifier."""

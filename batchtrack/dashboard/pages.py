@@ -1,0 +1,53 @@
+"""Pages: the dashboard and search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from batchtrack.auth.principal import Principal
+from batchtrack.dashboard import search
+from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.lots import service as lot_service
+from batchtrack.lots.workflow import LotState
+from batchtrack.therapies import service as therapy_service
+from batchtrack.web import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(ANY_ROLE)]
+PAGE_SIZE = 25
+
+
+@router.get("/")
+def dashboard(
+    request: Request, session: SessionDep, viewer: Viewer,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    state: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Therapies and lots by state, the newest lots, and a search box."""
+    state = lot_service.require_state_name(state or None)
+    lots, total = lot_service.list_lots(session=session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                                        state=state)
+    return render(request, "dashboard/index.html", {
+        "lot_counts": lot_service.counts_by_state(session=session),
+        "therapy_counts": therapy_service.counts_by_state(session=session),
+        "lot_states": [s.value for s in LotState],
+        "lots": [lot_service.to_public(session=session, lot=lot) for lot in lots],
+        "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total, "state": state,
+    }, principal=viewer)
+
+
+@router.get("/search")
+def find(
+    request: Request, session: SessionDep, viewer: Viewer, q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Go to the lot or therapy an identifier names, or say why nothing matched."""
+    hit = search.find(session=session, query=q)
+    if hit.kind == "lot":
+        return RedirectResponse(request.url_for("lot_page", din=hit.key), status_code=303)
+    if hit.kind == "therapy":
+        return RedirectResponse(request.url_for("therapy_page", coi=hit.key), status_code=303)
+    return render(request, "dashboard/search.html", {"query": q, "message": hit.message}, principal=viewer,
+                  status_code=404)

@@ -1,0 +1,71 @@
+"""Finding a record from any identifier a person types or scans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from batchtrack.identifiers import coi as coi_id
+from batchtrack.identifiers import din as din_id
+from batchtrack.models.collection import Collection
+from batchtrack.models.lot import Lot
+from batchtrack.models.party import Recipient
+from batchtrack.models.therapy import Therapy
+
+MAX_QUERY = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """Where a search leads: a lot or a therapy page, or nowhere with a reason."""
+
+    kind: str  # "lot", "therapy" or "none"
+    key: str
+    message: str = ""
+
+
+def _strip_data_identifier(text: str) -> str:
+    for prefix in ("&/", "=<", "="):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def find(*, session: Session, query: str) -> Hit:
+    """Resolve a DIN, COI identifier (with or without check character or data identifier) or subject code."""
+    text = _strip_data_identifier("".join(query.split()).upper())[:MAX_QUERY]
+    if not text:
+        return Hit("none", "", "Type or scan a DIN, COI identifier or subject code.")
+    if text.startswith(coi_id.PREFIX) and len(text) in (coi_id.COI_LENGTH, coi_id.COI_LENGTH + 1):
+        coi = text[: coi_id.COI_LENGTH]
+        if len(text) == coi_id.COI_LENGTH + 1:
+            try:
+                coi_id.parse(coi, check=text[-1])
+            except din_id.IdentifierError as exc:
+                return Hit("none", "", exc.message)
+        if session.execute(select(Therapy.id).where(Therapy.coi == coi)).first():
+            return Hit("therapy", coi)
+        return Hit("none", "", f"No therapy has COI identifier {coi}.")
+    if len(text) in (din_id.DIN_LENGTH, din_id.DIN_LENGTH + 1, din_id.DIN_LENGTH + 2):
+        din = text[: din_id.DIN_LENGTH]
+        if len(text) == din_id.DIN_LENGTH + 1:
+            try:
+                din_id.parse(din, check=text[-1])
+            except din_id.IdentifierError as exc:
+                return Hit("none", "", exc.message)
+        if session.execute(select(Lot.id).where(Lot.din == din)).first():
+            return Hit("lot", din)
+        collection = session.execute(select(Collection).where(Collection.din == din)).scalar_one_or_none()
+        if collection is not None:
+            therapy = session.get(Therapy, collection.therapy_id)
+            assert therapy is not None
+            return Hit("therapy", therapy.coi)
+    row = session.execute(
+        select(Therapy.coi).join(Recipient, Recipient.id == Therapy.recipient_id)  # type: ignore[arg-type]
+        .where(Recipient.subject_code == query.strip()[:MAX_QUERY])
+    ).first()
+    if row:
+        return Hit("therapy", row[0])
+    return Hit("none", "", "Nothing matches that identifier.")

@@ -1,0 +1,141 @@
+"""Request dependencies: the database session, the acting principal, role checks, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth import service as auth_service
+from batchtrack.auth.principal import Principal
+from batchtrack.config import Settings
+from batchtrack.db import Database
+from batchtrack.errors import BatchtrackError, Forbidden, NotAuthenticated
+from batchtrack.models.user import Role
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_SESSION_KEY = "csrf"
+CSRF_FORM_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings of the running application."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    """The database of the running application."""
+    database: Database = request.app.state.db
+    return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; commit before the response is sent, roll back on any error.
+
+    A refusal that must be audited (a gate said no) is recorded after the rollback, in a transaction of its
+    own, so the refused change leaves nothing behind but the record of its refusal.
+    """
+    database = get_database(request)
+    session = database.session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+        session.commit()
+    except BatchtrackError as exc:
+        session.rollback()
+        if exc.audit is not None:
+            _record_refusal(database, exc)
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _record_refusal(database: Database, exc: BatchtrackError) -> None:
+    assert exc.audit is not None
+    refusal = exc.audit
+    with database.transaction(write=True) as session:
+        audit_service.record(
+            session=session, actor=refusal.actor, action=refusal.action, entity_type=refusal.entity_type,
+            entity_id=refusal.entity_id,
+            new={"refused": exc.code, "reasons": [r.as_dict() for r in exc.reasons], **refusal.details},
+            reason=exc.message,
+        )
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token of this browser session, created on first use."""
+    token = request.session.get(CSRF_SESSION_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_SESSION_KEY] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse an unsafe request from a browser session that does not carry the session's CSRF token."""
+    expected = request.session.get(CSRF_SESSION_KEY)
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FORM_FIELD)
+        supplied = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or supplied is None or not hmac.compare_digest(expected, supplied):
+        raise Forbidden("the form has expired or did not come from this site; reload the page and try again",
+                        code="csrf")
+
+
+async def get_principal(request: Request, session: SessionDep) -> Principal:
+    """The authenticated principal: a bearer token, or a browser session (with CSRF on unsafe methods)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("use the Authorization header as: Bearer <token>")
+        principal = auth_service.principal_for_token(session=session, token=token.strip())
+        if principal is None:
+            raise NotAuthenticated("the API token is unknown or revoked")
+        return principal
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        raise NotAuthenticated("sign in first")
+    principal = auth_service.load_principal(session=session, user_id=user_id)
+    if principal is None:
+        request.session.clear()
+        raise NotAuthenticated("your account is no longer active; sign in again")
+    if request.method not in SAFE_METHODS:
+        await check_csrf(request)
+    return principal
+
+
+class Allow:
+    """A dependency that admits only principals holding one of `roles`; routes declare it."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.has_any(self.roles):
+            needed = ", ".join(sorted(r.value for r in self.roles))
+            raise Forbidden(f"this needs one of the roles: {needed}", code="role")
+        return principal
+
+
+ANY_ROLE = Allow(*Role)

@@ -1,0 +1,92 @@
+"""One place that turns errors into responses: JSON for the API, a page for the browser."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason
+from batchtrack.web import render
+
+log = logging.getLogger("batchtrack.errors")
+
+_TITLES = {400: "Request refused", 401: "Sign in required", 403: "Not allowed", 404: "Not found",
+           405: "Not allowed", 409: "Refused", 413: "Too large", 422: "Malformed request",
+           500: "Something went wrong", 503: "Busy"}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+
+
+def _page(request: Request, status: int, message: str, reasons: list[Reason], code: str) -> Response:
+    return render(request, "errors/error.html", {
+        "status": status, "title": _TITLES.get(status, "Error"), "message": message, "reasons": reasons,
+        "code": code,
+    }, status_code=status)
+
+
+def _respond(request: Request, exc: BatchtrackError) -> Response:
+    if isinstance(exc, NotAuthenticated) and not _wants_json(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+    return _page(request, exc.status_code, exc.message, exc.reasons, exc.code)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the application."""
+
+    @app.exception_handler(BatchtrackError)
+    async def _domain_error(request: Request, exc: BatchtrackError) -> Response:
+        log.info("refused %s %s: %s %s", request.method, request.url.path, exc.code, exc.message)
+        return _respond(request, exc)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # A database constraint caught what the services did not: a duplicate or a broken reference.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _respond(request, Conflict("this conflicts with what is already recorded; nothing was changed",
+                                          code="integrity"))
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        error = BatchtrackError("the database is busy or unavailable; nothing was changed, try again",
+                                code="database_unavailable")
+        error.status_code = 503
+        return _respond(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            Reason("input." + ".".join(str(p) for p in err.get("loc", ())), str(err.get("msg", "invalid")))
+            for err in exc.errors()[:20]
+        ]
+        if _wants_json(request):
+            return JSONResponse({"error": "malformed_request", "message": "the request is malformed",
+                                 "reasons": [r.as_dict() for r in problems]}, status_code=422)
+        return _page(request, 422, "Some of what was entered is not valid.", problems, "malformed_request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+        if _wants_json(request):
+            return JSONResponse({"error": "http_error", "message": message, "reasons": []},
+                                status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return _page(request, exc.status_code, message, [], "http_error")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"error": "internal", "message": "unexpected error; it has been logged",
+                                 "reasons": []}, status_code=500)
+        return _page(request, 500, "An unexpected error occurred; it has been logged.", [], "internal")

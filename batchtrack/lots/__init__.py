@@ -1,0 +1,1 @@
+"""Lots (the batch record) and their containers."""

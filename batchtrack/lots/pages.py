@@ -1,0 +1,43 @@
+"""Pages: a lot with its containers, transitions and timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from batchtrack.auth.principal import Principal
+from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.lots import service as lot_service
+from batchtrack.lots import timeline
+from batchtrack.lots.routes import Mover
+from batchtrack.validation import LongText
+from batchtrack.web import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(ANY_ROLE)]
+DinPath = Annotated[str, Path(min_length=13, max_length=20)]
+
+
+@router.get("/lots/{din}", name="lot_page")
+def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer) -> Response:
+    """The lot, its containers, what can be done next, and its timeline of custody and audit events."""
+    lot = lot_service.get_by_din(session=session, din=din)
+    return render(request, "lots/lot.html", {
+        "lot": lot_service.to_public(session=session, lot=lot),
+        "containers": [lot_service.container_public(session=session, container=c)
+                       for c in lot_service.containers_of(session=session, lot=lot)],
+        "options": lot_service.options(session=session, lot=lot, actor=viewer),
+        "timeline": timeline.build(session=session, lot=lot),
+    }, principal=viewer)
+
+
+@router.post("/lots/{din}/transitions/{name}", name="lot_transition")
+def apply_transition(
+    din: DinPath, name: Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")], request: Request,
+    session: SessionDep, actor: Mover, reason: Annotated[LongText, Form()] = "",
+) -> Response:
+    """Apply a transition from the lot page; a refusal shows every reason (409)."""
+    lot = lot_service.transition(session=session, actor=actor, din=din, name=name, reason=reason)
+    return RedirectResponse(request.url_for("lot_page", din=lot.din), status_code=303)

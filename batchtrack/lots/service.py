@@ -1,0 +1,246 @@
+"""Lots: opening them from accepted collections, their lifecycle, containers and timeline."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth.principal import Principal
+from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
+from batchtrack.identifiers import din as din_id
+from batchtrack.lots import schemas, workflow
+from batchtrack.lots.workflow import LotFacts, LotState
+from batchtrack.models.audit import AuditEntry
+from batchtrack.models.base import utcnow
+from batchtrack.models.collection import Collection
+from batchtrack.models.container import Container, ContainerKind, ContainerStatus
+from batchtrack.models.lot import Lot, LotCollection
+from batchtrack.models.party import Recipient
+from batchtrack.models.therapy import Therapy
+
+PROCESSING_ACTIONS = ("lot.harvest", "lot.formulate", "lot.submit_to_qc", "container.registered")
+_DIVISIONS = [f"{letter}0" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+
+
+def open_lot(*, session: Session, actor: Principal, collection: Collection) -> Lot:
+    """Open the lot made from an accepted collection; it carries the collection's DIN and therapy."""
+    therapy = session.get(Therapy, collection.therapy_id)
+    assert therapy is not None and collection.id is not None
+    lot = Lot(din=collection.din, therapy_id=collection.therapy_id, product_code=therapy.product_code)
+    session.add(lot)
+    session.flush()
+    assert lot.id is not None
+    session.add(LotCollection(lot_id=lot.id, collection_id=collection.id))
+    bag = session.execute(
+        select(Container).where(Container.collection_id == collection.id,
+                                Container.kind == ContainerKind.ASPIRATE_BAG)
+    ).scalar_one_or_none()
+    if bag is not None:
+        bag.lot_id = lot.id
+        session.add(bag)
+    audit_service.record(
+        session=session, actor=actor, action="lot.opened", entity_type="lot", entity_id=lot.din,
+        new={"din": lot.din, "therapy": therapy.coi, "state": lot.state, "collection": collection.din},
+    )
+    session.flush()
+    return lot
+
+
+def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Lot:
+    """The lot with this DIN (eye-readable form accepted); NotFound otherwise."""
+    compact = "".join(din.split()).upper()[: din_id.DIN_LENGTH]
+    query = select(Lot).where(Lot.din == compact)
+    if for_update:
+        query = query.with_for_update()
+    lot = session.execute(query).scalar_one_or_none()
+    if lot is None:
+        raise NotFound(f"no lot with DIN {compact[:20]}")
+    return lot
+
+
+def facts_for(*, session: Session, lot: Lot, actor: Principal) -> LotFacts:
+    """Gather what the guards need to judge a transition of `lot` by `actor` now."""
+    performers = session.execute(
+        select(AuditEntry.actor_id).where(
+            AuditEntry.entity_type == "lot",
+            AuditEntry.entity_id == lot.din,
+            AuditEntry.action.in_(PROCESSING_ACTIONS),  # type: ignore[attr-defined]
+        )
+    ).scalars()
+    in_use = session.execute(
+        select(func.count()).select_from(Container)
+        .where(Container.lot_id == lot.id, Container.status == ContainerStatus.IN_USE)
+    ).scalar_one()
+    return LotFacts(
+        state=LotState(lot.state), now=utcnow(), actor_roles=actor.roles, actor_id=actor.user_id,
+        expires_at=lot.expires_at,
+        state_before_hold=LotState(lot.state_before_hold) if lot.state_before_hold else None,
+        performers=frozenset(p for p in performers if p is not None), containers_in_use=int(in_use),
+    )
+
+
+def options(*, session: Session, lot: Lot, actor: Principal) -> list[schemas.TransitionOption]:
+    """Every transition with whether `actor` may apply it now, and why not."""
+    facts = facts_for(session=session, lot=lot, actor=actor)
+    result = []
+    for move in workflow.TRANSITIONS.values():
+        reasons = move.guard(facts)
+        result.append(schemas.TransitionOption(
+            name=move.name, label=move.label, allowed=not reasons,
+            reasons=[schemas.ReasonOut.of(r) for r in reasons],
+        ))
+    return result
+
+
+def transition(*, session: Session, actor: Principal, din: str, name: str, reason: str) -> Lot:
+    """Apply the named transition if its guard allows it, with its audit entry; else refuse with reasons."""
+    lot = get_by_din(session=session, din=din, for_update=True)
+    move = workflow.TRANSITIONS.get(name)
+    if move is None:
+        raise NotFound(f"lots have no transition {name[:40]!r}; known: {', '.join(workflow.TRANSITIONS)}")
+    facts = facts_for(session=session, lot=lot, actor=actor)
+    reasons = move.guard(facts)
+    if reasons:
+        raise InvalidTransition(
+            f"lot {lot.din} cannot be {move.label}", reasons=reasons,
+            audit=AuditedRefusal(actor, "lot.transition_refused", "lot", lot.din,
+                                 {"transition": name, "state": lot.state}),
+        )
+    old = {"state": lot.state, "state_before_hold": lot.state_before_hold}
+    target = workflow.target_state(move, facts)
+    lot.state_before_hold = lot.state if target == LotState.ON_HOLD else None
+    lot.state = target.value
+    lot.updated_at = facts.now
+    session.add(lot)
+    audit_service.record(
+        session=session, actor=actor, action=f"lot.{name}", entity_type="lot", entity_id=lot.din, old=old,
+        new={"state": lot.state, "state_before_hold": lot.state_before_hold}, reason=reason,
+    )
+    session.flush()
+    return lot
+
+
+def set_expiry(*, session: Session, actor: Principal, din: str, data: schemas.ExpirySet) -> Lot:
+    """Record the lot's expiry; changing a recorded expiry is a correction and needs a reason."""
+    lot = get_by_din(session=session, din=din, for_update=True)
+    if LotState(lot.state) in workflow.FINAL_STATES:
+        raise Conflict(f"lot {lot.din} is {lot.state}; its expiry can no longer change", code="lot.final")
+    old = {"expires_at": lot.expires_at}
+    lot.expires_at = data.expires_at
+    lot.updated_at = utcnow()
+    session.add(lot)
+    if old["expires_at"] is None:
+        audit_service.record(session=session, actor=actor, action="lot.expiry_set", entity_type="lot",
+                             entity_id=lot.din, old=old, new={"expires_at": lot.expires_at}, reason=data.reason)
+    else:
+        audit_service.record_correction(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                        old=old, new={"expires_at": lot.expires_at}, reason=data.reason)
+    session.flush()
+    return lot
+
+
+def add_containers(
+    *, session: Session, actor: Principal, din: str, data: schemas.ContainerCreate
+) -> list[Container]:
+    """Register containers of a lot, each with the next free division (product bags) or flag (others)."""
+    lot = get_by_din(session=session, din=din, for_update=True)
+    if LotState(lot.state) in workflow.FINAL_STATES or lot.state == LotState.ON_HOLD:
+        raise Conflict(f"lot {lot.din} is {lot.state}: no containers can be added", code="lot.not_open")
+    existing = list(session.execute(select(Container).where(Container.din == lot.din)).scalars())
+    created: list[Container] = []
+    for _ in range(data.count):
+        if data.kind == ContainerKind.FINAL_PRODUCT:
+            used = {c.division for c in existing if c.kind == ContainerKind.FINAL_PRODUCT}
+            free = [d for d in _DIVISIONS if d not in used]
+            if not free:
+                raise Conflict("all 26 product divisions of this lot are in use", code="lot.divisions_full")
+            container = Container(din=lot.din, kind=data.kind, product_code=lot.product_code[:6],
+                                  division=free[0], lot_id=lot.id)
+        else:
+            used = {c.sample_flag for c in existing}
+            flags = [f"{n:02d}" for n in range(1, 60) if f"{n:02d}" not in used]
+            if not flags:
+                raise Conflict("all 59 container flags of this lot are in use", code="lot.flags_full")
+            container = Container(din=lot.din, kind=data.kind, sample_flag=flags[0], lot_id=lot.id)
+        session.add(container)
+        session.flush()
+        existing.append(container)
+        created.append(container)
+        audit_service.record(
+            session=session, actor=actor, action="container.registered", entity_type="lot", entity_id=lot.din,
+            new={"container_id": container.id, "kind": container.kind, "division": container.division,
+                 "flag": container.sample_flag},
+        )
+    return created
+
+
+def containers_of(*, session: Session, lot: Lot) -> list[Container]:
+    """Every container of a lot, in the order they were registered."""
+    return list(session.execute(
+        select(Container).where(Container.lot_id == lot.id).order_by(Container.id)  # type: ignore[arg-type]
+    ).scalars())
+
+
+def get_container(*, session: Session, container_id: int) -> Container:
+    """One container by id; NotFound otherwise."""
+    container = session.get(Container, container_id)
+    if container is None:
+        raise NotFound(f"no container {container_id}")
+    return container
+
+
+def container_public(*, session: Session, container: Container) -> schemas.ContainerPublic:
+    """The container as the API returns it."""
+    lot = session.get(Lot, container.lot_id) if container.lot_id else None
+    assert container.id is not None
+    return schemas.ContainerPublic(
+        id=container.id, din=container.din, kind=container.kind, product_code=container.product_code,
+        division=container.division, sample_flag=container.sample_flag, status=container.status,
+        lot_din=lot.din if lot else None, created_at=container.created_at,
+    )
+
+
+def to_public(*, session: Session, lot: Lot) -> schemas.LotPublic:
+    """The lot as the API returns it (identifiers and subject code, never patient identity)."""
+    therapy = session.get(Therapy, lot.therapy_id)
+    assert therapy is not None
+    recipient = session.get(Recipient, therapy.recipient_id)
+    assert recipient is not None
+    collections = session.execute(
+        select(Collection.din).join(LotCollection, LotCollection.collection_id == Collection.id)  # type: ignore[arg-type]
+        .where(LotCollection.lot_id == lot.id)
+    ).scalars()
+    parsed = din_id.parse(lot.din)
+    return schemas.LotPublic(
+        din=lot.din, din_check=parsed.check, din_eye_readable=din_id.eye_readable(parsed),
+        therapy_coi=therapy.coi, subject_code=recipient.subject_code, product_code=lot.product_code,
+        state=lot.state, state_before_hold=lot.state_before_hold, expires_at=lot.expires_at,
+        created_at=lot.created_at, updated_at=lot.updated_at, collections=list(collections),
+    )
+
+
+def list_lots(
+    *, session: Session, offset: int, limit: int, state: str | None = None
+) -> tuple[list[Lot], int]:
+    """A page of lots, newest first, with the total count."""
+    query = select(Lot)
+    counter = select(func.count()).select_from(Lot)
+    if state:
+        query = query.where(Lot.state == state)
+        counter = counter.where(Lot.state == state)
+    rows = session.execute(query.order_by(Lot.id.desc()).offset(offset).limit(limit)).scalars()  # type: ignore[union-attr]
+    return list(rows), int(session.execute(counter).scalar_one())
+
+
+def counts_by_state(*, session: Session) -> dict[str, int]:
+    """How many lots are in each state."""
+    rows = session.execute(select(Lot.state, func.count()).group_by(Lot.state)).all()
+    return {state: int(count) for state, count in rows}
+
+
+def require_state_name(state: str | None) -> str | None:
+    """Refuse a filter on a state that does not exist."""
+    if state is not None and state not in {s.value for s in LotState}:
+        raise BadRequest(f"unknown lot state {state[:40]!r}", code="lot.unknown_state")
+    return state

@@ -1,0 +1,64 @@
+"""A lot's timeline: its custody hand-overs and audit entries in time order."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from batchtrack.custody import service as custody_service
+from batchtrack.lots import schemas
+from batchtrack.lots import service as lot_service
+from batchtrack.models.audit import AuditEntry
+from batchtrack.models.lot import Lot
+from batchtrack.models.user import User
+
+TIMELINE_LIMIT = 1000
+
+
+def _describe(values: str) -> str:
+    try:
+        data = json.loads(values)
+    except ValueError:
+        return values
+    if not isinstance(data, dict):
+        return str(data)
+    return ", ".join(f"{key}: {value}" for key, value in data.items() if value not in (None, ""))
+
+
+def build(*, session: Session, lot: Lot) -> list[schemas.TimelineEvent]:
+    """Every custody hand-over and audit entry about the lot, its collections and containers, oldest first."""
+    public = lot_service.to_public(session=session, lot=lot)
+    containers = lot_service.containers_of(session=session, lot=lot)
+    container_ids = [c.id for c in containers if c.id is not None]
+    entries = session.execute(
+        select(AuditEntry).where(or_(
+            (AuditEntry.entity_type == "lot") & (AuditEntry.entity_id == lot.din),
+            (AuditEntry.entity_type == "collection") & AuditEntry.entity_id.in_(public.collections),  # type: ignore[attr-defined]
+            (AuditEntry.entity_type == "container")
+            & AuditEntry.entity_id.in_([str(i) for i in container_ids]),  # type: ignore[attr-defined]
+        )).order_by(AuditEntry.seq).limit(TIMELINE_LIMIT)  # type: ignore[arg-type]
+    ).scalars()
+    events = [
+        schemas.TimelineEvent(
+            at=entry.occurred_at, kind="audit", summary=entry.action, actor=entry.actor_name,
+            detail="; ".join(part for part in (_describe(entry.new_values), entry.reason) if part),
+        )
+        for entry in entries
+    ]
+    hand_overs = custody_service.for_containers(session=session, container_ids=container_ids)
+    people = {e.handed_over_by for e in hand_overs} | {e.received_by for e in hand_overs}
+    people |= {e.recorded_by for e in hand_overs}
+    names = dict(session.execute(
+        select(User.id, User.full_name).where(User.id.in_(people))  # type: ignore[union-attr]
+    ).tuples().all())
+    for event in hand_overs:
+        temperature = "" if event.temperature_c is None else f", {event.temperature_c:g} °C"
+        events.append(schemas.TimelineEvent(
+            at=event.occurred_at, kind="custody",
+            summary=f"container {event.container_id} handed over at {event.location}{temperature}",
+            actor=names.get(event.recorded_by, "?"),
+            detail=f"from {names.get(event.handed_over_by, '?')} to {names.get(event.received_by, '?')}",
+        ))
+    return sorted(events, key=lambda e: e.at)

@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+import batchtrack
+from batchtrack import errors_render
+from batchtrack.audit import routes as audit_routes
+from batchtrack.auth import pages as auth_pages
+from batchtrack.auth import routes as auth_routes
+from batchtrack.collections import routes as collection_routes
+from batchtrack.config import Settings, get_settings
+from batchtrack.custody import routes as custody_routes
+from batchtrack.dashboard import pages as dashboard_pages
+from batchtrack.db import Database, make_engine
+from batchtrack.health import routes as health_routes
+from batchtrack.lots import pages as lot_pages
+from batchtrack.lots import routes as lot_routes
+from batchtrack.resources import resource_dir
+from batchtrack.security_headers import SecurityHeaders
+from batchtrack.therapies import pages as therapy_pages
+from batchtrack.therapies import routes as therapy_routes
+from batchtrack.web import make_templates
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "batchtrack_session"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings may not be used to serve (for example a placeholder secret key in production)."""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application: API under /api/v1, pages at the root, one error handler for both."""
+    settings = settings or get_settings()
+    problem = settings.secret_problem()
+    if problem:
+        raise InsecureSettings(
+            f"{problem}: set a random secret (python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+            "or set BATCHTRACK_ENVIRONMENT=demo for a demonstration"
+        )
+    database = database or Database(make_engine(settings.effective_database_url))
+    app = FastAPI(
+        title="batchtrack",
+        version=batchtrack.__version__,
+        description="Chain of identity and custody for patient-specific cell-therapy lots.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = make_templates(settings)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health_routes.router)
+    for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages):
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
+
+    errors_render.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="strict",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(SecurityHeaders)
+    return app

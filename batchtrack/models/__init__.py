@@ -1,0 +1,22 @@
+"""Every table of batchtrack; importing this package registers all of them on one metadata."""
+
+from batchtrack.models.audit import AuditEntry
+from batchtrack.models.base import UTCDateTime, utcnow
+from batchtrack.models.collection import Collection
+from batchtrack.models.container import Container, ContainerKind, ContainerStatus
+from batchtrack.models.custody import CustodyEvent
+from batchtrack.models.lot import Lot, LotCollection
+from batchtrack.models.party import Donor, DonorKind, Recipient
+from batchtrack.models.sequence import IdentifierSequence
+from batchtrack.models.signature import Signature, SignatureMeaning
+from batchtrack.models.therapy import Therapy
+from batchtrack.models.user import ApiToken, Role, User, UserRole
+from sqlmodel import SQLModel
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken", "AuditEntry", "Collection", "Container", "ContainerKind", "ContainerStatus", "CustodyEvent",
+    "Donor", "DonorKind", "IdentifierSequence", "Lot", "LotCollection", "Recipient", "Role", "Signature",
+    "SignatureMeaning", "Therapy", "UTCDateTime", "User", "UserRole", "metadata", "utcnow",
+]

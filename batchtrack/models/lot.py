@@ -1,0 +1,33 @@
+"""The lot (its record is the batch record) and the collections it is made from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from batchtrack.models.base import UTCDateTime, utcnow
+
+
+class Lot(SQLModel, table=True):
+    """What is manufactured from the collections of one therapy; its DIN is that of its first collection."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    din: str = Field(sa_column=Column(String(13), unique=True, nullable=False))
+    therapy_id: int = Field(foreign_key="therapy.id", index=True, ondelete="RESTRICT")
+    product_code: str = Field(max_length=16)
+    state: str = Field(default="in_process", max_length=32, index=True)
+    state_before_hold: str | None = Field(default=None, max_length=32)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LotCollection(SQLModel, table=True):
+    """A collection that went into a lot."""
+
+    __tablename__ = "lot_collection"
+
+    lot_id: int = Field(foreign_key="lot.id", primary_key=True, ondelete="RESTRICT")
+    collection_id: int = Field(foreign_key="collection.id", primary_key=True, ondelete="RESTRICT")

@@ -1,0 +1,42 @@
+"""Recipients (who hold patient identity) and donors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from batchtrack.models.base import UTCDateTime, utcnow
+
+
+class DonorKind(StrEnum):
+    """Autologous: the donor is the recipient. Directed: an allogeneic donor for one named recipient."""
+
+    AUTOLOGOUS = "autologous"
+    DIRECTED = "directed"
+
+
+class Recipient(SQLModel, table=True):
+    """The patient: the only place a name, date of birth or medical record number is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    date_of_birth: date
+    mrn: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Donor(SQLModel, table=True):
+    """The source of the cells; for an autologous donor, `recipient_id` is the recipient themself."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    donor_code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    kind: str = Field(max_length=16)
+    recipient_id: int | None = Field(default=None, foreign_key="recipient.id", ondelete="RESTRICT")
+    eligibility: str | None = Field(default=None, max_length=16)
+    eligibility_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

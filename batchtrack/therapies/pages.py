@@ -1,0 +1,39 @@
+"""Pages: a therapy with its collections and lots."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from batchtrack.auth.principal import Principal
+from batchtrack.collections import service as collection_service
+from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.lots import service as lot_service
+from batchtrack.models.collection import Collection
+from batchtrack.models.lot import Lot
+from batchtrack.therapies import service as therapy_service
+from batchtrack.web import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(ANY_ROLE)]
+
+
+@router.get("/therapies/{coi}", name="therapy_page")
+def therapy_page(
+    coi: Annotated[str, Path(min_length=15, max_length=20)], request: Request, session: SessionDep,
+    viewer: Viewer,
+) -> Response:
+    """The therapy (patient identity only for clinical roles), its collections and its lots."""
+    therapy = therapy_service.get_by_coi(session=session, coi=coi)
+    collections = session.execute(
+        select(Collection).where(Collection.therapy_id == therapy.id).order_by(Collection.id)  # type: ignore[arg-type]
+    ).scalars()
+    lots = session.execute(select(Lot).where(Lot.therapy_id == therapy.id).order_by(Lot.id)).scalars()  # type: ignore[arg-type]
+    return render(request, "therapies/therapy.html", {
+        "therapy": therapy_service.to_public(session=session, therapy=therapy, viewer=viewer),
+        "collections": [collection_service.to_public(session=session, collection=c) for c in collections],
+        "lots": [lot_service.to_public(session=session, lot=lot) for lot in lots],
+    }, principal=viewer)

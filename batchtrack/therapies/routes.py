@@ -1,0 +1,45 @@
+"""API: therapies (the COI records)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from batchtrack.auth.principal import Principal
+from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.models.user import Role
+from batchtrack.pagination import PageDep
+from batchtrack.therapies import schemas
+from batchtrack.therapies import service as therapy_service
+
+router = APIRouter(prefix="/therapies", tags=["therapies"])
+CoiPath = Annotated[str, Path(min_length=15, max_length=20)]
+Enroller = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
+Reader = Annotated[Principal, Depends(ANY_ROLE)]
+
+
+@router.post("", status_code=201)
+def open_therapy(
+    data: schemas.TherapyCreate, session: SessionDep, settings: SettingsDep, actor: Enroller
+) -> schemas.TherapyWithIdentity | schemas.TherapyPublic:
+    """Enrol a recipient and open their therapy with a new COI identifier."""
+    therapy = therapy_service.open_therapy(session=session, settings=settings, actor=actor, data=data)
+    return therapy_service.to_public(session=session, therapy=therapy, viewer=actor)
+
+
+@router.get("")
+def list_therapies(session: SessionDep, viewer: Reader, page: PageDep) -> schemas.TherapyPage:
+    """List therapies, newest first."""
+    rows, total = therapy_service.list_therapies(session=session, offset=page.offset, limit=page.limit)
+    items = [therapy_service.to_public(session=session, therapy=t, viewer=viewer) for t in rows]
+    return schemas.TherapyPage(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.get("/{coi}")
+def get_therapy(
+    coi: CoiPath, session: SessionDep, viewer: Reader
+) -> schemas.TherapyWithIdentity | schemas.TherapyPublic:
+    """One therapy by COI identifier (patient identity only for clinical roles)."""
+    therapy = therapy_service.get_by_coi(session=session, coi=coi)
+    return therapy_service.to_public(session=session, therapy=therapy, viewer=viewer)

@@ -1,0 +1,110 @@
+"""Enrolling recipients and opening therapies; reading them with or without patient identity."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth.principal import Principal
+from batchtrack.config import Settings
+from batchtrack.errors import Conflict, NotFound
+from batchtrack.identifiers import coi as coi_id
+from batchtrack.identifiers import isbt
+from batchtrack.identifiers import service as identifier_service
+from batchtrack.models.party import Donor, DonorKind, Recipient
+from batchtrack.models.therapy import Therapy
+from batchtrack.therapies import schemas
+
+
+def open_therapy(
+    *, session: Session, settings: Settings, actor: Principal, data: schemas.TherapyCreate
+) -> Therapy:
+    """Register the recipient and donor and open a therapy with a newly allocated COI identifier."""
+    r = data.recipient
+    if session.execute(select(Recipient.id).where(Recipient.subject_code == r.subject_code)).first():
+        raise Conflict(f"subject code {r.subject_code} is already enrolled", code="subject_exists")
+    if session.execute(select(Recipient.id).where(Recipient.mrn == r.mrn)).first():
+        raise Conflict("a recipient with this medical record number is already enrolled", code="mrn_exists")
+    recipient = Recipient(subject_code=r.subject_code, family_name=r.family_name, given_name=r.given_name,
+                          date_of_birth=r.date_of_birth, mrn=r.mrn)
+    session.add(recipient)
+    session.flush()
+    if data.donor_kind == DonorKind.AUTOLOGOUS:
+        donor = Donor(donor_code=r.subject_code, kind=DonorKind.AUTOLOGOUS, recipient_id=recipient.id)
+        collection_type = isbt.COLLECTION_AUTOLOGOUS
+    else:
+        assert data.donor_code is not None
+        if session.execute(select(Donor.id).where(Donor.donor_code == data.donor_code)).first():
+            raise Conflict(f"donor code {data.donor_code} is already registered", code="donor_exists")
+        donor = Donor(donor_code=data.donor_code, kind=DonorKind.DIRECTED)
+        collection_type = isbt.COLLECTION_DIRECTED
+    session.add(donor)
+    session.flush()
+    assert recipient.id is not None and donor.id is not None and actor.user_id is not None
+    coi = identifier_service.allocate_coi(session=session, fin=settings.facility_fin)
+    therapy = Therapy(
+        coi=coi.value, recipient_id=recipient.id, donor_id=donor.id,
+        product_code=isbt.product_code(settings.product_description_code, collection_type),
+        prescribed_cells_per_kg=data.prescribed_cells_per_kg, created_by=actor.user_id,
+    )
+    session.add(therapy)
+    session.flush()
+    audit_service.record(
+        session=session, actor=actor, action="therapy.opened", entity_type="therapy", entity_id=therapy.coi,
+        new={"coi": therapy.coi, "subject_code": recipient.subject_code, "donor_kind": donor.kind,
+             "donor_code": donor.donor_code, "product_code": therapy.product_code,
+             "prescribed_cells_per_kg": therapy.prescribed_cells_per_kg},
+    )
+    return therapy
+
+
+def get_by_coi(*, session: Session, coi: str) -> Therapy:
+    """The therapy with this COI identifier (check character optional); NotFound otherwise."""
+    compact = "".join(coi.split()).upper()[: coi_id.COI_LENGTH]
+    therapy = session.execute(select(Therapy).where(Therapy.coi == compact)).scalar_one_or_none()
+    if therapy is None:
+        raise NotFound(f"no therapy with COI identifier {compact[:20]}")
+    return therapy
+
+
+def to_public(
+    *, session: Session, therapy: Therapy, viewer: Principal
+) -> schemas.TherapyWithIdentity | schemas.TherapyPublic:
+    """The therapy as `viewer` may see it: with patient identity only for clinical roles."""
+    recipient = session.get(Recipient, therapy.recipient_id)
+    donor = session.get(Donor, therapy.donor_id)
+    assert recipient is not None and donor is not None and therapy.id is not None
+    parsed = coi_id.parse(therapy.coi)
+    public = schemas.TherapyPublic(
+        coi=therapy.coi, coi_check=parsed.check, coi_eye_readable=coi_id.eye_readable(parsed),
+        subject_code=recipient.subject_code, donor_kind=donor.kind, donor_code=donor.donor_code,
+        product_code=therapy.product_code, state=therapy.state,
+        prescribed_cells_per_kg=therapy.prescribed_cells_per_kg, created_at=therapy.created_at,
+    )
+    if not viewer.sees_patient_identity:
+        return public
+    return schemas.TherapyWithIdentity(
+        **public.model_dump(), recipient_family_name=recipient.family_name,
+        recipient_given_name=recipient.given_name, recipient_date_of_birth=recipient.date_of_birth,
+        recipient_mrn=recipient.mrn,
+    )
+
+
+def list_therapies(*, session: Session, offset: int, limit: int, state: str | None = None) -> tuple[list[Therapy], int]:
+    """A page of therapies, newest first, with the total count."""
+    query = select(Therapy)
+    counter = select(func.count()).select_from(Therapy)
+    if state:
+        query = query.where(Therapy.state == state)
+        counter = counter.where(Therapy.state == state)
+    rows = session.execute(
+        query.order_by(Therapy.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+    ).scalars()
+    return list(rows), int(session.execute(counter).scalar_one())
+
+
+def counts_by_state(*, session: Session) -> dict[str, int]:
+    """How many therapies are in each state."""
+    rows = session.execute(select(Therapy.state, func.count()).group_by(Therapy.state)).all()
+    return {state: int(count) for state, count in rows}

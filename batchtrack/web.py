@@ -1,0 +1,41 @@
+"""Rendering server-side pages: the Jinja2 environment, shared context, display formatting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from batchtrack.auth.principal import Principal
+from batchtrack.config import Settings
+from batchtrack.deps import csrf_token
+from batchtrack.resources import resource_dir
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """The template environment, with filters that show UTC times in the display time zone."""
+    templates = Jinja2Templates(directory=str(resource_dir("templates")))
+    zone = settings.zone
+
+    def local_time(value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    templates.env.filters["local_time"] = local_time
+    templates.env.globals["facility_name"] = settings.facility_name
+    templates.env.globals["display_timezone"] = settings.display_timezone
+    return templates
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *,
+    principal: Principal | None = None, status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with the CSRF token and the signed-in user available to every template."""
+    templates: Jinja2Templates = request.app.state.templates
+    full = {"principal": principal, "csrf_token": csrf_token(request), **(context or {})}
+    return templates.TemplateResponse(request, template, full, status_code=status_code)
