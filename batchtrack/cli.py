@@ -21,6 +21,7 @@ log = logging.getLogger("batchtrack")
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _database(settings: Settings) -> Database:

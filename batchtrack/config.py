@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "dev", "demo"})
-DEV_SECRET = "dev-only-secret-not-for-production"
+DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
 FIN_PATTERN = re.compile(r"^[A-NP-Z1-9][0-9]{4}$")
 
 

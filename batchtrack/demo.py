@@ -9,8 +9,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
@@ -33,7 +33,7 @@ from batchtrack.therapies import service as therapy_service
 log = logging.getLogger(__name__)
 
 DEMO_SUBJECT = "KCT0004337-S01"
-DEMO_PASSWORD_SUFFIX = "-demo-pass-2026"
+DEMO_PASSWORD_SUFFIX = "-demo-pass-2026"  # noqa: S105 - demo installations only
 DEMO_USERS: dict[str, tuple[str, set[Role]]] = {
     "investigator": ("Dr. Mina Park", {Role.INVESTIGATOR}),
     "nurse": ("Hana Lee", {Role.NURSE}),
@@ -66,7 +66,7 @@ class DemoSummary:
 def _ensure_users(session: Session, summary: DemoSummary) -> dict[str, Principal]:
     actors: dict[str, Principal] = {}
     for username, (full_name, roles) in DEMO_USERS.items():
-        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
         if user is None:
             user = auth_service.create_user(session=session, actor=SYSTEM, username=username,
                                             full_name=full_name, password=demo_password(username), roles=roles)
@@ -93,8 +93,8 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
     collection_service.transition(session=session, actor=actors["collector"], din=collection.din, name="collect",
                                   data=collection_schemas.CollectionTransition(
                                       occurred_at=utcnow() - timedelta(hours=5), volume_ml=60.0))
-    bag = session.execute(select(Container).where(Container.collection_id == collection.id,
-                                                  Container.kind == ContainerKind.ASPIRATE_BAG)).scalar_one()
+    bag = session.execute(select(Container).where(col(Container.collection_id) == collection.id,
+                                                  col(Container.kind) == ContainerKind.ASPIRATE_BAG)).scalar_one()
     assert bag.id is not None
     collection_service.transition(session=session, actor=actors["collector"], din=collection.din,
                                   name="dispatch", data=collection_schemas.CollectionTransition())
@@ -129,16 +129,16 @@ def run(*, database: Database, settings: Settings) -> DemoSummary:
     with database.transaction() as session:
         actors = _ensure_users(session, summary)
         existing = session.execute(
-            select(Therapy).join(Recipient, Recipient.id == Therapy.recipient_id)  # type: ignore[arg-type]
-            .where(Recipient.subject_code == DEMO_SUBJECT)
+            select(Therapy).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
+            .where(col(Recipient.subject_code) == DEMO_SUBJECT)
         ).scalar_one_or_none()
         if existing is None:
             _walk(session, settings, actors, summary)
         else:
             summary.steps.append("demo data already present; nothing new was created")
         therapy = session.execute(
-            select(Therapy).join(Recipient, Recipient.id == Therapy.recipient_id)  # type: ignore[arg-type]
-            .where(Recipient.subject_code == DEMO_SUBJECT)
+            select(Therapy).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
+            .where(col(Recipient.subject_code) == DEMO_SUBJECT)
         ).scalar_one()
         summary.coi = therapy.coi
         lots = lot_service.list_lots(session=session, offset=0, limit=1)[0]

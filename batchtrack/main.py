@@ -18,6 +18,7 @@ from batchtrack.config import Settings, get_settings
 from batchtrack.custody import routes as custody_routes
 from batchtrack.dashboard import pages as dashboard_pages
 from batchtrack.db import Database, make_engine
+from batchtrack.health import openapi_routes
 from batchtrack.health import routes as health_routes
 from batchtrack.lots import pages as lot_pages
 from batchtrack.lots import routes as lot_routes
@@ -50,8 +51,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="batchtrack",
         version=batchtrack.__version__,
         description="Chain of identity and custody for patient-specific cell-therapy lots.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # The schema is served by an authenticated route below; no interactive docs page (it would load
+        # scripts from elsewhere, which the content security policy forbids).
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates = make_templates(settings)
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(openapi_routes.router)
     for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes):
         api.include_router(module.router)
     app.include_router(api)

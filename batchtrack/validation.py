@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_DB_INT = 2**63 - 1
 
@@ -38,3 +39,18 @@ Code = Annotated[
     AfterValidator(_one_line),
 ]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: unknown fields are refused, so a misspelt field is never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Identifiers in URLs are canonical (no spaces, no check character): search pages accept the lenient forms.
+DIN_PATTERN = r"^[A-NP-Z1-9][0-9]{12}$"
+COI_PATTERN = r"^CH[A-NP-Z1-9][0-9]{6}[0-9A-Z]{6}$"
+TRANSITION_PATTERN = r"^[a-z_]{1,40}$"
+DinPath = Annotated[str, Path(pattern=DIN_PATTERN, description="13-character DIN, without check character")]
+CoiPath = Annotated[str, Path(pattern=COI_PATTERN, description="15-character COI identifier")]
+TransitionName = Annotated[str, Path(pattern=TRANSITION_PATTERN, description="transition name")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from batchtrack.audit import schemas
 from batchtrack.audit import service as audit_service
@@ -29,11 +29,11 @@ def list_entries(
     """List audit entries in chain order, optionally about one record."""
     query = select(AuditEntry)
     if entity_type:
-        query = query.where(AuditEntry.entity_type == entity_type)
+        query = query.where(col(AuditEntry.entity_type) == entity_type)
     if entity_id:
-        query = query.where(AuditEntry.entity_id == entity_id)
+        query = query.where(col(AuditEntry.entity_id) == entity_id)
     rows = session.execute(
-        query.order_by(AuditEntry.seq).offset(page.offset).limit(page.limit)  # type: ignore[arg-type]
+        query.order_by(col(AuditEntry.seq)).offset(page.offset).limit(page.limit)
     ).scalars()
     return [schemas.AuditEntryPublic.model_validate(row, from_attributes=True) for row in rows]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import chain
 from batchtrack.auth.principal import Principal
@@ -34,7 +35,7 @@ def record(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
     head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
     content = chain.EntryContent(
@@ -90,7 +91,7 @@ def record_correction(
 
 def _contents(session: Session, batch: int) -> Iterator[tuple[chain.EntryContent, str]]:
     rows = session.execute(
-        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)  # type: ignore[arg-type]
+        select(AuditEntry).order_by(col(AuditEntry.seq)).execution_options(yield_per=batch)
     ).scalars()
     for row in rows:
         yield (
@@ -113,8 +114,8 @@ def entries_for(*, session: Session, entity_type: str, entity_id: str | int, lim
     """The audit entries about one record, oldest first."""
     stmt = (
         select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.seq)  # type: ignore[arg-type]
+        .where(col(AuditEntry.entity_type) == entity_type, col(AuditEntry.entity_id) == str(entity_id))
+        .order_by(col(AuditEntry.seq))
         .limit(limit)
     )
     return list(session.execute(stmt).scalars())

@@ -7,8 +7,8 @@ import logging
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth import passwords
@@ -19,12 +19,12 @@ from batchtrack.models.base import utcnow
 from batchtrack.models.user import ApiToken, Role, User, UserRole
 
 log = logging.getLogger(__name__)
-TOKEN_PREFIX = "bt_"
+TOKEN_PREFIX = "bt_"  # noqa: S105 - a marker, not a secret
 
 
 def roles_of(*, session: Session, user_id: int) -> frozenset[Role]:
     """The roles a user holds."""
-    rows = session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars()
+    rows = session.execute(select(col(UserRole.role)).where(col(UserRole.user_id) == user_id)).scalars()
     return frozenset(Role(r) for r in rows)
 
 
@@ -54,7 +54,7 @@ def create_user(
     if not roles:
         raise BadRequest("a user needs at least one role", code="roles_required")
     passwords.check_strength(password)
-    if session.execute(select(User.id).where(User.username == username)).first():
+    if session.execute(select(col(User.id)).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} already exists", code="user_exists")
     user = User(username=username, full_name=full_name.strip(), password_hash=passwords.hash_password(password))
     session.add(user)
@@ -73,7 +73,7 @@ def create_user(
 def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> tuple[User | None, str]:
     """Check a login; count failures and lock the account after too many. Returns (user, refusal reason)."""
     now = utcnow()
-    user = session.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username.strip().lower())).scalar_one_or_none()
     if user is None:
         passwords.verify_password(None, password)
         audit_service.record(
@@ -114,7 +114,7 @@ def _token_hash(token: str) -> str:
 
 def create_api_token(*, session: Session, actor: Principal, username: str, name: str) -> str:
     """Issue a bearer token for a user; returns the token, shown once (only its hash is kept)."""
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     if user is None or user.id is None:
         raise NotFound(f"no user {username!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -133,7 +133,7 @@ def principal_for_token(*, session: Session, token: str) -> Principal | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     record = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+        select(ApiToken).where(col(ApiToken.token_hash) == _token_hash(token))
     ).scalar_one_or_none()
     if record is None or record.revoked_at is not None:
         return None

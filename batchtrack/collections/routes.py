@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import schemas
@@ -12,10 +12,9 @@ from batchtrack.collections import service as collection_service
 from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
+from batchtrack.validation import DinPath, TransitionName
 
 router = APIRouter(prefix="/collections", tags=["collections"])
-DinPath = Annotated[str, Path(min_length=13, max_length=20)]
-NamePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 Scheduler = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.COLLECTOR))]
 Reader = Annotated[Principal, Depends(ANY_ROLE)]
 # Each transition's guard checks the role it needs; this only keeps out roles that never move a collection.
@@ -48,7 +47,7 @@ def get_collection(din: DinPath, session: SessionDep, _viewer: Reader) -> schema
 
 @router.post("/{din}/transitions/{name}")
 def apply_transition(
-    din: DinPath, name: NamePath, data: schemas.CollectionTransition, session: SessionDep, actor: Mover
+    din: DinPath, name: TransitionName, data: schemas.CollectionTransition, session: SessionDep, actor: Mover
 ) -> schemas.CollectionPublic:
     """Move a collection (collect, dispatch, accept, reject, quarantine); 409 with reasons if refused."""
     collection = collection_service.transition(session=session, actor=actor, din=din, name=name, data=data)

@@ -6,17 +6,17 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from batchtrack.validation import Code, LongText
+from batchtrack.validation import Code, LongText, RequestModel
 
 
-class CollectionCreate(BaseModel):
+class CollectionCreate(RequestModel):
     """Schedule a marrow aspirate for a therapy; its DIN is allocated at once."""
 
     therapy_coi: Code
     scheduled_for: AwareDatetime | None = None
 
 
-class CollectionTransition(BaseModel):
+class CollectionTransition(RequestModel):
     """Move a collection through its lifecycle."""
 
     reason: LongText = ""

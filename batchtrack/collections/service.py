@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
@@ -45,7 +45,7 @@ def schedule(
 def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Collection:
     """The collection with this DIN (eye-readable form accepted); NotFound otherwise."""
     compact = "".join(din.split()).upper()[: din_id.DIN_LENGTH]
-    query = select(Collection).where(Collection.din == compact)
+    query = select(Collection).where(col(Collection.din) == compact)
     if for_update:
         query = query.with_for_update()
     collection = session.execute(query).scalar_one_or_none()
@@ -94,8 +94,8 @@ def transition(
 def lot_din_of(*, session: Session, collection: Collection) -> str | None:
     """The DIN of the lot made from this collection, if one was opened."""
     row = session.execute(
-        select(Lot.din).join(LotCollection, LotCollection.lot_id == Lot.id)  # type: ignore[arg-type]
-        .where(LotCollection.collection_id == collection.id)
+        select(col(Lot.din)).join(LotCollection, col(LotCollection.lot_id) == col(Lot.id))
+        .where(col(LotCollection.collection_id) == collection.id)
     ).first()
     return row[0] if row else None
 
@@ -116,6 +116,6 @@ def to_public(*, session: Session, collection: Collection) -> schemas.Collection
 def list_collections(*, session: Session, offset: int, limit: int) -> list[Collection]:
     """A page of collections, newest first."""
     rows = session.execute(
-        select(Collection).order_by(Collection.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+        select(Collection).order_by(col(Collection.id).desc()).offset(offset).limit(limit)
     ).scalars()
     return list(rows)

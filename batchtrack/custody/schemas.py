@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from batchtrack.validation import Code, OptionalShortText, RecordId, ShortText
+from batchtrack.validation import Code, OptionalShortText, RecordId, RequestModel, ShortText
 
 
-class CustodyEventCreate(BaseModel):
+class CustodyEventCreate(RequestModel):
     """A hand-over: who gives, who receives, where, when, at what temperature."""
 
     container_id: RecordId

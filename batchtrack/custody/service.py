@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
@@ -19,7 +19,7 @@ from batchtrack.models.user import User
 
 
 def _active_user(session: Session, username: str) -> User:
-    user = session.execute(select(User).where(User.username == username.lower())).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username.lower())).scalar_one_or_none()
     if user is None or not user.is_active:
         raise BadRequest(f"no active user {username[:64]!r}", code="custody.unknown_person")
     return user
@@ -71,10 +71,10 @@ def record(*, session: Session, actor: Principal, data: schemas.CustodyEventCrea
 def to_public(*, session: Session, event: CustodyEvent) -> schemas.CustodyEventPublic:
     """The event as the API returns it, with people by user name."""
     names = dict(session.execute(
-        select(User.id, User.username).where(
-            User.id.in_([event.handed_over_by, event.received_by, event.recorded_by])  # type: ignore[union-attr]
+        select(col(User.id), col(User.username)).where(
+            col(User.id).in_([event.handed_over_by, event.received_by, event.recorded_by])
         )
-    ).tuples().all())
+    ).all())
     therapy = session.get(Therapy, event.therapy_id)
     assert therapy is not None and event.id is not None
     return schemas.CustodyEventPublic(
@@ -90,13 +90,13 @@ def for_containers(*, session: Session, container_ids: list[int]) -> list[Custod
     if not container_ids:
         return []
     return list(session.execute(
-        select(CustodyEvent).where(CustodyEvent.container_id.in_(container_ids))  # type: ignore[attr-defined]
-        .order_by(CustodyEvent.occurred_at, CustodyEvent.id)  # type: ignore[arg-type]
+        select(CustodyEvent).where(col(CustodyEvent.container_id).in_(container_ids))
+        .order_by(col(CustodyEvent.occurred_at), col(CustodyEvent.id))
     ).scalars())
 
 
 def list_events(*, session: Session, offset: int, limit: int) -> list[CustodyEvent]:
     """A page of hand-overs, newest first."""
     return list(session.execute(
-        select(CustodyEvent).order_by(CustodyEvent.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+        select(CustodyEvent).order_by(col(CustodyEvent.id).desc()).offset(offset).limit(limit)
     ).scalars())

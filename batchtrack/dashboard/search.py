@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
@@ -45,7 +45,7 @@ def find(*, session: Session, query: str) -> Hit:
                 coi_id.parse(coi, check=text[-1])
             except din_id.IdentifierError as exc:
                 return Hit("none", "", exc.message)
-        if session.execute(select(Therapy.id).where(Therapy.coi == coi)).first():
+        if session.execute(select(col(Therapy.id)).where(col(Therapy.coi) == coi)).first():
             return Hit("therapy", coi)
         return Hit("none", "", f"No therapy has COI identifier {coi}.")
     if len(text) in (din_id.DIN_LENGTH, din_id.DIN_LENGTH + 1, din_id.DIN_LENGTH + 2):
@@ -55,16 +55,16 @@ def find(*, session: Session, query: str) -> Hit:
                 din_id.parse(din, check=text[-1])
             except din_id.IdentifierError as exc:
                 return Hit("none", "", exc.message)
-        if session.execute(select(Lot.id).where(Lot.din == din)).first():
+        if session.execute(select(col(Lot.id)).where(col(Lot.din) == din)).first():
             return Hit("lot", din)
-        collection = session.execute(select(Collection).where(Collection.din == din)).scalar_one_or_none()
+        collection = session.execute(select(Collection).where(col(Collection.din) == din)).scalar_one_or_none()
         if collection is not None:
             therapy = session.get(Therapy, collection.therapy_id)
             assert therapy is not None
             return Hit("therapy", therapy.coi)
     row = session.execute(
-        select(Therapy.coi).join(Recipient, Recipient.id == Therapy.recipient_id)  # type: ignore[arg-type]
-        .where(Recipient.subject_code == query.strip()[:MAX_QUERY])
+        select(col(Therapy.coi)).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
+        .where(col(Recipient.subject_code) == query.strip()[:MAX_QUERY])
     ).first()
     if row:
         return Hit("therapy", row[0])

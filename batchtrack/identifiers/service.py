@@ -17,12 +17,11 @@ def next_number(*, session: Session, kind: str, fin: str, year: int) -> int:
     """Advance and return the sequence for (kind, FIN, year) in one atomic upsert."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_TABLE).values(kind=kind, fin=fin, year=year, last_value=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = insert(_TABLE).values(kind=kind, fin=fin, year=year, last_value=1).on_conflict_do_update(
         index_elements=[_TABLE.c.kind, _TABLE.c.fin, _TABLE.c.year],
         set_={"last_value": _TABLE.c.last_value + 1},
-    ).returning(_TABLE.c.last_value)
-    value = session.execute(stmt).scalar_one()
+    )
+    value = session.execute(upsert.returning(_TABLE.c.last_value)).scalar_one()
     return int(value)
 
 

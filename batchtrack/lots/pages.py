@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
@@ -12,12 +12,11 @@ from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import timeline
 from batchtrack.lots.routes import Mover
-from batchtrack.validation import LongText
+from batchtrack.validation import DinPath, LongText, TransitionName
 from batchtrack.web import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
-DinPath = Annotated[str, Path(min_length=13, max_length=20)]
 
 
 @router.get("/lots/{din}", name="lot_page")
@@ -35,7 +34,7 @@ def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer
 
 @router.post("/lots/{din}/transitions/{name}", name="lot_transition")
 def apply_transition(
-    din: DinPath, name: Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")], request: Request,
+    din: DinPath, name: TransitionName, request: Request,
     session: SessionDep, actor: Mover, reason: Annotated[LongText, Form()] = "",
 ) -> Response:
     """Apply a transition from the lot page; a refusal shows every reason (409)."""

@@ -12,11 +12,9 @@ from batchtrack.lots import schemas, timeline
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
-from batchtrack.validation import MAX_DB_INT
+from batchtrack.validation import MAX_DB_INT, DinPath, TransitionName
 
 router = APIRouter(tags=["lots"])
-DinPath = Annotated[str, Path(min_length=13, max_length=20)]
-NamePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 Reader = Annotated[Principal, Depends(ANY_ROLE)]
 # Each transition's guard checks the role it needs; this keeps out roles that never move a lot.
 Mover = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.QC_ANALYST, Role.QA, Role.COURIER,
@@ -51,7 +49,7 @@ def list_transitions(din: DinPath, session: SessionDep, viewer: Reader) -> list[
 
 @router.post("/lots/{din}/transitions/{name}")
 def apply_transition(
-    din: DinPath, name: NamePath, data: schemas.LotTransition, session: SessionDep, actor: Mover
+    din: DinPath, name: TransitionName, data: schemas.LotTransition, session: SessionDep, actor: Mover
 ) -> schemas.LotPublic:
     """Move a lot through its lifecycle; 409 with every reason when its guard refuses."""
     lot = lot_service.transition(session=session, actor=actor, din=din, name=name, reason=data.reason)

@@ -8,23 +8,23 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from batchtrack.errors import Reason
-from batchtrack.validation import LongText
+from batchtrack.validation import LongText, RequestModel
 
 
-class LotTransition(BaseModel):
+class LotTransition(RequestModel):
     """Move a lot through its lifecycle."""
 
     reason: LongText = ""
 
 
-class ContainerCreate(BaseModel):
+class ContainerCreate(RequestModel):
     """Register new containers of a lot (culture vessels, QC samples or final product bags)."""
 
     kind: Literal["culture_vessel", "qc_sample", "final_product"]
     count: int = Field(default=1, ge=1, le=26)
 
 
-class ExpirySet(BaseModel):
+class ExpirySet(RequestModel):
     """Set the lot's expiry time (a correction needs a reason)."""
 
     expires_at: AwareDatetime

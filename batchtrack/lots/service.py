@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
@@ -33,8 +34,8 @@ def open_lot(*, session: Session, actor: Principal, collection: Collection) -> L
     assert lot.id is not None
     session.add(LotCollection(lot_id=lot.id, collection_id=collection.id))
     bag = session.execute(
-        select(Container).where(Container.collection_id == collection.id,
-                                Container.kind == ContainerKind.ASPIRATE_BAG)
+        select(Container).where(col(Container.collection_id) == collection.id,
+                                col(Container.kind) == ContainerKind.ASPIRATE_BAG)
     ).scalar_one_or_none()
     if bag is not None:
         bag.lot_id = lot.id
@@ -50,7 +51,7 @@ def open_lot(*, session: Session, actor: Principal, collection: Collection) -> L
 def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Lot:
     """The lot with this DIN (eye-readable form accepted); NotFound otherwise."""
     compact = "".join(din.split()).upper()[: din_id.DIN_LENGTH]
-    query = select(Lot).where(Lot.din == compact)
+    query = select(Lot).where(col(Lot.din) == compact)
     if for_update:
         query = query.with_for_update()
     lot = session.execute(query).scalar_one_or_none()
@@ -62,15 +63,15 @@ def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Lot:
 def facts_for(*, session: Session, lot: Lot, actor: Principal) -> LotFacts:
     """Gather what the guards need to judge a transition of `lot` by `actor` now."""
     performers = session.execute(
-        select(AuditEntry.actor_id).where(
-            AuditEntry.entity_type == "lot",
-            AuditEntry.entity_id == lot.din,
-            AuditEntry.action.in_(PROCESSING_ACTIONS),  # type: ignore[attr-defined]
+        select(col(AuditEntry.actor_id)).where(
+            col(AuditEntry.entity_type) == "lot",
+            col(AuditEntry.entity_id) == lot.din,
+            col(AuditEntry.action).in_(PROCESSING_ACTIONS),
         )
     ).scalars()
     in_use = session.execute(
         select(func.count()).select_from(Container)
-        .where(Container.lot_id == lot.id, Container.status == ContainerStatus.IN_USE)
+        .where(col(Container.lot_id) == lot.id, col(Container.status) == ContainerStatus.IN_USE)
     ).scalar_one()
     return LotFacts(
         state=LotState(lot.state), now=utcnow(), actor_roles=actor.roles, actor_id=actor.user_id,
@@ -147,10 +148,10 @@ def add_containers(
     lot = get_by_din(session=session, din=din, for_update=True)
     if LotState(lot.state) in workflow.FINAL_STATES or lot.state == LotState.ON_HOLD:
         raise Conflict(f"lot {lot.din} is {lot.state}: no containers can be added", code="lot.not_open")
-    existing = list(session.execute(select(Container).where(Container.din == lot.din)).scalars())
+    existing = list(session.execute(select(Container).where(col(Container.din) == lot.din)).scalars())
     created: list[Container] = []
     for _ in range(data.count):
-        if data.kind == ContainerKind.FINAL_PRODUCT:
+        if data.kind == ContainerKind.FINAL_PRODUCT.value:
             used = {c.division for c in existing if c.kind == ContainerKind.FINAL_PRODUCT}
             free = [d for d in _DIVISIONS if d not in used]
             if not free:
@@ -178,7 +179,7 @@ def add_containers(
 def containers_of(*, session: Session, lot: Lot) -> list[Container]:
     """Every container of a lot, in the order they were registered."""
     return list(session.execute(
-        select(Container).where(Container.lot_id == lot.id).order_by(Container.id)  # type: ignore[arg-type]
+        select(Container).where(col(Container.lot_id) == lot.id).order_by(col(Container.id))
     ).scalars())
 
 
@@ -208,8 +209,8 @@ def to_public(*, session: Session, lot: Lot) -> schemas.LotPublic:
     recipient = session.get(Recipient, therapy.recipient_id)
     assert recipient is not None
     collections = session.execute(
-        select(Collection.din).join(LotCollection, LotCollection.collection_id == Collection.id)  # type: ignore[arg-type]
-        .where(LotCollection.lot_id == lot.id)
+        select(col(Collection.din)).join(LotCollection, col(LotCollection.collection_id) == col(Collection.id))
+        .where(col(LotCollection.lot_id) == lot.id)
     ).scalars()
     parsed = din_id.parse(lot.din)
     return schemas.LotPublic(
@@ -227,15 +228,15 @@ def list_lots(
     query = select(Lot)
     counter = select(func.count()).select_from(Lot)
     if state:
-        query = query.where(Lot.state == state)
-        counter = counter.where(Lot.state == state)
-    rows = session.execute(query.order_by(Lot.id.desc()).offset(offset).limit(limit)).scalars()  # type: ignore[union-attr]
+        query = query.where(col(Lot.state) == state)
+        counter = counter.where(col(Lot.state) == state)
+    rows = session.execute(query.order_by(col(Lot.id).desc()).offset(offset).limit(limit)).scalars()
     return list(rows), int(session.execute(counter).scalar_one())
 
 
 def counts_by_state(*, session: Session) -> dict[str, int]:
     """How many lots are in each state."""
-    rows = session.execute(select(Lot.state, func.count()).group_by(Lot.state)).all()
+    rows = session.execute(select(col(Lot.state), func.count()).group_by(col(Lot.state))).all()
     return {state: int(count) for state, count in rows}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.custody import service as custody_service
 from batchtrack.lots import schemas
@@ -34,11 +35,11 @@ def build(*, session: Session, lot: Lot) -> list[schemas.TimelineEvent]:
     container_ids = [c.id for c in containers if c.id is not None]
     entries = session.execute(
         select(AuditEntry).where(or_(
-            (AuditEntry.entity_type == "lot") & (AuditEntry.entity_id == lot.din),
-            (AuditEntry.entity_type == "collection") & AuditEntry.entity_id.in_(public.collections),  # type: ignore[attr-defined]
-            (AuditEntry.entity_type == "container")
-            & AuditEntry.entity_id.in_([str(i) for i in container_ids]),  # type: ignore[attr-defined]
-        )).order_by(AuditEntry.seq).limit(TIMELINE_LIMIT)  # type: ignore[arg-type]
+            (col(AuditEntry.entity_type) == "lot") & (col(AuditEntry.entity_id) == lot.din),
+            (col(AuditEntry.entity_type) == "collection") & col(AuditEntry.entity_id).in_(public.collections),
+            (col(AuditEntry.entity_type) == "container")
+            & col(AuditEntry.entity_id).in_([str(i) for i in container_ids]),
+        )).order_by(col(AuditEntry.seq)).limit(TIMELINE_LIMIT)
     ).scalars()
     events = [
         schemas.TimelineEvent(
@@ -51,8 +52,8 @@ def build(*, session: Session, lot: Lot) -> list[schemas.TimelineEvent]:
     people = {e.handed_over_by for e in hand_overs} | {e.received_by for e in hand_overs}
     people |= {e.recorded_by for e in hand_overs}
     names = dict(session.execute(
-        select(User.id, User.full_name).where(User.id.in_(people))  # type: ignore[union-attr]
-    ).tuples().all())
+        select(col(User.id), col(User.full_name)).where(col(User.id).in_(people))
+    ).all())
     for event in hand_overs:
         temperature = "" if event.temperature_c is None else f", {event.temperature_c:g} °C"
         events.append(schemas.TimelineEvent(

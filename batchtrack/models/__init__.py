@@ -1,5 +1,7 @@
 """Every table of batchtrack; importing this package registers all of them on one metadata."""
 
+from sqlmodel import SQLModel
+
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import UTCDateTime, utcnow
 from batchtrack.models.collection import Collection
@@ -11,7 +13,6 @@ from batchtrack.models.sequence import IdentifierSequence
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import ApiToken, Role, User, UserRole
-from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import service as collection_service
@@ -15,6 +15,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.collection import Collection
 from batchtrack.models.lot import Lot
 from batchtrack.therapies import service as therapy_service
+from batchtrack.validation import CoiPath
 from batchtrack.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,15 +24,15 @@ Viewer = Annotated[Principal, Depends(ANY_ROLE)]
 
 @router.get("/therapies/{coi}", name="therapy_page")
 def therapy_page(
-    coi: Annotated[str, Path(min_length=15, max_length=20)], request: Request, session: SessionDep,
+    coi: CoiPath, request: Request, session: SessionDep,
     viewer: Viewer,
 ) -> Response:
     """The therapy (patient identity only for clinical roles), its collections and its lots."""
     therapy = therapy_service.get_by_coi(session=session, coi=coi)
     collections = session.execute(
-        select(Collection).where(Collection.therapy_id == therapy.id).order_by(Collection.id)  # type: ignore[arg-type]
+        select(Collection).where(col(Collection.therapy_id) == therapy.id).order_by(col(Collection.id))
     ).scalars()
-    lots = session.execute(select(Lot).where(Lot.therapy_id == therapy.id).order_by(Lot.id)).scalars()  # type: ignore[arg-type]
+    lots = session.execute(select(Lot).where(col(Lot.therapy_id) == therapy.id).order_by(col(Lot.id))).scalars()
     return render(request, "therapies/therapy.html", {
         "therapy": therapy_service.to_public(session=session, therapy=therapy, viewer=viewer),
         "collections": [collection_service.to_public(session=session, collection=c) for c in collections],

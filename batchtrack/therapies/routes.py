@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
@@ -12,9 +12,9 @@ from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
 from batchtrack.therapies import schemas
 from batchtrack.therapies import service as therapy_service
+from batchtrack.validation import CoiPath
 
 router = APIRouter(prefix="/therapies", tags=["therapies"])
-CoiPath = Annotated[str, Path(min_length=15, max_length=20)]
 Enroller = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
 Reader = Annotated[Principal, Depends(ANY_ROLE)]
 

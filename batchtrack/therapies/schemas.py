@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from batchtrack.validation import Code, ShortText
+from batchtrack.validation import Code, RequestModel, ShortText
 
 
-class RecipientCreate(BaseModel):
+class RecipientCreate(RequestModel):
     """The patient's identity, entered once at enrolment."""
 
     subject_code: Code
@@ -20,7 +20,7 @@ class RecipientCreate(BaseModel):
     mrn: Code
 
 
-class TherapyCreate(BaseModel):
+class TherapyCreate(RequestModel):
     """Enrol a recipient and open their therapy (the COI record)."""
 
     recipient: RecipientCreate

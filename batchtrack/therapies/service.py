@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
@@ -22,20 +23,20 @@ def open_therapy(
 ) -> Therapy:
     """Register the recipient and donor and open a therapy with a newly allocated COI identifier."""
     r = data.recipient
-    if session.execute(select(Recipient.id).where(Recipient.subject_code == r.subject_code)).first():
+    if session.execute(select(col(Recipient.id)).where(col(Recipient.subject_code) == r.subject_code)).first():
         raise Conflict(f"subject code {r.subject_code} is already enrolled", code="subject_exists")
-    if session.execute(select(Recipient.id).where(Recipient.mrn == r.mrn)).first():
+    if session.execute(select(col(Recipient.id)).where(col(Recipient.mrn) == r.mrn)).first():
         raise Conflict("a recipient with this medical record number is already enrolled", code="mrn_exists")
     recipient = Recipient(subject_code=r.subject_code, family_name=r.family_name, given_name=r.given_name,
                           date_of_birth=r.date_of_birth, mrn=r.mrn)
     session.add(recipient)
     session.flush()
-    if data.donor_kind == DonorKind.AUTOLOGOUS:
+    if data.donor_kind == DonorKind.AUTOLOGOUS.value:
         donor = Donor(donor_code=r.subject_code, kind=DonorKind.AUTOLOGOUS, recipient_id=recipient.id)
         collection_type = isbt.COLLECTION_AUTOLOGOUS
     else:
         assert data.donor_code is not None
-        if session.execute(select(Donor.id).where(Donor.donor_code == data.donor_code)).first():
+        if session.execute(select(col(Donor.id)).where(col(Donor.donor_code) == data.donor_code)).first():
             raise Conflict(f"donor code {data.donor_code} is already registered", code="donor_exists")
         donor = Donor(donor_code=data.donor_code, kind=DonorKind.DIRECTED)
         collection_type = isbt.COLLECTION_DIRECTED
@@ -62,7 +63,7 @@ def open_therapy(
 def get_by_coi(*, session: Session, coi: str) -> Therapy:
     """The therapy with this COI identifier (check character optional); NotFound otherwise."""
     compact = "".join(coi.split()).upper()[: coi_id.COI_LENGTH]
-    therapy = session.execute(select(Therapy).where(Therapy.coi == compact)).scalar_one_or_none()
+    therapy = session.execute(select(Therapy).where(col(Therapy.coi) == compact)).scalar_one_or_none()
     if therapy is None:
         raise NotFound(f"no therapy with COI identifier {compact[:20]}")
     return therapy
@@ -96,15 +97,15 @@ def list_therapies(*, session: Session, offset: int, limit: int, state: str | No
     query = select(Therapy)
     counter = select(func.count()).select_from(Therapy)
     if state:
-        query = query.where(Therapy.state == state)
-        counter = counter.where(Therapy.state == state)
+        query = query.where(col(Therapy.state) == state)
+        counter = counter.where(col(Therapy.state) == state)
     rows = session.execute(
-        query.order_by(Therapy.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+        query.order_by(col(Therapy.id).desc()).offset(offset).limit(limit)
     ).scalars()
     return list(rows), int(session.execute(counter).scalar_one())
 
 
 def counts_by_state(*, session: Session) -> dict[str, int]:
     """How many therapies are in each state."""
-    rows = session.execute(select(Therapy.state, func.count()).group_by(Therapy.state)).all()
+    rows = session.execute(select(col(Therapy.state), func.count()).group_by(col(Therapy.state))).all()
     return {state: int(count) for state, count in rows}

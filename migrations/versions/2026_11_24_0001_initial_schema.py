@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 20261124_0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 23:25:12.849040
 """
 
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = '20261124_0001'
 down_revision: str | None = None

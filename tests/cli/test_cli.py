@@ -1,0 +1,120 @@
+"""The `batchtrack` command: users, audit verification, schema checks, the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from batchtrack.cli import main as cli
+from batchtrack.config import get_settings
+from batchtrack.db import Database, make_engine
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the command at the test's database."""
+    monkeypatch.setenv("BATCHTRACK_DATABASE_URL", db_url)
+    monkeypatch.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "test")
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
+def test_help_explains_each_command() -> None:
+    runner = CliRunner()
+    for command in ([], ["serve"], ["migrate"], ["demo"], ["user", "create"], ["user", "token"],
+                    ["audit", "verify"]):
+        result = runner.invoke(cli, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert len(result.output.splitlines()) > 3
+
+
+def test_user_create_reads_the_password_from_stdin_never_from_an_argument(env: str, database: Database) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["user", "create", "mina", "--name", "Mina Park", "--role", "qa",
+                                 "--password-stdin"], input="a-long-enough-secret\n")
+    assert result.exit_code == 0, result.output
+    assert "mina created" in result.output
+    refused = runner.invoke(cli, ["user", "create", "joe", "--name", "Joe", "--role", "qa",
+                                  "--password", "in-shell-history"])
+    assert refused.exit_code != 0
+    weak = runner.invoke(cli, ["user", "create", "ann", "--name", "Ann", "--role", "qa", "--password-stdin"],
+                         input="short\n")
+    assert weak.exit_code == 1 and "at least 12" in weak.output
+    with database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT password_hash FROM app_user WHERE username = 'mina'")).scalar()
+    assert stored.startswith("$argon2") and "a-long-enough-secret" not in stored
+
+
+def test_audit_verify_reports_ok_then_names_the_first_broken_entry(
+    env: str, database: Database, is_postgres: bool
+) -> None:
+    runner = CliRunner()
+    for name in ("u1", "u2", "u3"):
+        assert runner.invoke(cli, ["user", "create", name, "--name", name.upper(), "--role", "nurse",
+                                   "--password-stdin"], input="another-long-secret\n").exit_code == 0
+    ok = runner.invoke(cli, ["audit", "verify"])
+    assert ok.exit_code == 0 and ok.output.startswith("OK: 3 entries, head ")
+    with database.transaction() as session:
+        if is_postgres:
+            session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        else:
+            session.execute(text("DROP TRIGGER audit_entry_no_update"))
+        session.execute(text("UPDATE audit_entry SET actor_name = 'someone else' WHERE seq = 2"))
+    broken = runner.invoke(cli, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "entry #2" in broken.output
+
+
+def test_serve_refuses_an_out_of_date_schema_and_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    make_engine(f"sqlite:///{empty}").dispose()
+    monkeypatch.setenv("BATCHTRACK_DATABASE_URL", f"sqlite:///{empty}")
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "test")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["serve", "--port", "1"])
+    get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "batchtrack migrate" in result.output
+
+
+def test_serve_refuses_a_placeholder_secret_in_production(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "production")
+    monkeypatch.delenv("BATCHTRACK_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1 and "BATCHTRACK_SECRET_KEY" in result.output
+
+
+def test_migrate_builds_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATCHTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "production")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["migrate"])
+    second = runner.invoke(cli, ["migrate"])
+    get_settings.cache_clear()
+    assert first.exit_code == 0 and "empty ->" in first.output
+    assert second.exit_code == 0 and "already current" in second.output
+
+
+def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "demo")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    year = datetime.now(UTC).year % 100
+    assert "qa-demo-pass-2026" in first.output and f"/lots/W0000{year:02d}000001" in first.output
+    second = runner.invoke(cli, ["demo", "--no-serve"])
+    assert second.exit_code == 0 and "already present" in second.output
+    verify = runner.invoke(cli, ["audit", "verify"])
+    assert verify.exit_code == 0 and verify.output.startswith("OK: ")

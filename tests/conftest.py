@@ -1,0 +1,163 @@
+"""Shared fixtures: a fresh database built by the migrations for every test, on SQLite or PostgreSQL.
+
+Set BATCHTRACK_TEST_DATABASE_URL to a PostgreSQL URL (for example postgresql://postgres@127.0.0.1:5432/test)
+to run the suite against PostgreSQL: each test then gets its own database cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from batchtrack import migrate
+from batchtrack.config import Settings
+from batchtrack.db import Database, make_engine, normalise_url
+from batchtrack.main import create_app
+from batchtrack.models.user import Role
+
+from builders import UserHandle, make_user
+
+PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header() -> str:
+    """Say which engine the suite runs on."""
+    return f"batchtrack database engine: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+
+
+class PostgresCloner:
+    """Creates one migrated template database, then a fresh clone of it per test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.base = make_url(normalise_url(admin_url))
+        self.template = f"bt_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self._run(f'CREATE DATABASE "{self.template}"')
+        engine = make_engine(self.url_of(self.template))
+        migrate.upgrade(engine)
+        engine.dispose()
+
+    def _run(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def url_of(self, name: str) -> str:
+        """The URL of database `name` on the same server."""
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def clone(self) -> str:
+        """A new database copied from the template; returns its name."""
+        name = f"bt_t_{uuid.uuid4().hex[:12]}"
+        self._run(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        """Drop a test database, closing any connection still open to it."""
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        """Drop the template and close the admin engine."""
+        self.drop(self.template)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_cloner() -> Iterator[PostgresCloner | None]:
+    if not PG_URL:
+        yield None
+        return
+    cloner = PostgresCloner(PG_URL)
+    yield cloner
+    cloner.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(
+    _pg_cloner: PostgresCloner | None, _sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
+    """The URL of a fresh, migrated database for this test alone."""
+    if _pg_cloner is None:
+        path = tmp_path / "batchtrack.sqlite3"
+        shutil.copyfile(_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = _pg_cloner.clone()
+    try:
+        yield _pg_cloner.url_of(name)
+    finally:
+        _pg_cloner.drop(name)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """The test's database."""
+    db = Database(make_engine(db_url))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """Settings for a test installation."""
+    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
+                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32)
+
+
+@pytest.fixture
+def is_postgres(db_url: str) -> bool:
+    """True when the suite runs on PostgreSQL."""
+    return db_url.startswith("postgresql")
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> FastAPI:
+    """The application on the test's database."""
+    return create_app(settings, database)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An anonymous client (no credentials)."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def api_client(app: FastAPI, user: UserHandle) -> TestClient:
+    """A client that sends the user's bearer token."""
+    return TestClient(app, raise_server_exceptions=False,
+                      headers={"Authorization": f"Bearer {user.token}"})
+
+
+@pytest.fixture
+def as_role(app: FastAPI, database: Database) -> Iterator[Callable[..., tuple[TestClient, UserHandle]]]:
+    """Make API clients by role: as_role(Role.QA) -> (client, user)."""
+    made: list[TestClient] = []
+
+    def factory(*roles: Role) -> tuple[TestClient, UserHandle]:
+        user = make_user(database, *roles)
+        made.append(api_client(app, user))
+        return made[-1], user
+
+    yield factory
+    for c in made:
+        c.close()
