@@ -1,0 +1,99 @@
+"""The verdict of one station scan (proceed or stop, and why), and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from batchtrack.errors import Reason
+from batchtrack.scanning import expectations, parser
+from batchtrack.scanning.expectations import Resolved, StationExpectation
+from batchtrack.scanning.parser import ParsedScan, ScanRefusal
+
+# Enough of the raw input to see what the scanner sent, without echoing a pasted megabyte back.
+RAW_ECHO_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Proceed (`ok`) or stop with every reason; what was parsed and resolved, when it got that far."""
+
+    ok: bool
+    reasons: list[Reason]
+    parsed: ParsedScan | None = None
+    resolved: Resolved | None = None
+    raw: str = field(default="", repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data; the raw input is escaped to ASCII and cut to a bounded length."""
+        return {
+            "ok": self.ok,
+            "reasons": [reason.as_dict() for reason in self.reasons],
+            "parsed": None if self.parsed is None else parsed_as_dict(self.parsed),
+            "resolved": None if self.resolved is None else resolved_as_dict(self.resolved),
+            "raw_escaped": escape_raw(self.raw),
+            "raw_length": len(self.raw),
+        }
+
+
+def escape_raw(raw: str) -> str:
+    """The raw scan as printable ASCII (control and non-ASCII characters as escapes), at most ~200 chars."""
+    # unicode_escape also escapes backslashes and lone surrogates, so the echo cannot be mistaken for data.
+    escaped = raw[:RAW_ECHO_LIMIT].encode("unicode_escape").decode("ascii")
+    return escaped + ("..." if len(raw) > RAW_ECHO_LIMIT else "")
+
+
+def _part_as_dict(part: parser.SimpleScan) -> dict[str, Any]:
+    if isinstance(part, parser.DinScan):
+        return {
+            "type": "din",
+            "din": part.din.value,
+            "check": part.din.check,
+            "flags": part.flags,
+            "sample_flag": part.sample_flag,
+            "keyed": part.keyed,
+        }
+    if isinstance(part, parser.ProductScan):
+        return {"type": "product", **asdict(part)}
+    if isinstance(part, parser.ExpiryScan):
+        return {"type": "expiry", "moment": part.moment.isoformat(), "has_time": part.has_time}
+    return {
+        "type": "coi",
+        "coi": part.coi.value,
+        "check": part.coi.check,
+        "wristband": part.wristband,
+        "keyed": part.keyed,
+    }
+
+
+def parsed_as_dict(parsed: ParsedScan) -> dict[str, Any]:
+    """A parsed scan as JSON-ready data, tagged with its type."""
+    if isinstance(parsed, parser.CompoundScan):
+        return {"type": "compound", "order": parsed.order, "parts": [_part_as_dict(p) for p in parsed.parts]}
+    return _part_as_dict(parsed)
+
+
+def resolved_as_dict(resolved: Resolved) -> dict[str, Any]:
+    """A resolved entity as JSON-ready data, tagged with its type."""
+    kind = type(resolved).__name__.removeprefix("Resolved").lower()
+    return {"type": kind, **asdict(resolved)}
+
+
+def refused(raw: str, refusal: ScanRefusal) -> Verdict:
+    """The verdict for a scan that could not be parsed."""
+    return Verdict(ok=False, reasons=list(refusal.reasons), raw=raw)
+
+
+def judge(
+    *,
+    raw: str,
+    parsed: ParsedScan,
+    resolved: Resolved | None,
+    expectation: StationExpectation,
+) -> Verdict:
+    """The verdict for a parsed scan: not found, or every mismatch with what the station expects."""
+    if resolved is None:
+        reason = Reason("scan.not_found", "the scan is well formed but names nothing recorded here")
+        return Verdict(ok=False, reasons=[reason], parsed=parsed, raw=raw)
+    reasons = expectations.compare(expectation, resolved)
+    return Verdict(ok=not reasons, reasons=reasons, parsed=parsed, resolved=resolved, raw=raw)
