@@ -23,6 +23,8 @@ from batchtrack.health import routes as health_routes
 from batchtrack.lots import pages as lot_pages
 from batchtrack.lots import routes as lot_routes
 from batchtrack.resources import resource_dir
+from batchtrack.scanning import pages as scanning_pages
+from batchtrack.scanning import routes as scanning_routes
 from batchtrack.security_headers import SecurityHeaders
 from batchtrack.therapies import pages as therapy_pages
 from batchtrack.therapies import routes as therapy_routes
@@ -63,11 +65,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(openapi_routes.router)
-    for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes):
+    for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes,
+                   scanning_routes):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health_routes.router)
-    for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages):
+    for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

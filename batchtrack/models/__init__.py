@@ -7,6 +7,7 @@ from batchtrack.models.base import UTCDateTime, utcnow
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.custody import CustodyEvent
+from batchtrack.models.label import Label, LabelPrint, LabelStatus
 from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Donor, DonorKind, Recipient
 from batchtrack.models.sequence import IdentifierSequence
@@ -18,6 +19,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "AuditEntry", "Collection", "Container", "ContainerKind", "ContainerStatus", "CustodyEvent",
-    "Donor", "DonorKind", "IdentifierSequence", "Lot", "LotCollection", "Recipient", "Role", "Signature",
+    "Donor", "DonorKind", "IdentifierSequence", "Label", "LabelPrint", "LabelStatus",
+    "Lot", "LotCollection", "Recipient", "Role", "Signature",
     "SignatureMeaning", "Therapy", "UTCDateTime", "User", "UserRole", "metadata", "utcnow",
 ]

@@ -1,0 +1,44 @@
+"""Pure check that the structures on one label agree with the record they resolve to.
+
+A final-product label carries the DIN, product code, expiry and COI identifier together; if the COI or the
+expiry printed on it is not the one recorded for that container's lot, the label is wrong, whatever the
+station expects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from batchtrack.errors import Reason
+from batchtrack.scanning.parser import ScanIdentity
+
+# Expiry on a label is encoded to the minute (or the day, read as 23:59).
+_EXPIRY_TOLERANCE = timedelta(minutes=1)
+
+
+def label_agrees(
+    identity: ScanIdentity, *, recorded_coi: str | None, recorded_expiry: datetime | None
+) -> list[Reason]:
+    """Every way the scanned label disagrees with what is recorded for the container it names."""
+    reasons: list[Reason] = []
+    if identity.coi is not None and recorded_coi is not None and identity.coi != recorded_coi:
+        reasons.append(Reason(
+            "scan.label_coi_mismatch",
+            f"the label carries COI identifier {identity.coi}, but this container belongs to {recorded_coi}",
+        ))
+    if identity.expires_at is not None and recorded_expiry is not None and not _same_expiry(
+        identity.expires_at, recorded_expiry
+    ):
+        reasons.append(Reason(
+            "scan.label_expiry_mismatch",
+            f"the label's expiry {identity.expires_at:%Y-%m-%d %H:%M} UTC is not the lot's recorded "
+            f"expiry {recorded_expiry:%Y-%m-%d %H:%M} UTC",
+        ))
+    return reasons
+
+
+def _same_expiry(on_label: datetime, recorded: datetime) -> bool:
+    # A date-only label (=>) reads as 23:59 of that day: the same day is a match; otherwise to the minute.
+    if on_label.hour == 23 and on_label.minute == 59 and on_label.date() == recorded.date():
+        return True
+    return abs(on_label - recorded.replace(second=0, microsecond=0)) <= _EXPIRY_TOLERANCE

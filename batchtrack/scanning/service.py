@@ -1,0 +1,121 @@
+"""Scan verification: parse, resolve against the records, compare with the station, audit refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth.principal import Principal
+from batchtrack.models.collection import Collection
+from batchtrack.models.container import Container
+from batchtrack.models.lot import Lot
+from batchtrack.models.therapy import Therapy
+from batchtrack.scanning import consistency, parser, schemas, verdict
+from batchtrack.scanning.expectations import (
+    Resolved,
+    ResolvedCollection,
+    ResolvedContainer,
+    ResolvedTherapy,
+    StationExpectation,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a scan resolved to, and what is recorded about it that its label must agree with."""
+
+    resolved: Resolved | None
+    recorded_coi: str | None = None
+    recorded_expiry: datetime | None = None
+
+
+NOTHING = Resolution(None)
+
+
+def _container(session: Session, identity: parser.ScanIdentity) -> Container | None:
+    assert identity.din is not None
+    query = select(Container).where(col(Container.din) == identity.din)
+    if identity.product_code is not None:
+        query = query.where(col(Container.product_code) == identity.product_code[:6],
+                            col(Container.division) == identity.division)
+    else:
+        query = query.where(col(Container.sample_flag) == identity.sample_flag,
+                            col(Container.division) == "00", col(Container.product_code) == "")
+    return session.execute(query).scalar_one_or_none()
+
+
+def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
+    """The record a scan names, and what is recorded about it to check the label against (COI, expiry)."""
+    if identity.din is not None:
+        container = _container(session, identity)
+        if container is not None and container.id is not None:
+            lot = session.get(Lot, container.lot_id) if container.lot_id else None
+            therapy_id = lot.therapy_id if lot else None
+            if therapy_id is None and container.collection_id is not None:
+                collection = session.get(Collection, container.collection_id)
+                therapy_id = collection.therapy_id if collection else None
+            therapy = session.get(Therapy, therapy_id) if therapy_id else None
+            coi = therapy.coi if therapy else None
+            return Resolution(ResolvedContainer(
+                container_id=container.id, din=container.din, kind=container.kind,
+                lot_id=container.lot_id, lot_din=lot.din if lot else None, therapy_coi=coi, status=container.status,
+            ), coi, lot.expires_at if lot else None)
+        if identity.product_code is None:
+            collection = session.execute(
+                select(Collection).where(col(Collection.din) == identity.din)).scalar_one_or_none()
+            if collection is not None and collection.id is not None:
+                therapy = session.get(Therapy, collection.therapy_id)
+                lot = session.execute(select(Lot).where(col(Lot.din) == collection.din)).scalar_one_or_none()
+                assert therapy is not None
+                return Resolution(ResolvedCollection(
+                    collection_id=collection.id, din=collection.din, therapy_coi=therapy.coi,
+                    state=collection.state, lot_id=lot.id if lot else None, lot_din=lot.din if lot else None,
+                ), therapy.coi)
+        return NOTHING
+    if identity.coi is not None:
+        therapy = session.execute(select(Therapy).where(col(Therapy.coi) == identity.coi)).scalar_one_or_none()
+        if therapy is not None and therapy.id is not None:
+            return Resolution(ResolvedTherapy(therapy_id=therapy.id, coi=therapy.coi, state=therapy.state),
+                              therapy.coi)
+    return NOTHING
+
+
+def _expectation(session: Session, expect: schemas.Expectation) -> StationExpectation:
+    lot_id = None
+    if expect.lot_din is not None:
+        lot_id = session.execute(select(Lot.id).where(col(Lot.din) == expect.lot_din)).scalar_one_or_none()
+    return StationExpectation(
+        lot_id=lot_id, lot_din=expect.lot_din, therapy_coi=expect.therapy_coi,
+        container_kinds=frozenset(expect.container_kinds) if expect.container_kinds else None, step=expect.step,
+    )
+
+
+def verify(*, session: Session, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
+    """Judge one scan at a station; a refusal is recorded in the audit trail with the raw input escaped."""
+    parsed = parser.parse_scan(request.raw)
+    if isinstance(parsed, parser.ScanRefusal):
+        result = verdict.refused(request.raw, parsed)
+    else:
+        identity = parser.identity_of(parsed)
+        found = resolve(session=session, identity=identity)
+        result = verdict.judge(raw=request.raw, parsed=parsed, resolved=found.resolved,
+                               expectation=_expectation(session, request.expect))
+        if found.resolved is not None:
+            extra = consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
+                                             recorded_expiry=found.recorded_expiry)
+            if extra:
+                result = verdict.Verdict(ok=False, reasons=[*result.reasons, *extra], parsed=result.parsed,
+                                         resolved=result.resolved, raw=result.raw)
+    if not result.ok:
+        audit_service.record(
+            session=session, actor=actor, action="scan.refused", entity_type="station",
+            entity_id=request.station,
+            new={"raw_escaped": verdict.escape_raw(request.raw), "raw_length": len(request.raw),
+                 "station": request.station, "expected": request.expect.model_dump(exclude_none=True),
+                 "reasons": [r.as_dict() for r in result.reasons]},
+        )
+    return result
