@@ -112,6 +112,7 @@ async def get_principal(request: Request, session: SessionDep) -> Principal:
         principal = auth_service.principal_for_token(session=session, token=token.strip())
         if principal is None:
             raise NotAuthenticated("the API token is unknown or revoked")
+        request.state.principal = principal
         return principal
     user_id = request.session.get("user_id")
     if not isinstance(user_id, int):
@@ -120,6 +121,7 @@ async def get_principal(request: Request, session: SessionDep) -> Principal:
     if principal is None:
         request.session.clear()
         raise NotAuthenticated("your account is no longer active; sign in again")
+    request.state.principal = principal  # error pages show who is signed in
     if request.method not in SAFE_METHODS:
         await check_csrf(request)
     return principal

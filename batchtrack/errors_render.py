@@ -29,7 +29,7 @@ def _page(request: Request, status: int, message: str, reasons: list[Reason], co
     return render(request, "errors/error.html", {
         "status": status, "title": _TITLES.get(status, "Error"), "message": message, "reasons": reasons,
         "code": code,
-    }, status_code=status)
+    }, principal=getattr(request.state, "principal", None), status_code=status)
 
 
 def _respond(request: Request, exc: BatchtrackError) -> Response:

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from batchtrack import migrate
+from batchtrack.auth import passwords
 from batchtrack.config import Settings
 from batchtrack.db import Database, make_engine, normalise_url
 from batchtrack.main import create_app
@@ -27,6 +29,10 @@ from batchtrack.models.user import Role
 from builders import UserHandle, make_user
 
 PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
+
+# The tests are about behaviour, not password cost: argon2 at a low cost keeps the suite fast on a small
+# machine. Hashing and verification still go through argon2, and wrong passwords are still refused.
+passwords.set_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def pytest_report_header() -> str:

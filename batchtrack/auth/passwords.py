@@ -8,9 +8,24 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from batchtrack.errors import BadRequest
 
 MIN_PASSWORD_LENGTH = 12
-_HASHER = PasswordHasher()
-# Verified against when the user does not exist, so an unknown name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("batchtrack-timing-equaliser")
+
+
+class _Hashing:
+    """The hasher in use, and a hash made with it to verify against when the user does not exist."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+        # An unknown user name then costs as long as a wrong password.
+        self.dummy_hash = hasher.hash("batchtrack-timing-equaliser")
+
+
+_current = _Hashing(PasswordHasher())  # argon2id with the library's (RFC 9106) defaults
+
+
+def set_hasher(hasher: PasswordHasher) -> None:
+    """Use another argon2 cost profile (test suites and benchmarks only; stored hashes carry their own)."""
+    global _current
+    _current = _Hashing(hasher)
 
 
 def check_strength(password: str) -> None:
@@ -25,12 +40,12 @@ def check_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     """Hash a new password."""
-    return _HASHER.hash(password)
+    return _current.hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; an absent hash still costs one verification."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _current.hasher.verify(password_hash or _current.dummy_hash, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

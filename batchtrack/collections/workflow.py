@@ -53,10 +53,11 @@ class Transition:
 def _basic(facts: CollectionFacts, transition: Transition) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.state not in transition.sources:
-        allowed = ", ".join(sorted(s.value for s in transition.sources))
+        allowed = ", ".join(sorted(s.value.replace("_", " ") for s in transition.sources))
         reasons.append(Reason(
             "collection.wrong_state",
-            f"the collection is {facts.state.value}; it can be {transition.label} only from: {allowed}",
+            f"the collection is {facts.state.value.replace('_', ' ')}; it can be {transition.label} only from: "
+            f"{allowed}",
         ))
     if not facts.actor_roles & transition.roles:
         needed = ", ".join(sorted(r.value for r in transition.roles))

@@ -79,6 +79,7 @@ class TransitionOption(BaseModel):
 
     name: str
     label: str
+    button: str
     allowed: bool
     reasons: list[ReasonOut]
 

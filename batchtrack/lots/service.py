@@ -88,7 +88,7 @@ def options(*, session: Session, lot: Lot, actor: Principal) -> list[schemas.Tra
     for move in workflow.TRANSITIONS.values():
         reasons = move.guard(facts)
         result.append(schemas.TransitionOption(
-            name=move.name, label=move.label, allowed=not reasons,
+            name=move.name, label=move.label, button=move.button, allowed=not reasons,
             reasons=[schemas.ReasonOut.of(r) for r in reasons],
         ))
     return result

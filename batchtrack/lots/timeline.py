@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
@@ -18,14 +19,32 @@ from batchtrack.models.user import User
 TIMELINE_LIMIT = 1000
 
 
+def _value(value: object) -> str:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value.replace("_", " ") if value.islower() else value
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return value
+    if isinstance(value, list):
+        return "; ".join(_value(item) for item in value)
+    if isinstance(value, dict) and {"code", "message"} <= value.keys():
+        return f"{value['code']}: {value['message']}"
+    return str(value)
+
+
 def _describe(values: str) -> str:
+    """Recorded values as a person reads them: 'key: value' pairs, times in UTC, reasons as code: message."""
     try:
         data = json.loads(values)
     except ValueError:
         return values
     if not isinstance(data, dict):
-        return str(data)
-    return ", ".join(f"{key}: {value}" for key, value in data.items() if value not in (None, ""))
+        return _value(data)
+    return ", ".join(f"{key.replace('_', ' ')}: {_value(value)}" for key, value in data.items()
+                     if value not in (None, "", [], {}))
 
 
 def build(*, session: Session, lot: Lot) -> list[schemas.TimelineEvent]:

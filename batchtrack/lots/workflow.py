@@ -66,6 +66,16 @@ class Transition:
     roles: frozenset[Role]
     guard: Guard
     label: str
+    action: str = ""
+
+    @property
+    def button(self) -> str:
+        """What a person presses to apply it."""
+        return self.action or f"Mark {self.label}"
+
+
+def _human(state: LotState) -> str:
+    return state.value.replace("_", " ")
 
 
 def _state_is(facts: LotFacts, sources: frozenset[LotState], name: str) -> list[Reason]:
@@ -73,8 +83,8 @@ def _state_is(facts: LotFacts, sources: frozenset[LotState], name: str) -> list[
         return []
     if facts.state == LotState.ON_HOLD:
         return [Reason("lot.on_hold", f"the lot is on hold; QA must lift the hold before it can be {name}")]
-    allowed = ", ".join(sorted(s.value for s in sources))
-    return [Reason("lot.wrong_state", f"the lot is {facts.state.value}; it can be {name} only from: {allowed}")]
+    allowed = ", ".join(sorted(_human(s) for s in sources))
+    return [Reason("lot.wrong_state", f"the lot is {_human(facts.state)}; it can be {name} only from: {allowed}")]
 
 
 def _role_in(facts: LotFacts, roles: frozenset[Role], name: str) -> list[Reason]:
@@ -179,22 +189,25 @@ HARVEST = Transition("harvest", frozenset({LotState.IN_PROCESS}), LotState.HARVE
 FORMULATE = Transition("formulate", frozenset({LotState.HARVESTED}), LotState.FORMULATED, _OPERATOR,
                        guard_formulate, "formulated")
 SUBMIT_TO_QC = Transition("submit_to_qc", frozenset({LotState.FORMULATED}), LotState.IN_QC,
-                          frozenset({Role.OPERATOR, Role.QC_ANALYST}), guard_submit_to_qc, "in QC")
-RELEASE = Transition("release", frozenset({LotState.IN_QC}), LotState.RELEASED, _QA, guard_release, "released")
-REJECT = Transition("reject", frozenset({LotState.IN_QC}), LotState.REJECTED, _QA, guard_reject, "rejected")
+                          frozenset({Role.OPERATOR, Role.QC_ANALYST}), guard_submit_to_qc, "in QC", "Submit to QC")
+RELEASE = Transition("release", frozenset({LotState.IN_QC}), LotState.RELEASED, _QA, guard_release, "released",
+                     "Release")
+REJECT = Transition("reject", frozenset({LotState.IN_QC}), LotState.REJECTED, _QA, guard_reject, "rejected",
+                    "Reject")
 SHIP = Transition("ship", RELEASED_STATES, LotState.SHIPPED, frozenset({Role.OPERATOR, Role.COURIER}),
-                  guard_ship, "shipped")
+                  guard_ship, "shipped", "Ship")
 RECEIVE_AT_CLINIC = Transition("receive_at_clinic", frozenset({LotState.SHIPPED}), LotState.AT_CLINIC,
-                               _CLINIC | {Role.COURIER}, guard_receive_at_clinic, "received at the clinic")
+                               _CLINIC | {Role.COURIER}, guard_receive_at_clinic, "received at the clinic",
+                               "Receive at the clinic")
 INFUSE = Transition("infuse", frozenset({LotState.AT_CLINIC}), LotState.INFUSED, _CLINIC, guard_infuse,
                     "infused")
 EXPIRE = Transition("expire", _MOVING | {LotState.ON_HOLD}, LotState.EXPIRED, _QA, guard_expire, "expired")
 DESTROY = Transition("destroy", _MOVING | {LotState.ON_HOLD, LotState.REJECTED, LotState.EXPIRED},
-                     LotState.DESTROYED, _QA, guard_destroy, "destroyed")
+                     LotState.DESTROYED, _QA, guard_destroy, "destroyed", "Destroy")
 HOLD = Transition("hold", _MOVING, LotState.ON_HOLD, _QA | _OPERATOR | {Role.QC_ANALYST}, guard_hold,
-                  "put on hold")
+                  "put on hold", "Put on hold")
 LIFT_HOLD = Transition("lift_hold", frozenset({LotState.ON_HOLD}), None, _QA, guard_lift_hold,
-                       "released from hold")
+                       "released from hold", "Lift the hold")
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t

@@ -26,7 +26,7 @@ def test_harvest_allowed_for_operator_on_a_lot_in_process() -> None:
 def test_harvest_refused_with_every_reason_at_once() -> None:
     reasons = workflow.guard_harvest(facts(LotState.IN_QC, Role.QA, expires_at=NOW - timedelta(minutes=1)))
     assert codes(reasons) == ["lot.wrong_state", "actor.role", "lot.expired"]
-    assert "in_qc" in reasons[0].message and "in_process" in reasons[0].message
+    assert "in qc" in reasons[0].message and "in process" in reasons[0].message
 
 
 def test_a_lot_on_hold_says_so_rather_than_wrong_state() -> None:
