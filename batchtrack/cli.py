@@ -232,3 +232,59 @@ def audit_verify() -> None:
     click.echo(f"BROKEN: entry #{result.broken_seq}: {result.problem} "
                f"({result.count} entries verified before it)", err=True)
     sys.exit(1)
+
+
+@main.group()
+def labels() -> None:
+    """Label layouts and label files (printing with its record is done in the application)."""
+
+
+@labels.command("render")
+@click.option("--lot", "lot_din", required=True, metavar="DIN", help="The lot's DIN (13 characters).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["png", "svg", "zpl", "pdf"]),
+              help="png/svg for screens, zpl for Zebra printers, pdf for one A4 sheet of all the labels.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write to (created if missing).")
+@click.option("--dpi", type=click.IntRange(150, 1200), default=None,
+              help="Resolution: ZPL 203 (default) or 300; PNG 150-1200 (default 300). Ignored for svg and pdf.")
+def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> None:
+    """Write the label of every container of a lot, one file per label, plus manifest.json.
+
+    This is a preview and export: NO PRINT IS RECORDED, so files written here are not part of the lot's
+    label reconciliation. Print labels that go on containers from the lot's labels page or the API
+    (POST /api/v1/lots/{din}/labels), which records template, version, who, when and how many.
+
+    manifest.json lists, for each label, its file, template id and version, container, and the exact data
+    encoded in each of its barcodes. With --format pdf all labels go on one sheet file.
+    """
+    import json
+    from typing import cast
+
+    from batchtrack import labels as label_outputs
+    from batchtrack.errors import BatchtrackError
+    from batchtrack.labels import service as label_service
+    from batchtrack.lots import service as lot_service
+
+    settings = _settings()
+    database = _database(settings)
+    _require_current_schema(database)
+    try:
+        with database.transaction(write=False) as session:
+            lot = lot_service.get_by_din(session=session, din=lot_din)
+            count = len(lot_service.containers_of(session=session, lot=lot))
+            with click.progressbar(length=count, label=f"Rendering {count} label(s) of lot {lot.din}",
+                                   file=sys.stderr) as bar:
+                files, manifest = label_service.export_lot(
+                    session=session, settings=settings, din=lot.din, fmt=cast(label_outputs.Format, fmt), dpi=dpi,
+                    progress=bar.update)
+    except BatchtrackError as exc:
+        raise click.ClickException(f"{exc.message} ({exc.code})") from exc
+    finally:
+        database.dispose()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (out_dir / file.name).write_bytes(file.data)
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+    click.echo(f"wrote {len(files)} file(s) and manifest.json for {len(manifest['labels'])} label(s) to {out_dir} "
+               "(preview/export: no print recorded)")

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     display_timezone: str = "UTC"
     # Product description codes come from licensed tables: the code is a setting, not a constant.
     product_description_code: str = "Y0001"
-    product_description: str = "CS20AT04 bone-marrow MSC, fresh, for infusion"
+    product_description: str = "CS20AT04 BM-MSC, fresh, for infusion"
     session_max_age_seconds: int = 8 * 3600
     login_max_failures: int = 5
     login_lockout_minutes: int = 15

@@ -1,4 +1,4 @@
-"""Demonstration data: a facility's users, one therapy, its collection, lot and containers.
+"""Demonstration data: a facility's users, and one subject walked from enrolment to a lot in QC.
 
 Safe to run twice: what already exists is kept, and the summary is printed again.
 """
@@ -20,15 +20,19 @@ from batchtrack.config import Settings
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.db import Database
+from batchtrack.enrolment import schemas as enrolment_schemas
+from batchtrack.enrolment import service as enrolment_service
+from batchtrack.identifiers import din as din_id
+from batchtrack.identifiers import isbt
+from batchtrack.labels import schemas as label_schemas
+from batchtrack.labels import service as label_service
 from batchtrack.lots import schemas as lot_schemas
 from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
-from batchtrack.models.container import Container, ContainerKind
+from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
-from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role, User
-from batchtrack.therapies import schemas as therapy_schemas
-from batchtrack.therapies import service as therapy_service
+from batchtrack.protocols import definition, eligibility
 
 log = logging.getLogger(__name__)
 
@@ -76,36 +80,54 @@ def _ensure_users(session: Session, summary: DemoSummary) -> dict[str, Principal
 
 
 def _walk(session: Session, settings: Settings, actors: dict[str, Principal], summary: DemoSummary) -> None:
-    therapy = therapy_service.open_therapy(
-        session=session, settings=settings, actor=actors["investigator"],
-        data=therapy_schemas.TherapyCreate(
-            recipient=therapy_schemas.RecipientCreate(
-                subject_code=DEMO_SUBJECT, family_name="Kim", given_name="Soo-ah",
-                date_of_birth=date(1991, 4, 17), mrn="MRN-0042-7781"),
-            prescribed_cells_per_kg=1e6),
-    )
-    summary.steps.append(f"therapy opened: COI identifier {therapy.coi}")
+    investigator = actors["investigator"]
+    enrolment_service.enrol(session=session, actor=investigator, data=enrolment_schemas.EnrolmentCreate(
+        subject_code=DEMO_SUBJECT, family_name="Kim", given_name="Soo-ah", date_of_birth=date(1991, 4, 17),
+        mrn="MRN-0042-7781", sex="female", indication="nephritis", consent_date=utcnow().date() - timedelta(days=7),
+        allergies=[enrolment_schemas.AllergyCreate(substance="iodinated contrast", reaction="urticaria")],
+        weight=enrolment_schemas.WeightCreate(visit_date=utcnow().date() - timedelta(days=1), weight_kg=58.4),
+    ))
+    summary.steps.append(f"subject {DEMO_SUBJECT} enrolled in KCT0004337 (lupus nephritis), consent recorded")
+    protocol = definition.load("KCT0004337")
+    answers = {c.id: c.kind == "inclusion"
+               for c in eligibility.applicable(protocol, eligibility.Subject("nephritis", "autologous"))}
+    assessment = enrolment_service.assess(
+        session=session, settings=settings, actor=investigator, subject_code=DEMO_SUBJECT,
+        data=enrolment_schemas.EligibilityAnswers(answers=answers, prescribed_cells_per_kg=1e6,
+                                                  password=demo_password("investigator")))
+    assert assessment.therapy is not None
+    therapy = assessment.therapy
+    summary.steps.append(f"eligibility signed by the investigator: therapy opened, COI identifier {therapy.coi}")
+    collector = actors["collector"]
     collection = collection_service.schedule(
-        session=session, settings=settings, actor=actors["collector"],
-        data=collection_schemas.CollectionCreate(therapy_coi=therapy.coi,
-                                                 scheduled_for=utcnow() - timedelta(hours=6)))
-    summary.steps.append(f"collection scheduled: DIN {collection.din}")
-    collection_service.transition(session=session, actor=actors["collector"], din=collection.din, name="collect",
+        session=session, settings=settings, actor=collector,
+        data=collection_schemas.CollectionCreate(therapy_coi=therapy.coi, scheduled_for=utcnow() - timedelta(hours=6)))
+    collection_service.transition(session=session, actor=collector, din=collection.din, name="collect",
                                   data=collection_schemas.CollectionTransition(
-                                      occurred_at=utcnow() - timedelta(hours=5), volume_ml=60.0))
-    bag = session.execute(select(Container).where(col(Container.collection_id) == collection.id,
-                                                  col(Container.kind) == ContainerKind.ASPIRATE_BAG)).scalar_one()
-    assert bag.id is not None
-    collection_service.transition(session=session, actor=actors["collector"], din=collection.din,
-                                  name="dispatch", data=collection_schemas.CollectionTransition())
+                                      started_at=utcnow() - timedelta(hours=5, minutes=30),
+                                      occurred_at=utcnow() - timedelta(hours=5), volume_ml=60.0,
+                                      anticoagulant="heparin", site="posterior iliac crest"))
+    summary.steps.append(f"marrow aspirate collected: DIN {collection.din}")
+    bag_scan = isbt.din_structure(din_id.parse(collection.din))
+    printed = label_service.print_labels(session=session, settings=settings, actor=collector, din=collection.din,
+                                         data=label_schemas.PrintRequest(kind="aspirate_bag", format="png"))
+    for label in printed.labels:
+        assert label.id is not None
+        label_service.apply_label(session=session, actor=collector, label_id=label.id, scan=bag_scan)
+    summary.steps.append("bag label printed, applied and verified by scan")
+    collection_service.transition(session=session, actor=collector, din=collection.din, name="dispatch",
+                                  data=collection_schemas.CollectionTransition())
     for giver, receiver, place, hours in (("collector", "courier", "Bone-marrow aspiration suite", 4.5),
                                           ("courier", "operator", "GMP facility receiving", 2.0)):
         custody_service.record(session=session, actor=actors[giver], data=custody_schemas.CustodyEventCreate(
-            container_id=bag.id, handed_over_by=giver, received_by=receiver, location=place,
+            scan=bag_scan, handed_over_by=giver, received_by=receiver, location=place,
             temperature_c=21.5, occurred_at=utcnow() - timedelta(hours=hours)))
-    summary.steps.append("aspirate bag handed collector -> courier -> GMP operator")
-    collection_service.transition(session=session, actor=actors["operator"], din=collection.din, name="accept",
-                                  data=collection_schemas.CollectionTransition(reason="seal intact, 21.5 °C"))
+    summary.steps.append("bag handed collector -> courier -> GMP operator, each hand-over scanned")
+    collection_service.receive(session=session, actor=actors["operator"], data=collection_schemas.ReceiptCreate(
+        scan=bag_scan, expected_din=collection.din, temperature_c=21.5,
+        inspection=collection_schemas.Inspection(bag_intact=True, seal_intact=True, label_legible=True,
+                                                 no_clots=True),
+        decision="accept", reason="within 24 h and 2-25 °C; inspection passed"))
     lot = lot_service.get_by_din(session=session, din=collection.din)
     summary.steps.append(f"received and accepted at the lab: lot {lot.din} opened")
     lot_service.add_containers(session=session, actor=actors["operator"], din=lot.din,
@@ -124,23 +146,21 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
 
 
 def run(*, database: Database, settings: Settings) -> DemoSummary:
-    """Create the demo data once (each part in one transaction) and describe it."""
+    """Create the demo data once (in one transaction) and describe it."""
     summary = DemoSummary()
     with database.transaction() as session:
         actors = _ensure_users(session, summary)
-        existing = session.execute(
-            select(Therapy).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
-            .where(col(Recipient.subject_code) == DEMO_SUBJECT)
-        ).scalar_one_or_none()
-        if existing is None:
+        recipient = session.execute(
+            select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one_or_none()
+        if recipient is None:
             _walk(session, settings, actors, summary)
+            recipient = session.execute(
+                select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one()
         else:
             summary.steps.append("demo data already present; nothing new was created")
-        therapy = session.execute(
-            select(Therapy).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
-            .where(col(Recipient.subject_code) == DEMO_SUBJECT)
-        ).scalar_one()
+        therapy = enrolment_service.therapy_of(session=session, recipient=recipient)
+        assert therapy is not None
         summary.coi = therapy.coi
-        lots = lot_service.list_lots(session=session, offset=0, limit=1)[0]
-        summary.lot_din = next((lot.din for lot in lots if lot.therapy_id == therapy.id), "")
+        lot = session.execute(select(Lot).where(col(Lot.therapy_id) == therapy.id)).scalars().first()
+        summary.lot_din = lot.din if lot else ""
     return summary

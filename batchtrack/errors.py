@@ -102,6 +102,19 @@ class InvalidTransition(Conflict):
     default_code = "invalid_transition"
 
 
+class GateRefused(Conflict):
+    """A gate of the chain refused the step; `reasons` lists every unmet condition."""
+
+    default_code = "gate_refused"
+
+
+class ServiceUnavailable(BatchtrackError):
+    """A dependency (the database, a printer) did not answer; nothing was changed."""
+
+    status_code = 503
+    default_code = "unavailable"
+
+
 class IdentityMismatch(Conflict):
     """What was scanned is not what was expected."""
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason
+from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason, ServiceUnavailable
 from batchtrack.web import render
 
 log = logging.getLogger("batchtrack.errors")
@@ -59,10 +59,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        error = BatchtrackError("the database is busy or unavailable; nothing was changed, try again",
-                                code="database_unavailable")
-        error.status_code = 503
-        return _respond(request, error)
+        return _respond(request, ServiceUnavailable(
+            "the database is busy or unavailable; nothing was changed, try again", code="database_unavailable"))
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(request: Request, exc: RequestValidationError) -> Response:

@@ -13,13 +13,18 @@ from batchtrack import errors_render
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
+from batchtrack.collections import pages as collection_pages
 from batchtrack.collections import routes as collection_routes
 from batchtrack.config import Settings, get_settings
 from batchtrack.custody import routes as custody_routes
 from batchtrack.dashboard import pages as dashboard_pages
 from batchtrack.db import Database, make_engine
+from batchtrack.enrolment import pages as enrolment_pages
+from batchtrack.enrolment import routes as enrolment_routes
 from batchtrack.health import openapi_routes
 from batchtrack.health import routes as health_routes
+from batchtrack.labels import pages as label_pages
+from batchtrack.labels import routes as label_routes
 from batchtrack.lots import pages as lot_pages
 from batchtrack.lots import routes as lot_routes
 from batchtrack.resources import resource_dir
@@ -65,12 +70,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(openapi_routes.router)
+    api.include_router(collection_routes.receipts)
+    api.include_router(enrolment_routes.router)
     for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes,
-                   scanning_routes):
+                   scanning_routes, label_routes):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health_routes.router)
-    for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages):
+    for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
+                  enrolment_pages, collection_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

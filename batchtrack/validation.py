@@ -54,3 +54,9 @@ TRANSITION_PATTERN = r"^[a-z_]{1,40}$"
 DinPath = Annotated[str, Path(pattern=DIN_PATTERN, description="13-character DIN, without check character")]
 CoiPath = Annotated[str, Path(pattern=COI_PATTERN, description="15-character COI identifier")]
 TransitionName = Annotated[str, Path(pattern=TRANSITION_PATTERN, description="transition name")]
+SUBJECT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+SubjectCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SUBJECT_PATTERN)]
+SubjectPath = Annotated[str, Path(pattern=SUBJECT_PATTERN, description="subject code")]
+StationName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ._:-]+$")
+]

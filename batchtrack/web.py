@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.deps import csrf_token
+from batchtrack.errors import BadRequest
 from batchtrack.resources import resource_dir
 
 
@@ -39,3 +41,16 @@ def render(
     templates: Jinja2Templates = request.app.state.templates
     full = {"principal": principal, "csrf_token": csrf_token(request), **(context or {})}
     return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
+    """A `datetime-local` form value, read in the display time zone, as an aware UTC time (None if empty)."""
+    if not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise BadRequest(f"{value[:30]!r} is not a date and time", code="form_invalid") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
 
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
@@ -12,15 +14,21 @@ from batchtrack.collections import schemas as collection_schemas
 from batchtrack.collections import service as collection_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.lots import service as lot_service
+from batchtrack.enrolment import schemas as enrolment_schemas
+from batchtrack.enrolment import service as enrolment_service
+from batchtrack.identifiers import din as din_id
+from batchtrack.identifiers import isbt
+from batchtrack.labels import schemas as label_schemas
+from batchtrack.labels import service as label_service
+from batchtrack.models.base import utcnow
 from batchtrack.models.user import Role
-from batchtrack.therapies import schemas as therapy_schemas
-from batchtrack.therapies import service as therapy_service
+from batchtrack.protocols import definition, eligibility
 
 PATIENT_FAMILY = "Zwierzynska"
 PATIENT_GIVEN = "Philomena"
 PATIENT_DOB = date(1987, 3, 29)
 PATIENT_MRN = "MRN-99817723"
+PROTOCOL = "KCT0004337"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,81 @@ def make_user(database: Database, *roles: Role, username: str | None = None) -> 
     return UserHandle(name, password, token, principal)
 
 
+def eligible_answers(indication: str = "nephritis", donor_kind: str = "autologous") -> dict[str, bool]:
+    """Answers that make a subject eligible: every inclusion holds, no exclusion applies."""
+    protocol = definition.load(PROTOCOL)
+    subject = eligibility.Subject(indication=indication, donor_kind=donor_kind)
+    return {c.id: c.kind == "inclusion" for c in eligibility.applicable(protocol, subject)}
+
+
+def enrolment(subject: str, mrn: str, *, family: str = PATIENT_FAMILY, given: str = PATIENT_GIVEN,
+              allergies: tuple[str, ...] = ()) -> enrolment_schemas.EnrolmentCreate:
+    """An autologous lupus-nephritis enrolment with a recent weight."""
+    return enrolment_schemas.EnrolmentCreate(
+        subject_code=subject, family_name=family, given_name=given, date_of_birth=PATIENT_DOB, mrn=mrn,
+        sex="female", indication="nephritis", consent_date=utcnow().date() - timedelta(days=3),
+        allergies=[enrolment_schemas.AllergyCreate(substance=a) for a in allergies],
+        weight=enrolment_schemas.WeightCreate(visit_date=utcnow().date(), weight_kg=62.5),
+    )
+
+
+def enrol_eligible(database: Database, settings: Settings, investigator: UserHandle, *, subject: str = "S-001",
+                   mrn: str = PATIENT_MRN, family: str = PATIENT_FAMILY, given: str = PATIENT_GIVEN) -> str:
+    """Enrol a subject and sign an eligible assessment; returns the therapy's COI identifier."""
+    with database.transaction() as session:
+        enrolment_service.enrol(session=session, actor=investigator.principal,
+                                data=enrolment(subject, mrn, family=family, given=given))
+        result = enrolment_service.assess(
+            session=session, settings=settings, actor=investigator.principal, subject_code=subject,
+            data=enrolment_schemas.EligibilityAnswers(answers=eligible_answers(), prescribed_cells_per_kg=1e6,
+                                                      password=investigator.password))
+        assert result.therapy is not None
+        return result.therapy.coi
+
+
+def bag_scan(din: str) -> str:
+    """What a scanner reads from the DIN barcode of an aspirate bag's label."""
+    return isbt.din_structure(din_id.parse(din))
+
+
+def label_bag(session: Session, settings: Settings, collector: Principal, din: str) -> None:
+    """Print the aspirate bag's label, apply it, and verify it by scanning."""
+    outcome = label_service.print_labels(session=session, settings=settings, actor=collector, din=din,
+                                         data=label_schemas.PrintRequest(kind="aspirate_bag", format="png"))
+    for label in outcome.labels:
+        assert label.id is not None
+        label_service.apply_label(session=session, actor=collector, label_id=label.id, scan=bag_scan(din))
+
+
+def collected_bag(database: Database, settings: Settings, collector: UserHandle, coi: str, *,
+                  hours_ago: float = 2.0) -> str:
+    """Schedule and record a collection `hours_ago`, label the bag and dispatch it; returns its DIN."""
+    with database.transaction() as session:
+        collection = collection_service.schedule(
+            session=session, settings=settings, actor=collector.principal,
+            data=collection_schemas.CollectionCreate(therapy_coi=coi))
+        collection_service.transition(
+            session=session, actor=collector.principal, din=collection.din, name="collect",
+            data=collection_schemas.CollectionTransition(
+                started_at=utcnow() - timedelta(hours=hours_ago + 0.5),
+                occurred_at=utcnow() - timedelta(hours=hours_ago),
+                volume_ml=55.0, anticoagulant="heparin", site="posterior iliac crest"))
+        label_bag(session, settings, collector.principal, collection.din)
+        collection_service.transition(session=session, actor=collector.principal, din=collection.din,
+                                      name="dispatch", data=collection_schemas.CollectionTransition())
+        return collection.din
+
+
+def receipt(din: str, *, decision: str = "accept", temperature_c: float = 20.0, expected: str | None = None,
+            reason: str = "") -> collection_schemas.ReceiptCreate:
+    """A receipt at the lab with every inspection item passed."""
+    return collection_schemas.ReceiptCreate(
+        scan=bag_scan(din), expected_din=expected or din, temperature_c=temperature_c,
+        inspection=collection_schemas.Inspection(bag_intact=True, seal_intact=True, label_legible=True,
+                                                 no_clots=True),
+        decision=decision, reason=reason)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class SeededLot:
     """A therapy with one accepted collection and its lot."""
@@ -55,20 +138,11 @@ class SeededLot:
 
 def seed_lot(database: Database, settings: Settings, *, subject: str = "S-001", mrn: str = PATIENT_MRN,
              family: str = PATIENT_FAMILY, given: str = PATIENT_GIVEN) -> SeededLot:
-    """Open a therapy, collect, dispatch and accept its aspirate: the lot is then in process."""
+    """Enrol an eligible subject, collect, label, dispatch and receive the aspirate: the lot is then in process."""
     clinician = make_user(database, Role.INVESTIGATOR, Role.COLLECTOR)
     lab = make_user(database, Role.OPERATOR)
+    coi = enrol_eligible(database, settings, clinician, subject=subject, mrn=mrn, family=family, given=given)
+    din = collected_bag(database, settings, clinician, coi)
     with database.transaction() as session:
-        therapy = therapy_service.open_therapy(
-            session=session, settings=settings, actor=clinician.principal,
-            data=therapy_schemas.TherapyCreate(recipient=therapy_schemas.RecipientCreate(
-                subject_code=subject, family_name=family, given_name=given, date_of_birth=PATIENT_DOB,
-                mrn=mrn)))
-        collection = collection_service.schedule(
-            session=session, settings=settings, actor=clinician.principal,
-            data=collection_schemas.CollectionCreate(therapy_coi=therapy.coi))
-        for name, actor in (("collect", clinician), ("dispatch", clinician), ("accept", lab)):
-            collection_service.transition(session=session, actor=actor.principal, din=collection.din, name=name,
-                                          data=collection_schemas.CollectionTransition())
-        lot = lot_service.get_by_din(session=session, din=collection.din)
-        return SeededLot(coi=therapy.coi, din=lot.din)
+        collection_service.receive(session=session, actor=lab.principal, data=receipt(din))
+    return SeededLot(coi=coi, din=din)

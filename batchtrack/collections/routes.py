@@ -52,3 +52,14 @@ def apply_transition(
     """Move a collection (collect, dispatch, accept, reject, quarantine); 409 with reasons if refused."""
     collection = collection_service.transition(session=session, actor=actor, din=din, name=name, data=data)
     return collection_service.to_public(session=session, collection=collection)
+
+
+receipts = APIRouter(prefix="/receipts", tags=["collections"])
+Receiver = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.QA))]
+
+
+@receipts.post("", status_code=201)
+def receive_bag(data: schemas.ReceiptCreate, session: SessionDep, actor: Receiver) -> schemas.ReceiptPublic:
+    """Receive a bag at the lab: the scan must be the expected bag; accept only within time, temperature and
+    inspection (else quarantine or reject, with a reason); accepting opens the lot."""
+    return collection_service.receive(session=session, actor=actor, data=data)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from batchtrack.validation import Code, LongText, RequestModel
+from batchtrack.validation import DIN_PATTERN, Code, LongText, OptionalShortText, RequestModel, StationName
 
 
 class CollectionCreate(RequestModel):
@@ -17,11 +18,45 @@ class CollectionCreate(RequestModel):
 
 
 class CollectionTransition(RequestModel):
-    """Move a collection through its lifecycle."""
+    """Move a collection through its lifecycle; `collect` also records the aspirate's details."""
 
     reason: LongText = ""
+    started_at: AwareDatetime | None = None
     occurred_at: AwareDatetime | None = None
     volume_ml: float | None = Field(default=None, gt=0, le=5000)
+    anticoagulant: OptionalShortText = ""
+    site: OptionalShortText = ""
+
+
+class Inspection(RequestModel):
+    """The visual inspection at receipt: each item true when it passed."""
+
+    bag_intact: bool
+    seal_intact: bool
+    label_legible: bool
+    no_clots: bool
+
+
+class ReceiptCreate(RequestModel):
+    """A bag arriving at the lab: its scan, what the station expected, temperature, inspection, decision."""
+
+    scan: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    expected_din: Annotated[str, StringConstraints(pattern=DIN_PATTERN)] | None = None
+    temperature_c: float = Field(ge=-200, le=80)
+    inspection: Inspection
+    decision: Literal["accept", "reject", "quarantine"]
+    reason: LongText = ""
+    station: StationName = "receiving"
+
+
+class ReceiptPublic(BaseModel):
+    """The recorded receipt and the collection (and lot) it led to."""
+
+    collection: CollectionPublic
+    decision: str
+    temperature_c: float
+    hours_since_collection: float
+    refusals_at_receipt: list[dict[str, str]]
 
 
 class CollectionPublic(BaseModel):
@@ -33,7 +68,10 @@ class CollectionPublic(BaseModel):
     therapy_coi: str
     state: str
     scheduled_for: datetime | None
+    started_at: datetime | None
     collected_at: datetime | None
     volume_ml: float | None
+    anticoagulant: str
+    site: str
     lot_din: str | None
     created_at: datetime

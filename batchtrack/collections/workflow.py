@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from batchtrack.collections.gates import (
+    BagLabels,
+    ReceiptFacts,
+    SubjectStanding,
+    acceptance_refusals,
+    collection_allowed,
+    labels_ready_to_leave,
+)
 from batchtrack.errors import Reason
 from batchtrack.models.user import Role
 
@@ -33,6 +41,10 @@ class CollectionFacts:
     now: datetime
     actor_roles: frozenset[Role]
     collected_at: datetime | None = None
+    standing: SubjectStanding | None = None
+    bag_labels: BagLabels | None = None
+    receipt: ReceiptFacts | None = None  # present only when the receiving station judges the bag
+    reason: str = ""
 
 
 Guard = Callable[[CollectionFacts], list[Reason]]
@@ -65,32 +77,66 @@ def _basic(facts: CollectionFacts, transition: Transition) -> list[Reason]:
     return reasons
 
 
+def _standing(facts: CollectionFacts) -> list[Reason]:
+    if facts.standing is None:
+        return [Reason("subject.unknown", "the subject's eligibility and consent could not be established")]
+    return collection_allowed(facts.standing)
+
+
+def _at_receipt(facts: CollectionFacts, decision: str) -> list[Reason]:
+    """From in transit, a decision is taken only at the receiving station, with its measurements."""
+    if facts.state == CollectionState.IN_TRANSIT and facts.receipt is None:
+        return [Reason("receipt.required",
+                       f"a bag in transit is {decision} at the receiving station (scan, temperature, inspection)")]
+    return []
+
+
+def _qa_decision_on_quarantine(facts: CollectionFacts) -> list[Reason]:
+    reasons: list[Reason] = []
+    if facts.state == CollectionState.QUARANTINED:
+        if Role.QA not in facts.actor_roles:
+            reasons.append(Reason("actor.role", "only QA decides on a quarantined bag"))
+        if not facts.reason.strip():
+            reasons.append(Reason("reason.required", "a decision on a quarantined bag needs a reason"))
+    return reasons
+
+
 def guard_collect(facts: CollectionFacts) -> list[Reason]:
-    """Record the aspirate as collected: a scheduled collection, by a collector or investigator."""
-    return _basic(facts, COLLECT)
+    """Record the aspirate: a scheduled collection of an eligible, consenting subject without pen/strep allergy."""
+    return _basic(facts, COLLECT) + _standing(facts)
 
 
 def guard_dispatch(facts: CollectionFacts) -> list[Reason]:
-    """Hand the bag to transport: a collected collection with a recorded collection time."""
+    """Hand the bag to transport: collected, with a collection time, and its labels applied and scan-verified."""
     reasons = _basic(facts, DISPATCH)
     if facts.collected_at is None:
         reasons.append(Reason("collection.no_time", "the collection time is not recorded"))
+    reasons += labels_ready_to_leave(facts.bag_labels or BagLabels(verified=0, outstanding=0))
     return reasons
 
 
 def guard_accept(facts: CollectionFacts) -> list[Reason]:
-    """Accept at the lab: a bag in transit (or quarantined, by QA decision), by an operator or QA."""
-    return _basic(facts, ACCEPT)
+    """Accept at the lab: at receipt within time, temperature and inspection; or by QA from quarantine."""
+    reasons = _basic(facts, ACCEPT) + _at_receipt(facts, "accepted") + _qa_decision_on_quarantine(facts)
+    if facts.state == CollectionState.IN_TRANSIT and facts.receipt is not None:
+        reasons += acceptance_refusals(facts.receipt)
+    return reasons
 
 
 def guard_reject(facts: CollectionFacts) -> list[Reason]:
-    """Reject at the lab: a bag in transit or quarantined."""
-    return _basic(facts, REJECT)
+    """Reject at the lab (at receipt, with a reason), or by QA from quarantine."""
+    reasons = _basic(facts, REJECT) + _at_receipt(facts, "rejected") + _qa_decision_on_quarantine(facts)
+    if facts.state != CollectionState.QUARANTINED and not facts.reason.strip():
+        reasons.append(Reason("reason.required", "a rejection needs a reason"))
+    return reasons
 
 
 def guard_quarantine(facts: CollectionFacts) -> list[Reason]:
-    """Quarantine at the lab: a bag in transit whose acceptance needs a QA decision."""
-    return _basic(facts, QUARANTINE)
+    """Quarantine at receipt, with a reason, when acceptance needs a QA decision."""
+    reasons = _basic(facts, QUARANTINE) + _at_receipt(facts, "quarantined")
+    if not facts.reason.strip():
+        reasons.append(Reason("reason.required", "a quarantine needs a reason"))
+    return reasons
 
 
 _LAB = frozenset({Role.OPERATOR, Role.QA})

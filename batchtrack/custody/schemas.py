@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from batchtrack.validation import Code, OptionalShortText, RecordId, RequestModel, ShortText
+from batchtrack.validation import Code, OptionalShortText, RequestModel, ShortText
 
 
 class CustodyEventCreate(RequestModel):
-    """A hand-over: who gives, who receives, where, when, at what temperature."""
+    """A hand-over confirmed by scanning the container's label: who gives, who receives, where, when, how cold."""
 
-    container_id: RecordId
+    scan: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     handed_over_by: Code
     received_by: Code
     location: ShortText

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.custody import schemas
-from batchtrack.errors import BadRequest, Conflict, NotFound
+from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, GateRefused, Reason
 from batchtrack.models.base import utcnow
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerStatus
@@ -16,6 +16,9 @@ from batchtrack.models.custody import CustodyEvent
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
+from batchtrack.scanning import parser, verdict
+from batchtrack.scanning import service as scan_service
+from batchtrack.scanning.expectations import ResolvedContainer
 
 
 def _active_user(session: Session, username: str) -> User:
@@ -36,11 +39,26 @@ def _therapy_id_of(session: Session, container: Container) -> int:
     return collection.therapy_id
 
 
+def _scanned_container(session: Session, actor: Principal, raw: str) -> Container:
+    parsed = parser.parse_scan(raw)
+    audit = AuditedRefusal(actor, "custody.refused", "station", "custody",
+                           {"raw_escaped": verdict.escape_raw(raw)})
+    if isinstance(parsed, parser.ScanRefusal):
+        raise GateRefused("the scan could not be read: the hand-over is not recorded", reasons=list(parsed.reasons),
+                          audit=audit)
+    found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
+    if not isinstance(found, ResolvedContainer):
+        raise GateRefused("the scan is not the label of a recorded container: the hand-over is not recorded",
+                          reasons=[Reason("custody.not_a_container", "scan the label on the container handed over")],
+                          audit=audit)
+    container = session.get(Container, found.container_id)
+    assert container is not None
+    return container
+
+
 def record(*, session: Session, actor: Principal, data: schemas.CustodyEventCreate) -> CustodyEvent:
-    """Record a hand-over between two different named people, in the same transaction as its audit entry."""
-    container = session.get(Container, data.container_id)
-    if container is None:
-        raise NotFound(f"no container {data.container_id}")
+    """Record a hand-over confirmed by scanning the container, between two different named people."""
+    container = _scanned_container(session, actor, data.scan)
     if container.status != ContainerStatus.IN_USE:
         raise Conflict(f"container {container.id} is {container.status}; it cannot change hands",
                        code="custody.container_status")

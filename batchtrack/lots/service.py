@@ -163,7 +163,8 @@ def add_containers(
             flags = [f"{n:02d}" for n in range(1, 60) if f"{n:02d}" not in used]
             if not flags:
                 raise Conflict("all 59 container flags of this lot are in use", code="lot.flags_full")
-            container = Container(din=lot.din, kind=data.kind, sample_flag=flags[0], lot_id=lot.id)
+            container = Container(din=lot.din, kind=data.kind, product_code=lot.product_code[:6],
+                                  sample_flag=flags[0], lot_id=lot.id)
         session.add(container)
         session.flush()
         existing.append(container)

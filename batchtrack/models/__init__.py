@@ -4,9 +4,10 @@ from sqlmodel import SQLModel
 
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import UTCDateTime, utcnow
-from batchtrack.models.collection import Collection
+from batchtrack.models.collection import Collection, ReceiptRecord
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.custody import CustodyEvent
+from batchtrack.models.enrolment import Allergy, EligibilityAssessment, WeightRecord
 from batchtrack.models.label import Label, LabelPrint, LabelStatus
 from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Donor, DonorKind, Recipient
@@ -18,8 +19,33 @@ from batchtrack.models.user import ApiToken, Role, User, UserRole
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Collection", "Container", "ContainerKind", "ContainerStatus", "CustodyEvent",
-    "Donor", "DonorKind", "IdentifierSequence", "Label", "LabelPrint", "LabelStatus",
-    "Lot", "LotCollection", "Recipient", "Role", "Signature",
-    "SignatureMeaning", "Therapy", "UTCDateTime", "User", "UserRole", "metadata", "utcnow",
+    "Allergy",
+    "ApiToken",
+    "AuditEntry",
+    "Collection",
+    "Container",
+    "ContainerKind",
+    "ContainerStatus",
+    "CustodyEvent",
+    "Donor",
+    "DonorKind",
+    "EligibilityAssessment",
+    "IdentifierSequence",
+    "Label",
+    "LabelPrint",
+    "LabelStatus",
+    "Lot",
+    "LotCollection",
+    "ReceiptRecord",
+    "Recipient",
+    "Role",
+    "Signature",
+    "SignatureMeaning",
+    "Therapy",
+    "UTCDateTime",
+    "User",
+    "UserRole",
+    "WeightRecord",
+    "metadata",
+    "utcnow",
 ]

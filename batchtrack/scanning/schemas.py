@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import COI_PATTERN, DIN_PATTERN, RequestModel
+from batchtrack.validation import COI_PATTERN, DIN_PATTERN, RequestModel, StationName
 
 ContainerKindName = Literal["aspirate_bag", "culture_vessel", "qc_sample", "final_product"]
 
@@ -25,7 +25,7 @@ class ScanRequest(RequestModel):
 
     # Raw input is kept as sent (control characters included): the pipeline cleans it and says why it refuses.
     raw: Annotated[str, StringConstraints(max_length=100_000)]
-    station: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ._:-]+$")]
+    station: StationName
     expect: Expectation = Field(default_factory=Expectation)
 
 

@@ -37,14 +37,15 @@ NOTHING = Resolution(None)
 
 
 def _container(session: Session, identity: parser.ScanIdentity) -> Container | None:
+    # Within a DIN, division and flag name one container: product bags by division (A0, B0, ...), vessels and
+    # samples by flag (01-59), the aspirate bag by neither. A product code on the label must then agree.
     assert identity.din is not None
-    query = select(Container).where(col(Container.din) == identity.din)
+    query = select(Container).where(
+        col(Container.din) == identity.din, col(Container.division) == (identity.division or "00"),
+        col(Container.sample_flag) == identity.sample_flag,
+    )
     if identity.product_code is not None:
-        query = query.where(col(Container.product_code) == identity.product_code[:6],
-                            col(Container.division) == identity.division)
-    else:
-        query = query.where(col(Container.sample_flag) == identity.sample_flag,
-                            col(Container.division) == "00", col(Container.product_code) == "")
+        query = query.where(col(Container.product_code) == identity.product_code[:6])
     return session.execute(query).scalar_one_or_none()
 
 

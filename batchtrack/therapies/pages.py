@@ -12,7 +12,6 @@ from batchtrack.auth.principal import Principal
 from batchtrack.collections import service as collection_service
 from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.lots import service as lot_service
-from batchtrack.models.collection import Collection
 from batchtrack.models.lot import Lot
 from batchtrack.therapies import service as therapy_service
 from batchtrack.validation import CoiPath
@@ -29,9 +28,7 @@ def therapy_page(
 ) -> Response:
     """The therapy (patient identity only for clinical roles), its collections and its lots."""
     therapy = therapy_service.get_by_coi(session=session, coi=coi)
-    collections = session.execute(
-        select(Collection).where(col(Collection.therapy_id) == therapy.id).order_by(col(Collection.id))
-    ).scalars()
+    collections = collection_service.of_therapy(session=session, therapy=therapy)
     lots = session.execute(select(Lot).where(col(Lot.therapy_id) == therapy.id).order_by(col(Lot.id))).scalars()
     return render(request, "therapies/therapy.html", {
         "therapy": therapy_service.to_public(session=session, therapy=therapy, viewer=viewer),

@@ -1,4 +1,4 @@
-"""API: therapies (the COI records)."""
+"""API: therapies (the COI records). A therapy is opened by a signed eligibility assessment (enrolment)."""
 
 from __future__ import annotations
 
@@ -7,25 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
-from batchtrack.models.user import Role
+from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.pagination import PageDep
 from batchtrack.therapies import schemas
 from batchtrack.therapies import service as therapy_service
 from batchtrack.validation import CoiPath
 
 router = APIRouter(prefix="/therapies", tags=["therapies"])
-Enroller = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
 Reader = Annotated[Principal, Depends(ANY_ROLE)]
-
-
-@router.post("", status_code=201)
-def open_therapy(
-    data: schemas.TherapyCreate, session: SessionDep, settings: SettingsDep, actor: Enroller
-) -> schemas.TherapyWithIdentity | schemas.TherapyPublic:
-    """Enrol a recipient and open their therapy with a new COI identifier."""
-    therapy = therapy_service.open_therapy(session=session, settings=settings, actor=actor, data=data)
-    return therapy_service.to_public(session=session, therapy=therapy, viewer=actor)
 
 
 @router.get("")

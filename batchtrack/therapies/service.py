@@ -18,36 +18,24 @@ from batchtrack.models.therapy import Therapy
 from batchtrack.therapies import schemas
 
 
-def open_therapy(
-    *, session: Session, settings: Settings, actor: Principal, data: schemas.TherapyCreate
+def open_for(
+    *, session: Session, settings: Settings, actor: Principal, recipient: Recipient, donor: Donor,
+    prescribed_cells_per_kg: float,
 ) -> Therapy:
-    """Register the recipient and donor and open a therapy with a newly allocated COI identifier."""
-    r = data.recipient
-    if session.execute(select(col(Recipient.id)).where(col(Recipient.subject_code) == r.subject_code)).first():
-        raise Conflict(f"subject code {r.subject_code} is already enrolled", code="subject_exists")
-    if session.execute(select(col(Recipient.id)).where(col(Recipient.mrn) == r.mrn)).first():
-        raise Conflict("a recipient with this medical record number is already enrolled", code="mrn_exists")
-    recipient = Recipient(subject_code=r.subject_code, family_name=r.family_name, given_name=r.given_name,
-                          date_of_birth=r.date_of_birth, mrn=r.mrn)
-    session.add(recipient)
-    session.flush()
-    if data.donor_kind == DonorKind.AUTOLOGOUS.value:
-        donor = Donor(donor_code=r.subject_code, kind=DonorKind.AUTOLOGOUS, recipient_id=recipient.id)
-        collection_type = isbt.COLLECTION_AUTOLOGOUS
-    else:
-        assert data.donor_code is not None
-        if session.execute(select(col(Donor.id)).where(col(Donor.donor_code) == data.donor_code)).first():
-            raise Conflict(f"donor code {data.donor_code} is already registered", code="donor_exists")
-        donor = Donor(donor_code=data.donor_code, kind=DonorKind.DIRECTED)
-        collection_type = isbt.COLLECTION_DIRECTED
-    session.add(donor)
-    session.flush()
+    """Open the therapy (COI record) of an eligible recipient, with a newly allocated COI identifier."""
     assert recipient.id is not None and donor.id is not None and actor.user_id is not None
+    open_already = session.execute(
+        select(Therapy.coi).where(col(Therapy.recipient_id) == recipient.id, col(Therapy.state) == "open")
+    ).first()
+    if open_already:
+        raise Conflict(f"subject {recipient.subject_code} already has an open therapy {open_already[0]}",
+                       code="therapy.already_open")
+    collection_type = isbt.COLLECTION_AUTOLOGOUS if donor.kind == DonorKind.AUTOLOGOUS else isbt.COLLECTION_DIRECTED
     coi = identifier_service.allocate_coi(session=session, fin=settings.facility_fin)
     therapy = Therapy(
         coi=coi.value, recipient_id=recipient.id, donor_id=donor.id,
         product_code=isbt.product_code(settings.product_description_code, collection_type),
-        prescribed_cells_per_kg=data.prescribed_cells_per_kg, created_by=actor.user_id,
+        prescribed_cells_per_kg=prescribed_cells_per_kg, created_by=actor.user_id,
     )
     session.add(therapy)
     session.flush()

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '20261124_0003'
 down_revision: str | None = '20261124_0002'
 branch_labels: str | Sequence[str] | None = None

@@ -9,7 +9,8 @@ from batchtrack.deps import Allow
 
 from route_catalogue import Endpoint, endpoints, protected
 
-SAMPLE = {"din": "W000026000001", "coi": "CHW000026000001", "name": "harvest", "container_id": "1"}
+SAMPLE = {"din": "W000026000001", "coi": "CHW000026000001", "name": "harvest", "container_id": "1",
+          "subject_code": "S-001", "label_id": "1"}
 
 
 def _declares_roles(endpoint: Endpoint) -> bool:

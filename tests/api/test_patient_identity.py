@@ -38,7 +38,7 @@ def test_non_clinical_roles_never_receive_name_dob_or_mrn(
     client, _user = as_role(role)
     assert client.post(f"/api/v1/lots/{lot.din}/containers", json={"kind": "qc_sample"}).status_code in (201, 403)
     bodies = _every_get_response(app, client, {"din": lot.din, "coi": lot.coi, "container_id": "1",
-                                               "name": "harvest"})
+                                               "name": "harvest", "subject_code": "S-001", "label_id": "1"})
     assert any(lot.coi in body for body in bodies.values()), "the responses should describe the lot"
     leaks = {url: word for url, body in bodies.items() for word in IDENTITY if word in body}
     assert leaks == {}

@@ -15,11 +15,10 @@ from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.db import Database
 from batchtrack.models.audit import AuditEntry
-from batchtrack.models.container import Container
 from batchtrack.models.custody import CustodyEvent
 from batchtrack.models.user import Role
 
-from builders import make_user, seed_lot
+from builders import bag_scan, make_user, seed_lot
 from concurrency import run_parallel
 
 
@@ -51,10 +50,8 @@ def _record_hand_over(database: Database, settings: Settings) -> None:
     courier = make_user(database, Role.COURIER)
     operator = make_user(database, Role.OPERATOR)
     with database.transaction() as session:
-        bag = session.execute(select(Container).where(Container.din == lot.din)).scalars().first()
-        assert bag is not None and bag.id is not None
         custody_service.record(session=session, actor=courier.principal, data=custody_schemas.CustodyEventCreate(
-            container_id=bag.id, handed_over_by=courier.username, received_by=operator.username,
+            scan=bag_scan(lot.din), handed_over_by=courier.username, received_by=operator.username,
             location="lab door"))
 
 

@@ -1,0 +1,1 @@
+"""Enrolment: recipients, donors, consent, weights, allergies and signed eligibility."""

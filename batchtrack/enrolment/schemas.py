@@ -1,0 +1,122 @@
+"""Request and response shapes for enrolment and eligibility."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from batchtrack.validation import Code, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
+
+CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{2,32}$")]
+
+
+class DonorCreate(RequestModel):
+    """A directed (allogeneic) donor: code, date of birth and HLA match."""
+
+    donor_code: Code
+    date_of_birth: date
+    hla_match: ShortText = "haplo-identical"
+
+
+class WeightCreate(RequestModel):
+    """A weight measured at a dated visit."""
+
+    visit_date: date
+    weight_kg: float = Field(gt=1, lt=400)
+
+
+class AllergyCreate(RequestModel):
+    """A recorded hypersensitivity."""
+
+    substance: ShortText
+    reaction: OptionalShortText = ""
+
+
+class EnrolmentCreate(RequestModel):
+    """Register a subject in a protocol: identity, consent, indication, donor, allergies, first weight."""
+
+    subject_code: SubjectCode
+    family_name: ShortText
+    given_name: ShortText
+    date_of_birth: date
+    mrn: Code
+    sex: Literal["female", "male", "other", "unknown"] = "unknown"
+    protocol_id: Code = "KCT0004337"
+    indication: Literal["nephritis", "cytopenia"]
+    consent_date: date
+    donor_kind: Literal["autologous", "directed"] = "autologous"
+    donor: DonorCreate | None = None
+    allergies: list[AllergyCreate] = Field(default_factory=list, max_length=50)
+    weight: WeightCreate | None = None
+
+    @model_validator(mode="after")
+    def _donor_matches_kind(self) -> EnrolmentCreate:
+        if self.donor_kind == "directed" and self.donor is None:
+            raise ValueError("a directed (allogeneic) enrolment needs the donor")
+        if self.donor_kind == "autologous" and self.donor is not None:
+            raise ValueError("an autologous enrolment has no separate donor")
+        return self
+
+
+class ConsentWithdrawal(RequestModel):
+    """Record that the subject withdrew consent."""
+
+    reason: LongText = Field(min_length=1)
+
+
+class EligibilityAnswers(RequestModel):
+    """The investigator's answer to each criterion (true: the criterion holds), signed with their password."""
+
+    answers: dict[CriterionId, bool] = Field(max_length=100)
+    prescribed_cells_per_kg: float = Field(gt=0, le=1e9)
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class ReasonOut(BaseModel):
+    """A reason a subject is not eligible."""
+
+    code: str
+    message: str
+
+
+class EligibilityOut(BaseModel):
+    """The recorded assessment, its signature, and the therapy opened when eligible."""
+
+    subject_code: str
+    protocol_id: str
+    protocol_version: int
+    eligible: bool
+    reasons: list[ReasonOut]
+    assessed_by: str
+    assessed_at: datetime
+    signature_meaning: str
+    therapy_coi: str | None
+
+
+class RecipientSummary(BaseModel):
+    """A subject as every role may see them: codes and enrolment status, no identity."""
+
+    subject_code: str
+    protocol_id: str
+    indication: str
+    consent_date: date | None
+    consent_withdrawn: bool
+    donor_kind: str
+    eligible: bool | None
+    therapy_coi: str | None
+    latest_weight_kg: float | None
+    latest_weight_date: date | None
+    pen_strep_hypersensitivity: bool
+
+
+class RecipientDetail(RecipientSummary):
+    """A subject with identity, for clinical roles."""
+
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    mrn: str
+    sex: str
+    allergies: list[str]

@@ -1,0 +1,254 @@
+"""Enrolling subjects, recording consent, weights and allergies, and signing eligibility."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth import signatures
+from batchtrack.auth.principal import Principal
+from batchtrack.config import Settings
+from batchtrack.enrolment import schemas
+from batchtrack.errors import Conflict, NotFound
+from batchtrack.models.base import utcnow
+from batchtrack.models.enrolment import Allergy, EligibilityAssessment, WeightRecord
+from batchtrack.models.party import Donor, DonorKind, Recipient
+from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.therapy import Therapy
+from batchtrack.protocols import definition, eligibility
+from batchtrack.therapies import service as therapy_service
+
+
+def get_recipient(*, session: Session, subject_code: str, for_update: bool = False) -> Recipient:
+    """The recipient with this subject code; NotFound otherwise."""
+    query = select(Recipient).where(col(Recipient.subject_code) == subject_code.strip())
+    if for_update:
+        query = query.with_for_update()
+    recipient = session.execute(query).scalar_one_or_none()
+    if recipient is None:
+        raise NotFound(f"no subject {subject_code[:40]!r}", code="subject.unknown")
+    return recipient
+
+
+def donor_of(*, session: Session, recipient: Recipient) -> Donor:
+    """The recipient's donor: themself when autologous, else the donor directed to them."""
+    donor = session.execute(
+        select(Donor).where((col(Donor.recipient_id) == recipient.id) | (col(Donor.directed_to_id) == recipient.id))
+        .order_by(col(Donor.id).desc())
+    ).scalars().first()
+    if donor is None:
+        raise NotFound(f"subject {recipient.subject_code} has no donor recorded", code="donor.unknown")
+    return donor
+
+
+def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate) -> Recipient:
+    """Register a subject with identity, consent, indication, donor, allergies and a first weight."""
+    protocol = definition.load(data.protocol_id)
+    if data.indication not in protocol.indications:
+        raise Conflict(f"protocol {protocol.id} does not cover {data.indication}", code="enrolment.indication")
+    if data.consent_date > utcnow().date():
+        raise Conflict("the consent date is in the future", code="enrolment.consent_future")
+    if session.execute(select(Recipient.id).where(col(Recipient.subject_code) == data.subject_code)).first():
+        raise Conflict(f"subject code {data.subject_code} is already enrolled", code="subject_exists")
+    if session.execute(select(Recipient.id).where(col(Recipient.mrn) == data.mrn)).first():
+        raise Conflict("a recipient with this medical record number is already enrolled", code="mrn_exists")
+    if data.donor is not None and session.execute(
+        select(Donor.id).where(col(Donor.donor_code) == data.donor.donor_code)
+    ).first():
+        raise Conflict(f"donor code {data.donor.donor_code} is already registered", code="donor_exists")
+    recipient = Recipient(
+        subject_code=data.subject_code, family_name=data.family_name, given_name=data.given_name,
+        date_of_birth=data.date_of_birth, mrn=data.mrn, sex=data.sex, protocol_id=protocol.id,
+        indication=data.indication, consent_date=data.consent_date,
+    )
+    session.add(recipient)
+    session.flush()
+    if data.donor is None:
+        donor = Donor(donor_code=data.subject_code, kind=DonorKind.AUTOLOGOUS, recipient_id=recipient.id,
+                      date_of_birth=data.date_of_birth)
+    else:
+        donor = Donor(donor_code=data.donor.donor_code, kind=DonorKind.DIRECTED, directed_to_id=recipient.id,
+                      date_of_birth=data.donor.date_of_birth, hla_match=data.donor.hla_match)
+    session.add(donor)
+    session.flush()
+    # Identity stays in the recipient row: the audit entry carries codes only, as every role may read it.
+    audit_service.record(
+        session=session, actor=actor, action="recipient.enrolled", entity_type="recipient",
+        entity_id=recipient.subject_code,
+        new={"subject_code": recipient.subject_code, "protocol": protocol.id, "indication": data.indication,
+             "consent_date": data.consent_date, "donor_kind": donor.kind, "donor_code": donor.donor_code},
+    )
+    for allergy in data.allergies:
+        record_allergy(session=session, actor=actor, recipient=recipient, data=allergy)
+    if data.weight is not None:
+        record_weight(session=session, actor=actor, recipient=recipient, data=data.weight)
+    return recipient
+
+
+def record_allergy(*, session: Session, actor: Principal, recipient: Recipient, data: schemas.AllergyCreate) -> Allergy:
+    """Record a hypersensitivity (a penicillin or streptomycin one makes the subject ineligible)."""
+    assert recipient.id is not None and actor.user_id is not None
+    allergy = Allergy(recipient_id=recipient.id, substance=data.substance, reaction=data.reaction,
+                      recorded_by=actor.user_id)
+    session.add(allergy)
+    session.flush()
+    audit_service.record(session=session, actor=actor, action="recipient.allergy_recorded", entity_type="recipient",
+                         entity_id=recipient.subject_code, new={"substance": data.substance, "reaction": data.reaction})
+    return allergy
+
+
+def record_weight(
+    *, session: Session, actor: Principal, recipient: Recipient, data: schemas.WeightCreate
+) -> WeightRecord:
+    """Record a weight measured at a dated visit."""
+    assert recipient.id is not None and actor.user_id is not None
+    if data.visit_date > utcnow().date():
+        raise Conflict("a visit date cannot be in the future", code="weight.future")
+    weight = WeightRecord(recipient_id=recipient.id, visit_date=data.visit_date, weight_kg=data.weight_kg,
+                          recorded_by=actor.user_id)
+    session.add(weight)
+    session.flush()
+    audit_service.record(session=session, actor=actor, action="recipient.weight_recorded", entity_type="recipient",
+                         entity_id=recipient.subject_code,
+                         new={"visit_date": data.visit_date, "weight_kg": data.weight_kg})
+    return weight
+
+
+def withdraw_consent(*, session: Session, actor: Principal, subject_code: str, reason: str) -> Recipient:
+    """Record a withdrawal of consent: no collection can be scheduled or recorded afterwards."""
+    recipient = get_recipient(session=session, subject_code=subject_code, for_update=True)
+    if recipient.consent_withdrawn_at is not None:
+        raise Conflict(f"subject {recipient.subject_code} already withdrew consent", code="consent.withdrawn")
+    recipient.consent_withdrawn_at = utcnow()
+    recipient.consent_withdrawal_reason = reason
+    session.add(recipient)
+    audit_service.record(session=session, actor=actor, action="recipient.consent_withdrawn", entity_type="recipient",
+                         entity_id=recipient.subject_code, old={"consent": "given"}, new={"consent": "withdrawn"},
+                         reason=reason)
+    session.flush()
+    return recipient
+
+
+def allergies_of(*, session: Session, recipient: Recipient) -> tuple[str, ...]:
+    """The substances the recipient is recorded as hypersensitive to."""
+    return tuple(session.execute(
+        select(Allergy.substance).where(col(Allergy.recipient_id) == recipient.id).order_by(col(Allergy.id))
+    ).scalars())
+
+
+def latest_weight(*, session: Session, recipient: Recipient) -> WeightRecord | None:
+    """The weight of the most recent visit."""
+    return session.execute(
+        select(WeightRecord).where(col(WeightRecord.recipient_id) == recipient.id)
+        .order_by(col(WeightRecord.visit_date).desc(), col(WeightRecord.id).desc())
+    ).scalars().first()
+
+
+def latest_assessment(*, session: Session, recipient: Recipient) -> EligibilityAssessment | None:
+    """The most recent signed eligibility assessment."""
+    return session.execute(
+        select(EligibilityAssessment).where(col(EligibilityAssessment.recipient_id) == recipient.id)
+        .order_by(col(EligibilityAssessment.id).desc())
+    ).scalars().first()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The recorded assessment and the therapy it opened, if any."""
+
+    record: EligibilityAssessment
+    signer_name: str
+    therapy: Therapy | None
+
+
+def assess(
+    *, session: Session, settings: Settings, actor: Principal, subject_code: str,
+    data: schemas.EligibilityAnswers,
+) -> Assessment:
+    """Evaluate and sign the investigator's answers; an eligible subject gets their therapy (COI) opened."""
+    recipient = get_recipient(session=session, subject_code=subject_code, for_update=True)
+    if recipient.consent_withdrawn_at is not None:
+        raise Conflict(f"subject {recipient.subject_code} withdrew consent", code="consent.withdrawn")
+    protocol = definition.load(recipient.protocol_id)
+    donor = donor_of(session=session, recipient=recipient)
+    today = utcnow().date()
+    subject = eligibility.Subject(
+        indication=recipient.indication, donor_kind=donor.kind,
+        allergies=allergies_of(session=session, recipient=recipient),
+        donor_date_of_birth=donor.date_of_birth, assessed_on=today,
+    )
+    outcome = eligibility.evaluate(protocol, subject, data.answers)
+    content = {"subject": recipient.subject_code, "protocol": protocol.id, "version": protocol.version,
+               "answers": dict(sorted(data.answers.items())), "eligible": outcome.eligible,
+               "reasons": [r.as_dict() for r in outcome.reasons], "assessed_on": today.isoformat(),
+               "prescribed_cells_per_kg": data.prescribed_cells_per_kg}
+    signature = signatures.sign(session=session, signer=actor, password=data.password,
+                                meaning=SignatureMeaning.APPROVED, entity_type="recipient",
+                                entity_id=recipient.subject_code, content=content)
+    assert recipient.id is not None and actor.user_id is not None and signature.id is not None
+    record = EligibilityAssessment(
+        recipient_id=recipient.id, protocol_id=protocol.id, protocol_version=protocol.version,
+        answers=json.dumps(content["answers"], sort_keys=True), eligible=outcome.eligible,
+        reasons=json.dumps(content["reasons"]), assessed_by=actor.user_id, signature_id=signature.id,
+    )
+    session.add(record)
+    session.flush()
+    audit_service.record(session=session, actor=actor, action="recipient.eligibility_assessed",
+                         entity_type="recipient", entity_id=recipient.subject_code,
+                         new={"eligible": outcome.eligible, "reasons": content["reasons"],
+                              "protocol": protocol.id, "version": protocol.version, "signature_id": signature.id})
+    therapy = None
+    if outcome.eligible:
+        therapy = therapy_service.open_for(session=session, settings=settings, actor=actor, recipient=recipient,
+                                           donor=donor, prescribed_cells_per_kg=data.prescribed_cells_per_kg)
+    return Assessment(record=record, signer_name=signature.printed_name, therapy=therapy)
+
+
+def therapy_of(*, session: Session, recipient: Recipient) -> Therapy | None:
+    """The recipient's open therapy, if eligibility opened one."""
+    return session.execute(
+        select(Therapy).where(col(Therapy.recipient_id) == recipient.id).order_by(col(Therapy.id).desc())
+    ).scalars().first()
+
+
+def summary(*, session: Session, recipient: Recipient, viewer: Principal) -> schemas.RecipientSummary:
+    """The subject as `viewer` may see them (identity only for clinical roles)."""
+    protocol = definition.load(recipient.protocol_id) if recipient.protocol_id else None
+    allergies = allergies_of(session=session, recipient=recipient)
+    assessment = latest_assessment(session=session, recipient=recipient)
+    weight = latest_weight(session=session, recipient=recipient)
+    therapy = therapy_of(session=session, recipient=recipient)
+    base = schemas.RecipientSummary(
+        subject_code=recipient.subject_code, protocol_id=recipient.protocol_id, indication=recipient.indication,
+        consent_date=recipient.consent_date, consent_withdrawn=recipient.consent_withdrawn_at is not None,
+        donor_kind=donor_of(session=session, recipient=recipient).kind,
+        eligible=assessment.eligible if assessment else None, therapy_coi=therapy.coi if therapy else None,
+        latest_weight_kg=weight.weight_kg if weight else None, latest_weight_date=weight.visit_date if weight else None,
+        pen_strep_hypersensitivity=bool(protocol and eligibility.pen_strep_allergies(protocol, allergies)),
+    )
+    if not viewer.sees_patient_identity:
+        return base
+    return schemas.RecipientDetail(
+        **base.model_dump(), family_name=recipient.family_name, given_name=recipient.given_name,
+        date_of_birth=recipient.date_of_birth, mrn=recipient.mrn, sex=recipient.sex, allergies=list(allergies),
+    )
+
+
+def list_recipients(*, session: Session, offset: int, limit: int) -> list[Recipient]:
+    """A page of enrolled subjects, newest first."""
+    return list(session.execute(
+        select(Recipient).order_by(col(Recipient.id).desc()).offset(offset).limit(limit)
+    ).scalars())
+
+
+def weight_within(*, session: Session, recipient: Recipient, days: int, on: date) -> WeightRecord | None:
+    """The latest weight measured within `days` before `on` (for dosing), or None."""
+    weight = latest_weight(session=session, recipient=recipient)
+    if weight is None or (on - weight.visit_date).days > days:
+        return None
+    return weight

@@ -1,0 +1,81 @@
+"""Pure evaluation of a subject's eligibility against a protocol: every unmet condition at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from batchtrack.errors import Reason
+from batchtrack.protocols.definition import Criterion, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What eligibility depends on besides the investigator's answers."""
+
+    indication: str
+    donor_kind: str  # autologous | directed
+    allergies: tuple[str, ...] = ()
+    donor_date_of_birth: date | None = None
+    assessed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Eligible, or every reason not."""
+
+    eligible: bool
+    reasons: tuple[Reason, ...]
+
+
+def applicable(protocol: Protocol, subject: Subject) -> list[Criterion]:
+    """The criteria that apply to this subject (all, their indication, and donor ones for directed use)."""
+    groups = {"all", subject.indication} | ({"directed"} if subject.donor_kind == "directed" else set())
+    return [c for c in protocol.criteria if c.applies_to in groups]
+
+
+def pen_strep_allergies(protocol: Protocol, allergies: tuple[str, ...]) -> list[str]:
+    """The recorded allergies that are a penicillin or streptomycin hypersensitivity."""
+    words = tuple(s.lower() for s in protocol.pen_strep_substances)
+    return [a for a in allergies if any(word in a.lower() for word in words)]
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def evaluate(protocol: Protocol, subject: Subject, answers: dict[str, bool]) -> Outcome:
+    """Judge eligibility: every applicable criterion answered and met, whatever the answers, no pen/strep allergy."""
+    reasons: list[Reason] = []
+    if subject.indication not in protocol.indications:
+        reasons.append(Reason("eligibility.indication",
+                              f"indication {subject.indication!r} is not one of {', '.join(protocol.indications)}"))
+    criteria = applicable(protocol, subject)
+    known = {c.id for c in protocol.criteria}
+    for unknown in sorted(set(answers) - known):
+        reasons.append(Reason("eligibility.unknown_criterion", f"{unknown[:40]} is not a criterion of {protocol.id}"))
+    for criterion in criteria:
+        answer = answers.get(criterion.id)
+        if answer is None:
+            reasons.append(Reason("eligibility.unanswered", f"{criterion.id} is not answered: {criterion.text}"))
+        elif criterion.kind == "inclusion" and not answer:
+            reasons.append(Reason("eligibility.inclusion_not_met", f"{criterion.id} not met: {criterion.text}"))
+        elif criterion.kind == "exclusion" and answer:
+            reasons.append(Reason("eligibility.exclusion_present", f"{criterion.id} applies: {criterion.text}"))
+    hypersensitive = pen_strep_allergies(protocol, subject.allergies)
+    if hypersensitive:
+        reasons.append(Reason(
+            "eligibility.pen_strep_hypersensitivity",
+            f"recorded hypersensitivity to {', '.join(hypersensitive)}: penicillin and streptomycin are used in "
+            "manufacture, so this recipient is refused whatever the answers say",
+        ))
+    if subject.donor_kind == "directed":
+        limits = protocol.limits
+        if subject.donor_date_of_birth is None or subject.assessed_on is None:
+            reasons.append(Reason("eligibility.donor_age", "the directed donor's date of birth is not recorded"))
+        else:
+            age = _age(subject.donor_date_of_birth, subject.assessed_on)
+            if not limits.donor_age_min_years <= age <= limits.donor_age_max_years:
+                reasons.append(Reason("eligibility.donor_age", f"the donor is {age}; the protocol accepts "
+                                      f"{limits.donor_age_min_years}-{limits.donor_age_max_years}"))
+    return Outcome(eligible=not reasons, reasons=tuple(reasons))
