@@ -39,7 +39,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        # Enough connections for the request thread pool (40 threads) to rarely wait for one.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 30)
+        engine = create_engine(url, pool_pre_ping=True, pool_timeout=10, **kwargs)
     return engine
 
 

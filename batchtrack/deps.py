@@ -74,7 +74,20 @@ def _record_refusal(database: Database, exc: BatchtrackError) -> None:
         )
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session that only reads (no write lock on SQLite); for routes that judge rather than change."""
+    database = get_database(request)
+    session = database.session(write=False)
+    try:
+        yield session
+        session.rollback()
+    finally:
+        session.close()
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -102,8 +115,28 @@ async def check_csrf(request: Request) -> None:
                         code="csrf")
 
 
-async def get_principal(request: Request, session: SessionDep) -> Principal:
-    """The authenticated principal: a bearer token, or a browser session (with CSRF on unsafe methods)."""
+async def browser_csrf(request: Request) -> None:
+    """For a signed-in browser session, an unsafe request must carry the session's CSRF token.
+
+    Bearer-token requests carry no cookie to ride on, so they need none; anonymous requests are refused by
+    authentication instead.
+    """
+    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+        return
+    if isinstance(request.session.get("user_id"), int):
+        await check_csrf(request)
+
+
+# Plain `def`: FastAPI runs it in its thread pool, so the database lookups never block the event loop. The
+# lookup uses a short read-only session of its own: on SQLite, the request's write transaction (and its lock)
+# then begins only when the route itself starts to work.
+def get_principal(request: Request, _csrf: Annotated[None, Depends(browser_csrf)]) -> Principal:
+    """The authenticated principal: a bearer token, or a browser session (CSRF checked before this runs)."""
+    with get_database(request).transaction(write=False) as session:
+        return _resolve_principal(request, session)
+
+
+def _resolve_principal(request: Request, session: Session) -> Principal:
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -122,8 +155,6 @@ async def get_principal(request: Request, session: SessionDep) -> Principal:
         request.session.clear()
         raise NotAuthenticated("your account is no longer active; sign in again")
     request.state.principal = principal  # error pages show who is signed in
-    if request.method not in SAFE_METHODS:
-        await check_csrf(request)
     return principal
 
 
@@ -133,7 +164,7 @@ class Allow:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has_any(self.roles):
             needed = ", ".join(sorted(r.value for r in self.roles))
             raise Forbidden(f"this needs one of the roles: {needed}", code="role")

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason, ServiceUnavailable
@@ -61,6 +62,12 @@ def install(app: FastAPI) -> None:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return _respond(request, ServiceUnavailable(
             "the database is busy or unavailable; nothing was changed, try again", code="database_unavailable"))
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(request: Request, exc: SQLAlchemyTimeoutError) -> Response:
+        log.error("no database connection free for %s %s: %s", request.method, request.url.path, exc)
+        return _respond(request, ServiceUnavailable(
+            "the server is busy (no database connection free); nothing was changed, try again", code="busy"))
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(request: Request, exc: RequestValidationError) -> Response:

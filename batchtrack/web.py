@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
@@ -54,3 +55,8 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form, read on the event loop, for pages whose fields are not known in advance."""
+    return await request.form()

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import gates, schemas
@@ -17,7 +18,7 @@ from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.models.user import Role
 from batchtrack.validation import DinPath
-from batchtrack.web import parse_local_time, render
+from batchtrack.web import form_data, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]
@@ -99,9 +100,10 @@ def receiving_station(request: Request, viewer: Receiver, expected: str = "") ->
 
 
 @router.post("/receiving")
-async def receive(request: Request, session: SessionDep, actor: Receiver) -> Response:
+def receive(
+    request: Request, form: Annotated[FormData, Depends(form_data)], session: SessionDep, actor: Receiver
+) -> Response:
     """Judge the bag; accepting opens the lot; a bag out of limits can only be quarantined or rejected."""
-    form = await request.form()
     expected = str(form.get("expected_din", "")).strip()
     try:
         data = schemas.ReceiptCreate(

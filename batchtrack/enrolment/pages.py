@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import gates
@@ -22,7 +23,7 @@ from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
 from batchtrack.protocols import definition, eligibility
 from batchtrack.validation import SubjectPath
-from batchtrack.web import render
+from batchtrack.web import form_data, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]
@@ -105,11 +106,11 @@ def subject_page(subject_code: SubjectPath, request: Request, session: SessionDe
 
 
 @router.post("/subjects/{subject_code}/eligibility", name="subject_eligibility")
-async def assess(
-    subject_code: SubjectPath, request: Request, session: SessionDep, settings: SettingsDep, actor: Investigator,
+def assess(
+    subject_code: SubjectPath, request: Request, form: Annotated[FormData, Depends(form_data)], session: SessionDep,
+    settings: SettingsDep, actor: Investigator,
 ) -> Response:
     """Sign the answers to every criterion; an eligible subject's therapy is opened."""
-    form = await request.form()
     answers = {str(key)[len("answer-"):]: value == "yes" for key, value in form.items()
                if str(key).startswith("answer-") and value in ("yes", "no")}
     try:

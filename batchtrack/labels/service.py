@@ -176,6 +176,12 @@ def print_labels(
         raise BadRequest(f"one print is one label kind; these containers are {', '.join(kinds)}",
                          code="label.mixed_kinds")
     require_labeller(actor, kinds[0])
+    if kinds[0] in content_builder.IDENTITY_KINDS and not actor.sees_patient_identity and data.printer is None:
+        # The label must carry the recipient's name and date of birth, which this role may not see: the output
+        # goes to the printer and never back to the screen.
+        raise Forbidden(
+            f"{kinds[0].replace('_', ' ')} labels carry the recipient's name and date of birth: for your role they "
+            "are sent straight to a Zebra printer (give the printer, format zpl)", code="label.identity_to_printer")
     if data.printer is not None and data.format != "zpl":
         raise BadRequest("only ZPL is sent to a printer; choose format zpl, or leave the printer out",
                          code="label.printer_needs_zpl")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.deps import ANY_ROLE, DatabaseDep, ReadSessionDep
 from batchtrack.scanning import schemas
 from batchtrack.scanning import service as scan_service
 
@@ -16,7 +16,9 @@ Scanner = Annotated[Principal, Depends(ANY_ROLE)]
 
 
 @router.post("")
-def verify_scan(data: schemas.ScanRequest, session: SessionDep, actor: Scanner) -> schemas.VerdictOut:
+def verify_scan(
+    data: schemas.ScanRequest, session: ReadSessionDep, database: DatabaseDep, actor: Scanner
+) -> schemas.VerdictOut:
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
-    result = scan_service.verify(session=session, actor=actor, request=data)
+    result = scan_service.verify(database=database, session=session, actor=actor, request=data)
     return schemas.VerdictOut.model_validate(result.as_dict())

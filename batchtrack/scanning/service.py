@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
+from batchtrack.db import Database
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
@@ -95,8 +96,8 @@ def _expectation(session: Session, expect: schemas.Expectation) -> StationExpect
     )
 
 
-def verify(*, session: Session, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
-    """Judge one scan at a station; a refusal is recorded in the audit trail with the raw input escaped."""
+def judge(*, session: Session, request: schemas.ScanRequest) -> verdict.Verdict:
+    """Judge one scan at a station against the records (reads only)."""
     parsed = parser.parse_scan(request.raw)
     if isinstance(parsed, parser.ScanRefusal):
         result = verdict.refused(request.raw, parsed)
@@ -111,12 +112,27 @@ def verify(*, session: Session, actor: Principal, request: schemas.ScanRequest) 
             if extra:
                 result = verdict.Verdict(ok=False, reasons=[*result.reasons, *extra], parsed=result.parsed,
                                          resolved=result.resolved, raw=result.raw)
+    return result
+
+
+def record_refusal(
+    *, session: Session, actor: Principal, request: schemas.ScanRequest, result: verdict.Verdict
+) -> None:
+    """Record a refused scan in the audit trail: the raw input (escaped), the station, the user, the reasons."""
+    audit_service.record(
+        session=session, actor=actor, action="scan.refused", entity_type="station", entity_id=request.station,
+        new={"raw_escaped": verdict.escape_raw(request.raw), "raw_length": len(request.raw),
+             "station": request.station, "expected": request.expect.model_dump(exclude_none=True),
+             "reasons": [r.as_dict() for r in result.reasons]},
+    )
+
+
+def verify(
+    *, database: Database, session: Session, actor: Principal, request: schemas.ScanRequest
+) -> verdict.Verdict:
+    """Judge a scan with the request's read session; a refusal is recorded in a short write transaction."""
+    result = judge(session=session, request=request)
     if not result.ok:
-        audit_service.record(
-            session=session, actor=actor, action="scan.refused", entity_type="station",
-            entity_id=request.station,
-            new={"raw_escaped": verdict.escape_raw(request.raw), "raw_length": len(request.raw),
-                 "station": request.station, "expected": request.expect.model_dump(exclude_none=True),
-                 "reasons": [r.as_dict() for r in result.reasons]},
-        )
+        with database.transaction(write=True) as writer:
+            record_refusal(session=writer, actor=actor, request=request, result=result)
     return result

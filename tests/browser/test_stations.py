@@ -33,6 +33,7 @@ def product_label(din: str, coi: str, division: str = "A0") -> str:
 
 def wedge(page: Page, text: str) -> None:
     """Type like a scanner into whatever has focus, then press Enter."""
+    expect(page.locator(":focus")).to_have_count(1)  # a scanner types into the field that has focus
     page.keyboard.type(text)
     page.keyboard.press("Enter")
 
@@ -68,6 +69,7 @@ def test_a_scan_typed_in_hangul_mode_is_read_back(
     operator = make_user(database, Role.OPERATOR)
     sign_in(page, operator)
     page.goto(f"{live_server}/station?station=BSC-1&lot={lot.din}&kind=aspirate_bag")
+    expect(page.locator("#raw")).to_be_focused()
     damaged = "".join(HANGUL_KEYS.get(ch, ch) for ch in bag_scan(lot.din))
     assert damaged != bag_scan(lot.din)
     wedge(page, damaged)
@@ -79,6 +81,7 @@ def test_garbage_at_the_station_is_a_red_refusal_not_an_error(
 ) -> None:
     sign_in(page, make_user(database, Role.OPERATOR))
     page.goto(f"{live_server}/station")
+    expect(page.locator("#raw")).to_be_focused()
     wedge(page, "=W00002600000199")
     expect(page.locator("#verdict")).to_contain_text("STOP")
     expect(page.locator("#verdict [role=alert], #verdict")).to_contain_text("din.")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +20,14 @@ from builders import PATIENT_FAMILY, PATIENT_GIVEN, UserHandle, seed_lot
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 HTML = {"accept": "text/html"}
 NAME_ON_LABEL = f"{PATIENT_FAMILY.upper()}, {PATIENT_GIVEN}"
+
+
+class Printer(Protocol):
+    """The capturing printer of conftest.py."""
+
+    address: str
+
+    def wait(self, count: int = 1) -> list[bytes]: ...
 
 
 @pytest.fixture
@@ -41,10 +49,11 @@ def _lot(database: Database, settings: Settings, as_role: ClientFactory) -> tupl
 
 
 def test_the_labels_page_shows_each_containers_label_and_the_named_difference(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, bags = _lot(database, settings, as_role)
-    printed = operator.post(f"/api/v1/lots/{din}/labels", json={"kind": "final_product", "format": "zpl"}).json()
+    printed = operator.post(f"/api/v1/lots/{din}/labels",
+                            json={"kind": "final_product", "format": "zpl", "printer": printer.address}).json()
     outstanding = [label["id"] for label in printed["job"]["labels"]]
     page = operator.get(f"/lots/{din}/labels", headers=HTML)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -89,13 +98,15 @@ def test_a_label_that_cannot_be_made_is_explained_on_the_page(
 
 
 def test_print_and_void_from_the_page(database: Database, settings: Settings, as_role: ClientFactory) -> None:
-    din, operator, bags = _lot(database, settings, as_role)
-    pdf = operator.post(f"/lots/{din}/labels/print", data={"container_id": bags[0]["id"], "format": "pdf"},
+    din, operator, _ = _lot(database, settings, as_role)
+    # A culture vessel's label carries no patient identity, so the operator may take it as a file.
+    vessel = operator.post(f"/api/v1/lots/{din}/containers", json={"kind": "culture_vessel"}).json()[0]
+    pdf = operator.post(f"/lots/{din}/labels/print", data={"container_id": vessel["id"], "format": "pdf"},
                         headers=HTML, follow_redirects=False)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("attachment;") and pdf.content.startswith(b"%PDF")
-    label = next(x for x in operator.get(f"/api/v1/lots/{din}/labels").json() if x["container_id"] == bags[0]["id"])
-    again = operator.post(f"/lots/{din}/labels/print", data={"container_id": bags[0]["id"], "format": "pdf"},
+    label = next(x for x in operator.get(f"/api/v1/lots/{din}/labels").json() if x["container_id"] == vessel["id"])
+    again = operator.post(f"/lots/{din}/labels/print", data={"container_id": vessel["id"], "format": "pdf"},
                           headers=HTML)
     assert again.status_code == 409 and "reprint needs a reason" in again.text
     refused = operator.post(f"/labels/{label['id']}/void", data={"reason": ""}, headers=HTML)
@@ -107,12 +118,17 @@ def test_print_and_void_from_the_page(database: Database, settings: Settings, as
     assert "voided: wrong printer stock" in html and 'id="rec-voided">1<' in html
 
 
-def test_apply_from_the_page_with_a_scan(database: Database, settings: Settings, as_role: ClientFactory) -> None:
+def test_apply_from_the_page_with_a_scan(
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+) -> None:
     din, operator, bags = _lot(database, settings, as_role)
-    label = operator.post(f"/api/v1/lots/{din}/labels", json={"container_ids": [bags[0]["id"]], "format": "zpl"}) \
-        .json()["job"]["labels"][0]
-    other = operator.post(f"/api/v1/lots/{din}/labels", json={"container_ids": [bags[1]["id"]], "format": "zpl"}) \
-        .json()["job"]["labels"][0]
+    printed = []
+    for bag in bags:  # one print per bag, straight to the printer
+        response = operator.post(f"/api/v1/lots/{din}/labels",
+                                 json={"container_ids": [bag["id"]], "format": "zpl", "printer": printer.address})
+        assert response.status_code == 201, response.text
+        printed.append(response.json()["job"]["labels"][0])
+    label, other = printed
     compound = label["barcodes"]["compound_datamatrix"]["data"]
     wrong = operator.post(f"/labels/{label['id']}/apply",
                           data={"scan": other["barcodes"]["compound_datamatrix"]["data"]}, headers=HTML)

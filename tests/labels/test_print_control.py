@@ -1,15 +1,20 @@
-"""Label print control through the API: what a print records, reprints, voids, and apply-and-verify."""
+"""Label print control through the API: what a print records, reprints, voids, and apply-and-verify.
+
+Final-product labels carry the recipient's name and date of birth, which the operator may not see: they go
+to a (capturing) Zebra printer, and the tests read what was printed from the printer and the API's records.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import zxingcpp
@@ -20,7 +25,7 @@ from sqlalchemy import func, select
 from batchtrack.audit import service as audit_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.labels import layouts
+from batchtrack.labels import layouts, render_zpl, symbols
 from batchtrack.models.label import Label, LabelPrint
 from batchtrack.models.user import Role
 
@@ -29,6 +34,14 @@ from builders import PATIENT_FAMILY, UserHandle, seed_lot
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 # The layouts' product description field holds 41 characters at its smallest size.
 DESCRIPTION = "MSC, BONE MARROW, FRESH"
+
+
+class Printer(Protocol):
+    """The capturing printer of conftest.py."""
+
+    address: str
+
+    def wait(self, count: int = 1) -> list[bytes]: ...
 
 
 @pytest.fixture
@@ -61,33 +74,53 @@ def _print(client: TestClient, din: str, ids: list[int], fmt: str = "png", **ext
     return client.post(f"/api/v1/lots/{din}/labels", json={"container_ids": ids, "format": fmt, **extra})
 
 
+def _to_printer(client: TestClient, din: str, ids: list[int], printer: Printer, **extra: Any) -> Any:
+    return _print(client, din, ids, "zpl", printer=printer.address, **extra)
+
+
+def _label_formats(zpl: bytes) -> list[str]:
+    """The label formats (^XA ... ^XZ) of a print job as the printer received it."""
+    return re.findall(r"\^XA.*?\^XZ", zpl.decode("ascii"), flags=re.DOTALL)
+
+
+def _zpl_field(symbology: str, data: str) -> str:
+    """The ^FD field a barcode with this data is printed from."""
+    if symbology == "code128":
+        return render_zpl.code128_field(symbols.make_symbol("code128", data))
+    return render_zpl.fh_escape(data)
+
+
 def _compound(label: dict[str, Any]) -> str:
     return str(next(b["data"] for b in label["barcodes"].values() if b["data"].startswith("=+")))
 
 
 def test_a_print_records_template_version_who_when_and_how_many(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, user, bags = _lot(database, settings, as_role, count=2)
     before = datetime.now(UTC)
-    response = _print(operator, din, [bag["id"] for bag in bags])
+    response = _to_printer(operator, din, [bag["id"] for bag in bags], printer)
     assert response.status_code == 201, response.text
     result = response.json()
     job = result["job"]
-    assert job["template_kind"] == "final_product"
-    assert job["template_version"] == layouts.list_versions("final_product")[-1]
+    version = layouts.list_versions("final_product")[-1]
+    assert job["template_kind"] == "final_product" and job["template_version"] == version
     assert job["printed_by"] == user.principal.full_name
     assert before - timedelta(seconds=5) <= datetime.fromisoformat(job["printed_at"]) <= datetime.now(UTC)
-    assert job["copies"] == 2 and job["is_reprint"] is False and job["output_format"] == "png"
+    assert job["copies"] == 2 and job["is_reprint"] is False and job["output_format"] == "zpl"
+    assert job["printer"] == printer.address and result["sent_to"] == printer.address
     assert [label["container_id"] for label in job["labels"]] == [bag["id"] for bag in bags]
     assert {label["status"] for label in job["labels"]} == {"printed"}
-    # Each returned PNG decodes, with an independent reader, to exactly the data recorded for its label.
-    assert len(result["documents"]) == 2
-    for label, document in zip(job["labels"], result["documents"], strict=True):
-        image = Image.open(io.BytesIO(base64.b64decode(document["content_base64"])))
-        decoded = Counter(r.text for r in zxingcpp.read_barcodes(image.convert("L")))
-        assert decoded == Counter(b["data"] for b in label["barcodes"].values())
-        assert f"=<{bag_code(bags, label['container_id'])}" in decoded
+    # The printer received one label per container, each of the recorded template version and carrying
+    # exactly the barcode data recorded for that label.
+    [zpl] = printer.wait()
+    formats = _label_formats(zpl)
+    assert len(formats) == 2
+    for label, printed in zip(job["labels"], formats, strict=True):
+        assert f"^FXbatchtrack final_product v{version}^FS" in printed
+        assert f"=<{bag_code(bags, label['container_id'])}" in {b["data"] for b in label["barcodes"].values()}
+        for barcode in label["barcodes"].values():
+            assert f"^FD{_zpl_field(barcode['symbology'], barcode['data'])}^FS" in printed
     with database.transaction(write=False) as session:
         stored = session.get(LabelPrint, job["id"])
         assert stored is not None
@@ -105,13 +138,30 @@ def bag_code(bags: list[dict[str, Any]], container_id: int) -> str:
     return str(bag["product_code"] + bag["division"])
 
 
-def test_a_reprint_without_a_reason_is_refused_and_with_one_is_recorded(
+def test_the_documents_of_a_print_decode_to_exactly_the_data_recorded_for_each_label(
     database: Database, settings: Settings, as_role: ClientFactory
 ) -> None:
+    din, operator, _, vessels = _lot(database, settings, as_role, kind="culture_vessel", count=2, expiry=False)
+    response = _print(operator, din, [vessel["id"] for vessel in vessels])
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["sent_to"] is None and len(result["documents"]) == 2
+    # Each returned PNG decodes, with an independent reader, to exactly the data recorded for its label.
+    for label, document, vessel in zip(result["job"]["labels"], result["documents"], vessels, strict=True):
+        assert label["container_id"] == vessel["id"]
+        image = Image.open(io.BytesIO(base64.b64decode(document["content_base64"])))
+        decoded = Counter(r.text for r in zxingcpp.read_barcodes(image.convert("L")))
+        assert decoded == Counter(b["data"] for b in label["barcodes"].values())
+        assert f"={din}{vessel['sample_flag']}" in decoded
+
+
+def test_a_reprint_without_a_reason_is_refused_and_with_one_is_recorded(
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
-    first = _print(operator, din, [bags[0]["id"]], "zpl").json()["job"]["labels"][0]
+    first = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
     prints = _prints(database)
-    refused = _print(operator, din, [bags[0]["id"]], "zpl")
+    refused = _to_printer(operator, din, [bags[0]["id"]], printer)
     assert refused.status_code == 409
     body = refused.json()
     assert body["error"] == "label.reprint_reason_required"
@@ -120,10 +170,14 @@ def test_a_reprint_without_a_reason_is_refused_and_with_one_is_recorded(
     with database.transaction(write=False) as session:
         assert audit_service.entries_for(session=session, entity_type="lot", entity_id=din)[-1].action == \
             "label.reprint_refused"
-    reprint = _print(operator, din, [bags[0]["id"]], "zpl", reason="label smudged during handling")
+    reprint = _to_printer(operator, din, [bags[0]["id"]], printer, reason="label smudged during handling")
     assert reprint.status_code == 201, reprint.text
     job = reprint.json()["job"]
     assert job["is_reprint"] is True and job["reprint_reason"] == "label smudged during handling"
+    assert job["labels"][0]["barcodes"] == first["barcodes"]
+    # The printer received the first label and its reprint, the same label again.
+    original, again = printer.wait(2)
+    assert again == original
     # The first label still exists until it is voided or destroyed.
     assert operator.get(f"/api/v1/labels/{first['id']}").json()["status"] == "printed"
 
@@ -131,8 +185,8 @@ def test_a_reprint_without_a_reason_is_refused_and_with_one_is_recorded(
 def test_voiding_a_label_needs_a_reason_and_is_final(
     database: Database, settings: Settings, as_role: ClientFactory
 ) -> None:
-    din, operator, _, bags = _lot(database, settings, as_role)
-    label = _print(operator, din, [bags[0]["id"]], "svg").json()["job"]["labels"][0]
+    din, operator, _, vessels = _lot(database, settings, as_role, kind="culture_vessel", expiry=False)
+    label = _print(operator, din, [vessels[0]["id"]], "svg").json()["job"]["labels"][0]
     refused = operator.post(f"/api/v1/labels/{label['id']}/void", json={"reason": "  "})
     assert refused.status_code == 400 and refused.json()["error"] == "reason_required"
     assert operator.get(f"/api/v1/labels/{label['id']}").json()["status"] == "printed"
@@ -142,15 +196,18 @@ def test_voiding_a_label_needs_a_reason_and_is_final(
     again = operator.post(f"/api/v1/labels/{label['id']}/destroy", json={"reason": "shredded"})
     assert again.status_code == 409 and again.json()["error"] == "label.closed"
     # With its only label voided, the container is labelled afresh without a reason: not a reprint.
-    fresh = _print(operator, din, [bags[0]["id"]], "svg")
+    fresh = _print(operator, din, [vessels[0]["id"]], "svg")
     assert fresh.status_code == 201 and fresh.json()["job"]["is_reprint"] is False
 
 
 def test_applying_a_label_with_a_scan_of_that_label_on_its_container_verifies_it(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, user, bags = _lot(database, settings, as_role)
-    label = _print(operator, din, [bags[0]["id"]], "zpl").json()["job"]["labels"][0]
+    printed = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
+    # The operator scans the label on the bag; its barcodes are those recorded when it was printed.
+    label = operator.get(f"/api/v1/labels/{printed['id']}").json()
+    assert label["status"] == "printed" and label["container_id"] == bags[0]["id"]
     applied = operator.post(f"/api/v1/labels/{label['id']}/apply", json={"scan": _compound(label) + "\r\n"})
     assert applied.status_code == 200, applied.text
     body = applied.json()
@@ -161,10 +218,10 @@ def test_applying_a_label_with_a_scan_of_that_label_on_its_container_verifies_it
 
 
 def test_applying_a_label_with_another_containers_label_is_refused_audited_and_changes_nothing(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role, count=2)
-    labels = _print(operator, din, [bag["id"] for bag in bags], "zpl").json()["job"]["labels"]
+    labels = _to_printer(operator, din, [bag["id"] for bag in bags], printer).json()["job"]["labels"]
     mine, other = labels
     refused = operator.post(f"/api/v1/labels/{mine['id']}/apply", json={"scan": _compound(other)})
     assert refused.status_code == 409
@@ -179,10 +236,10 @@ def test_applying_a_label_with_another_containers_label_is_refused_audited_and_c
 
 
 def test_a_garbled_scan_or_a_second_apply_is_refused(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
-    label = _print(operator, din, [bags[0]["id"]], "zpl").json()["job"]["labels"][0]
+    label = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
     garbled = operator.post(f"/api/v1/labels/{label['id']}/apply", json={"scan": _compound(label)[:-3]})
     assert garbled.status_code == 409 and garbled.json()["reasons"]
     assert operator.post(f"/api/v1/labels/{label['id']}/apply", json={"scan": _compound(label)}).status_code == 200
@@ -205,25 +262,25 @@ def test_a_culture_vessel_label_is_verified_by_its_din_and_flag(
 
 
 def test_a_label_that_cannot_be_made_is_refused_with_its_reason_code_and_nothing_is_recorded(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role, expiry=False)
     prints = _prints(database)
-    missing = _print(operator, din, [bags[0]["id"]])
+    missing = _to_printer(operator, din, [bags[0]["id"]], printer)
     assert missing.status_code == 400 and missing.json()["error"] == "label.content_missing"
     assert missing.json()["reasons"][0]["code"] == "label.content_missing"
     assert "expiry" in missing.json()["message"]
-    bad_dpi = _print(operator, din, [bags[0]["id"]], "zpl", dpi=600)
+    bad_dpi = _to_printer(operator, din, [bags[0]["id"]], printer, dpi=600)
     assert bad_dpi.status_code == 400
     assert _prints(database) == prints
 
 
 def test_a_product_description_too_long_for_the_label_is_refused(
-    database: Database, settings: Settings, as_role: ClientFactory, app: Any
+    database: Database, settings: Settings, as_role: ClientFactory, app: Any, printer: Printer
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
     app.state.settings = settings.model_copy(update={"product_description": "X" * 60})
-    response = _print(operator, din, [bags[0]["id"]], "pdf")
+    response = _to_printer(operator, din, [bags[0]["id"]], printer)
     assert response.status_code == 400 and response.json()["error"] == "label.text_too_long"
 
 

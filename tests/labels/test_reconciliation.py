@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +19,14 @@ from batchtrack.models.user import Role
 from builders import UserHandle, seed_lot
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
+
+
+class Printer(Protocol):
+    """The capturing printer of conftest.py."""
+
+    address: str
+
+    def wait(self, count: int = 1) -> list[bytes]: ...
 
 
 @pytest.fixture
@@ -65,7 +73,7 @@ def _compound(label: dict[str, Any]) -> str:
 
 
 def test_reconciliation_of_a_lot_through_the_api(
-    database: Database, settings: Settings, as_role: ClientFactory
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     lot = seed_lot(database, settings)
     operator, _ = as_role(Role.OPERATOR)
@@ -73,10 +81,13 @@ def test_reconciliation_of_a_lot_through_the_api(
     moment = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
     assert qa.put(f"/api/v1/lots/{lot.din}/expiry", json={"expires_at": moment.isoformat()}).status_code == 200
     bags = operator.post(f"/api/v1/lots/{lot.din}/containers", json={"kind": "final_product", "count": 3}).json()
-    printed = operator.post(f"/api/v1/lots/{lot.din}/labels", json={"kind": "final_product", "format": "zpl"})
+    # Final-product labels carry the recipient's identity: the operator prints them straight to the printer.
+    printed = operator.post(f"/api/v1/lots/{lot.din}/labels",
+                            json={"kind": "final_product", "format": "zpl", "printer": printer.address})
     assert printed.status_code == 201, printed.text
     first, second, third = printed.json()["job"]["labels"]
     assert [label["container_id"] for label in (first, second, third)] == [b["id"] for b in bags]
+    assert printer.wait()[0].count(b"^XA") == 3
     url = f"/api/v1/lots/{lot.din}/labels/reconciliation"
 
     before = operator.get(url).json()

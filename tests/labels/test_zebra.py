@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,41 +26,13 @@ from builders import UserHandle, seed_lot
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
 
-class CapturingPrinter:
-    """A one-connection TCP server on 127.0.0.1 that keeps every byte it receives, like a printer's port 9100."""
+class Printer(Protocol):
+    """The capturing printer of conftest.py: a TCP server on 127.0.0.1 that keeps each connection's bytes."""
 
-    def __init__(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        self.received = b""
-        self._thread = threading.Thread(target=self._serve, name="zebra-capture", daemon=True)
-        self._thread.start()
+    port: int
+    address: str
 
-    def _serve(self) -> None:
-        self._server.settimeout(10)
-        connection, _ = self._server.accept()
-        with connection:
-            connection.settimeout(10)
-            while chunk := connection.recv(65536):
-                self.received += chunk
-
-    def wait(self) -> bytes:
-        """The bytes of the one connection, once the sender has closed it."""
-        self._thread.join(timeout=10)
-        assert not self._thread.is_alive(), "the sender never closed the connection"
-        return self.received
-
-    def close(self) -> None:
-        """Stop listening."""
-        self._server.close()
-
-
-@pytest.fixture
-def printer() -> Iterator[CapturingPrinter]:
-    """A capturing printer, closed after the test."""
-    capture = CapturingPrinter()
-    yield capture
-    capture.close()
+    def wait(self, count: int = 1) -> list[bytes]: ...
 
 
 def _closed_port() -> int:
@@ -78,10 +50,10 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
                     product_description="MSC, BONE MARROW, FRESH")
 
 
-def test_send_zpl_delivers_exactly_the_bytes(printer: CapturingPrinter) -> None:
+def test_send_zpl_delivers_exactly_the_bytes(printer: Printer) -> None:
     zpl = labels.render_label("culture_vessel", labels.content.preview_content(), "zpl")
     printing.send_zpl("127.0.0.1", printer.port, zpl, timeout=5)
-    assert printer.wait() == zpl
+    assert printer.wait() == [zpl]
 
 
 def test_a_refused_connection_is_a_clear_error() -> None:
@@ -116,15 +88,15 @@ def _lot_with_vessels(database: Database, settings: Settings, as_role: ClientFac
 
 
 def test_a_print_sent_to_the_printer_is_the_zpl_of_its_labels_and_is_recorded(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
 ) -> None:
     din, operator = _lot_with_vessels(database, settings, as_role)
     response = operator.post(f"/api/v1/lots/{din}/labels", json={
-        "kind": "culture_vessel", "format": "zpl", "dpi": 300, "printer": f"127.0.0.1:{printer.port}"})
+        "kind": "culture_vessel", "format": "zpl", "dpi": 300, "printer": printer.address})
     assert response.status_code == 201, response.text
     result = response.json()
-    assert result["sent_to"] == f"127.0.0.1:{printer.port}" and result["documents"] == []
-    assert result["job"]["printer"] == f"127.0.0.1:{printer.port}"
+    assert result["sent_to"] == printer.address and result["documents"] == []
+    assert result["job"]["printer"] == printer.address
     with database.transaction(write=False) as session:
         lot = lot_service.get_by_din(session=session, din=din)
         vessels = [c for c in lot_service.containers_of(session=session, lot=lot) if c.kind == "culture_vessel"]
@@ -133,7 +105,7 @@ def test_a_print_sent_to_the_printer_is_the_zpl_of_its_labels_and_is_recorded(
     layout = layouts.load_layout("culture_vessel")
     expected = b"".join(labels.render(layout, content_builder.assemble(s, settings=settings), "zpl", 300)
                         for s in sources)
-    captured = printer.wait()
+    [captured] = printer.wait()
     assert captured == expected
     assert captured.count(b"^XA") == 2 and captured.count(b"^XZ") == 2
 
