@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     cookie_secure: bool = False
+    # Zebra printers this installation may send labels to, as "host:port" (JSON list in the environment):
+    # a print request naming any other address is refused, so the server never connects where it should not.
+    printers: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
 
     @field_validator("facility_fin")

@@ -36,14 +36,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **_pool_args(kwargs))
         _configure_sqlite(engine)
     else:
-        # Enough connections for the request thread pool (40 threads) to rarely wait for one.
+        engine = create_engine(url, pool_pre_ping=True, **_pool_args(kwargs))
+    return engine
+
+
+def _pool_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    # As many connections as the request thread pool has threads (40): a request holds at most one at a time,
+    # so no thread ever waits for a connection that only another waiting thread could give back.
+    if kwargs.get("poolclass") is None and "isolation_level" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 30)
-        engine = create_engine(url, pool_pre_ping=True, pool_timeout=10, **kwargs)
-    return engine
+        kwargs.setdefault("pool_timeout", 10)
+    return kwargs
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -27,13 +27,15 @@ CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop instead of handing each
+# one to its thread pool (a thread hop per dependency per request adds up on the scan path).
+async def get_settings(request: Request) -> Settings:
     """The settings of the running application."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The database of the running application."""
     database: Database = request.app.state.db
     return database
@@ -45,7 +47,7 @@ def get_session(request: Request) -> Iterator[Session]:
     A refusal that must be audited (a gate said no) is recorded after the rollback, in a transaction of its
     own, so the refused change leaves nothing behind but the record of its refusal.
     """
-    database = get_database(request)
+    database: Database = request.app.state.db
     session = database.session(write=request.method not in SAFE_METHODS)
     try:
         yield session
@@ -76,7 +78,7 @@ def _record_refusal(database: Database, exc: BatchtrackError) -> None:
 
 def get_read_session(request: Request) -> Iterator[Session]:
     """A session that only reads (no write lock on SQLite); for routes that judge rather than change."""
-    database = get_database(request)
+    database: Database = request.app.state.db
     session = database.session(write=False)
     try:
         yield session
@@ -132,7 +134,8 @@ async def browser_csrf(request: Request) -> None:
 # then begins only when the route itself starts to work.
 def get_principal(request: Request, _csrf: Annotated[None, Depends(browser_csrf)]) -> Principal:
     """The authenticated principal: a bearer token, or a browser session (CSRF checked before this runs)."""
-    with get_database(request).transaction(write=False) as session:
+    database: Database = request.app.state.db
+    with database.transaction(write=False) as session:
         return _resolve_principal(request, session)
 
 
@@ -164,7 +167,7 @@ class Allow:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has_any(self.roles):
             needed = ", ".join(sorted(r.value for r in self.roles))
             raise Forbidden(f"this needs one of the roles: {needed}", code="role")

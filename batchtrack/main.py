@@ -38,6 +38,7 @@ from batchtrack.web import make_templates
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "batchtrack_session"
+API_PREFIX = "/api/v1"
 
 
 class InsecureSettings(RuntimeError):
@@ -68,14 +69,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database
     app.state.templates = make_templates(settings)
 
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(openapi_routes.router)
-    api.include_router(collection_routes.receipts)
-    api.include_router(enrolment_routes.router)
-    for module in (auth_routes, therapy_routes, collection_routes, lot_routes, custody_routes, audit_routes,
-                   scanning_routes, label_routes):
-        api.include_router(module.router)
-    app.include_router(api)
+    # Routers are included one level deep, the scan pipeline first: every request walks the route table in
+    # order, and scans are the hot path of every station.
+    api_routers: list[APIRouter] = [
+        scanning_routes.router, openapi_routes.router, auth_routes.router, enrolment_routes.router,
+        therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
+        custody_routes.router, audit_routes.router, label_routes.router,
+    ]
+    for router in api_routers:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_routes.router)
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages):

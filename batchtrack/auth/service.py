@@ -129,12 +129,12 @@ def create_api_token(*, session: Session, actor: Principal, username: str, name:
 
 
 def principal_for_token(*, session: Session, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown or revoked."""
+    """The principal a bearer token stands for, or None when it is unknown, revoked, or its user inactive."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    record = session.execute(
-        select(ApiToken).where(col(ApiToken.token_hash) == _token_hash(token))
+    user = session.execute(
+        select(User).join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .where(col(ApiToken.token_hash) == _token_hash(token), col(ApiToken.revoked_at).is_(None),
+               col(User.is_active).is_(True))
     ).scalar_one_or_none()
-    if record is None or record.revoked_at is not None:
-        return None
-    return load_principal(session=session, user_id=record.user_id)
+    return principal_for(session=session, user=user) if user is not None else None

@@ -1,6 +1,6 @@
 """Sending ZPL to a Zebra printer: raw bytes over TCP (port 9100 by default), with a timeout.
 
-Printers are configured per station, so a print request names its printer as "host:port".
+Printers are configured for the installation (BATCHTRACK_PRINTERS); a print request names one as "host:port".
 """
 
 from __future__ import annotations
@@ -94,3 +94,14 @@ def send_zpl(host: str, port: int, data: bytes | str, timeout: float = DEFAULT_T
 
 def _error(kind: type[BatchtrackError], code: str, message: str) -> BatchtrackError:
     return kind(f"nothing was printed: {message}", code=code, reasons=[Reason(code, message)])
+
+
+def allowed(address: PrinterAddress, configured: list[str]) -> bool:
+    """True when `address` is one of the configured printers (compared after normalising each)."""
+    known = set()
+    for entry in configured:
+        try:
+            known.add(str(parse_printer(entry)))
+        except ValueError:
+            continue  # a malformed setting names no printer
+    return str(address) in known

@@ -236,6 +236,10 @@ def print_labels(
     if data.printer is None:
         return PrintOutcome(job, printed, documents, None)
     address = printing.parse_printer(data.printer)
+    if not printing.allowed(address, settings.printers):
+        configured = ", ".join(settings.printers) or "none"
+        raise BadRequest(f"printer {address} is not one of this installation's printers ({configured})",
+                         code="printer.not_configured")
     try:
         send(address.host, address.port, documents[0].data, timeout)
     except (printing.PrinterUnavailable, printing.PrinterAddressError) as exc:

@@ -86,12 +86,10 @@ def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
     return NOTHING
 
 
-def _expectation(session: Session, expect: schemas.Expectation) -> StationExpectation:
-    lot_id = None
-    if expect.lot_din is not None:
-        lot_id = session.execute(select(Lot.id).where(col(Lot.din) == expect.lot_din)).scalar_one_or_none()
+def _expectation(expect: schemas.Expectation) -> StationExpectation:
+    # A lot's DIN names it uniquely, so the station's expectation needs no lookup of its id.
     return StationExpectation(
-        lot_id=lot_id, lot_din=expect.lot_din, therapy_coi=expect.therapy_coi,
+        lot_din=expect.lot_din, therapy_coi=expect.therapy_coi,
         container_kinds=frozenset(expect.container_kinds) if expect.container_kinds else None, step=expect.step,
     )
 
@@ -105,7 +103,7 @@ def judge(*, session: Session, request: schemas.ScanRequest) -> verdict.Verdict:
         identity = parser.identity_of(parsed)
         found = resolve(session=session, identity=identity)
         result = verdict.judge(raw=request.raw, parsed=parsed, resolved=found.resolved,
-                               expectation=_expectation(session, request.expect))
+                               expectation=_expectation(request.expect))
         if found.resolved is not None:
             extra = consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
                                              recorded_expiry=found.recorded_expiry)
@@ -133,6 +131,9 @@ def verify(
     """Judge a scan with the request's read session; a refusal is recorded in a short write transaction."""
     result = judge(session=session, request=request)
     if not result.ok:
+        # Hand the read connection back first: a request never holds two connections at once, so requests
+        # waiting for a connection can never wait on each other.
+        session.rollback()
         with database.transaction(write=True) as writer:
             record_refusal(session=writer, actor=actor, request=request, result=result)
     return result

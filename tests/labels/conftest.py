@@ -11,6 +11,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from batchtrack.config import Settings
 from batchtrack.labels import content as label_content
 from batchtrack.labels.content import LabelContent
 
@@ -84,8 +85,9 @@ class CapturingPrinter:
 
 
 @pytest.fixture
-def printer() -> Iterator[CapturingPrinter]:
-    """A capturing printer, closed after the test."""
+def printer(settings: Settings) -> Iterator[CapturingPrinter]:
+    """A capturing printer, configured as one of the installation's printers, closed after the test."""
     capture = CapturingPrinter()
+    settings.printers = [*settings.printers, capture.address]
     yield capture
     capture.close()

@@ -144,8 +144,10 @@ def test_a_final_product_print_whose_printer_cannot_be_reached_returns_no_label(
 ) -> None:
     din, operator, _ = _lot_with_products(database, settings, as_role)
     jobs, labels, _, _ = _recorded(database)
+    dead = f"127.0.0.1:{_closed_port()}"
+    settings.printers = [*settings.printers, dead]  # configured, but switched off
     response = operator.post(f"/api/v1/lots/{din}/labels", json={
-        "kind": "final_product", "format": "zpl", "printer": f"127.0.0.1:{_closed_port()}"})
+        "kind": "final_product", "format": "zpl", "printer": dead})
     assert response.status_code == 503 and response.json()["error"] == "printer.refused"
     assert "documents" not in response.json()
     _assert_no_identity(response.text)

@@ -117,6 +117,7 @@ def test_a_printer_that_refuses_gives_503_with_a_reason_and_no_print_is_recorded
     with database.transaction(write=False) as session:
         prints = session.execute(select(func.count()).select_from(LabelPrint)).scalar_one()
     port = _closed_port()
+    settings.printers = [*settings.printers, f"127.0.0.1:{port}"]  # configured, but switched off
     response = operator.post(f"/api/v1/lots/{din}/labels", json={
         "kind": "culture_vessel", "format": "zpl", "printer": f"127.0.0.1:{port}"})
     assert response.status_code == 503
@@ -142,3 +143,18 @@ def test_only_zpl_goes_to_a_printer_and_its_address_must_be_a_host_and_port(
     malformed = operator.post(f"/api/v1/lots/{din}/labels", json={
         "kind": "culture_vessel", "format": "zpl", "printer": "127.0.0.1:99999"})
     assert malformed.status_code == 422
+
+
+def test_a_printer_that_is_not_configured_is_never_contacted(
+    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+) -> None:
+    din, operator = _lot_with_vessels(database, settings, as_role)
+    settings.printers = []  # the capturing printer listens, but the installation does not know it
+    with database.transaction(write=False) as session:
+        prints = session.execute(select(func.count()).select_from(LabelPrint)).scalar_one()
+    response = operator.post(f"/api/v1/lots/{din}/labels", json={
+        "kind": "culture_vessel", "format": "zpl", "printer": printer.address})
+    assert response.status_code == 400 and response.json()["error"] == "printer.not_configured"
+    assert printer.wait(0) == []
+    with database.transaction(write=False) as session:
+        assert session.execute(select(func.count()).select_from(LabelPrint)).scalar_one() == prints

@@ -1,0 +1,200 @@
+"""Seed a fresh batchtrack database with many released lots, each with one final-product bag, fast.
+
+The schema is built by the project's migrations. The operator user and its API token are made by the
+auth service (so their audit entries are real links of the chain); everything else is written with bulk
+INSERTs straight into the tables, in chunks, with explicit ids. No audit entries are bulk-inserted: the
+chain stays valid, it just does not record the history of seeded lots.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Table, insert, text
+
+from batchtrack import migrate
+from batchtrack.auth import service as auth_service
+from batchtrack.auth.principal import SYSTEM
+from batchtrack.db import Database
+from batchtrack.identifiers import coi as coi_ids
+from batchtrack.identifiers import din as din_ids
+from batchtrack.identifiers import isbt
+from batchtrack.models import (
+    Collection,
+    Container,
+    ContainerKind,
+    ContainerStatus,
+    Donor,
+    DonorKind,
+    IdentifierSequence,
+    Lot,
+    LotCollection,
+    Recipient,
+    Role,
+    Therapy,
+)
+
+FIN = "W0000"
+FIRST_YEAR = 2020
+PER_YEAR = 999_999  # the largest DIN / COI sequence number in one year
+PRODUCT_CODE = isbt.product_code("Y0001", isbt.COLLECTION_AUTOLOGOUS)  # 8 characters, division 00
+BAG_DIVISION = "A0"  # the first division of a final product
+CHUNK = 5_000
+OPERATOR = "bench.operator"
+FAMILIES = ("KIM", "LEE", "PARK", "CHOI", "JUNG", "KANG", "YOON", "SMITH", "GARCIA", "NGUYEN")
+GIVEN = ("Minji", "Seojun", "Jiwoo", "Hana", "Anna", "Lucas", "Maria", "Tae")
+# Tables whose integer id is given explicitly here; PostgreSQL's sequences are moved past them afterwards.
+ID_TABLES = ("recipient", "donor", "therapy", "collection", "lot", "container")
+
+
+@dataclass(frozen=True, slots=True)
+class SeededLot:
+    """What a scan of a lot's final-product bag carries."""
+
+    din: str
+    coi: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """The seeded lots (index n is lot id n + 1), the operator's bearer token, and how long it took."""
+
+    lots: list[SeededLot]
+    token: str
+    seconds: float
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def year_and_sequence(n: int) -> tuple[int, int]:
+    """The year and sequence number of the n-th seeded identifier (n from 1); a year holds 999,999."""
+    return FIRST_YEAR + (n - 1) // PER_YEAR, (n - 1) % PER_YEAR + 1
+
+
+def identifiers(n: int) -> SeededLot:
+    """The DIN and COI identifier of lot n, built by the project's identifier functions."""
+    year, sequence = year_and_sequence(n)
+    return SeededLot(
+        din=din_ids.build(fin=FIN, year=year, sequence=sequence).value,
+        coi=coi_ids.build(fin=FIN, year=year, sequence=sequence).value,
+    )
+
+
+def _rows(
+    lots: list[SeededLot], first: int, last: int, user_id: int, now: datetime
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(table name, row) for lots first..last: recipient, donor, therapy, collection, lot and two bags."""
+    expires = now + timedelta(days=30)
+    for n in range(first, last + 1):
+        ids = lots[n - 1]
+        subject = f"BENCH-{n:07d}"
+        yield "recipient", {
+            "id": n, "subject_code": subject, "family_name": FAMILIES[n % len(FAMILIES)],
+            "given_name": GIVEN[n % len(GIVEN)], "date_of_birth": date(1950, 1, 1) + timedelta(days=n % 20_000),
+            "mrn": f"MRN{n:09d}", "created_at": now,
+        }
+        yield "donor", {
+            "id": n, "donor_code": subject, "kind": DonorKind.AUTOLOGOUS.value, "recipient_id": n,
+            "eligibility": None, "eligibility_recorded_at": None, "created_at": now,
+        }
+        yield "therapy", {
+            "id": n, "coi": ids.coi, "recipient_id": n, "donor_id": n, "product_code": PRODUCT_CODE,
+            "prescribed_cells_per_kg": 2.0e6, "state": "open", "created_at": now, "created_by": user_id,
+        }
+        yield "collection", {
+            "id": n, "din": ids.din, "therapy_id": n, "state": "accepted", "scheduled_for": now,
+            "collected_at": now, "volume_ml": 50.0, "created_at": now,
+        }
+        yield "lot", {
+            "id": n, "din": ids.din, "therapy_id": n, "product_code": PRODUCT_CODE, "state": "released",
+            "state_before_hold": None, "expires_at": expires, "created_at": now, "updated_at": now,
+        }
+        yield "lot_collection", {"lot_id": n, "collection_id": n}
+        # The aspirate bag registered with the collection (as the app does), now used up.
+        yield "container", {
+            "id": 2 * n - 1, "din": ids.din, "kind": ContainerKind.ASPIRATE_BAG.value, "product_code": "",
+            "division": "00", "sample_flag": "00", "collection_id": n, "lot_id": None,
+            "status": ContainerStatus.CONSUMED.value, "created_at": now,
+        }
+        yield "container", {
+            "id": 2 * n, "din": ids.din, "kind": ContainerKind.FINAL_PRODUCT.value, "product_code": PRODUCT_CODE[:6],
+            "division": BAG_DIVISION, "sample_flag": "00", "collection_id": None, "lot_id": n,
+            "status": ContainerStatus.IN_USE.value, "created_at": now,
+        }
+
+
+def _operator(database: Database) -> tuple[int, str]:
+    """Create the operator user and its API token through the auth service; (user id, token)."""
+    with database.transaction() as session:
+        user = auth_service.create_user(
+            session=session, actor=SYSTEM, username=OPERATOR, full_name="Bench Operator",
+            password=secrets.token_urlsafe(18), roles={Role.OPERATOR},
+        )
+        token = auth_service.create_api_token(session=session, actor=SYSTEM, username=OPERATOR, name="scan bench")
+        assert user.id is not None
+        return user.id, token
+
+
+def _sequences(lots: int) -> list[dict[str, Any]]:
+    """identifier_sequence rows, so that DINs and COIs the app allocates later follow the seeded ones."""
+    rows = []
+    for year in range(FIRST_YEAR, year_and_sequence(lots)[0] + 1):
+        last = min(PER_YEAR, lots - (year - FIRST_YEAR) * PER_YEAR)
+        rows += [{"kind": kind, "fin": FIN, "year": year, "last_value": last} for kind in ("din", "coi")]
+    return rows
+
+
+def seed(engine: Engine, *, lots: int) -> Seeded:
+    """Migrate an empty database and fill it with `lots` lots; progress goes to stderr every 10%."""
+    started = time.perf_counter()
+    migrate.upgrade(engine)
+    user_id, token = _operator(Database(engine))
+    tables = {
+        "recipient": _table(Recipient), "donor": _table(Donor), "therapy": _table(Therapy),
+        "collection": _table(Collection), "lot": _table(Lot), "lot_collection": _table(LotCollection),
+        "container": _table(Container),
+    }
+    made = [identifiers(n) for n in range(1, lots + 1)]
+    now = datetime.now(UTC)
+    next_report = 1
+    for first in range(1, lots + 1, CHUNK):
+        last = min(lots, first + CHUNK - 1)
+        batches: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
+        for name, row in _rows(made, first, last, user_id, now):
+            batches[name].append(row)
+        with engine.begin() as connection:
+            for name, table in tables.items():  # in foreign-key order
+                connection.execute(insert(table), batches[name])
+        while next_report <= 10 and last * 10 >= next_report * lots:
+            elapsed = time.perf_counter() - started
+            print(f"  seeded {last:,}/{lots:,} lots ({next_report * 10}%) in {elapsed:.1f} s", file=sys.stderr)
+            next_report += 1
+    with engine.begin() as connection:
+        connection.execute(insert(_table(IdentifierSequence)), _sequences(lots))
+        if engine.dialect.name == "postgresql":
+            for name in ID_TABLES:
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"))
+    if engine.dialect.name == "postgresql":
+        # Autovacuum would analyse the freshly loaded tables within a minute; do it now so the planner has
+        # statistics from the first request. (SQLite has no such daemon and batchtrack never runs ANALYZE.)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    return Seeded(made, token, time.perf_counter() - started)
+
+
+def scan_message(lot: SeededLot) -> str:
+    """The Data Matrix compound message of a lot's final-product bag: DIN, product code with division, COI."""
+    din = din_ids.parse(lot.din)
+    code = isbt.product_code(PRODUCT_CODE[:5], PRODUCT_CODE[5], BAG_DIVISION)
+    return isbt.compound_message([
+        isbt.din_structure(din), isbt.product_structure(code), isbt.coi_structure(coi_ids.parse(lot.coi)),
+    ])
