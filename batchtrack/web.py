@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.deps import csrf_token
-from batchtrack.errors import BadRequest
+from batchtrack.errors import BadRequest, Reason
 from batchtrack.resources import resource_dir
 
 
@@ -60,3 +61,9 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
 async def form_data(request: Request) -> FormData:
     """The submitted form, read on the event loop, for pages whose fields are not known in advance."""
     return await request.form()
+
+
+def form_invalid(exc: ValidationError) -> BadRequest:
+    """A form whose fields did not validate, as a refusal that lists each field and what is wrong with it."""
+    return BadRequest("some of what was entered is not valid", code="form_invalid", reasons=[
+        Reason("input." + ".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()[:20]])

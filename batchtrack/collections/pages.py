@@ -15,10 +15,10 @@ from batchtrack.collections import service as collection_service
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.deps import Allow, SessionDep, SettingsDep
-from batchtrack.errors import BadRequest, Reason
+from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
 from batchtrack.validation import DinPath
-from batchtrack.web import form_data, parse_local_time, render
+from batchtrack.web import form_data, form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]
@@ -28,10 +28,6 @@ Handler = Annotated[Principal, Depends(Allow(Role.COURIER, Role.COLLECTOR, Role.
 Mover = Annotated[Principal, Depends(Allow(Role.COLLECTOR, Role.COURIER))]
 Receiver = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.QA))]
 
-
-def _invalid(exc: ValidationError) -> BadRequest:
-    return BadRequest("some of what was entered is not valid", code="form_invalid", reasons=[
-        Reason("input." + ".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()[:20]])
 
 
 @router.get("/collections/{din}", name="collection_page")
@@ -61,7 +57,7 @@ def record_aspirate(
             occurred_at=parse_local_time(ended_at, settings.zone),
             volume_ml=volume_ml, anticoagulant=anticoagulant, site=site)
     except ValidationError as exc:
-        raise _invalid(exc) from exc
+        raise form_invalid(exc) from exc
     collection_service.transition(session=session, actor=actor, din=din, name="collect", data=data)
     return RedirectResponse(request.url_for("collection_page", din=din), status_code=303)
 
@@ -86,7 +82,7 @@ def hand_over(
         data = custody_schemas.CustodyEventCreate(scan=scan, handed_over_by=handed_over_by, received_by=received_by,
                                                   location=location, temperature_c=temperature_c)
     except ValidationError as exc:
-        raise _invalid(exc) from exc
+        raise form_invalid(exc) from exc
     custody_service.record(session=session, actor=actor, data=data)
     return RedirectResponse(request.url_for("collection_page", din=din), status_code=303)
 
@@ -113,7 +109,7 @@ def receive(
             decision=str(form.get("decision", "")), reason=str(form.get("reason", "")),
         )
     except ValidationError as exc:
-        raise _invalid(exc) from exc
+        raise form_invalid(exc) from exc
     except ValueError as exc:
         raise BadRequest("the temperature is not a number", code="form_invalid") from exc
     result = collection_service.receive(session=session, actor=actor, data=data)

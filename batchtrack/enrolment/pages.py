@@ -18,12 +18,12 @@ from batchtrack.collections import service as collection_service
 from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.enrolment import schemas
 from batchtrack.enrolment import service as enrolment_service
-from batchtrack.errors import BadRequest, Reason
+from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
 from batchtrack.protocols import definition, eligibility
 from batchtrack.validation import SubjectPath
-from batchtrack.web import form_data, render
+from batchtrack.web import form_data, form_invalid, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]
@@ -31,10 +31,6 @@ Investigator = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
 Clinician = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.NURSE))]
 Scheduler = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.COLLECTOR))]
 
-
-def _invalid(exc: ValidationError) -> BadRequest:
-    return BadRequest("some of what was entered is not valid", code="form_invalid", reasons=[
-        Reason("input." + ".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()[:20]])
 
 
 @router.get("/subjects", name="subjects")
@@ -78,7 +74,7 @@ def enrol(
             "weight": {"visit_date": weight_date, "weight_kg": weight_kg} if weight_kg else None,
         })
     except ValidationError as exc:
-        raise _invalid(exc) from exc
+        raise form_invalid(exc) from exc
     recipient = enrolment_service.enrol(session=session, actor=actor, data=data)
     return RedirectResponse(request.url_for("subject_page", subject_code=recipient.subject_code), status_code=303)
 
@@ -119,7 +115,7 @@ def assess(
                                                                         or 0))
     except (ValidationError, ValueError) as exc:
         if isinstance(exc, ValidationError):
-            raise _invalid(exc) from exc
+            raise form_invalid(exc) from exc
         raise BadRequest("the prescribed dose is not a number", code="form_invalid") from exc
     enrolment_service.assess(session=session, settings=settings, actor=actor, subject_code=subject_code, data=data)
     return RedirectResponse(request.url_for("subject_page", subject_code=subject_code), status_code=303)
@@ -148,7 +144,7 @@ def record_allergy(
     try:
         data = schemas.AllergyCreate(substance=substance, reaction=reaction)
     except ValidationError as exc:
-        raise _invalid(exc) from exc
+        raise form_invalid(exc) from exc
     enrolment_service.record_allergy(session=session, actor=actor, recipient=recipient, data=data)
     return RedirectResponse(request.url_for("subject_page", subject_code=subject_code), status_code=303)
 

@@ -25,16 +25,6 @@ from batchtrack.models.user import Role
 
 from builders import make_user, seed_lot
 
-DESCRIPTION = "MSC, BONE MARROW, FRESH"
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description=DESCRIPTION)
-
 
 @pytest.fixture
 def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
@@ -43,7 +33,6 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "test")
     monkeypatch.setenv("BATCHTRACK_FACILITY_NAME", "Test Cell Therapy Facility")
-    monkeypatch.setenv("BATCHTRACK_PRODUCT_DESCRIPTION", DESCRIPTION)
     get_settings.cache_clear()
     yield db_url
     get_settings.cache_clear()

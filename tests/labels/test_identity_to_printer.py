@@ -12,8 +12,7 @@ import re
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +26,7 @@ from batchtrack.models.label import Label, LabelPrint
 from batchtrack.models.user import Role
 
 from builders import PATIENT_DOB, PATIENT_FAMILY, PATIENT_GIVEN, PATIENT_MRN, UserHandle, seed_lot
+from capture_printer import CapturingPrinter
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 NAME_ON_LABEL = f"{PATIENT_FAMILY.upper()}, {PATIENT_GIVEN}"
@@ -36,20 +36,6 @@ IDENTITY = (PATIENT_FAMILY, PATIENT_GIVEN, PATIENT_MRN, PATIENT_DOB.isoformat(),
 NON_CLINICAL = (Role.QC_ANALYST, Role.QA, Role.COURIER, Role.ADMIN, Role.MEDICAL_DIRECTOR)
 
 
-class Printer(Protocol):
-    """The capturing printer of conftest.py."""
-
-    address: str
-
-    def wait(self, count: int = 1) -> list[bytes]: ...
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description="MSC, BONE MARROW, FRESH")
 
 
 def _lot_with_products(
@@ -108,7 +94,7 @@ def test_an_operator_printing_final_product_labels_without_a_printer_is_refused_
 
 
 def test_with_a_printer_the_final_product_labels_reach_only_the_printer(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, bags = _lot_with_products(database, settings, as_role)
     response = operator.post(f"/api/v1/lots/{din}/labels",
@@ -155,7 +141,7 @@ def test_a_final_product_print_whose_printer_cannot_be_reached_returns_no_label(
 
 
 def test_the_operators_final_product_label_from_the_page_goes_to_the_printer(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, bags = _lot_with_products(database, settings, as_role, count=1)
     html = {"accept": "text/html"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -16,26 +14,13 @@ from batchtrack.db import Database
 from batchtrack.models.user import Role
 
 from builders import PATIENT_FAMILY, PATIENT_GIVEN, UserHandle, seed_lot
+from capture_printer import CapturingPrinter
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 HTML = {"accept": "text/html"}
 NAME_ON_LABEL = f"{PATIENT_FAMILY.upper()}, {PATIENT_GIVEN}"
 
 
-class Printer(Protocol):
-    """The capturing printer of conftest.py."""
-
-    address: str
-
-    def wait(self, count: int = 1) -> list[bytes]: ...
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description="MSC, BONE MARROW, FRESH")
 
 
 def _lot(database: Database, settings: Settings, as_role: ClientFactory) -> tuple[str, TestClient, list[Any]]:
@@ -49,7 +34,7 @@ def _lot(database: Database, settings: Settings, as_role: ClientFactory) -> tupl
 
 
 def test_the_labels_page_shows_each_containers_label_and_the_named_difference(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, bags = _lot(database, settings, as_role)
     printed = operator.post(f"/api/v1/lots/{din}/labels",
@@ -119,7 +104,7 @@ def test_print_and_void_from_the_page(database: Database, settings: Settings, as
 
 
 def test_apply_from_the_page_with_a_scan(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, bags = _lot(database, settings, as_role)
     printed = []

@@ -13,10 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -30,26 +28,12 @@ from batchtrack.models.label import Label, LabelPrint
 from batchtrack.models.user import Role
 
 from builders import PATIENT_FAMILY, UserHandle, seed_lot
+from capture_printer import CapturingPrinter
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 # The layouts' product description field holds 41 characters at its smallest size.
-DESCRIPTION = "MSC, BONE MARROW, FRESH"
 
 
-class Printer(Protocol):
-    """The capturing printer of conftest.py."""
-
-    address: str
-
-    def wait(self, count: int = 1) -> list[bytes]: ...
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description=DESCRIPTION)
 
 
 def _lot(database: Database, settings: Settings, as_role: ClientFactory, *, kind: str = "final_product",
@@ -74,7 +58,7 @@ def _print(client: TestClient, din: str, ids: list[int], fmt: str = "png", **ext
     return client.post(f"/api/v1/lots/{din}/labels", json={"container_ids": ids, "format": fmt, **extra})
 
 
-def _to_printer(client: TestClient, din: str, ids: list[int], printer: Printer, **extra: Any) -> Any:
+def _to_printer(client: TestClient, din: str, ids: list[int], printer: CapturingPrinter, **extra: Any) -> Any:
     return _print(client, din, ids, "zpl", printer=printer.address, **extra)
 
 
@@ -95,7 +79,7 @@ def _compound(label: dict[str, Any]) -> str:
 
 
 def test_a_print_records_template_version_who_when_and_how_many(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, user, bags = _lot(database, settings, as_role, count=2)
     before = datetime.now(UTC)
@@ -156,7 +140,7 @@ def test_the_documents_of_a_print_decode_to_exactly_the_data_recorded_for_each_l
 
 
 def test_a_reprint_without_a_reason_is_refused_and_with_one_is_recorded(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
     first = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
@@ -201,7 +185,7 @@ def test_voiding_a_label_needs_a_reason_and_is_final(
 
 
 def test_applying_a_label_with_a_scan_of_that_label_on_its_container_verifies_it(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, user, bags = _lot(database, settings, as_role)
     printed = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
@@ -218,7 +202,7 @@ def test_applying_a_label_with_a_scan_of_that_label_on_its_container_verifies_it
 
 
 def test_applying_a_label_with_another_containers_label_is_refused_audited_and_changes_nothing(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role, count=2)
     labels = _to_printer(operator, din, [bag["id"] for bag in bags], printer).json()["job"]["labels"]
@@ -236,7 +220,7 @@ def test_applying_a_label_with_another_containers_label_is_refused_audited_and_c
 
 
 def test_a_garbled_scan_or_a_second_apply_is_refused(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
     label = _to_printer(operator, din, [bags[0]["id"]], printer).json()["job"]["labels"][0]
@@ -262,7 +246,7 @@ def test_a_culture_vessel_label_is_verified_by_its_din_and_flag(
 
 
 def test_a_label_that_cannot_be_made_is_refused_with_its_reason_code_and_nothing_is_recorded(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role, expiry=False)
     prints = _prints(database)
@@ -276,7 +260,7 @@ def test_a_label_that_cannot_be_made_is_refused_with_its_reason_code_and_nothing
 
 
 def test_a_product_description_too_long_for_the_label_is_refused(
-    database: Database, settings: Settings, as_role: ClientFactory, app: Any, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, app: Any, printer: CapturingPrinter
 ) -> None:
     din, operator, _, bags = _lot(database, settings, as_role)
     app.state.settings = settings.model_copy(update={"product_description": "X" * 60})

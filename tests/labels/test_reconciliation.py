@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -17,24 +15,11 @@ from batchtrack.labels.reconciliation import LabelRow
 from batchtrack.models.user import Role
 
 from builders import UserHandle, seed_lot
+from capture_printer import CapturingPrinter
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
 
-class Printer(Protocol):
-    """The capturing printer of conftest.py."""
-
-    address: str
-
-    def wait(self, count: int = 1) -> list[bytes]: ...
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description="MSC, BONE MARROW, FRESH")
 
 
 def test_counts_and_the_named_difference_of_an_unbalanced_lot() -> None:
@@ -73,7 +58,7 @@ def _compound(label: dict[str, Any]) -> str:
 
 
 def test_reconciliation_of_a_lot_through_the_api(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     lot = seed_lot(database, settings)
     operator, _ = as_role(Role.OPERATOR)

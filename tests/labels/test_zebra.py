@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -22,6 +21,7 @@ from batchtrack.models.label import LabelPrint
 from batchtrack.models.user import Role
 
 from builders import UserHandle, seed_lot
+from capture_printer import CapturingPrinter
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
@@ -42,15 +42,8 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Test settings with a product description that fits the label layouts."""
-    return Settings(environment="test", database_url=db_url, data_dir=tmp_path, facility_fin="W0000",
-                    facility_name="Test Cell Therapy Facility", secret_key="test-secret-" + "x" * 32,
-                    product_description="MSC, BONE MARROW, FRESH")
 
-
-def test_send_zpl_delivers_exactly_the_bytes(printer: Printer) -> None:
+def test_send_zpl_delivers_exactly_the_bytes(printer: CapturingPrinter) -> None:
     zpl = labels.render_label("culture_vessel", labels.content.preview_content(), "zpl")
     printing.send_zpl("127.0.0.1", printer.port, zpl, timeout=5)
     assert printer.wait() == [zpl]
@@ -88,7 +81,7 @@ def _lot_with_vessels(database: Database, settings: Settings, as_role: ClientFac
 
 
 def test_a_print_sent_to_the_printer_is_the_zpl_of_its_labels_and_is_recorded(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator = _lot_with_vessels(database, settings, as_role)
     response = operator.post(f"/api/v1/lots/{din}/labels", json={
@@ -146,7 +139,7 @@ def test_only_zpl_goes_to_a_printer_and_its_address_must_be_a_host_and_port(
 
 
 def test_a_printer_that_is_not_configured_is_never_contacted(
-    database: Database, settings: Settings, as_role: ClientFactory, printer: Printer
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
 ) -> None:
     din, operator = _lot_with_vessels(database, settings, as_role)
     settings.printers = []  # the capturing printer listens, but the installation does not know it
