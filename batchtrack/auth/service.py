@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -34,12 +35,25 @@ def principal_for(*, session: Session, user: User) -> Principal:
     return Principal(user.id, user.username, user.full_name, roles_of(session=session, user_id=user.id))
 
 
-def load_principal(*, session: Session, user_id: int) -> Principal | None:
-    """The principal for an active user id, or None if the user is gone or deactivated."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+def _principal_from_rows(rows: list[Any]) -> Principal | None:
+    # Rows of (id, username, full_name, role): one per role, or one with role None for a user without roles.
+    if not rows:
         return None
-    return principal_for(session=session, user=user)
+    user_id, username, full_name, _ = rows[0]
+    return Principal(user_id, username, full_name, frozenset(Role(r[3]) for r in rows if r[3] is not None))
+
+
+def _principal_query() -> Any:
+    return (
+        select(col(User.id), col(User.username), col(User.full_name), col(UserRole.role))
+        .select_from(User).outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+        .where(col(User.is_active).is_(True))
+    )
+
+
+def load_principal(*, session: Session, user_id: int) -> Principal | None:
+    """The principal for an active user id, or None if the user is gone or deactivated (one query)."""
+    return _principal_from_rows(list(session.execute(_principal_query().where(col(User.id) == user_id)).all()))
 
 
 def create_user(
@@ -129,12 +143,12 @@ def create_api_token(*, session: Session, actor: Principal, username: str, name:
 
 
 def principal_for_token(*, session: Session, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown, revoked, or its user inactive."""
+    """The principal a bearer token stands for, or None when it is unknown, revoked, or its user inactive.
+
+    One query: it runs on every scan of every station.
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    user = session.execute(
-        select(User).join(ApiToken, col(ApiToken.user_id) == col(User.id))
-        .where(col(ApiToken.token_hash) == _token_hash(token), col(ApiToken.revoked_at).is_(None),
-               col(User.is_active).is_(True))
-    ).scalar_one_or_none()
-    return principal_for(session=session, user=user) if user is not None else None
+    query = _principal_query().join(ApiToken, col(ApiToken.user_id) == col(User.id)).where(
+        col(ApiToken.token_hash) == _token_hash(token), col(ApiToken.revoked_at).is_(None))
+    return _principal_from_rows(list(session.execute(query).all()))

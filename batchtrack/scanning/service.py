@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -37,35 +40,37 @@ class Resolution:
 NOTHING = Resolution(None)
 
 
-def _container(session: Session, identity: parser.ScanIdentity) -> Container | None:
+def _container_row(session: Session, identity: parser.ScanIdentity) -> Any:
     # Within a DIN, division and flag name one container: product bags by division (A0, B0, ...), vessels and
     # samples by flag (01-59), the aspirate bag by neither. A product code on the label must then agree.
+    # One query with its lot and therapy (through the lot, or the collection before a lot exists): this runs
+    # on every scan.
     assert identity.din is not None
-    query = select(Container).where(
-        col(Container.din) == identity.din, col(Container.division) == (identity.division or "00"),
-        col(Container.sample_flag) == identity.sample_flag,
+    query = (
+        core_select(col(Container.id), col(Container.din), col(Container.kind), col(Container.lot_id),
+               col(Container.status), col(Lot.din), col(Lot.expires_at), col(Therapy.coi))
+        .select_from(Container)
+        .outerjoin(Lot, col(Lot.id) == col(Container.lot_id))
+        .outerjoin(Collection, col(Collection.id) == col(Container.collection_id))
+        .outerjoin(Therapy, col(Therapy.id) == func.coalesce(col(Lot.therapy_id), col(Collection.therapy_id)))
+        .where(col(Container.din) == identity.din, col(Container.division) == (identity.division or "00"),
+               col(Container.sample_flag) == identity.sample_flag)
     )
     if identity.product_code is not None:
         query = query.where(col(Container.product_code) == identity.product_code[:6])
-    return session.execute(query).scalar_one_or_none()
+    return session.execute(query).one_or_none()
 
 
 def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
     """The record a scan names, and what is recorded about it to check the label against (COI, expiry)."""
     if identity.din is not None:
-        container = _container(session, identity)
-        if container is not None and container.id is not None:
-            lot = session.get(Lot, container.lot_id) if container.lot_id else None
-            therapy_id = lot.therapy_id if lot else None
-            if therapy_id is None and container.collection_id is not None:
-                collection = session.get(Collection, container.collection_id)
-                therapy_id = collection.therapy_id if collection else None
-            therapy = session.get(Therapy, therapy_id) if therapy_id else None
-            coi = therapy.coi if therapy else None
+        row = _container_row(session, identity)
+        if row is not None:
+            container_id, din, kind, lot_id, status, lot_din, expires_at, coi = row
             return Resolution(ResolvedContainer(
-                container_id=container.id, din=container.din, kind=container.kind,
-                lot_id=container.lot_id, lot_din=lot.din if lot else None, therapy_coi=coi, status=container.status,
-            ), coi, lot.expires_at if lot else None)
+                container_id=container_id, din=din, kind=kind, lot_id=lot_id, lot_din=lot_din, therapy_coi=coi,
+                status=status,
+            ), coi, expires_at)
         if identity.product_code is None:
             collection = session.execute(
                 select(Collection).where(col(Collection.din) == identity.din)).scalar_one_or_none()
