@@ -104,6 +104,8 @@ class RecipientSummary(BaseModel):
     consent_date: date | None
     consent_withdrawn: bool
     donor_kind: str
+    donor_code: str
+    donor_eligibility: str | None
     eligible: bool | None
     therapy_coi: str | None
     latest_weight_kg: float | None

@@ -202,11 +202,28 @@ def assess(
                          entity_type="recipient", entity_id=recipient.subject_code,
                          new={"eligible": outcome.eligible, "reasons": content["reasons"],
                               "protocol": protocol.id, "version": protocol.version, "signature_id": signature.id})
+    if donor.kind == DonorKind.DIRECTED:
+        _record_donor_eligibility(session, actor, donor, outcome, data.answers)
     therapy = None
     if outcome.eligible:
         therapy = therapy_service.open_for(session=session, settings=settings, actor=actor, recipient=recipient,
                                            donor=donor, prescribed_cells_per_kg=data.prescribed_cells_per_kg)
     return Assessment(record=record, signer_name=signature.printed_name, therapy=therapy)
+
+
+def _record_donor_eligibility(
+    session: Session, actor: Principal, donor: Donor, outcome: eligibility.Outcome, answers: dict[str, bool]
+) -> None:
+    """A directed donor's own eligibility: the investigator's donor criterion and the protocol's age range."""
+    donor_reasons = [r for r in outcome.reasons if r.code == "eligibility.donor_age" or "INC-DONOR" in r.message]
+    verdict = "eligible" if answers.get("INC-DONOR") and not donor_reasons else "ineligible"
+    old = {"eligibility": donor.eligibility}
+    donor.eligibility = verdict
+    donor.eligibility_recorded_at = utcnow()
+    session.add(donor)
+    audit_service.record(session=session, actor=actor, action="donor.eligibility_recorded", entity_type="donor",
+                         entity_id=donor.donor_code, old=old, new={"eligibility": verdict,
+                                                                   "reasons": [r.as_dict() for r in donor_reasons]})
 
 
 def therapy_of(*, session: Session, recipient: Recipient) -> Therapy | None:
@@ -223,10 +240,11 @@ def summary(*, session: Session, recipient: Recipient, viewer: Principal) -> sch
     assessment = latest_assessment(session=session, recipient=recipient)
     weight = latest_weight(session=session, recipient=recipient)
     therapy = therapy_of(session=session, recipient=recipient)
+    donor = donor_of(session=session, recipient=recipient)
     base = schemas.RecipientSummary(
         subject_code=recipient.subject_code, protocol_id=recipient.protocol_id, indication=recipient.indication,
         consent_date=recipient.consent_date, consent_withdrawn=recipient.consent_withdrawn_at is not None,
-        donor_kind=donor_of(session=session, recipient=recipient).kind,
+        donor_kind=donor.kind, donor_code=donor.donor_code, donor_eligibility=donor.eligibility,
         eligible=assessment.eligible if assessment else None, therapy_coi=therapy.coi if therapy else None,
         latest_weight_kg=weight.weight_kg if weight else None, latest_weight_date=weight.visit_date if weight else None,
         pen_strep_hypersensitivity=bool(protocol and eligibility.pen_strep_allergies(protocol, allergies)),

@@ -86,3 +86,33 @@ def test_enrolment_refuses_a_directed_enrolment_without_its_donor_and_a_future_c
     future = enrolment_body(consent_date=(utcnow().date() + timedelta(days=3)).isoformat())
     refused = client.post("/api/v1/recipients", json=future)
     assert refused.status_code == 409 and refused.json()["error"] == "enrolment.consent_future"
+
+
+def test_a_directed_allogeneic_enrolment_records_the_donors_eligibility_and_a_directed_product(
+    as_role: ClientFactory,
+) -> None:
+    client, investigator = as_role(Role.INVESTIGATOR)
+    body = enrolment_body(donor_kind="directed", donor={"donor_code": "D-77", "date_of_birth": "1970-06-01",
+                                                        "hla_match": "haplo-identical (sibling)"})
+    assert client.post("/api/v1/recipients", json=body).status_code == 201
+    signed = client.post("/api/v1/recipients/S-101/eligibility", json={
+        "answers": eligible_answers(donor_kind="directed"), "prescribed_cells_per_kg": 1e6,
+        "password": investigator.password}).json()
+    assert signed["eligible"] is True
+    subject = client.get("/api/v1/recipients/S-101").json()
+    assert (subject["donor_kind"], subject["donor_code"], subject["donor_eligibility"]) == (
+        "directed", "D-77", "eligible")
+    therapy = client.get(f"/api/v1/therapies/{signed['therapy_coi']}").json()
+    assert therapy["donor_kind"] == "directed" and therapy["product_code"][5] == "2"  # directed recipient use
+
+
+def test_a_directed_donor_outside_18_to_70_is_not_eligible(as_role: ClientFactory) -> None:
+    client, investigator = as_role(Role.INVESTIGATOR)
+    body = enrolment_body(donor_kind="directed", donor={"donor_code": "D-78", "date_of_birth": "1940-01-01"})
+    client.post("/api/v1/recipients", json=body)
+    signed = client.post("/api/v1/recipients/S-101/eligibility", json={
+        "answers": eligible_answers(donor_kind="directed"), "prescribed_cells_per_kg": 1e6,
+        "password": investigator.password}).json()
+    assert signed["eligible"] is False and signed["therapy_coi"] is None
+    assert [r["code"] for r in signed["reasons"]] == ["eligibility.donor_age"]
+    assert client.get("/api/v1/recipients/S-101").json()["donor_eligibility"] == "ineligible"
