@@ -262,7 +262,7 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
 
     from batchtrack import labels as label_outputs
     from batchtrack.errors import BatchtrackError
-    from batchtrack.labels import service as label_service
+    from batchtrack.labels import export as label_export
     from batchtrack.lots import service as lot_service
 
     settings = _settings()
@@ -274,7 +274,7 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
             count = len(lot_service.containers_of(session=session, lot=lot))
             with click.progressbar(length=count, label=f"Rendering {count} label(s) of lot {lot.din}",
                                    file=sys.stderr) as bar:
-                files, manifest = label_service.export_lot(
+                files, manifest = label_export.export_lot(
                     session=session, settings=settings, din=lot.din, fmt=cast(label_outputs.Format, fmt), dpi=dpi,
                     progress=bar.update)
     except BatchtrackError as exc:

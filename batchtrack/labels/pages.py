@@ -12,6 +12,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
 from batchtrack.labels import content_builder, schemas
+from batchtrack.labels import export as label_export
 from batchtrack.labels import service as label_service
 from batchtrack.labels.routes import Closer, LabelId, Labeller
 from batchtrack.lots import service as lot_service
@@ -33,7 +34,7 @@ def lot_labels_page(
     """Each container's label as it prints, the labels printed so far, and their reconciliation."""
     lot = lot_service.get_by_din(session=session, din=din)
     containers = lot_service.containers_of(session=session, lot=lot)
-    previews = label_service.preview_parts(session=session, settings=settings, lot=lot, containers=containers,
+    previews = label_export.preview_parts(session=session, settings=settings, lot=lot, containers=containers,
                                            viewer=viewer)
     printed = label_service.labels_public(session=session, rows=label_service.labels_of_lot(session=session, lot=lot))
     rows = []
@@ -72,7 +73,7 @@ def _preview(
     din: str, container_id: int, session: SessionDep, settings: SettingsDep, viewer: Principal,
     fmt: Literal["svg", "png"],
 ) -> Response:
-    image = label_service.preview_image(session=session, settings=settings, din=din, container_id=container_id,
+    image = label_export.preview_image(session=session, settings=settings, din=din, container_id=container_id,
                                         viewer=viewer, fmt=fmt)
     return Response(image, media_type=label_service.MEDIA_TYPES[fmt])
 
