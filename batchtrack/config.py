@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # Zebra printers this installation may send labels to, as "host:port" (JSON list in the environment):
     # a print request naming any other address is refused, so the server never connects where it should not.
     printers: list[str] = Field(default_factory=list)
+    # The printer of each labelling station (JSON object: station name -> "host:port"); these are allowed too.
+    station_printers: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def allowed_printers(self) -> list[str]:
+        """Every printer address labels may be sent to."""
+        return [*self.printers, *self.station_printers.values()]
     log_level: str = "INFO"
 
     @field_validator("facility_fin")

@@ -11,7 +11,7 @@ from batchtrack.labels import printing
 from batchtrack.labels.reconciliation import Reconciliation
 from batchtrack.models.container import Container
 from batchtrack.models.label import Label, LabelPrint
-from batchtrack.validation import LongText, RecordId, RequestModel
+from batchtrack.validation import LongText, RecordId, RequestModel, StationName
 
 ContainerKindName = Literal["aspirate_bag", "culture_vessel", "qc_sample", "final_product"]
 FormatName = Literal["zpl", "png", "svg", "pdf"]
@@ -33,12 +33,15 @@ class PrintRequest(RequestModel):
     format: FormatName = "zpl"
     dpi: int | None = Field(default=None, ge=150, le=1200, description="ZPL: 203 or 300; PNG: 150-1200")
     printer: Printer | None = Field(default=None, description='Zebra printer as "host:port" (ZPL only)')
+    station: StationName | None = Field(default=None, description="a station: its configured printer gets the ZPL")
     reason: LongText = Field(default="", description="why: required when a container already has a live label")
 
     @model_validator(mode="after")
     def _one_selection(self) -> PrintRequest:
         if (self.container_ids is None) == (self.kind is None):
             raise ValueError("name the containers either by container_ids or by kind, not both")
+        if self.printer is not None and self.station is not None:
+            raise ValueError("name the printer or the station whose printer to use, not both")
         return self
 
 

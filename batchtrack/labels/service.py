@@ -159,6 +159,17 @@ def _flat(live: dict[int, list[int]]) -> list[int]:
     return sorted(label_id for ids in live.values() for label_id in ids)
 
 
+def _printer_for(data: PrintRequest, settings: Settings) -> str | None:
+    """The printer a request names directly, or the one configured for the station it names."""
+    if data.station is None:
+        return data.printer
+    configured = settings.station_printers.get(data.station)
+    if configured is None:
+        raise BadRequest(f"station {data.station!r} has no printer configured (BATCHTRACK_STATION_PRINTERS)",
+                         code="printer.station_unknown")
+    return configured
+
+
 def print_labels(
     *, session: Session, settings: Settings, actor: Principal, din: str, data: PrintRequest,
     send: Sender = printing.send_zpl, timeout: float = printing.DEFAULT_TIMEOUT_S,
@@ -174,13 +185,14 @@ def print_labels(
         raise BadRequest(f"one print is one label kind; these containers are {', '.join(kinds)}",
                          code="label.mixed_kinds")
     require_labeller(actor, kinds[0])
-    if kinds[0] in content_builder.IDENTITY_KINDS and not actor.sees_patient_identity and data.printer is None:
+    printer = _printer_for(data, settings)
+    if kinds[0] in content_builder.IDENTITY_KINDS and not actor.sees_patient_identity and printer is None:
         # The label must carry the recipient's name and date of birth, which this role may not see: the output
         # goes to the printer and never back to the screen.
         raise Forbidden(
             f"{kinds[0].replace('_', ' ')} labels carry the recipient's name and date of birth: for your role they "
             "are sent straight to a Zebra printer (give the printer, format zpl)", code="label.identity_to_printer")
-    if data.printer is not None and data.format != "zpl":
+    if printer is not None and data.format != "zpl":
         raise BadRequest("only ZPL is sent to a printer; choose format zpl, or leave the printer out",
                          code="label.printer_needs_zpl")
     layout = layouts.load_layout(content_builder.label_kind_for(kinds[0]))
@@ -207,7 +219,7 @@ def print_labels(
     assert actor.user_id is not None
     job = LabelPrint(
         therapy_id=unit.therapy_id, template_kind=layout.template_id, template_version=layout.version,
-        output_format=data.format, printer=data.printer or "", copies=len(containers), is_reprint=bool(live),
+        output_format=data.format, printer=printer or "", copies=len(containers), is_reprint=bool(live),
         reprint_reason=reason if live else "", printed_by=actor.user_id,
     )
     session.add(job)
@@ -231,11 +243,15 @@ def print_labels(
         reason=reason,
     )
     documents = _documents(unit.din, layout, printed, outputs, data.format, job.id)
-    if data.printer is None:
+    if printer is None:
         return PrintOutcome(job, printed, documents, None)
-    address = printing.parse_printer(data.printer)
-    if not printing.allowed(address, settings.printers):
-        configured = ", ".join(settings.printers) or "none"
+    try:
+        address = printing.parse_printer(printer)
+    except ValueError as exc:
+        raise BadRequest(f"the configured printer {printer[:60]!r} is not a host and port: {exc}",
+                         code="printer.address") from exc
+    if not printing.allowed(address, settings.allowed_printers):
+        configured = ", ".join(settings.allowed_printers) or "none"
         raise BadRequest(f"printer {address} is not one of this installation's printers ({configured})",
                          code="printer.not_configured")
     try:

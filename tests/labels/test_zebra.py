@@ -151,3 +151,19 @@ def test_a_printer_that_is_not_configured_is_never_contacted(
     assert printer.wait(0) == []
     with database.transaction(write=False) as session:
         assert session.execute(select(func.count()).select_from(LabelPrint)).scalar_one() == prints
+
+
+def test_a_station_name_sends_the_labels_to_that_stations_printer(
+    database: Database, settings: Settings, as_role: ClientFactory, printer: CapturingPrinter
+) -> None:
+    din, operator = _lot_with_vessels(database, settings, as_role)
+    settings.printers = []
+    settings.station_printers = {"BSC-2": printer.address}
+    response = operator.post(f"/api/v1/lots/{din}/labels", json={
+        "kind": "culture_vessel", "format": "zpl", "station": "BSC-2"})
+    assert response.status_code == 201, response.text
+    assert response.json()["sent_to"] == printer.address
+    assert printer.wait()[0].count(b"^XA") == 2
+    unknown = operator.post(f"/api/v1/lots/{din}/labels", json={
+        "kind": "culture_vessel", "format": "zpl", "station": "BSC-9", "reason": "second copy"})
+    assert unknown.status_code == 400 and unknown.json()["error"] == "printer.station_unknown"
