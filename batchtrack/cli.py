@@ -93,7 +93,8 @@ def serve(host: str, port: int, workers: int) -> None:
     database.dispose()
     click.echo(f"batchtrack serving on http://{host}:{port}/ (database: {make_engine_url_safe(settings)})")
     uvicorn.run("batchtrack.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), proxy_headers=True)
+                log_level=settings.log_level.lower(), proxy_headers=True,
+                limit_concurrency=settings.max_concurrent_requests)
 
 
 def make_engine_url_safe(settings: Settings) -> str:
@@ -152,7 +153,7 @@ def demo(then_serve: bool, host: str, port: int) -> None:
         import uvicorn
 
         uvicorn.run("batchtrack.main:create_app", factory=True, host=host, port=port,
-                    log_level=settings.log_level.lower())
+                    log_level=settings.log_level.lower(), limit_concurrency=settings.max_concurrent_requests)
 
 
 @main.group()

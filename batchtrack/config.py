@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         """Every printer address labels may be sent to."""
         return [*self.printers, *self.station_printers.values()]
     log_level: str = "INFO"
+    # Requests served at once by one process (more get 503 at once): with the 40 worker threads and 40 database
+    # connections of a process, a bound keeps requests from ever waiting on each other for a connection.
+    max_concurrent_requests: int = Field(default=64, ge=1, le=1000)
 
     @field_validator("facility_fin")
     @classmethod

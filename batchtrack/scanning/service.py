@@ -135,10 +135,10 @@ def verify(
 ) -> verdict.Verdict:
     """Judge a scan with the request's read session; a refusal is recorded in a short write transaction."""
     result = judge(session=session, request=request)
+    # Hand the read connection back at once: a request never holds two connections, and never holds one while
+    # it waits for a worker thread to finish the request.
+    session.rollback()
     if not result.ok:
-        # Hand the read connection back first: a request never holds two connections at once, so requests
-        # waiting for a connection can never wait on each other.
-        session.rollback()
         with database.transaction(write=True) as writer:
             record_refusal(session=writer, actor=actor, request=request, result=result)
     return result
