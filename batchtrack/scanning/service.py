@@ -142,3 +142,12 @@ def verify(
         with database.transaction(write=True) as writer:
             record_refusal(session=writer, actor=actor, request=request, result=result)
     return result
+
+
+def verify_in_own_session(*, database: Database, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
+    """`verify` with a read session of its own, opened and closed here."""
+    session = database.session(write=False)
+    try:
+        return verify(database=database, session=session, actor=actor, request=request)
+    finally:
+        session.close()
