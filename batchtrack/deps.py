@@ -76,19 +76,7 @@ def _record_refusal(database: Database, exc: BatchtrackError) -> None:
         )
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
-    """A session that only reads (no write lock on SQLite); for routes that judge rather than change."""
-    database: Database = request.app.state.db
-    session = database.session(write=False)
-    try:
-        yield session
-        session.rollback()
-    finally:
-        session.close()
-
-
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -34,12 +34,10 @@ Receiver = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.QA))]
 def collection_page(din: DinPath, request: Request, session: SessionDep, viewer: Reader) -> Response:
     """The collection: its details, what may be done next, and why not."""
     collection = collection_service.get_by_din(session=session, din=din)
+    labels = collection_service.bag_labels_of(session=session, collection=collection)
     return render(request, "collections/collection.html", {
         "collection": collection_service.to_public(session=session, collection=collection),
-        "bag": collection_service.aspirate_bag(session=session, collection=collection),
-        "labels": collection_service.bag_labels_of(session=session, collection=collection),
-        "label_refusals": gates.labels_ready_to_leave(collection_service.bag_labels_of(session=session,
-                                                                                      collection=collection)),
+        "labels": labels, "label_refusals": gates.labels_ready_to_leave(labels),
     }, principal=viewer)
 
 

@@ -26,9 +26,7 @@ from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
 from batchtrack.protocols import definition, eligibility
-from batchtrack.scanning import parser
 from batchtrack.scanning import service as scan_service
-from batchtrack.scanning.expectations import ResolvedContainer
 from batchtrack.therapies import service as therapy_service
 
 
@@ -159,13 +157,12 @@ def transition(
 
 
 def _scanned_bag(session: Session, actor: Principal, data: schemas.ReceiptCreate) -> Collection:
-    parsed = parser.parse_scan(data.scan)
+    found, unreadable = scan_service.scanned_container(session=session, raw=data.scan)
     audit = AuditedRefusal(actor, "receipt.refused", "station", data.station,
                            {"expected": data.expected_din, "decision": data.decision})
-    if isinstance(parsed, parser.ScanRefusal):
-        raise GateRefused("the scan could not be read", reasons=list(parsed.reasons), audit=audit)
-    found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
-    if not isinstance(found, ResolvedContainer) or found.kind != ContainerKind.ASPIRATE_BAG:
+    if unreadable:
+        raise GateRefused("the scan could not be read", reasons=unreadable, audit=audit)
+    if found is None or found.kind != ContainerKind.ASPIRATE_BAG:
         raise GateRefused("the scan is not the label of an aspirate bag recorded here",
                           reasons=[Reason("receipt.not_a_bag", "scan the aspirate bag's own label")], audit=audit)
     if data.expected_din is not None and found.din != data.expected_din:

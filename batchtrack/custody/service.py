@@ -16,9 +16,8 @@ from batchtrack.models.custody import CustodyEvent
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
-from batchtrack.scanning import parser, verdict
 from batchtrack.scanning import service as scan_service
-from batchtrack.scanning.expectations import ResolvedContainer
+from batchtrack.scanning import verdict
 
 
 def _active_user(session: Session, username: str) -> User:
@@ -40,14 +39,13 @@ def _therapy_id_of(session: Session, container: Container) -> int:
 
 
 def _scanned_container(session: Session, actor: Principal, raw: str) -> Container:
-    parsed = parser.parse_scan(raw)
+    found, unreadable = scan_service.scanned_container(session=session, raw=raw)
     audit = AuditedRefusal(actor, "custody.refused", "station", "custody",
                            {"raw_escaped": verdict.escape_raw(raw)})
-    if isinstance(parsed, parser.ScanRefusal):
-        raise GateRefused("the scan could not be read: the hand-over is not recorded", reasons=list(parsed.reasons),
+    if unreadable:
+        raise GateRefused("the scan could not be read: the hand-over is not recorded", reasons=unreadable,
                           audit=audit)
-    found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
-    if not isinstance(found, ResolvedContainer):
+    if found is None:
         raise GateRefused("the scan is not the label of a recorded container: the hand-over is not recorded",
                           reasons=[Reason("custody.not_a_container", "scan the label on the container handed over")],
                           audit=audit)

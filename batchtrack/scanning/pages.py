@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, DatabaseDep, ReadSessionDep
+from batchtrack.deps import ANY_ROLE, DatabaseDep
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.scanning import schemas
 from batchtrack.scanning import service as scan_service
@@ -44,14 +44,14 @@ def station(
 
 @router.post("/station")
 def scan_at_station(
-    request: Request, session: ReadSessionDep, database: DatabaseDep, actor: Scanner,
+    request: Request, database: DatabaseDep, actor: Scanner,
     raw: Annotated[str, Form(max_length=100_000)] = "",
     station: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9 ._:-]+$")] = "web",
     lot: Annotated[str, Form(max_length=13)] = "", kind: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Judge the scan and show a large green or red verdict, with the field ready for the next scan."""
     data = schemas.ScanRequest(raw=raw, station=station, expect=_expectation(lot, kind))
-    result = scan_service.verify(database=database, session=session, actor=actor, request=data)
+    result = scan_service.verify(database=database, actor=actor, request=data)
     return render(request, "scanning/station.html", {
         "station": station, "lot": lot, "kind": kind, "kinds": KINDS, "verdict": result.as_dict(),
     }, principal=actor, status_code=200)

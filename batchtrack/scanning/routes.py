@@ -21,6 +21,6 @@ async def verify_scan(data: schemas.ScanRequest, database: DatabaseDep, actor: S
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
     # The hot path of every station: all its database work in one worker-thread hop (each hop costs about as
     # much as the queries themselves), with a read session of its own.
-    result = await run_in_threadpool(scan_service.verify_in_own_session, database=database, actor=actor,
+    result = await run_in_threadpool(scan_service.verify, database=database, actor=actor,
                                      request=data)
     return schemas.VerdictOut.model_validate(result.as_dict())

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
+from batchtrack.errors import Reason
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
@@ -91,6 +92,16 @@ def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
     return NOTHING
 
 
+def scanned_container(*, session: Session, raw: str) -> tuple[ResolvedContainer | None, list[Reason]]:
+    """The container a scan names: (container, []), (None, []) when it names no container, or (None, reasons)
+    when the scan cannot be read. Stations that act on a container (custody, receipt) start here."""
+    parsed = parser.parse_scan(raw)
+    if isinstance(parsed, parser.ScanRefusal):
+        return None, list(parsed.reasons)
+    found = resolve(session=session, identity=parser.identity_of(parsed)).resolved
+    return (found if isinstance(found, ResolvedContainer) else None), []
+
+
 def _expectation(expect: schemas.Expectation) -> StationExpectation:
     # A lot's DIN names it uniquely, so the station's expectation needs no lookup of its id.
     return StationExpectation(
@@ -130,24 +141,15 @@ def record_refusal(
     )
 
 
-def verify(
-    *, database: Database, session: Session, actor: Principal, request: schemas.ScanRequest
-) -> verdict.Verdict:
-    """Judge a scan with the request's read session; a refusal is recorded in a short write transaction."""
-    result = judge(session=session, request=request)
-    # Hand the read connection back at once: a request never holds two connections, and never holds one while
-    # it waits for a worker thread to finish the request.
-    session.rollback()
+def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
+    """Judge a scan in a read transaction of its own; a refusal is recorded in a short write transaction.
+
+    The read connection goes back to the pool before the refusal is written: a request never holds two
+    connections, nor one while it waits for a worker thread.
+    """
+    with database.transaction(write=False) as session:
+        result = judge(session=session, request=request)
     if not result.ok:
         with database.transaction(write=True) as writer:
             record_refusal(session=writer, actor=actor, request=request, result=result)
     return result
-
-
-def verify_in_own_session(*, database: Database, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
-    """`verify` with a read session of its own, opened and closed here."""
-    session = database.session(write=False)
-    try:
-        return verify(database=database, session=session, actor=actor, request=request)
-    finally:
-        session.close()
