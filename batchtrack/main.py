@@ -19,14 +19,22 @@ from batchtrack.config import Settings, get_settings
 from batchtrack.custody import routes as custody_routes
 from batchtrack.dashboard import pages as dashboard_pages
 from batchtrack.db import Database, make_engine
+from batchtrack.deviations import pages as deviation_pages
+from batchtrack.deviations import routes as deviation_routes
 from batchtrack.enrolment import pages as enrolment_pages
 from batchtrack.enrolment import routes as enrolment_routes
+from batchtrack.equipment import pages as equipment_pages
+from batchtrack.equipment import routes as equipment_routes
 from batchtrack.health import openapi_routes
 from batchtrack.health import routes as health_routes
 from batchtrack.labels import pages as label_pages
 from batchtrack.labels import routes as label_routes
 from batchtrack.lots import pages as lot_pages
 from batchtrack.lots import routes as lot_routes
+from batchtrack.materials import pages as material_pages
+from batchtrack.materials import routes as material_routes
+from batchtrack.processing import pages as processing_pages
+from batchtrack.processing import routes as processing_routes
 from batchtrack.resources import resource_dir
 from batchtrack.scanning import pages as scanning_pages
 from batchtrack.scanning import routes as scanning_routes
@@ -74,13 +82,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     api_routers: list[APIRouter] = [
         scanning_routes.router, openapi_routes.router, auth_routes.router, enrolment_routes.router,
         therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
-        custody_routes.router, audit_routes.router, label_routes.router,
+        custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
+        material_routes.router, equipment_routes.router, deviation_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_routes.router)
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
-                  enrolment_pages, collection_pages):
+                  enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
+                  deviation_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

@@ -7,10 +7,14 @@ from batchtrack.models.base import UTCDateTime, utcnow
 from batchtrack.models.collection import Collection, ReceiptRecord
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.custody import CustodyEvent
+from batchtrack.models.deviation import Deviation, DeviationOrigin, DeviationState
 from batchtrack.models.enrolment import Allergy, EligibilityAssessment, WeightRecord
+from batchtrack.models.equipment import Equipment, EquipmentKind, EquipmentUse
 from batchtrack.models.label import Label, LabelPrint, LabelStatus
 from batchtrack.models.lot import Lot, LotCollection
+from batchtrack.models.material import MaterialKind, MaterialLot, MaterialStatus, MaterialUse
 from batchtrack.models.party import Donor, DonorKind, Recipient
+from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
 from batchtrack.models.sequence import IdentifierSequence
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
@@ -27,25 +31,41 @@ __all__ = [
     "ContainerKind",
     "ContainerStatus",
     "CustodyEvent",
+    "Deviation",
+    "DeviationOrigin",
+    "DeviationState",
     "Donor",
     "DonorKind",
     "EligibilityAssessment",
+    "Equipment",
+    "EquipmentKind",
+    "EquipmentUse",
     "IdentifierSequence",
     "Label",
     "LabelPrint",
     "LabelStatus",
     "Lot",
     "LotCollection",
+    "MaterialKind",
+    "MaterialLot",
+    "MaterialStatus",
+    "MaterialUse",
+    "ProcessStep",
     "ReceiptRecord",
     "Recipient",
     "Role",
     "Signature",
     "SignatureMeaning",
+    "StepState",
+    "StepValue",
+    "StepVessel",
     "Therapy",
     "UTCDateTime",
     "User",
     "UserRole",
+    "VesselRole",
     "WeightRecord",
+    "Workstation",
     "metadata",
     "utcnow",
 ]

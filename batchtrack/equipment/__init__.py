@@ -1,0 +1,1 @@
+"""Equipment: instruments with calibration due dates, and their use at processing steps."""

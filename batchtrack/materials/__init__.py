@@ -1,0 +1,1 @@
+"""Material lots: receipt, QA release, use at processing steps, and recall queries."""

@@ -1,0 +1,1 @@
+"""The manufacturing batch record: process definitions, step execution at workstations, growth, corrections."""

@@ -1,0 +1,7 @@
+"""API: processing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["processing"])
