@@ -13,6 +13,8 @@ from batchtrack import errors_render
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
+from batchtrack.batch_record import pages as batch_record_pages
+from batchtrack.batch_record import routes as batch_record_routes
 from batchtrack.collections import pages as collection_pages
 from batchtrack.collections import routes as collection_routes
 from batchtrack.config import Settings, get_settings
@@ -83,14 +85,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         scanning_routes.router, openapi_routes.router, auth_routes.router, enrolment_routes.router,
         therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
-        material_routes.router, equipment_routes.router, deviation_routes.router,
+        material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_routes.router)
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
-                  deviation_pages):
+                  deviation_pages, batch_record_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

@@ -1,0 +1,7 @@
+"""API: the batch record of a lot."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["batch record"])
