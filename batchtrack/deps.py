@@ -5,8 +5,8 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -74,6 +74,23 @@ def _record_refusal(database: Database, exc: BatchtrackError) -> None:
             new={"refused": exc.code, "reasons": [r.as_dict() for r in exc.reasons], **refusal.details},
             reason=exc.message,
         )
+
+
+T = TypeVar("T")
+
+
+def run_audited(database: Database, work: Callable[[Session], T]) -> T:
+    """Run `work` in a write transaction of its own: a refusal rolls it back, is recorded, and is raised again.
+
+    For pages that show a refusal in place (a station's red verdict) rather than as an error page.
+    """
+    try:
+        with database.transaction(write=True) as session:
+            return work(session)
+    except BatchtrackError as exc:
+        if exc.audit is not None:
+            _record_refusal(database, exc)
+        raise
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

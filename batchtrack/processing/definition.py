@@ -65,6 +65,7 @@ class StepType(BaseModel):
     second_person: bool = False
     lot_states: tuple[str, ...] = Field(min_length=1)
     moves_lot: Literal["harvest", "formulate"] | None = None
+    sets_expiry_hours: float | None = Field(default=None, gt=0, le=24 * 365 * 10)  # expiry from its new vessels
     vessels_in: tuple[str, ...] = ()
     vessels_out: str | None = None
     materials: tuple[str, ...] = ()

@@ -1,0 +1,317 @@
+"""Step execution at a workstation: one lot open per workstation, steps started, completed and verified.
+
+What is recorded inside a step (scans, values, corrections, new vessels) is in `recording.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth import signatures
+from batchtrack.auth.principal import Principal
+from batchtrack.errors import AuditedRefusal, Conflict, GateRefused, NotFound, Reason
+from batchtrack.lots import service as lot_service
+from batchtrack.lots import workflow as lot_workflow
+from batchtrack.models.base import utcnow
+from batchtrack.models.container import Container, ContainerStatus
+from batchtrack.models.equipment import Equipment, EquipmentUse
+from batchtrack.models.label import Label, LabelStatus
+from batchtrack.models.lot import Lot
+from batchtrack.models.material import MaterialLot, MaterialUse
+from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
+from batchtrack.models.signature import SignatureMeaning
+from batchtrack.processing import definition, gates
+from batchtrack.processing.definition import Plan, PlannedStep
+from batchtrack.scanning import parser
+from batchtrack.scanning import service as scan_service
+from batchtrack.scanning.expectations import ResolvedCollection, ResolvedContainer
+
+
+def plan_of(lot: Lot) -> Plan:
+    """The steps of the process the lot is made by (one process per installation for now)."""
+    del lot
+    return definition.plan(definition.load())
+
+
+def planned(plan: Plan, step_code: str) -> PlannedStep:
+    """The planned step called `step_code`; NotFound naming the known steps otherwise."""
+    step = plan.step(step_code)
+    if step is None:
+        known = ", ".join(s.code for s in plan.steps)
+        raise NotFound(f"the process has no step {step_code[:32]!r}; its steps: {known}", code="step.unknown")
+    return step
+
+
+def _workstation(session: Session, station: str, *, for_update: bool = False) -> Workstation | None:
+    query = select(Workstation).where(col(Workstation.name) == station)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def open_lot_of(*, session: Session, station: str) -> Lot | None:
+    """The lot open at `station`, if any."""
+    ws = _workstation(session, station)
+    if ws is None or ws.lot_id is None:
+        return None
+    return session.get(Lot, ws.lot_id)
+
+
+def require_open_lot(*, session: Session, station: str) -> Lot:
+    """The lot open at `station`; a refusal telling the operator to open one otherwise."""
+    lot = open_lot_of(session=session, station=station)
+    if lot is None:
+        raise Conflict(f"no lot is open at workstation {station}: scan a label of the lot to open it first",
+                       code="station.no_lot")
+    return lot
+
+
+def _lot_named_by(session: Session, scan: str) -> Lot:
+    parsed = parser.parse_scan(scan)
+    if isinstance(parsed, parser.ScanRefusal):
+        raise GateRefused("the scan could not be read", code="scan.unreadable", reasons=list(parsed.reasons))
+    found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
+    lot_din = found.lot_din if isinstance(found, ResolvedContainer | ResolvedCollection) else None
+    if lot_din is None:
+        raise NotFound("the scan names no lot: scan a label of a container or collection of the lot",
+                       code="station.no_lot_scanned")
+    return lot_service.get_by_din(session=session, din=lot_din, for_update=True)
+
+
+def open_at_workstation(*, session: Session, actor: Principal, station: str, scan: str) -> Lot:
+    """Open the lot a scanned label names at `station`; refused while another lot is open there."""
+    lot = _lot_named_by(session, scan)
+    ws = _workstation(session, station, for_update=True)
+    current = session.get(Lot, ws.lot_id) if ws is not None and ws.lot_id is not None else None
+    reasons = gates.workstation_refusals(station_lot=current.din if current else None, lot_din=lot.din)
+    if lot_workflow.LotState(lot.state) in lot_workflow.FINAL_STATES:
+        reasons.append(Reason("lot.final", f"lot {lot.din} is {lot.state}: nothing more is processed"))
+    if reasons:
+        raise GateRefused(f"lot {lot.din} cannot be opened at workstation {station}", reasons=reasons,
+                          audit=AuditedRefusal(actor, "workstation.open_refused", "lot", lot.din,
+                                               {"station": station}))
+    if current is not None:
+        return lot  # already open here
+    if ws is None:
+        ws = Workstation(name=station)
+    ws.lot_id, ws.opened_by, ws.opened_at = lot.id, actor.user_id, utcnow()
+    session.add(ws)
+    audit_service.record(session=session, actor=actor, action="workstation.opened", entity_type="lot",
+                         entity_id=lot.din, new={"station": station})
+    session.flush()
+    return lot
+
+
+def close_workstation(*, session: Session, actor: Principal, station: str) -> None:
+    """Close the lot open at `station`; refused while one of its steps is in progress."""
+    ws = _workstation(session, station, for_update=True)
+    if ws is None or ws.lot_id is None:
+        raise Conflict(f"no lot is open at workstation {station}", code="station.no_lot")
+    lot = session.get(Lot, ws.lot_id)
+    assert lot is not None
+    running = session.execute(select(col(ProcessStep.title)).where(
+        col(ProcessStep.lot_id) == lot.id, col(ProcessStep.state) == StepState.IN_PROGRESS,
+        col(ProcessStep.station) == station)).scalars().first()
+    if running is not None:
+        raise Conflict(f"{running} is in progress at this workstation; complete it before closing the lot",
+                       code="station.step_in_progress")
+    ws.lot_id, ws.opened_by, ws.opened_at = None, None, None
+    session.add(ws)
+    audit_service.record(session=session, actor=actor, action="workstation.closed", entity_type="lot",
+                         entity_id=lot.din, new={"station": station})
+    session.flush()
+
+
+def steps_of(*, session: Session, lot: Lot) -> dict[str, ProcessStep]:
+    """The executed steps of a lot by step code."""
+    rows = session.execute(select(ProcessStep).where(col(ProcessStep.lot_id) == lot.id)).scalars()
+    return {row.step_code: row for row in rows}
+
+
+def get_step(*, session: Session, lot: Lot, step_code: str, for_update: bool = False) -> ProcessStep:
+    """The executed step `step_code` of the lot; NotFound when it was not started."""
+    query = select(ProcessStep).where(col(ProcessStep.lot_id) == lot.id, col(ProcessStep.step_code) == step_code)
+    if for_update:
+        query = query.with_for_update()
+    step = session.execute(query).scalar_one_or_none()
+    if step is None:
+        raise NotFound(f"step {step_code[:32]} of lot {lot.din} was not started", code="step.not_started")
+    return step
+
+
+def start_step(*, session: Session, actor: Principal, station: str, step_code: str) -> ProcessStep:
+    """Start a step of the lot open at `station`, if the process order, the lot's state and the role allow."""
+    lot = require_open_lot(session=session, station=station)
+    lot = lot_service.get_by_din(session=session, din=lot.din, for_update=True)
+    plan = plan_of(lot)
+    step = planned(plan, step_code)
+    states = {code: row.state for code, row in steps_of(session=session, lot=lot).items()}
+    reasons = gates.start_refusals(plan=plan, step=step, states=states, lot_state=lot.state,
+                                   actor_roles=frozenset(r.value for r in actor.roles))
+    if reasons:
+        raise GateRefused(f"{step.title} cannot start for lot {lot.din}", reasons=reasons,
+                          audit=AuditedRefusal(actor, "step.start_refused", "lot", lot.din,
+                                               {"step": step.code, "station": station}))
+    assert lot.id is not None and actor.user_id is not None
+    row = ProcessStep(lot_id=lot.id, process_code=plan.process_code, process_version=plan.process_version,
+                      step_code=step.code, step_type=step.type.code, ordinal=step.ordinal, title=step.title,
+                      station=station, started_by=actor.user_id)
+    session.add(row)
+    session.flush()
+    audit_service.record(session=session, actor=actor, action="step.started", entity_type="lot", entity_id=lot.din,
+                         new={"step": step.code, "station": station, "process": plan.process_code,
+                              "process_version": plan.process_version})
+    return row
+
+
+def current_values(*, session: Session, step_ids: list[int]) -> dict[tuple[int, str], StepValue]:
+    """The value in force for each (step, name): the one no later correction replaced."""
+    if not step_ids:
+        return {}
+    rows = list(session.execute(select(StepValue).where(col(StepValue.step_id).in_(step_ids))
+                                .order_by(col(StepValue.id))).scalars())
+    replaced = {row.replaces_id for row in rows if row.replaces_id is not None}
+    return {(row.step_id, row.name): row for row in rows if row.id not in replaced}
+
+
+@dataclass(frozen=True, slots=True)
+class StepContents:
+    """What was recorded at a step: the facts its completion rule and its signatures cover."""
+
+    values: dict[str, float]
+    vessels_in: list[str]
+    vessels_out: list[tuple[int, str]]  # (container id, name)
+    unverified_out: list[str]
+    materials: list[tuple[str, str]]  # (code, kind)
+    equipment: list[tuple[str, str]]  # (code, kind)
+    performers: frozenset[int]
+
+
+def _container_name(container: Container) -> str:
+    where = container.division if container.division != "00" else container.sample_flag
+    return f"{container.kind.replace('_', ' ')} {container.din} {where}"
+
+
+def contents_of(*, session: Session, step: ProcessStep) -> StepContents:
+    """Everything recorded at a step, and every person who recorded any of it."""
+    assert step.id is not None
+    values = current_values(session=session, step_ids=[step.id])
+    people = {step.started_by, *(v.recorded_by for v in session.execute(
+        select(StepValue).where(col(StepValue.step_id) == step.id)).scalars())}
+    vessels = session.execute(select(StepVessel, Container).join(Container, col(Container.id) ==
+                                                                 col(StepVessel.container_id))
+                              .where(col(StepVessel.step_id) == step.id).order_by(col(StepVessel.id))).all()
+    out_ids = [c.id for v, c in vessels if v.role == VesselRole.OUT and c.id is not None]
+    verified = set(session.execute(select(col(Label.container_id)).where(
+        col(Label.container_id).in_(out_ids), col(Label.status) == LabelStatus.APPLIED,
+        col(Label.verified_at).is_not(None))).scalars()) if out_ids else set()
+    materials = session.execute(select(MaterialUse, MaterialLot).join(
+        MaterialLot, col(MaterialLot.id) == col(MaterialUse.material_lot_id))
+        .where(col(MaterialUse.step_id) == step.id).order_by(col(MaterialUse.id))).all()
+    instruments = session.execute(select(EquipmentUse, Equipment).join(
+        Equipment, col(Equipment.id) == col(EquipmentUse.equipment_id))
+        .where(col(EquipmentUse.step_id) == step.id).order_by(col(EquipmentUse.id))).all()
+    people |= {v.recorded_by for v, _ in vessels} | {u.used_by for u, _ in materials}
+    people |= {u.used_by for u, _ in instruments}
+    if step.completed_by is not None:
+        people.add(step.completed_by)
+    return StepContents(
+        values={name: row.value for (_, name), row in values.items()},
+        vessels_in=[_container_name(c) for v, c in vessels if v.role == VesselRole.IN],
+        vessels_out=[(c.id or 0, _container_name(c)) for v, c in vessels if v.role == VesselRole.OUT],
+        unverified_out=[_container_name(c) for v, c in vessels if v.role == VesselRole.OUT and c.id not in verified],
+        materials=[(m.code, m.kind) for _, m in materials],
+        equipment=[(e.code, e.kind) for _, e in instruments],
+        performers=frozenset(people),
+    )
+
+
+def signed_content(*, lot: Lot, step: ProcessStep, contents: StepContents) -> dict[str, Any]:
+    """The canonical content a step's signatures cover: a later correction shows them as no longer intact."""
+    return {
+        "lot": lot.din, "step": step.step_code, "process": step.process_code,
+        "process_version": step.process_version, "values": dict(sorted(contents.values.items())),
+        "vessels_in": contents.vessels_in, "vessels_out": [name for _, name in contents.vessels_out],
+        "materials": [code for code, _ in contents.materials], "equipment": [code for code, _ in contents.equipment],
+    }
+
+
+def record_of(contents: StepContents) -> gates.StepRecord:
+    """The facts the completion rule needs."""
+    return gates.StepRecord(
+        values=frozenset(contents.values), vessels_in=len(contents.vessels_in),
+        vessels_out=len(contents.vessels_out), vessels_out_unverified=tuple(contents.unverified_out),
+        material_kinds=frozenset(kind for _, kind in contents.materials),
+        equipment_kinds=frozenset(kind for _, kind in contents.equipment),
+    )
+
+
+def _consume_vessels_in(session: Session, actor: Principal, step: ProcessStep) -> None:
+    # The cells left the vessels the step took in: those vessels are used up and cannot be scanned again.
+    rows = session.execute(select(Container).join(StepVessel, col(StepVessel.container_id) == col(Container.id))
+                           .where(col(StepVessel.step_id) == step.id, col(StepVessel.role) == VesselRole.IN,
+                                  col(Container.status) == ContainerStatus.IN_USE)).scalars()
+    for container in rows:
+        container.status = ContainerStatus.CONSUMED.value
+        session.add(container)
+        audit_service.record(session=session, actor=actor, action="container.consumed", entity_type="container",
+                             entity_id=container.id or 0, old={"status": ContainerStatus.IN_USE.value},
+                             new={"status": container.status, "step": step.step_code})
+
+
+def complete_step(*, session: Session, actor: Principal, station: str, step_code: str, password: str) -> ProcessStep:
+    """Complete the step with the performer's signature, once everything it needs is recorded."""
+    lot = require_open_lot(session=session, station=station)
+    lot = lot_service.get_by_din(session=session, din=lot.din, for_update=True)
+    step = planned(plan_of(lot), step_code)
+    row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
+    contents = contents_of(session=session, step=row)
+    reasons = gates.complete_refusals(step=step, state=row.state, record=record_of(contents),
+                                      actor_roles=frozenset(r.value for r in actor.roles), lot_state=lot.state)
+    if reasons:
+        raise GateRefused(f"{step.title} cannot be completed yet", reasons=reasons,
+                          audit=AuditedRefusal(actor, "step.complete_refused", "lot", lot.din, {"step": step.code}))
+    signature = signatures.sign(session=session, signer=actor, password=password,
+                                meaning=SignatureMeaning.PERFORMED, entity_type="process_step",
+                                entity_id=row.id or 0, content=signed_content(lot=lot, step=row, contents=contents))
+    row.state, row.completed_by, row.completed_at = StepState.COMPLETED.value, actor.user_id, signature.signed_at
+    row.performed_signature_id = signature.id
+    session.add(row)
+    _consume_vessels_in(session, actor, row)
+    audit_service.record(session=session, actor=actor, action="step.completed", entity_type="lot", entity_id=lot.din,
+                         old={"step": step.code, "state": StepState.IN_PROGRESS.value},
+                         new={"step": step.code, "state": row.state, "signature_id": signature.id})
+    session.flush()
+    if step.type.moves_lot is not None:
+        lot_service.transition(session=session, actor=actor, din=lot.din, name=step.type.moves_lot,
+                               reason=f"{step.title} completed")
+    return row
+
+
+def verify_step(*, session: Session, actor: Principal, din: str, step_code: str, password: str) -> ProcessStep:
+    """Second-person verification of a completed step, by someone who performed no part of it."""
+    lot = lot_service.get_by_din(session=session, din=din, for_update=True)
+    step = planned(plan_of(lot), step_code)
+    row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
+    contents = contents_of(session=session, step=row)
+    reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
+                                    verifier_id=actor.user_id, verifier_roles=frozenset(r.value for r in actor.roles))
+    if reasons:
+        raise GateRefused(f"{step.title} cannot be verified by {actor.username}", reasons=reasons,
+                          audit=AuditedRefusal(actor, "step.verify_refused", "lot", lot.din, {"step": step.code}))
+    signature = signatures.sign(session=session, signer=actor, password=password,
+                                meaning=SignatureMeaning.REVIEWED, entity_type="process_step",
+                                entity_id=row.id or 0, content=signed_content(lot=lot, step=row, contents=contents))
+    row.state, row.verified_by, row.verified_at = StepState.VERIFIED.value, actor.user_id, signature.signed_at
+    row.verified_signature_id = signature.id
+    session.add(row)
+    audit_service.record(session=session, actor=actor, action="step.verified", entity_type="lot", entity_id=lot.din,
+                         old={"step": step.code, "state": StepState.COMPLETED.value},
+                         new={"step": step.code, "state": row.state, "signature_id": signature.id})
+    session.flush()
+    return row
