@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from batchtrack import demo_expansion
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.collections import schemas as collection_schemas
@@ -130,19 +131,17 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
         decision="accept", reason="within 24 h and 2-25 °C; inspection passed"))
     lot = lot_service.get_by_din(session=session, din=collection.din)
     summary.steps.append(f"received and accepted at the lab: lot {lot.din} opened")
-    lot_service.add_containers(session=session, actor=actors["operator"], din=lot.din,
-                               data=lot_schemas.ContainerCreate(kind="culture_vessel", count=2))
-    lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="harvest", reason="P3")
-    lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="formulate", reason="")
-    lot_service.add_containers(session=session, actor=actors["operator"], din=lot.din,
-                               data=lot_schemas.ContainerCreate(kind="final_product", count=2))
+    crew = demo_expansion.Crew(
+        operator=actors["operator"], operator_password=demo_password("operator"), verifier=actors["operator2"],
+        verifier_password=demo_password("operator2"), qa=actors["qa"], qa_password=demo_password("qa"),
+        admin=actors["admin"])
+    summary.steps.extend(demo_expansion.expand(session=session, settings=settings, crew=crew, din=lot.din,
+                                               bag_scan=bag_scan))
     lot_service.add_containers(session=session, actor=actors["operator"], din=lot.din,
                                data=lot_schemas.ContainerCreate(kind="qc_sample", count=2))
-    lot_service.set_expiry(session=session, actor=actors["qa"], din=lot.din,
-                           data=lot_schemas.ExpirySet(expires_at=utcnow() + timedelta(hours=48)))
     lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="submit_to_qc",
                            reason="")
-    summary.steps.append("expanded, harvested, formulated into 2 product bags; 2 QC samples; submitted to QC")
+    summary.steps.append("2 QC samples registered; lot submitted to QC")
 
 
 def run(*, database: Database, settings: Settings) -> DemoSummary:

@@ -118,3 +118,27 @@ def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatc
     assert second.exit_code == 0 and "already present" in second.output
     verify = runner.invoke(cli, ["audit", "verify"])
     assert verify.exit_code == 0 and verify.output.startswith("OK: ")
+
+
+def test_demo_carries_its_lot_through_expansion_to_formulated_final_containers(
+    env: str, database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "demo")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "formulation" in result.output
+    with database.engine.connect() as connection:
+        steps = dict(connection.execute(text("SELECT step_code, state FROM process_step")).all())
+        finals = connection.execute(text(
+            "SELECT division, status FROM container WHERE kind = 'final_product' ORDER BY division")).all()
+        lot_state = connection.execute(text("SELECT state FROM lot")).scalar_one()
+        materials_used = connection.execute(text("SELECT count(*) FROM material_use")).scalar_one()
+        unverified = connection.execute(text(
+            "SELECT count(*) FROM label WHERE status = 'printed'")).scalar_one()
+    assert steps == {"isolation": "verified", "passage_1": "completed", "passage_2": "completed",
+                     "harvest": "verified", "formulation": "verified"}
+    assert [tuple(row) for row in finals] == [("A0", "in_use"), ("B0", "in_use")]
+    assert lot_state == "in_qc"
+    assert materials_used >= 15 and unverified == 0
+    assert len(list((tmp_path / "demo-printer").glob("*.zpl"))) >= 1
