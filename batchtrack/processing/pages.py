@@ -55,7 +55,7 @@ def _act(request: Request, database: Database, principal: Principal, station: st
         message = run_audited(database, work)
     except BatchtrackError as exc:
         verdict = {"ok": False, "message": exc.message, "reasons": [r.as_dict() for r in exc.reasons]}
-        return _page(request, database, principal, station, verdict, status_code=exc.status)
+        return _page(request, database, principal, station, verdict, status_code=exc.status_code)
     return _page(request, database, principal, station, {"ok": True, "message": message, "reasons": []})
 
 
