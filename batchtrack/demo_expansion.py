@@ -68,7 +68,7 @@ def _stock(session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
     for kind, description, supplier in MATERIALS:
         material = material_service.receive(session=session, settings=settings, actor=crew.operator,
                                             data=material_schemas.MaterialLotCreate(
-                                                kind=kind, description=description, supplier=supplier,  # type: ignore[arg-type]
+                                                kind=kind, description=description, supplier=supplier,
                                                 supplier_lot=f"{kind[:3].upper()}-24117",
                                                 expires_at=utcnow() + timedelta(days=200)))
         material_service.release(session=session, actor=crew.qa, code=material.code,
@@ -77,7 +77,7 @@ def _stock(session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
         codes[kind] = material.code
     for code, kind, description in INSTRUMENTS:
         equipment_service.register(session=session, actor=crew.admin, data=equipment_schemas.EquipmentCreate(
-            code=code, kind=kind, description=description, location="GMP suite",  # type: ignore[arg-type]
+            code=code, kind=kind, description=description, location="GMP suite",
             calibration_due=utcnow() + timedelta(days=120)))
         codes[kind] = code
     return codes

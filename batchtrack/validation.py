@@ -13,6 +13,8 @@ MAX_DB_INT = 2**63 - 1
 
 def _printable(value: str) -> str:
     # Control characters (NUL above all: PostgreSQL refuses it in text) never belong in a recorded value.
+    # Browsers send a textarea's line breaks as CRLF: they are kept as plain line breaks.
+    value = value.replace("\r\n", "\n")
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t":
             raise ValueError("contains a control character")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from builders import SeededLot, UserHandle, make_user, seed_lot
-
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.identifiers import din as din_id
@@ -19,6 +17,8 @@ from batchtrack.models.material import MaterialLot, MaterialStatus
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas
 from batchtrack.processing import service as step_service
+
+from builders import SeededLot, UserHandle, make_user, seed_lot
 
 STATION = "BSC-1"
 ZEBRA = "127.0.0.1:9100"

@@ -9,9 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.deviations import service as deviation_service
+from batchtrack.deviations import workflow as deviation_workflow
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import timeline
 from batchtrack.lots.routes import Mover
+from batchtrack.lots.workflow import LotState
 from batchtrack.validation import DinPath, LongText, TransitionName
 from batchtrack.web import render
 
@@ -29,6 +32,10 @@ def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer
                        for c in lot_service.containers_of(session=session, lot=lot)],
         "options": lot_service.options(session=session, lot=lot, actor=viewer),
         "timeline": timeline.build(session=session, lot=lot),
+        "deviations": [deviation_service.to_public(session=session, deviation=d)
+                       for d in deviation_service.of_lot(session=session, lot=lot)],
+        "may_open_deviation": viewer.has_any(deviation_workflow.OPENERS),
+        "deviation_holds": deviation_workflow.holds_lot(LotState(lot.state)),
     }, principal=viewer)
 
 

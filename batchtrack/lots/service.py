@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
+from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
 from batchtrack.identifiers import din as din_id
 from batchtrack.lots import schemas, workflow
@@ -20,7 +21,10 @@ from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
 
-PROCESSING_ACTIONS = ("lot.harvest", "lot.formulate", "lot.submit_to_qc", "container.registered")
+# Who performed any processing of the lot (the releasing QA person must not have): these audit actions.
+PROCESSING_ACTIONS = ("lot.harvest", "lot.formulate", "lot.submit_to_qc", "container.registered", "step.started",
+                      "step.completed", "step.value_recorded", "step.vessel_scanned", "step.material_used",
+                      "step.equipment_used", "step.vessels_added")
 _DIVISIONS = [f"{letter}0" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
 
 
@@ -73,10 +77,12 @@ def facts_for(*, session: Session, lot: Lot, actor: Principal) -> LotFacts:
         select(func.count()).select_from(Container)
         .where(col(Container.lot_id) == lot.id, col(Container.status) == ContainerStatus.IN_USE)
     ).scalar_one()
+    assert lot.id is not None
     return LotFacts(
         state=LotState(lot.state), now=utcnow(), actor_roles=actor.roles, actor_id=actor.user_id,
         expires_at=lot.expires_at,
         state_before_hold=LotState(lot.state_before_hold) if lot.state_before_hold else None,
+        open_deviations=deviation_service.open_count(session=session, lot_id=lot.id),
         performers=frozenset(p for p in performers if p is not None), containers_in_use=int(in_use),
     )
 

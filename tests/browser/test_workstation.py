@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
+
 from builders import UserHandle
 from processing_builders import INSTRUMENTS, bag_scan, open_bench
 

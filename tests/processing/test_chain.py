@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 
+from conftest import api_client
 from fastapi import FastAPI
-from processing_builders import STATION, open_bench, run_isolation, run_to_formulation
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import Deviation
 from batchtrack.processing import service as step_service
-from conftest import api_client
+
+from processing_builders import STATION, open_bench, run_isolation, run_to_formulation
 
 
 def test_a_lot_goes_from_the_aspirate_to_formulated_final_containers(

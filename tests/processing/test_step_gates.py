@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from conftest import api_client
 from fastapi import FastAPI
+from sqlmodel import col, func, select
+
+from batchtrack.config import Settings
+from batchtrack.db import Database
+from batchtrack.models.audit import AuditEntry
+from batchtrack.models.material import MaterialStatus, MaterialUse
+from batchtrack.models.processing import StepValue, StepVessel
+
 from processing_builders import (
     INSTRUMENTS,
     STATION,
@@ -13,14 +22,6 @@ from processing_builders import (
     run_isolation,
     vessel_scan,
 )
-from sqlmodel import col, func, select
-
-from batchtrack.config import Settings
-from batchtrack.db import Database
-from batchtrack.models.audit import AuditEntry
-from batchtrack.models.material import MaterialStatus, MaterialUse
-from batchtrack.models.processing import StepValue, StepVessel
-from conftest import api_client
 
 BASE = f"/api/v1/workstations/{STATION}"
 
