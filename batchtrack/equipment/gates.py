@@ -32,3 +32,26 @@ def use_refusals(equipment: EquipmentFacts, *, kinds_needed: tuple[str, ...], no
                               f"instrument {equipment.code} was due for calibration at "
                               f"{equipment.calibration_due.isoformat()}"))
     return reasons
+
+
+def calibration_overdue(equipment: EquipmentFacts, *, now: datetime) -> bool:
+    """True once the calibration due time is reached: from then on the instrument is not used."""
+    return now >= equipment.calibration_due
+
+
+def calibration_refusals(equipment: EquipmentFacts, *, due: datetime, now: datetime) -> list[Reason]:
+    """A calibration is recorded for an instrument in service, and sets a next due time in the future."""
+    reasons: list[Reason] = []
+    if not equipment.active:
+        reasons.append(Reason("equipment.retired", f"instrument {equipment.code} is out of service"))
+    if due <= now:
+        reasons.append(Reason("calibration.due_not_future",
+                              f"the next calibration due time {due.isoformat()} is not in the future"))
+    return reasons
+
+
+def retire_refusals(equipment: EquipmentFacts) -> list[Reason]:
+    """An instrument in service can be taken out of service; once out, it stays out."""
+    if not equipment.active:
+        return [Reason("equipment.retired", f"instrument {equipment.code} is already out of service")]
+    return []

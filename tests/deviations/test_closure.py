@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 
 import pytest
-from deviation_builders import DESCRIPTION, chain_length, entries, lot_state, open_deviation
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -16,6 +15,7 @@ from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
 
 from builders import UserHandle, make_user, seed_lot
+from deviation_builders import DESCRIPTION, chain_length, entries, lot_state, open_deviation
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 CLOSURE = "CO2 sensor drifted; recalibrated and verified. Viability 94 %, identity within limits. No impact."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from deviation_builders import HTML, csrf_of, lot_state, open_deviation, sign_in
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -13,6 +12,7 @@ from batchtrack.deviations import service as deviation_service
 from batchtrack.models.user import Role
 
 from builders import make_user, seed_lot
+from deviation_builders import HTML, csrf_of, lot_state, open_deviation, sign_in
 
 CLOSURE = "Sensor recalibrated; repeat count within limits."
 

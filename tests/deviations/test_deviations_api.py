@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from deviation_builders import chain_length, lot_state, open_deviation
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -13,6 +12,7 @@ from batchtrack.identifiers import din as din_id
 from batchtrack.models.user import Role
 
 from builders import UserHandle, make_user, seed_lot
+from deviation_builders import chain_length, lot_state, open_deviation
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 

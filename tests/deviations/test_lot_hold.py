@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 
 import pytest
-from deviation_builders import DESCRIPTION, IMPACT, entries, lot_state, open_deviation, set_lot_state
 from fastapi.testclient import TestClient
 
 from batchtrack.config import Settings
@@ -20,6 +19,7 @@ from batchtrack.models.processing import ProcessStep
 from batchtrack.models.user import Role
 
 from builders import UserHandle, make_user, seed_lot
+from deviation_builders import DESCRIPTION, IMPACT, entries, lot_state, open_deviation, set_lot_state
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
