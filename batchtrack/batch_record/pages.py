@@ -1,7 +1,37 @@
-"""Pages: the batch record of a lot."""
+"""Pages: the batch record of a lot, with its growth curve, and its PDF printout."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from batchtrack.auth.principal import Principal
+from batchtrack.batch_record import formatting, growth_svg
+from batchtrack.batch_record.routes import pdf_response, record_for
+from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.validation import DinPath
+from batchtrack.web import render
 
 router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(ANY_ROLE)]
+
+
+@router.get("/lots/{din}/batch-record", name="batch_record_page")
+def batch_record_page(
+    din: DinPath, request: Request, session: SessionDep, settings: SettingsDep, viewer: Viewer
+) -> Response:
+    """The whole batch record as tables, corrections shown old and new, with the growth curve."""
+    record = record_for(session=session, settings=settings, din=din)
+    titles = {step.code: step.title for step in record.steps}
+    svg = growth_svg.render(record.growth, title=f"Growth curve of lot {record.header.din}", labels=titles)
+    return render(request, "batch_record/record.html", {
+        "record": record, "svg": svg, "titles": titles, "fmt": formatting,
+    }, principal=viewer)
+
+
+@router.get("/lots/{din}/batch-record.pdf", name="batch_record_pdf")
+def batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, _viewer: Viewer) -> Response:
+    """The batch record as a PDF printout, downloaded from the page."""
+    return pdf_response(record_for(session=session, settings=settings, din=din))

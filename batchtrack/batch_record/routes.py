@@ -1,7 +1,50 @@
-"""API: the batch record of a lot."""
+"""API: the batch record of a lot, as JSON and as a PDF printout."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from batchtrack.auth.principal import Principal
+from batchtrack.batch_record import assemble, pdf, schemas
+from batchtrack.batch_record.record import BatchRecord
+from batchtrack.config import Settings
+from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.lots import service as lot_service
+from batchtrack.validation import DinPath
 
 router = APIRouter(tags=["batch record"])
+Reader = Annotated[Principal, Depends(ANY_ROLE)]
+PDF_MEDIA_TYPE = "application/pdf"
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The batch record as a PDF file"},
+}
+
+
+def record_for(*, session: Session, settings: Settings, din: str) -> BatchRecord:
+    """The assembled batch record of the lot with this DIN; NotFound for an unknown lot."""
+    lot = lot_service.get_by_din(session=session, din=din)
+    return assemble.assemble(session=session, lot=lot, display_timezone=settings.display_timezone)
+
+
+def pdf_response(record: BatchRecord) -> Response:
+    """The record as a PDF file download named after the lot's DIN."""
+    return Response(pdf.render_pdf(record), media_type=PDF_MEDIA_TYPE, headers={
+        "content-disposition": f'attachment; filename="{record.header.din}-batch-record.pdf"'})
+
+
+@router.get("/lots/{din}/batch-record")
+def get_batch_record(
+    din: DinPath, session: SessionDep, settings: SettingsDep, _viewer: Reader
+) -> schemas.BatchRecordPublic:
+    """The lot's batch record: steps, values with every correction, signatures, deviations and growth curve."""
+    return schemas.BatchRecordPublic.of(record_for(session=session, settings=settings, din=din))
+
+
+@router.get("/lots/{din}/batch-record.pdf", response_class=Response, responses=PDF_RESPONSE)
+def get_batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, _viewer: Reader) -> Response:
+    """The lot's batch record as a PDF printout (every page names the lot and counts the pages)."""
+    return pdf_response(record_for(session=session, settings=settings, din=din))
