@@ -10,11 +10,13 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from batchtrack.auth import signatures
 from batchtrack.batch_record import formatting
 from batchtrack.batch_record.record import (
     BatchRecord,
@@ -28,6 +30,7 @@ from batchtrack.batch_record.record import (
     StepEntry,
     VesselEntry,
 )
+from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import NotFound
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
@@ -44,6 +47,7 @@ from batchtrack.models.signature import Signature
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
 from batchtrack.processing import definition, gates, growth
+from batchtrack.processing import service as step_service
 from batchtrack.processing.definition import ProcessDefinition, ProcessFileError, StepType, ValueDefinition
 from batchtrack.processing.growth import GrowthCounts, GrowthPoint
 
@@ -122,12 +126,13 @@ def _values(rows: list[StepValue], step_type: StepType | None, names: dict[int, 
     return tuple(_recorded_value(chain, specs.get(chain[0].name), names) for chain in chains)
 
 
-def _signature(row: Signature, signed_for: str, zone: str) -> SignatureEntry:
+def _signature(row: Signature, signed_for: str, zone: str, content: dict[str, Any] | None) -> SignatureEntry:
     assert row.id is not None
     return SignatureEntry(
         id=row.id, printed_name=row.printed_name, meaning=row.meaning, signed_at=row.signed_at,
         signed_at_local=formatting.local(row.signed_at, zone), signed_for=signed_for,
         entity_type=row.entity_type, entity_id=row.entity_id, content_hash=row.content_hash,
+        intact=None if content is None else signatures.is_intact(row, content),
     )
 
 
@@ -282,18 +287,33 @@ class _Signatures:
         self.zone = zone
         self.entries: dict[int, SignatureEntry] = {}
 
-    def get(self, signature_id: int | None, signed_for: str) -> SignatureEntry | None:
+    def get(self, signature_id: int | None, signed_for: str,
+            content: dict[str, Any] | None = None) -> SignatureEntry | None:
         row = self.rows.get(signature_id) if signature_id is not None else None
         if row is None or row.id is None:
             return None
         if row.id not in self.entries:
-            self.entries[row.id] = _signature(row, signed_for, self.zone)
+            self.entries[row.id] = _signature(row, signed_for, self.zone, content)
         return self.entries[row.id]
 
     def all(self, lot_din: str) -> tuple[SignatureEntry, ...]:
         for row in self.rows.values():
             self.get(row.id, f"lot {lot_din}: {row.meaning}")
         return tuple(sorted(self.entries.values(), key=lambda s: (s.signed_at, s.id)))
+
+
+def _step_content(lot: Lot, step: ProcessStep, values: tuple[RecordedValue, ...], vessels: list[VesselEntry],
+                  materials: list[MaterialEntry], equipment: list[EquipmentEntry]) -> dict[str, Any]:
+    """What the step's signatures covered, rebuilt from the record as it stands now."""
+    def name(v: VesselEntry) -> str:
+        return step_service.vessel_name(kind=v.kind, din=v.din, division=v.division, sample_flag=v.sample_flag)
+    return step_service.step_content(
+        lot_din=lot.din, step_code=step.step_code, process_code=step.process_code,
+        process_version=step.process_version, values={v.name: v.value for v in values},
+        vessels_in=[name(v) for v in vessels if v.role == VesselRole.IN],
+        vessels_out=[name(v) for v in vessels if v.role != VesselRole.IN],
+        materials=[m.code for m in materials], equipment=[e.code for e in equipment],
+    )
 
 
 def assemble(*, session: Session, lot: Lot, display_timezone: str = "UTC") -> BatchRecord:
@@ -311,14 +331,15 @@ def assemble(*, session: Session, lot: Lot, display_timezone: str = "UTC") -> Ba
     for step in rows.steps:
         assert step.id is not None
         values[step.id] = _values(values_of[step.id], types[step.id], rows.names)
+        content = _step_content(lot, step, values[step.id], vessels[step.id], materials[step.id], equipment[step.id])
         steps.append(StepEntry(
             code=step.step_code, step_type=step.step_type, ordinal=step.ordinal, title=step.title,
             station=step.station, state=step.state, started_by=rows.name(step.started_by),
             started_at=step.started_at, completed_by=rows.name(step.completed_by) or None,
             completed_at=step.completed_at, verified_by=rows.name(step.verified_by) or None,
             verified_at=step.verified_at,
-            performed_signature=signatures.get(step.performed_signature_id, f"{step.title}: performed"),
-            verified_signature=signatures.get(step.verified_signature_id, f"{step.title}: verified"),
+            performed_signature=signatures.get(step.performed_signature_id, f"{step.title}: performed", content),
+            verified_signature=signatures.get(step.verified_signature_id, f"{step.title}: verified", content),
             values=values[step.id],
             vessels_in=tuple(v for v in vessels[step.id] if v.role == VesselRole.IN),
             vessels_out=tuple(v for v in vessels[step.id] if v.role != VesselRole.IN),
@@ -331,7 +352,8 @@ def assemble(*, session: Session, lot: Lot, display_timezone: str = "UTC") -> Ba
         step_title=by_id[d.step_id].title if d.step_id in by_id else None, description=d.description,
         impact=d.impact, opened_by=rows.name(d.opened_by), opened_at=d.opened_at, closure=d.closure,
         closed_by=rows.name(d.closed_by) or None, closed_at=d.closed_at,
-        closed_signature=signatures.get(d.closed_signature_id, f"deviation {d.number}: closed"),
+        closed_signature=signatures.get(d.closed_signature_id, f"deviation {d.number}: closed",
+                                        deviation_service.closure_content(deviation=d, lot_din=lot.din)),
     ) for d in rows.deviations)
     return BatchRecord(
         header=_header(session, lot, process), steps=tuple(steps), deviations=deviations,

@@ -111,9 +111,21 @@ def _who(name: str | None, at: datetime | None) -> str:
     return f"{name}, {fmt.utc(at)}" if at is not None else name
 
 
+SIGNATURE_COLUMNS = ["Signed for", "Printed name", "Meaning", "Date and time (UTC)", "Local time",
+                     "Integrity, content SHA-256"]
+
+
+def _integrity(signature: SignatureEntry) -> str:
+    if signature.intact is None:
+        return signature.content_hash
+    if signature.intact:
+        return f"intact; {signature.content_hash}"
+    return f"BROKEN: record changed after signing; {signature.content_hash}"
+
+
 def _signature_rows(signatures: Sequence[SignatureEntry], zone: str) -> list[list[str]]:
     return [[s.signed_for, s.printed_name, s.meaning, fmt.utc(s.signed_at),
-             s.signed_at_local if zone != "UTC" else "-", s.content_hash] for s in signatures]
+             s.signed_at_local if zone != "UTC" else "-", _integrity(s)] for s in signatures]
 
 
 def _header_section(pdf: _RecordPdf, record: BatchRecord) -> None:
@@ -215,7 +227,7 @@ def _step_section(pdf: _RecordPdf, step: StepEntry, zone: str) -> None:
                  (3, 1.6, 1.8, 3))
     signatures = [s for s in (step.performed_signature, step.verified_signature) if s is not None]
     if signatures:
-        pdf.grid(["Signed for", "Printed name", "Meaning", "Date and time (UTC)", "Local time", "Content SHA-256"],
+        pdf.grid(SIGNATURE_COLUMNS,
                  _signature_rows(signatures, zone), (2, 1.8, 1, 1.9, 1.6, 3))
     else:
         pdf.paragraph("Not signed yet.", style="I")
@@ -259,9 +271,10 @@ def render_pdf(record: BatchRecord) -> bytes:
     _deviation_section(pdf, record)
     pdf.heading("Signatures")
     if record.signatures:
-        pdf.grid(["Signed for", "Printed name", "Meaning", "Date and time (UTC)", "Local time", "Content SHA-256"],
+        pdf.grid(SIGNATURE_COLUMNS,
                  _signature_rows(record.signatures, record.display_timezone), (2, 1.8, 1, 1.9, 1.6, 3))
     else:
         pdf.paragraph("No signature recorded.", style="I")
-    pdf.paragraph("The content hash is the SHA-256 of the content each signature was applied to.", style="I")
+    pdf.paragraph("The content hash is the SHA-256 of the content each signature was applied to. 'BROKEN' means "
+                  "the record was corrected after that signature: the correction is shown with the step.", style="I")
     return bytes(pdf.output())

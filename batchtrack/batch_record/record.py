@@ -111,8 +111,9 @@ class EquipmentEntry:
 class SignatureEntry:
     """An electronic signature as the record shows it: printed name, date and time (UTC), meaning.
 
-    `signed_for` says what it attests ('Harvest: performed'). Whether the signature is still intact needs the
-    signed content rebuilt exactly as it was signed; the record shows the stored content hash instead.
+    `signed_for` says what it attests ('Harvest: performed'). `intact` compares the stored hash with the content
+    rebuilt from the record as it stands: False means the record changed after signing (a correction);
+    None means the record cannot rebuild what this signature covers.
     """
 
     id: int
@@ -124,6 +125,7 @@ class SignatureEntry:
     entity_type: str
     entity_id: str
     content_hash: str
+    intact: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,7 @@ class SignaturePublic(_ReadModel):
     entity_type: str
     entity_id: str
     content_hash: str
+    intact: bool | None = None
 
 
 class StepPublic(_ReadModel):

@@ -115,12 +115,17 @@ def get_by_number(*, session: Session, number: str, for_update: bool = False) ->
     return deviation
 
 
+def closure_content(*, deviation: Deviation, lot_din: str) -> dict[str, Any]:
+    """What QA's closing signature covers (pure): the deviation's number, lot, description, impact, closure."""
+    return {"number": deviation.number, "lot": lot_din, "description": deviation.description,
+            "impact": deviation.impact, "closure": deviation.closure}
+
+
 def signed_content(*, session: Session, deviation: Deviation) -> dict[str, Any]:
-    """What QA's closing signature covers: the deviation's number, lot, description, impact and closure."""
+    """What QA's closing signature of `deviation` covers."""
     lot = session.get(Lot, deviation.lot_id)
     assert lot is not None
-    return {"number": deviation.number, "lot": lot.din, "description": deviation.description,
-            "impact": deviation.impact, "closure": deviation.closure}
+    return closure_content(deviation=deviation, lot_din=lot.din)
 
 
 def close_deviation(*, session: Session, actor: Principal, number: str, closure: str, password: str) -> Deviation:

@@ -5,6 +5,7 @@ What is recorded inside a step (scans, values, corrections, new vessels) is in `
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,9 +193,15 @@ class StepContents:
     performers: frozenset[int]
 
 
+def vessel_name(*, kind: str, din: str, division: str, sample_flag: str) -> str:
+    """How a vessel is named in the record and in what a signature covers ('culture vessel W0000... 01')."""
+    where = division if division != "00" else sample_flag
+    return f"{kind.replace('_', ' ')} {din} {where}"
+
+
 def _container_name(container: Container) -> str:
-    where = container.division if container.division != "00" else container.sample_flag
-    return f"{container.kind.replace('_', ' ')} {container.din} {where}"
+    return vessel_name(kind=container.kind, din=container.din, division=container.division,
+                       sample_flag=container.sample_flag)
 
 
 def contents_of(*, session: Session, step: ProcessStep) -> StepContents:
@@ -231,14 +238,28 @@ def contents_of(*, session: Session, step: ProcessStep) -> StepContents:
     )
 
 
-def signed_content(*, lot: Lot, step: ProcessStep, contents: StepContents) -> dict[str, Any]:
-    """The canonical content a step's signatures cover: a later correction shows them as no longer intact."""
+def step_content(*, lot_din: str, step_code: str, process_code: str, process_version: int,
+                 values: Mapping[str, float], vessels_in: Sequence[str], vessels_out: Sequence[str],
+                 materials: Sequence[str], equipment: Sequence[str]) -> dict[str, Any]:
+    """The canonical content a step's signatures cover (pure): a later correction shows them as no longer intact.
+
+    The batch record rebuilds it from the rows it reads to tell whether each signature is still intact.
+    """
     return {
-        "lot": lot.din, "step": step.step_code, "process": step.process_code,
-        "process_version": step.process_version, "values": dict(sorted(contents.values.items())),
-        "vessels_in": contents.vessels_in, "vessels_out": [name for _, name in contents.vessels_out],
-        "materials": [code for code, _ in contents.materials], "equipment": [code for code, _ in contents.equipment],
+        "lot": lot_din, "step": step_code, "process": process_code, "process_version": process_version,
+        "values": dict(sorted(values.items())), "vessels_in": list(vessels_in), "vessels_out": list(vessels_out),
+        "materials": list(materials), "equipment": list(equipment),
     }
+
+
+def signed_content(*, lot: Lot, step: ProcessStep, contents: StepContents) -> dict[str, Any]:
+    """What the performer's and verifier's signatures of `step` cover."""
+    return step_content(
+        lot_din=lot.din, step_code=step.step_code, process_code=step.process_code,
+        process_version=step.process_version, values=contents.values, vessels_in=contents.vessels_in,
+        vessels_out=[name for _, name in contents.vessels_out], materials=[code for code, _ in contents.materials],
+        equipment=[code for code, _ in contents.equipment],
+    )
 
 
 def record_of(contents: StepContents) -> gates.StepRecord:
