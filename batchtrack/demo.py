@@ -34,6 +34,7 @@ from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
 from batchtrack.models.user import Role, User
 from batchtrack.protocols import definition, eligibility
+from batchtrack.quality import specifications
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,10 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
                                                bag_scan=bag_scan))
     lot_service.add_containers(session=session, actor=actors["operator"], din=lot.din,
                                data=lot_schemas.ContainerCreate(kind="qc_sample", count=2))
+    spec = specifications.draft_shipped_default(session=session, actor=actors["qa"])
+    specifications.approve(session=session, actor=actors["qa"], code=spec.code, version=spec.version,
+                           password=demo_password("qa"))
+    summary.steps.append(f"release specification {spec.code} version {spec.version} approved by QA (signed)")
     lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="submit_to_qc",
                            reason="")
     summary.steps.append("2 QC samples registered; lot submitted to QC")

@@ -37,6 +37,10 @@ from batchtrack.materials import pages as material_pages
 from batchtrack.materials import routes as material_routes
 from batchtrack.processing import pages as processing_pages
 from batchtrack.processing import routes as processing_routes
+from batchtrack.quality import pages as quality_pages
+from batchtrack.quality import routes as quality_routes
+from batchtrack.release import pages as release_pages
+from batchtrack.release import routes as release_routes
 from batchtrack.resources import resource_dir
 from batchtrack.scanning import pages as scanning_pages
 from batchtrack.scanning import routes as scanning_routes
@@ -86,13 +90,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
+        quality_routes.router, release_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_routes.router)
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
-                  deviation_pages, batch_record_pages):
+                  deviation_pages, batch_record_pages, quality_pages, release_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

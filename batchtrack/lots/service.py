@@ -19,6 +19,7 @@ from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Recipient
+from batchtrack.models.quality import Specification, SpecificationStatus
 from batchtrack.models.therapy import Therapy
 
 # Who performed any processing of the lot (the releasing QA person must not have): these audit actions.
@@ -64,7 +65,15 @@ def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Lot:
     return lot
 
 
-def facts_for(*, session: Session, lot: Lot, actor: Principal) -> LotFacts:
+def effective_specification_id(*, session: Session) -> int | None:
+    """The release specification QA last made effective (lots submitted to QC are tested against it)."""
+    return session.execute(
+        select(col(Specification.id)).where(col(Specification.status) == SpecificationStatus.EFFECTIVE)
+        .order_by(col(Specification.effective_at).desc(), col(Specification.id).desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def facts_for(*, session: Session, lot: Lot, actor: Principal, signed_decision: bool = False) -> LotFacts:
     """Gather what the guards need to judge a transition of `lot` by `actor` now."""
     performers = session.execute(
         select(col(AuditEntry.actor_id)).where(
@@ -84,6 +93,9 @@ def facts_for(*, session: Session, lot: Lot, actor: Principal) -> LotFacts:
         state_before_hold=LotState(lot.state_before_hold) if lot.state_before_hold else None,
         open_deviations=deviation_service.open_count(session=session, lot_id=lot.id),
         performers=frozenset(p for p in performers if p is not None), containers_in_use=int(in_use),
+        effective_specification=(lot.specification_id is not None
+                                 or effective_specification_id(session=session) is not None),
+        signed_decision=signed_decision,
     )
 
 
@@ -100,13 +112,17 @@ def options(*, session: Session, lot: Lot, actor: Principal) -> list[schemas.Tra
     return result
 
 
-def transition(*, session: Session, actor: Principal, din: str, name: str, reason: str) -> Lot:
-    """Apply the named transition if its guard allows it, with its audit entry; else refuse with reasons."""
+def transition(*, session: Session, actor: Principal, din: str, name: str, reason: str,
+               signed_decision: bool = False) -> Lot:
+    """Apply the named transition if its guard allows it, with its audit entry; else refuse with reasons.
+
+    `signed_decision` is set only by the release service, after its gate passed and QA signed.
+    """
     lot = get_by_din(session=session, din=din, for_update=True)
     move = workflow.TRANSITIONS.get(name)
     if move is None:
         raise NotFound(f"lots have no transition {name[:40]!r}; known: {', '.join(workflow.TRANSITIONS)}")
-    facts = facts_for(session=session, lot=lot, actor=actor)
+    facts = facts_for(session=session, lot=lot, actor=actor, signed_decision=signed_decision)
     reasons = move.guard(facts)
     if reasons:
         raise InvalidTransition(
@@ -119,10 +135,14 @@ def transition(*, session: Session, actor: Principal, din: str, name: str, reaso
     lot.state_before_hold = lot.state if target == LotState.ON_HOLD else None
     lot.state = target.value
     lot.updated_at = facts.now
+    if move is workflow.SUBMIT_TO_QC and lot.specification_id is None:
+        # The lot is tested against the specification effective now, whatever QA approves later.
+        lot.specification_id = effective_specification_id(session=session)
     session.add(lot)
     audit_service.record(
         session=session, actor=actor, action=f"lot.{name}", entity_type="lot", entity_id=lot.din, old=old,
-        new={"state": lot.state, "state_before_hold": lot.state_before_hold}, reason=reason,
+        new={"state": lot.state, "state_before_hold": lot.state_before_hold,
+             "specification_id": lot.specification_id}, reason=reason,
     )
     session.flush()
     return lot

@@ -51,6 +51,8 @@ class LotFacts:
     open_deviations: int = 0
     performers: frozenset[int] = field(default_factory=frozenset)
     containers_in_use: int = 0
+    effective_specification: bool = False  # a QA-approved specification exists to test the lot against
+    signed_decision: bool = False  # the move comes from QA's signed release or rejection (batchtrack.release)
 
 
 Guard = Callable[[LotFacts], list[Reason]]
@@ -120,22 +122,43 @@ def guard_formulate(facts: LotFacts) -> list[Reason]:
     return _basic(facts, FORMULATE) + _not_expired(facts)
 
 
+def _signed(facts: LotFacts, name: str) -> list[Reason]:
+    if facts.signed_decision:
+        return []
+    return [Reason("lot.signed_decision", f"a lot is {name} only by QA's signed decision on its release page, "
+                                          "after the release gate's checks")]
+
+
 def guard_submit_to_qc(facts: LotFacts) -> list[Reason]:
-    """Submit to QC: allowed from formulated, to an operator or QC analyst."""
-    return _basic(facts, SUBMIT_TO_QC)
+    """Submit to QC: allowed from formulated, to an operator or QC analyst, once a specification is effective."""
+    reasons = _basic(facts, SUBMIT_TO_QC)
+    if not facts.effective_specification:
+        reasons.append(Reason("lot.no_specification",
+                              "no release specification is effective: QA must approve one before lots go to QC"))
+    return reasons
 
 
 def guard_release(facts: LotFacts) -> list[Reason]:
-    """Release: from in QC, by QA who performed no step of the lot, no open deviation, not expired."""
-    reasons = _basic(facts, RELEASE) + _no_open_deviation(facts) + _not_expired(facts)
+    """Release: from in QC, by QA who performed no step of the lot, no open deviation, not expired, and only as
+    a signed decision that passed the release gate (batchtrack.release.gate)."""
+    reasons = _basic(facts, RELEASE) + _no_open_deviation(facts) + _not_expired(facts) + _signed(facts, "released")
+    if facts.actor_id is not None and facts.actor_id in facts.performers:
+        reasons.append(Reason("release.four_eyes", "the releasing QA person performed a step of this lot"))
+    return reasons
+
+
+def guard_release_pending_sterility(facts: LotFacts) -> list[Reason]:
+    """Release pending sterility: as a release, signed; the release gate adds its own conditions."""
+    reasons = (_basic(facts, RELEASE_PENDING_STERILITY) + _no_open_deviation(facts) + _not_expired(facts)
+               + _signed(facts, "released pending sterility"))
     if facts.actor_id is not None and facts.actor_id in facts.performers:
         reasons.append(Reason("release.four_eyes", "the releasing QA person performed a step of this lot"))
     return reasons
 
 
 def guard_reject(facts: LotFacts) -> list[Reason]:
-    """Reject: QA may reject a lot that is in QC."""
-    return _basic(facts, REJECT)
+    """Reject: QA may reject a lot that is in QC, as a signed decision."""
+    return _basic(facts, REJECT) + _signed(facts, "rejected")
 
 
 def guard_ship(facts: LotFacts) -> list[Reason]:
@@ -192,6 +215,9 @@ SUBMIT_TO_QC = Transition("submit_to_qc", frozenset({LotState.FORMULATED}), LotS
                           frozenset({Role.OPERATOR, Role.QC_ANALYST}), guard_submit_to_qc, "in QC", "Submit to QC")
 RELEASE = Transition("release", frozenset({LotState.IN_QC}), LotState.RELEASED, _QA, guard_release, "released",
                      "Release")
+RELEASE_PENDING_STERILITY = Transition(
+    "release_pending_sterility", frozenset({LotState.IN_QC}), LotState.RELEASED_PENDING_STERILITY, _QA,
+    guard_release_pending_sterility, "released pending sterility", "Release pending sterility")
 REJECT = Transition("reject", frozenset({LotState.IN_QC}), LotState.REJECTED, _QA, guard_reject, "rejected",
                     "Reject")
 SHIP = Transition("ship", RELEASED_STATES, LotState.SHIPPED, frozenset({Role.OPERATOR, Role.COURIER}),
@@ -211,8 +237,8 @@ LIFT_HOLD = Transition("lift_hold", frozenset({LotState.ON_HOLD}), None, _QA, gu
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
-    for t in (HARVEST, FORMULATE, SUBMIT_TO_QC, RELEASE, REJECT, SHIP, RECEIVE_AT_CLINIC, INFUSE, EXPIRE,
-              DESTROY, HOLD, LIFT_HOLD)
+    for t in (HARVEST, FORMULATE, SUBMIT_TO_QC, RELEASE, RELEASE_PENDING_STERILITY, REJECT, SHIP,
+              RECEIVE_AT_CLINIC, INFUSE, EXPIRE, DESTROY, HOLD, LIFT_HOLD)
 }
 
 

@@ -15,6 +15,17 @@ from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.material import MaterialKind, MaterialLot, MaterialStatus, MaterialUse
 from batchtrack.models.party import Donor, DonorKind, Recipient
 from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
+from batchtrack.models.quality import (
+    Alert,
+    ApprovalRole,
+    QcResult,
+    ReleaseApproval,
+    ReleaseDecision,
+    ReleaseDecisionKind,
+    ResultStatus,
+    Specification,
+    SpecificationStatus,
+)
 from batchtrack.models.sequence import IdentifierSequence
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
@@ -23,8 +34,10 @@ from batchtrack.models.user import ApiToken, Role, User, UserRole
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Alert",
     "Allergy",
     "ApiToken",
+    "ApprovalRole",
     "AuditEntry",
     "Collection",
     "Container",
@@ -51,11 +64,18 @@ __all__ = [
     "MaterialStatus",
     "MaterialUse",
     "ProcessStep",
+    "QcResult",
     "ReceiptRecord",
     "Recipient",
+    "ReleaseApproval",
+    "ReleaseDecision",
+    "ReleaseDecisionKind",
+    "ResultStatus",
     "Role",
     "Signature",
     "SignatureMeaning",
+    "Specification",
+    "SpecificationStatus",
     "StepState",
     "StepValue",
     "StepVessel",

@@ -20,6 +20,8 @@ class Lot(SQLModel, table=True):
     state: str = Field(default="in_process", max_length=32, index=True)
     state_before_hold: str | None = Field(default=None, max_length=32)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The specification version the lot is tested against, fixed when it is submitted to QC.
+    specification_id: int | None = Field(default=None, foreign_key="specification.id", ondelete="RESTRICT")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -131,13 +131,14 @@ def test_release_is_refused_while_a_deviation_is_open(
     assert lot_state(database, lot.din) == ("on_hold", "in_qc")
     held = qa.post(f"/api/v1/lots/{lot.din}/transitions/release", json={"reason": "all results in"})
     assert held.status_code == 409
-    assert {r["code"] for r in held.json()["reasons"]} == {"lot.on_hold", "lot.open_deviation"}
+    assert {r["code"] for r in held.json()["reasons"]} == {"lot.on_hold", "lot.open_deviation",
+                                                           "lot.signed_decision"}
 
     # Even a lot back in QC with the hold gone is not released while the deviation stays open.
     set_lot_state(database, lot.din, LotState.IN_QC)
     refused = qa.post(f"/api/v1/lots/{lot.din}/transitions/release", json={"reason": "all results in"})
     assert refused.status_code == 409
-    assert [r["code"] for r in refused.json()["reasons"]] == ["lot.open_deviation"]
+    assert [r["code"] for r in refused.json()["reasons"]] == ["lot.open_deviation", "lot.signed_decision"]
     options = {o["name"]: o for o in qa.get(f"/api/v1/lots/{lot.din}/transitions").json()}
     assert options["release"]["allowed"] is False
     assert lot_state(database, lot.din)[0] == "in_qc"

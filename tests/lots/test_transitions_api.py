@@ -35,7 +35,7 @@ def test_an_illegal_transition_returns_409_with_its_reasons_and_changes_nothing(
     assert response.status_code == 409
     body = response.json()
     assert body["error"] == "invalid_transition"
-    assert {r["code"] for r in body["reasons"]} == {"lot.wrong_state", "actor.role"}
+    assert {r["code"] for r in body["reasons"]} == {"lot.wrong_state", "actor.role", "lot.signed_decision"}
     assert all(r["message"] for r in body["reasons"])
     state, held_from, count = _snapshot(database, lot.din)
     assert (state, held_from) == before[:2]
@@ -86,7 +86,8 @@ def test_the_options_list_says_why_each_step_is_unavailable(
     options = {o["name"]: o for o in client.get(f"/api/v1/lots/{lot.din}/transitions").json()}
     assert options["harvest"]["allowed"] is True
     assert options["release"]["allowed"] is False
-    assert {r["code"] for r in options["release"]["reasons"]} == {"lot.wrong_state", "actor.role"}
+    assert {r["code"] for r in options["release"]["reasons"]} == {"lot.wrong_state", "actor.role",
+                                                                 "lot.signed_decision"}
 
 
 def test_an_unknown_transition_is_404_and_a_role_without_moves_is_403(

@@ -35,13 +35,25 @@ def test_a_lot_on_hold_says_so_rather_than_wrong_state() -> None:
 
 
 def test_release_refused_to_a_qa_person_who_performed_a_step() -> None:
-    reasons = workflow.guard_release(facts(LotState.IN_QC, Role.QA, performers=frozenset({7})))
+    reasons = workflow.guard_release(facts(LotState.IN_QC, Role.QA, performers=frozenset({7}),
+                                           signed_decision=True))
     assert codes(reasons) == ["release.four_eyes"]
 
 
 def test_release_refused_with_an_open_deviation() -> None:
-    assert codes(workflow.guard_release(facts(LotState.IN_QC, Role.QA, open_deviations=2))) == [
-        "lot.open_deviation"]
+    assert codes(workflow.guard_release(facts(LotState.IN_QC, Role.QA, open_deviations=2,
+                                              signed_decision=True))) == ["lot.open_deviation"]
+
+
+def test_release_and_rejection_happen_only_as_signed_decisions() -> None:
+    for guard in (workflow.guard_release, workflow.guard_release_pending_sterility, workflow.guard_reject):
+        assert codes(guard(facts(LotState.IN_QC, Role.QA))) == ["lot.signed_decision"]
+        assert guard(facts(LotState.IN_QC, Role.QA, signed_decision=True)) == []
+
+
+def test_submit_to_qc_needs_an_effective_specification() -> None:
+    assert codes(workflow.guard_submit_to_qc(facts(LotState.FORMULATED, Role.OPERATOR))) == ["lot.no_specification"]
+    assert workflow.guard_submit_to_qc(facts(LotState.FORMULATED, Role.OPERATOR, effective_specification=True)) == []
 
 
 def test_expiry_is_by_time_not_date() -> None:

@@ -1,0 +1,1 @@
+"""Quality control: release specifications as versioned data, QC samples and results evaluated on entry."""

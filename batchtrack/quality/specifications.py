@@ -1,0 +1,133 @@
+"""Specification versions: drafted by QA (or installed from the shipped default), made effective by QA's
+electronic signature, superseding the version they replace. A version never changes once it exists."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+from sqlmodel import col, func, select
+
+from batchtrack.audit import service as audit_service
+from batchtrack.auth import signatures
+from batchtrack.auth.principal import Principal
+from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, Forbidden, NotFound, Reason
+from batchtrack.models.quality import Specification, SpecificationStatus
+from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.user import Role
+from batchtrack.quality import specification
+from batchtrack.quality.specification import SpecificationContent, SpecificationError
+
+
+def content_of(spec: Specification) -> SpecificationContent:
+    """The tests and limits of a stored specification version."""
+    return specification.parse(spec.content)
+
+
+def _require_qa(actor: Principal, what: str) -> None:
+    if Role.QA not in actor.roles:
+        raise Forbidden(f"only QA {what} a specification", code="actor.role")
+
+
+def get(*, session: Session, code: str, version: int, for_update: bool = False) -> Specification:
+    """One specification version; NotFound otherwise."""
+    query = select(Specification).where(col(Specification.code) == code, col(Specification.version) == version)
+    if for_update:
+        query = query.with_for_update()
+    spec = session.execute(query).scalar_one_or_none()
+    if spec is None:
+        raise NotFound(f"no specification {code[:32]} version {version}", code="specification.unknown")
+    return spec
+
+
+def effective(*, session: Session, code: str = specification.DEFAULT_CODE) -> Specification | None:
+    """The version of `code` QA last made effective, if any."""
+    return session.execute(select(Specification).where(
+        col(Specification.code) == code, col(Specification.status) == SpecificationStatus.EFFECTIVE)
+    ).scalars().first()
+
+
+def versions(*, session: Session, code: str | None = None) -> list[Specification]:
+    """Every stored version, newest first (of one code, or of all)."""
+    query = select(Specification).order_by(col(Specification.code), col(Specification.version).desc())
+    if code is not None:
+        query = query.where(col(Specification.code) == code)
+    return list(session.execute(query).scalars())
+
+
+def draft(*, session: Session, actor: Principal, text: str) -> Specification:
+    """Store a new draft version from its JSON; it must validate and carry the next version number."""
+    _require_qa(actor, "drafts")
+    try:
+        content = specification.parse(text)
+    except SpecificationError as exc:
+        raise BadRequest(f"the specification is not valid: {exc}", code="specification.invalid") from exc
+    latest = session.execute(select(func.max(Specification.version)).where(
+        col(Specification.code) == content.code)).scalar_one_or_none()
+    expected = (latest or 0) + 1
+    if content.version != expected:
+        raise Conflict(f"{content.code} version {content.version} cannot be stored: the next version is {expected}",
+                       code="specification.version")
+    assert actor.user_id is not None
+    spec = Specification(code=content.code, version=content.version, title=content.title,
+                         content=specification.canonical(content), created_by=actor.user_id)
+    session.add(spec)
+    session.flush()
+    audit_service.record(session=session, actor=actor, action="specification.drafted", entity_type="specification",
+                         entity_id=f"{spec.code} v{spec.version}",
+                         new={"title": spec.title, "tests": len(content.tests)})
+    return spec
+
+
+def draft_shipped_default(*, session: Session, actor: Principal) -> Specification:
+    """Store the shipped default as a draft for QA to review and approve (once; later calls return it)."""
+    content = specification.shipped_default()
+    existing = session.execute(select(Specification).where(
+        col(Specification.code) == content.code, col(Specification.version) == content.version)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return draft(session=session, actor=actor, text=specification.canonical(content))
+
+
+def approve(*, session: Session, actor: Principal, code: str, version: int, password: str) -> Specification:
+    """Make a draft effective with QA's signature (approved); the version it replaces is superseded."""
+    _require_qa(actor, "approves")
+    spec = get(session=session, code=code, version=version, for_update=True)
+    if spec.status != SpecificationStatus.DRAFT:
+        raise Conflict(f"{code} version {version} is {spec.status}; only a draft is approved",
+                       code="specification.not_draft",
+                       reasons=[Reason("specification.not_draft", f"{code} v{version} is {spec.status}")],
+                       audit=AuditedRefusal(actor, "specification.approve_refused", "specification",
+                                            f"{code} v{version}", {"status": spec.status}))
+    signature = signatures.sign(session=session, signer=actor, password=password,
+                                meaning=SignatureMeaning.APPROVED, entity_type="specification",
+                                entity_id=f"{code} v{version}", content={"content": spec.content})
+    previous = effective(session=session, code=code)
+    if previous is not None:
+        previous.status = SpecificationStatus.SUPERSEDED.value
+        session.add(previous)
+        audit_service.record(session=session, actor=actor, action="specification.superseded",
+                             entity_type="specification", entity_id=f"{code} v{previous.version}",
+                             old={"status": SpecificationStatus.EFFECTIVE.value},
+                             new={"status": previous.status, "by_version": version})
+    spec.status, spec.approved_signature_id, spec.effective_at = (
+        SpecificationStatus.EFFECTIVE.value, signature.id, signature.signed_at)
+    session.add(spec)
+    audit_service.record(session=session, actor=actor, action="specification.approved", entity_type="specification",
+                         entity_id=f"{code} v{version}", old={"status": SpecificationStatus.DRAFT.value},
+                         new={"status": spec.status, "signature_id": signature.id})
+    session.flush()
+    return spec
+
+
+def signed_content(spec: Specification) -> dict[str, str]:
+    """What QA's approval signature covers (to show whether it is still intact)."""
+    return {"content": spec.content}
+
+
+def require_effective(*, session: Session) -> Specification:
+    """The effective default specification; a refusal that says QA must approve one otherwise."""
+    spec = effective(session=session)
+    if spec is None:
+        raise Conflict("no release specification is effective: QA must approve one", code="specification.none")
+    return spec
+

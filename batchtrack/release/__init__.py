@@ -1,0 +1,1 @@
+"""QA release: the release gate, signed decisions, release pending sterility, certificates and clinic alerts."""
