@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from batchtrack.errors import Reason
+from batchtrack.lots.schemas import ReasonOut
 from batchtrack.validation import LongText, RequestModel
 
 StepCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,31}$")]
@@ -63,18 +63,6 @@ class StepSign(RequestModel):
     """Complete or verify a step with an electronic signature."""
 
     password: Password
-
-
-class ReasonOut(BaseModel):
-    """One reason, as the API returns it."""
-
-    code: str
-    message: str
-
-    @classmethod
-    def of(cls, reason: Reason) -> ReasonOut:
-        """From a domain Reason."""
-        return cls(code=reason.code, message=reason.message)
 
 
 class ValueOut(BaseModel):
