@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from batchtrack.lots import schemas as lot_schemas
 from batchtrack.lots import service as lot_service
 from batchtrack.models.lot import Lot
 from batchtrack.models.processing import ProcessStep
@@ -37,7 +38,7 @@ def _step_out(session: Session, lot: Lot, step: PlannedStep, row: ProcessStep | 
     out.equipment = [f"{kind.replace('_', ' ')} {code}" for code, kind in contents.equipment]
     out.started_at, out.completed_at, out.verified_at = row.started_at, row.completed_at, row.verified_at
     if row.state == gates.IN_PROGRESS:
-        out.can_complete = [schemas.ReasonOut.of(r) for r in gates.complete_refusals(
+        out.can_complete = [lot_schemas.ReasonOut.of(r) for r in gates.complete_refusals(
             step=step, state=row.state, record=step_service.record_of(contents), actor_roles=roles,
             lot_state=lot.state)]
     return out
