@@ -15,6 +15,10 @@ from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
 from batchtrack.batch_record import pages as batch_record_pages
 from batchtrack.batch_record import routes as batch_record_routes
+from batchtrack.bedside import pages as bedside_pages
+from batchtrack.bedside import routes as bedside_routes
+from batchtrack.coi_report import pages as coi_report_pages
+from batchtrack.coi_report import routes as coi_report_routes
 from batchtrack.collections import pages as collection_pages
 from batchtrack.collections import routes as collection_routes
 from batchtrack.config import Settings, get_settings
@@ -90,14 +94,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
-        quality_routes.router, release_routes.router,
+        quality_routes.router, release_routes.router, bedside_routes.router, coi_report_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_routes.router)
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
-                  deviation_pages, batch_record_pages, quality_pages, release_pages):
+                  deviation_pages, batch_record_pages, quality_pages, release_pages,
+                  bedside_pages, coi_report_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import UTCDateTime, utcnow
+from batchtrack.models.bedside import BedsideCheck, Infusion
 from batchtrack.models.collection import Collection, ReceiptRecord
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.custody import CustodyEvent
@@ -39,6 +40,7 @@ __all__ = [
     "ApiToken",
     "ApprovalRole",
     "AuditEntry",
+    "BedsideCheck",
     "Collection",
     "Container",
     "ContainerKind",
@@ -54,6 +56,7 @@ __all__ = [
     "EquipmentKind",
     "EquipmentUse",
     "IdentifierSequence",
+    "Infusion",
     "Label",
     "LabelPrint",
     "LabelStatus",

@@ -1,0 +1,151 @@
+"""The bedside gate (DESIGN.md section 4, "Bedside"): every unmet condition before an infusion (pure).
+
+Any reason stops the infusion: the service records the check with its reasons and opens a deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from batchtrack.errors import Reason
+
+# Spelled as in the models' enumerations (the tests check), so that the gate imports no table.
+CLINICAL_ROLES = frozenset({"investigator", "nurse"})
+FINAL_PRODUCT = "final_product"
+USABLE = "in_use"
+INFUSIBLE_LOT_STATES = frozenset({"released", "released_pending_sterility", "shipped", "at_clinic"})
+
+
+@dataclass(frozen=True, slots=True)
+class Clinician:
+    """An authenticated clinician taking part in the check."""
+
+    user_id: int
+    roles: frozenset[str]
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bag:
+    """The scanned product bag as recorded."""
+
+    container_id: int
+    kind: str
+    status: str
+    therapy_coi: str | None
+    lot_din: str | None
+    lot_state: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """The bag's viable cells against the prescription per kg and the weight from a recent visit."""
+
+    viable_cells: float | None
+    prescribed_cells_per_kg: float | None
+    weight_kg: float | None
+    tolerance_percent: float
+
+    @property
+    def target(self) -> float | None:
+        """The prescribed number of cells, when the prescription and a recent weight are recorded."""
+        if self.prescribed_cells_per_kg is None or self.weight_kg is None:
+            return None
+        return self.prescribed_cells_per_kg * self.weight_kg
+
+
+@dataclass(frozen=True, slots=True)
+class BedsideFacts:
+    """What the gate judges, gathered by the service."""
+
+    now: datetime
+    first: Clinician
+    second: Clinician | None
+    wristband_coi: str | None  # None: the wristband scan named no therapy
+    wristband_problems: tuple[Reason, ...] = ()
+    bag: Bag | None = None  # None: the bag scan named no container
+    bag_problems: tuple[Reason, ...] = ()
+    released: bool = False  # a QA release decision (full or pending sterility) stands for the lot
+    pending_sterility: bool = False  # released before the final sterility result, which is not in yet
+    pending_acknowledged: bool = False  # both clinicians acknowledged the release pending sterility
+    open_alerts: int = 0  # e.g. a positive sterility result after release
+    dose: Dose | None = None
+    extra: tuple[Reason, ...] = field(default_factory=tuple)
+
+
+def _clinicians(facts: BedsideFacts) -> list[Reason]:
+    reasons: list[Reason] = []
+    if not facts.first.roles & CLINICAL_ROLES:
+        reasons.append(Reason("bedside.not_clinician", f"{facts.first.name} is not an investigator or a nurse"))
+    if facts.second is None:
+        reasons.append(Reason("bedside.second_clinician_missing", "a second clinician must confirm the identity"))
+    elif facts.second.user_id == facts.first.user_id:
+        reasons.append(Reason("bedside.same_clinician", "the two checks were made by one person; two distinct "
+                                                        "clinicians must confirm"))
+    elif not facts.second.roles & CLINICAL_ROLES:
+        reasons.append(Reason("bedside.not_clinician", f"{facts.second.name} is not an investigator or a nurse"))
+    return reasons
+
+
+def _bag(facts: BedsideFacts, bag: Bag) -> list[Reason]:
+    reasons: list[Reason] = []
+    if bag.kind != FINAL_PRODUCT:
+        reasons.append(Reason("bedside.not_a_product_bag", f"the scan names a {bag.kind.replace('_', ' ')}, "
+                                                           "not a final product bag"))
+    if facts.wristband_coi is not None and bag.therapy_coi != facts.wristband_coi:
+        reasons.append(Reason("bedside.wrong_recipient",
+                              f"the bag belongs to therapy {bag.therapy_coi} but the wristband is therapy "
+                              f"{facts.wristband_coi}: this product is not for this patient"))
+    if bag.status != USABLE:
+        reasons.append(Reason("bedside.bag_" + bag.status, f"the bag is already {bag.status.replace('_', ' ')}"))
+    if bag.lot_state not in INFUSIBLE_LOT_STATES or not facts.released:
+        state = (bag.lot_state or "unknown").replace("_", " ")
+        reasons.append(Reason("bedside.not_released", f"lot {bag.lot_din} is {state}: not released by QA"))
+    elif facts.pending_sterility and not facts.pending_acknowledged:
+        reasons.append(Reason("bedside.pending_sterility_unacknowledged",
+                              "the lot was released before its final sterility result: both clinicians must "
+                              "acknowledge this before the infusion"))
+    if facts.open_alerts:
+        reasons.append(Reason("bedside.lot_alert", f"{facts.open_alerts} open alert(s) on lot {bag.lot_din} "
+                                                   "(e.g. a positive sterility result): do not infuse"))
+    if bag.expires_at is None:
+        reasons.append(Reason("bedside.no_expiry", "the product has no recorded expiry"))
+    elif facts.now >= bag.expires_at:
+        late = int((facts.now - bag.expires_at).total_seconds() // 60)
+        reasons.append(Reason("bedside.expired", f"the product expired at {bag.expires_at:%Y-%m-%d %H:%M} UTC "
+                                                 f"({late} min ago)"))
+    return reasons
+
+
+def _dose(dose: Dose | None) -> list[Reason]:
+    if dose is None or dose.viable_cells is None:
+        return [Reason("bedside.dose_unknown", "the bag's viable cell count is not recorded")]
+    target = dose.target
+    if target is None:
+        return [Reason("bedside.weight_missing", "no prescription, or no weight from a visit within the "
+                                                 "protocol's window: the dose cannot be checked")]
+    deviation = abs(dose.viable_cells - target) / target * 100
+    if deviation > dose.tolerance_percent:
+        return [Reason("bedside.dose_out_of_tolerance",
+                       f"the bag holds {dose.viable_cells:.3g} viable cells; the prescription is {target:.3g} "
+                       f"({dose.prescribed_cells_per_kg:.3g}/kg x {dose.weight_kg:g} kg), off by {deviation:.1f}% "
+                       f"(tolerance {dose.tolerance_percent:g}%)")]
+    return []
+
+
+def refusals(facts: BedsideFacts) -> list[Reason]:
+    """Every reason the infusion must not start (empty: both clinicians may proceed)."""
+    reasons = _clinicians(facts)
+    reasons += list(facts.wristband_problems)
+    if facts.wristband_coi is None and not facts.wristband_problems:
+        reasons.append(Reason("bedside.wristband_unknown", "the wristband scan names no recorded therapy"))
+    reasons += list(facts.bag_problems)
+    if facts.bag is None:
+        if not facts.bag_problems:
+            reasons.append(Reason("bedside.bag_unknown", "the bag scan names no recorded container"))
+    else:
+        reasons += _bag(facts, facts.bag)
+        reasons += _dose(facts.dose)
+    return reasons + list(facts.extra)

@@ -1,0 +1,7 @@
+"""API: the chain-of-identity report."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["chain of identity"])
