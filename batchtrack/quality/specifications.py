@@ -3,6 +3,9 @@ electronic signature, superseding the version they replace. A version never chan
 
 from __future__ import annotations
 
+import json
+import math
+
 from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
 
@@ -11,9 +14,9 @@ from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, Forbidden, NotFound, Reason
 from batchtrack.models.quality import Specification, SpecificationStatus
-from batchtrack.models.signature import SignatureMeaning
-from batchtrack.models.user import Role
-from batchtrack.quality import specification
+from batchtrack.models.signature import Signature, SignatureMeaning
+from batchtrack.models.user import Role, User
+from batchtrack.quality import gates, schemas, specification
 from batchtrack.quality.specification import SpecificationContent, SpecificationError
 
 
@@ -131,3 +134,73 @@ def require_effective(*, session: Session) -> Specification:
         raise Conflict("no release specification is effective: QA must approve one", code="specification.none")
     return spec
 
+
+
+def _refuse_constant(name: str) -> float:
+    raise SpecificationError(f"{name} is not a number a specification can hold")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise SpecificationError(f"{text[:20]} is too large for a specification")
+    return number
+
+
+def draft_from_json(*, session: Session, actor: Principal, text: str) -> Specification:
+    """Store a draft from JSON as QA wrote it; a number that is not finite (NaN, Infinity, 1e999) is refused."""
+    _require_qa(actor, "drafts")
+    try:
+        json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except SpecificationError as exc:
+        raise BadRequest(f"the specification is not valid: {exc}", code="specification.invalid") from exc
+    except RecursionError as exc:
+        raise BadRequest("the specification is not valid: nested too deeply", code="specification.invalid") from exc
+    except ValueError:
+        pass  # not JSON at all: `draft` says where
+    return draft(session=session, actor=actor, text=text)
+
+
+def draft_default(*, session: Session, actor: Principal, code: str) -> Specification:
+    """Store the specification shipped under `code` as a draft (once; later calls return it)."""
+    _require_qa(actor, "drafts")
+    if code != specification.DEFAULT_CODE:
+        raise NotFound(f"no specification {code[:32]} is shipped; the shipped one is {specification.DEFAULT_CODE}",
+                       code="specification.unknown")
+    return draft_shipped_default(session=session, actor=actor)
+
+
+def label(spec: Specification) -> str:
+    """How a version is named: 'MSC-FP v1'."""
+    return f"{spec.code} v{spec.version}"
+
+
+def summaries(*, session: Session, specs: list[Specification]) -> list[schemas.SpecificationSummary]:
+    """Versions as a list shows them, with who drafted each."""
+    people = {s.created_by for s in specs}
+    names = dict(session.execute(select(col(User.id), col(User.full_name)).where(col(User.id).in_(people))).all())
+    return [
+        schemas.SpecificationSummary(
+            code=s.code, version=s.version, title=s.title, status=s.status, tests=len(content_of(s).tests),
+            created_by=names.get(s.created_by, "?"), created_at=s.created_at, effective_at=s.effective_at)
+        for s in specs
+    ]
+
+
+def to_public(*, session: Session, spec: Specification) -> schemas.SpecificationPublic:
+    """A version with its tests, its stored content, and QA's approval signature (and whether it is intact)."""
+    content = content_of(spec)
+    approval = None
+    if spec.approved_signature_id is not None:
+        signed = session.get(Signature, spec.approved_signature_id)
+        assert signed is not None
+        approval = schemas.SignaturePublic(printed_name=signed.printed_name, meaning=signed.meaning,
+                                           signed_at=signed.signed_at,
+                                           intact=signatures.is_intact(signed, signed_content(spec)))
+    return schemas.SpecificationPublic(
+        **summaries(session=session, specs=[spec])[0].model_dump(),
+        test_list=[schemas.SpecTestPublic(code=t.code, title=t.title, stage=t.stage, method=t.method, kind=t.kind,
+                                          unit=t.unit, limit=gates.specification_limit(t),
+                                          final_after_days=t.final_after_days) for t in content.tests],
+        content=json.loads(spec.content), approval=approval,
+    )

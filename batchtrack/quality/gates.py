@@ -1,0 +1,154 @@
+"""What a QC result may be entered for, and in what form (pure).
+
+Each function takes plain facts and returns every reason it refuses (empty: allowed); it does no I/O. The
+results service gathers the facts; the API and the QC bench page both go through the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from batchtrack.errors import Reason
+from batchtrack.quality import evaluation
+from batchtrack.quality.specification import BELOW_LOQ, SpecTest
+
+# Spelled as in lots.workflow.LotState and models.quality.ResultStatus (the tests check), so that these rules
+# import no table.
+IN_QC = "in_qc"
+ON_HOLD = "on_hold"
+FINAL = "final"
+PRELIMINARY = "preliminary"
+# A lot released pending sterility is shipped and infused within hours: its post-release tests are read later.
+AFTER_RELEASE = frozenset({"released", "released_pending_sterility", "shipped", "at_clinic", "infused"})
+POST_RELEASE = "post_release"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFacts:
+    """A result about to be recorded (entered, or a correction of one) and what is recorded around it."""
+
+    lot_din: str
+    lot_state: str
+    state_before_hold: str | None
+    specification: str | None  # "MSC-FP v1"; None when no specification is bound to the lot
+    test_code: str
+    test: SpecTest | None  # None when the lot's specification has no such test
+    status: str
+    day: int | None
+    final_in_force: bool  # a final result of this test is already in force
+    actor_is_analyst: bool
+    correction: bool = False
+
+
+def _human(state: str) -> str:
+    return state.replace("_", " ")
+
+
+def testing_state(lot_state: str, state_before_hold: str | None) -> str:
+    """The state that decides what may be tested: a lot on hold is judged by the state it was held in."""
+    return state_before_hold if lot_state == ON_HOLD and state_before_hold else lot_state
+
+
+def after_release(lot_state: str, state_before_hold: str | None) -> bool:
+    """True once the lot was released (also pending sterility), shipped, received or infused."""
+    return testing_state(lot_state, state_before_hold) in AFTER_RELEASE
+
+
+def _state_reasons(facts: EntryFacts) -> list[Reason]:
+    state = testing_state(facts.lot_state, facts.state_before_hold)
+    if state == IN_QC:
+        return []
+    if state in AFTER_RELEASE:
+        if facts.test is None or facts.test.stage == POST_RELEASE:
+            return []
+        return [Reason("qc.lot_released", f"lot {facts.lot_din} is {_human(facts.lot_state)}: only its "
+                                          f"post-release tests take results now, not {facts.test.title}")]
+    return [Reason("qc.lot_state", f"lot {facts.lot_din} is {_human(facts.lot_state)}; results are recorded "
+                                   "while it is in QC (post-release tests also after its release)")]
+
+
+def _status_reasons(facts: EntryFacts, test: SpecTest) -> list[Reason]:
+    reasons: list[Reason] = []
+    if facts.status == PRELIMINARY and not facts.correction:
+        if test.final_after_days is None:
+            reasons.append(Reason("result.preliminary_not_allowed",
+                                  f"{test.title} has no preliminary results: enter its final result"))
+        elif facts.day is None:
+            reasons.append(Reason("result.day_required",
+                                  f"a preliminary result of {test.title} says on which day it was read"))
+        elif not 1 <= facts.day <= test.final_after_days:
+            reasons.append(Reason("result.day_out_of_range", f"{test.title} is read on days 1 to "
+                                                             f"{test.final_after_days}, not day {facts.day}"))
+    if facts.day is not None and test.final_after_days is None and not facts.correction:
+        reasons.append(Reason("result.day_unexpected",
+                              f"{test.title} is not read over days: leave the day empty"))
+    if facts.final_in_force and not facts.correction:
+        reasons.append(Reason("result.final_exists", f"a final result of {test.title} is recorded; "
+                                                     "a change is a correction with a reason"))
+    return reasons
+
+
+def entry_refusals(facts: EntryFacts) -> list[Reason]:
+    """A result is recorded by a QC analyst, for a test of the lot's specification, while the lot is in QC (or,
+    for post-release tests, after its release); a preliminary result only for a test read over days, with the
+    day; never a second final result (a change is a correction)."""
+    reasons: list[Reason] = []
+    if not facts.actor_is_analyst:
+        reasons.append(Reason("actor.role", "QC results are recorded by a QC analyst"))
+    if facts.specification is None:
+        reasons.append(Reason("qc.no_specification",
+                              f"lot {facts.lot_din} has no specification bound: it is bound when the lot is "
+                              "submitted to QC"))
+        return reasons
+    if facts.test is None:
+        reasons.append(Reason("qc.unknown_test",
+                              f"{facts.specification} has no test {facts.test_code[:32]!r}"))
+    reasons += _state_reasons(facts)
+    if facts.test is not None:
+        reasons += _status_reasons(facts, facts.test)
+    return reasons
+
+
+def form_refusals(test: SpecTest, *, value: float | None, text: str) -> list[Reason]:
+    """What makes a result impossible to judge: a word the test does not know, a number missing or negative,
+    a number where a word is expected. Such a result is not recorded."""
+    if test.kind == "qualitative":
+        reasons = []
+        if value is not None:
+            reasons.append(Reason("result.value_unexpected", f"{test.title} takes a word, not a number"))
+        if text not in test.results:
+            reasons.append(Reason("result.unknown_word", f"{test.title}: enter one of {', '.join(test.results)}"))
+        return reasons
+    below_loq = test.kind == "numeric" and test.below_loq_conforms and text == BELOW_LOQ
+    unit = test.unit or "units"
+    if value is None and not below_loq:
+        accepted = f" or {BELOW_LOQ!r}" if test.kind == "numeric" and test.below_loq_conforms else ""
+        return [Reason("result.value_missing", f"{test.title}: enter a number in {unit}{accepted}")]
+    if value is not None and text == BELOW_LOQ:
+        return [Reason("result.value_and_text", f"{test.title}: enter a number in {unit} or {BELOW_LOQ!r}, "
+                                                "not both")]
+    if text and not below_loq:
+        return [Reason("result.text_unexpected", f"{test.title} takes a number in {unit}, not words")]
+    if value is not None and value < 0:
+        return [Reason("result.negative", f"{test.title}: a measured value is not negative")]
+    return []
+
+
+def early_final_refusals(test: SpecTest, *, status: str, day: int | None, conforms: bool | None) -> list[Reason]:
+    """A conforming result of a test read over days is final only once its full time has run."""
+    if (status == FINAL and test.final_after_days is not None and day is not None and conforms
+            and day < test.final_after_days):
+        return [Reason("result.final_too_early", f"{test.title} conforms only after {test.final_after_days} "
+                                                 f"days; at day {day} record a preliminary result")]
+    return []
+
+
+def specification_limit(test: SpecTest) -> str:
+    """The test's limit as the specification states it, before any recipient is known."""
+    if test.kind == "endotoxin":
+        assert test.k_eu_per_kg is not None and test.infusion_hours is not None
+        return (f"K/M: K {test.k_eu_per_kg:g} EU/kg, M = volume / weight / {test.infusion_hours:g} h "
+                "(needs the recipient's recent weight and the lot's volume)")
+    if test.kind == "dose":
+        return "the prescribed cells/kg x the recipient's recent weight, within the protocol's tolerance"
+    return evaluation.evaluate(test, value=None, text="", context=evaluation.RecipientContext()).limit_text
