@@ -159,3 +159,50 @@ def pending_sterility_refusals(facts: ReleaseFacts) -> list[Reason]:
             reasons.append(Reason("release.co_signature_missing",
                                   f"the {role.replace('_', ' ')}'s signature for a release pending sterility"))
     return reasons
+
+
+# The role a person must hold to co-sign as each co-signer (spelled as models.user.Role).
+CO_SIGNER_ROLES = {"medical_director": "medical_director", "treating_physician": "investigator"}
+
+
+def rejection_refusals(facts: ReleaseFacts, *, reason: str) -> list[Reason]:
+    """Every unmet condition of a rejection (empty: QA may reject): QA, a lot in QC, and a stated reason.
+
+    A rejection is the safe decision: it needs neither conforming results nor a clean record.
+    """
+    reasons: list[Reason] = []
+    if facts.lot_state != IN_QC:
+        reasons.append(Reason("lot.wrong_state", f"lot {facts.lot_din} is {facts.lot_state.replace('_', ' ')}; "
+                                                 "only a lot in QC is rejected"))
+    if not facts.actor_is_qa:
+        reasons.append(Reason("actor.role", "only QA rejects a lot"))
+    if not reason.strip():
+        reasons.append(Reason("release.reason_required", "say why the lot is rejected"))
+    return reasons
+
+
+def co_signature_refusals(*, lot_din: str, lot_state: str, role: str, actor_roles: frozenset[str],
+                          actor_id: int | None, signed_by: dict[str, int]) -> list[Reason]:
+    """Every reason `actor` may not co-sign the release pending sterility as `role` (empty: they may).
+
+    The medical director signs as such; the treating physician is an investigator. One signature per role,
+    and the two are two different people.
+    """
+    reasons: list[Reason] = []
+    if lot_state != IN_QC:
+        reasons.append(Reason("lot.wrong_state", f"lot {lot_din} is {lot_state.replace('_', ' ')}; "
+                                                 "only a lot in QC awaits a release decision"))
+    needed = CO_SIGNER_ROLES.get(role)
+    if needed is None:
+        reasons.append(Reason("release.co_signer_unknown", f"{role[:40]!r} is not one of {', '.join(CO_SIGNERS)}"))
+    elif needed not in actor_roles:
+        reasons.append(Reason("actor.role", f"only a user with the {needed.replace('_', ' ')} role signs as the "
+                                            f"{role.replace('_', ' ')}"))
+    if role in signed_by:
+        reasons.append(Reason("release.co_signature_exists",
+                              f"the {role.replace('_', ' ')} has already signed for lot {lot_din}"))
+    others = {r for r, user in signed_by.items() if r != role and user == actor_id}
+    if actor_id is not None and others:
+        reasons.append(Reason("release.co_signer_same_person",
+                              "the medical director and the treating physician must be two different people"))
+    return reasons

@@ -1,7 +1,100 @@
-"""API: release."""
+"""API: the QA release of a lot, its co-signatures, the certificate of analysis and clinic alerts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from batchtrack.auth.principal import Principal
+from batchtrack.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.lots import service as lot_service
+from batchtrack.pagination import PageDep
+from batchtrack.release import certificate, schemas
+from batchtrack.release import service as release_service
+from batchtrack.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(tags=["release"])
+Reader = Annotated[Principal, Depends(ANY_ROLE)]
+ChecklistReader = Annotated[Principal, Depends(Allow(*release_service.READERS))]
+Quality = Annotated[Principal, Depends(Allow(*release_service.RELEASERS))]
+CoSigner = Annotated[Principal, Depends(Allow(*release_service.CO_SIGNERS))]
+Acknowledger = Annotated[Principal, Depends(Allow(*release_service.ACKNOWLEDGERS))]
+AlertPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="alert id")]
+PDF_MEDIA_TYPE = "application/pdf"
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The certificate of analysis as a PDF file"},
+}
+
+
+def pdf_response(cert: schemas.CertificatePublic) -> Response:
+    """The certificate as a PDF file download named after the lot's DIN."""
+    return Response(certificate.render_pdf(cert), media_type=PDF_MEDIA_TYPE, headers={
+        "content-disposition": f'attachment; filename="{cert.din}-certificate-of-analysis.pdf"'})
+
+
+@router.get("/lots/{din}/release")
+def get_release(din: DinPath, session: SessionDep, viewer: ChecklistReader) -> schemas.ReleaseSummary:
+    """What the release gate sees for the lot and the caller, with every unmet condition of each release path."""
+    lot = lot_service.get_by_din(session=session, din=din)
+    return release_service.summary(session=session, lot=lot, actor=viewer)
+
+
+@router.post("/lots/{din}/release")
+def release_lot(din: DinPath, data: schemas.ReleaseRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
+    """Release the lot (or release it pending sterility) with QA's signature; 409 with every unmet condition."""
+    release_service.release(session=session, actor=actor, din=din, password=data.password,
+                            pending_sterility=data.pending_sterility)
+    return _decision(session, din)
+
+
+@router.post("/lots/{din}/reject")
+def reject_lot(din: DinPath, data: schemas.RejectRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
+    """Reject the lot with QA's signature and the reason."""
+    release_service.reject(session=session, actor=actor, din=din, password=data.password, reason=data.reason)
+    return _decision(session, din)
+
+
+def _decision(session: Session, din: str) -> schemas.DecisionOut:
+    decision = release_service.decision_public(session=session, lot=lot_service.get_by_din(session=session, din=din))
+    assert decision is not None
+    return decision
+
+
+@router.post("/lots/{din}/release/co-signatures", status_code=201)
+def co_sign(din: DinPath, data: schemas.CoSignRequest, session: SessionDep,
+            actor: CoSigner) -> list[schemas.CoSignatureOut]:
+    """Co-sign the lot's release pending sterility (medical director; treating physician, an investigator)."""
+    release_service.co_sign(session=session, actor=actor, din=din, role=data.role, password=data.password)
+    return release_service.co_signatures(session=session, lot=lot_service.get_by_din(session=session, din=din))
+
+
+@router.get("/lots/{din}/certificate")
+def get_certificate(din: DinPath, session: SessionDep, _viewer: Reader) -> schemas.CertificatePublic:
+    """The certificate of analysis of a lot QA has decided on (404 before the decision)."""
+    return release_service.certificate(session=session, din=din)
+
+
+@router.get("/lots/{din}/certificate.pdf", response_class=Response, responses=PDF_RESPONSE)
+def get_certificate_pdf(din: DinPath, session: SessionDep, _viewer: Reader) -> Response:
+    """The certificate of analysis as a PDF document."""
+    return pdf_response(release_service.certificate(session=session, din=din))
+
+
+@router.get("/alerts")
+def list_alerts(
+    session: SessionDep, _viewer: Reader, page: PageDep,
+    open_only: Annotated[bool, Query(description="only alerts not yet acknowledged")] = False,
+) -> list[schemas.AlertPublic]:
+    """Alerts to the clinic, unacknowledged ones first, newest first."""
+    rows = release_service.alerts(session=session, open_only=open_only, offset=page.offset, limit=page.limit)
+    return release_service.alerts_public(session=session, rows=rows)
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge_alert(alert_id: AlertPath, session: SessionDep, actor: Acknowledger) -> schemas.AlertPublic:
+    """Acknowledge an alert (investigator, nurse or QA); once per alert."""
+    alert = release_service.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
+    return release_service.alerts_public(session=session, rows=[alert])[0]
