@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack import demo_expansion
+from batchtrack import demo_expansion, demo_quality
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.collections import schemas as collection_schemas
@@ -147,6 +147,11 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
     lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="submit_to_qc",
                            reason="")
     summary.steps.append("2 QC samples registered; lot submitted to QC")
+    summary.steps.extend(demo_quality.test_and_release(
+        session=session, settings=settings, din=lot.din, signers=demo_quality.Signers(
+            operator=actors["operator"], analyst=actors["analyst"], director=actors["director"],
+            director_password=demo_password("director"), investigator=investigator,
+            investigator_password=demo_password("investigator"), qa=actors["qa"], qa_password=demo_password("qa"))))
 
 
 def run(*, database: Database, settings: Settings) -> DemoSummary:

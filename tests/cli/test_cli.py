@@ -120,7 +120,7 @@ def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatc
     assert verify.exit_code == 0 and verify.output.startswith("OK: ")
 
 
-def test_demo_carries_its_lot_through_expansion_to_formulated_final_containers(
+def test_demo_carries_its_lot_through_expansion_and_qc_to_its_release(
     env: str, database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "demo")
@@ -136,9 +136,12 @@ def test_demo_carries_its_lot_through_expansion_to_formulated_final_containers(
         materials_used = connection.execute(text("SELECT count(*) FROM material_use")).scalar_one()
         unverified = connection.execute(text(
             "SELECT count(*) FROM label WHERE status = 'printed'")).scalar_one()
+        decisions = connection.execute(text("SELECT decision FROM release_decision")).scalars().all()
+        results = connection.execute(text("SELECT count(*) FROM qc_result")).scalar_one()
     assert steps == {"isolation": "verified", "passage_1": "completed", "passage_2": "completed",
                      "harvest": "verified", "formulation": "verified"}
     assert [tuple(row) for row in finals] == [("A0", "in_use"), ("B0", "in_use")]
-    assert lot_state == "in_qc"
+    assert lot_state == "released_pending_sterility" and decisions == ["released_pending_sterility"]
+    assert results == 17
     assert materials_used >= 15 and unverified == 0
     assert len(list((tmp_path / "demo-printer").glob("*.zpl"))) >= 1

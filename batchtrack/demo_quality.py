@@ -1,0 +1,82 @@
+"""Demonstration: the demo lot's QC and its QA release pending sterility.
+
+The QC analyst scans each sample and enters every result of the specification (the 14-day sterility is
+still running: negative so far), the medical director and the treating physician co-sign, and QA releases
+the lot pending sterility through the same release gate the pages use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from batchtrack.auth.principal import Principal
+from batchtrack.config import Settings
+from batchtrack.labels import schemas as label_schemas
+from batchtrack.labels import service as label_service
+from batchtrack.quality import results
+from batchtrack.quality import schemas as quality_schemas
+from batchtrack.release import service as release_service
+
+# (test, number, word, status, day): what the demo's QC laboratory found.
+RESULTS: tuple[tuple[str, float | None, str, str, int | None], ...] = (
+    ("sterility_in_process", None, "no growth", "final", None),
+    ("gram_stain", None, "no organisms seen", "final", None),
+    ("sterility", None, "no growth", "preliminary", 2),
+    ("mycoplasma", None, "not detected", "final", None),
+    ("endotoxin", 0.12, "", "final", None),
+    ("viability", 93.0, "", "final", None),
+    ("cd73", 99.1, "", "final", None),
+    ("cd90", 98.7, "", "final", None),
+    ("cd105", 97.9, "", "final", None),
+    ("cd34", 0.3, "", "final", None),
+    ("cd45", 0.4, "", "final", None),
+    ("cd14_cd11b", 0.6, "", "final", None),
+    ("cd19_cd79a", 0.2, "", "final", None),
+    ("hla_dr", 0.9, "", "final", None),
+    ("viable_cell_dose", 6.0e7, "", "final", None),
+    ("residual_penicillin", None, "below LOQ", "final", None),
+    ("residual_streptomycin", None, "below LOQ", "final", None),
+)
+
+
+@dataclass(frozen=True)
+class Signers:
+    """The people who test, co-sign and release."""
+
+    operator: Principal
+    analyst: Principal
+    director: Principal
+    director_password: str
+    investigator: Principal
+    investigator_password: str
+    qa: Principal
+    qa_password: str
+
+
+def test_and_release(*, session: Session, settings: Settings, signers: Signers, din: str) -> list[str]:
+    """Label the QC samples, enter every result, co-sign and release pending sterility; what happened."""
+    printed = label_service.print_labels(session=session, settings=settings, actor=signers.operator, din=din,
+                                         data=label_schemas.PrintRequest(kind="qc_sample", format="png"))
+    scans = []
+    for label in printed.labels:
+        # The sample label's 2-D code: DIN with the sample's flag, and the COI identifier.
+        scans.append(label_service.recorded_barcodes(label)["sample_datamatrix"]["data"])
+        assert label.id is not None
+        label_service.apply_label(session=session, actor=signers.operator, label_id=label.id, scan=scans[-1])
+    for test, value, word, status, day in RESULTS:
+        results.enter_result(session=session, actor=signers.analyst, din=din, data=quality_schemas.QcResultCreate(
+            scan=scans[0], test_code=test, value=value, result_text=word, status=status, day=day))
+    release_service.co_sign(session=session, actor=signers.director, din=din, role="medical_director",
+                            password=signers.director_password)
+    release_service.co_sign(session=session, actor=signers.investigator, din=din, role="treating_physician",
+                            password=signers.investigator_password)
+    release_service.release(session=session, actor=signers.qa, din=din, password=signers.qa_password,
+                            pending_sterility=True)
+    return [
+        f"QC samples labelled and scanned; {len(RESULTS)} results entered against the specification "
+        "(sterility negative at day 2, final at day 14)",
+        "release pending sterility co-signed by the medical director and the treating physician",
+        f"QA released lot {din} pending sterility (signed); certificate of analysis at /lots/{din}/certificate",
+    ]
