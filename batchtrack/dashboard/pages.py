@@ -12,7 +12,7 @@ from batchtrack.dashboard import search
 from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.workflow import LotState
-from batchtrack.release import service as release_service
+from batchtrack.release import alerts as release_alerts
 from batchtrack.therapies import service as therapy_service
 from batchtrack.web import render
 
@@ -37,8 +37,8 @@ def dashboard(
         "lot_states": [s.value for s in LotState],
         "lots": [lot_service.to_public(session=session, lot=lot) for lot in lots],
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total, "state": state,
-        "alerts": release_service.alerts_public(
-            session=session, rows=release_service.alerts(session=session, open_only=True, limit=20)),
+        "alerts": release_alerts.alerts_public(
+            session=session, rows=release_alerts.alerts(session=session, open_only=True, limit=20)),
     }, principal=viewer)
 
 

@@ -16,6 +16,7 @@ from batchtrack.errors import NotFound
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.schemas import ReasonOut
 from batchtrack.models.user import Role
+from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
@@ -27,7 +28,7 @@ Viewer = Annotated[Principal, Depends(ANY_ROLE)]
 ChecklistReader = Annotated[Principal, Depends(Allow(*release_service.READERS))]
 Quality = Annotated[Principal, Depends(Allow(*release_service.RELEASERS))]
 CoSigner = Annotated[Principal, Depends(Allow(*release_service.CO_SIGNERS))]
-Acknowledger = Annotated[Principal, Depends(Allow(*release_service.ACKNOWLEDGERS))]
+Acknowledger = Annotated[Principal, Depends(Allow(*release_alerts.ACKNOWLEDGERS))]
 PasswordField = Annotated[str, Form(max_length=256)]
 
 # The release checklist: each condition of DESIGN.md section 4 and the reason codes that say it is unmet.
@@ -169,15 +170,15 @@ def alerts_page(
     show: Annotated[str, Query(pattern="^(open|all)$")] = "open",
 ) -> Response:
     """Alerts to the clinic; the unacknowledged ones, or all."""
-    rows = release_service.alerts(session=session, open_only=show == "open", limit=200)
+    rows = release_alerts.alerts(session=session, open_only=show == "open", limit=200)
     return render(request, "release/alerts.html", {
-        "alerts": release_service.alerts_public(session=session, rows=rows), "show": show,
-        "may_acknowledge": viewer.has_any(release_service.ACKNOWLEDGERS),
+        "alerts": release_alerts.alerts_public(session=session, rows=rows), "show": show,
+        "may_acknowledge": viewer.has_any(release_alerts.ACKNOWLEDGERS),
     }, principal=viewer)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", name="alert_acknowledge")
 def alert_acknowledge(alert_id: AlertPath, request: Request, session: SessionDep, actor: Acknowledger) -> Response:
     """Acknowledge an alert, then show the alerts."""
-    release_service.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
+    release_alerts.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
     return RedirectResponse(request.url_for("alerts_page"), status_code=303)

@@ -12,6 +12,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.pagination import PageDep
+from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
 from batchtrack.validation import MAX_DB_INT, DinPath
@@ -21,7 +22,7 @@ Reader = Annotated[Principal, Depends(ANY_ROLE)]
 ChecklistReader = Annotated[Principal, Depends(Allow(*release_service.READERS))]
 Quality = Annotated[Principal, Depends(Allow(*release_service.RELEASERS))]
 CoSigner = Annotated[Principal, Depends(Allow(*release_service.CO_SIGNERS))]
-Acknowledger = Annotated[Principal, Depends(Allow(*release_service.ACKNOWLEDGERS))]
+Acknowledger = Annotated[Principal, Depends(Allow(*release_alerts.ACKNOWLEDGERS))]
 AlertPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="alert id")]
 PDF_MEDIA_TYPE = "application/pdf"
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -89,12 +90,12 @@ def list_alerts(
     open_only: Annotated[bool, Query(description="only alerts not yet acknowledged")] = False,
 ) -> list[schemas.AlertPublic]:
     """Alerts to the clinic, unacknowledged ones first, newest first."""
-    rows = release_service.alerts(session=session, open_only=open_only, offset=page.offset, limit=page.limit)
-    return release_service.alerts_public(session=session, rows=rows)
+    rows = release_alerts.alerts(session=session, open_only=open_only, offset=page.offset, limit=page.limit)
+    return release_alerts.alerts_public(session=session, rows=rows)
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge_alert(alert_id: AlertPath, session: SessionDep, actor: Acknowledger) -> schemas.AlertPublic:
     """Acknowledge an alert (investigator, nurse or QA); once per alert."""
-    alert = release_service.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
-    return release_service.alerts_public(session=session, rows=[alert])[0]
+    alert = release_alerts.acknowledge_alert(session=session, actor=actor, alert_id=alert_id)
+    return release_alerts.alerts_public(session=session, rows=[alert])[0]

@@ -28,11 +28,9 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerKind
-from batchtrack.models.deviation import Deviation
 from batchtrack.models.lot import Lot, LotCollection
 from batchtrack.models.party import Recipient
 from batchtrack.models.quality import (
-    Alert,
     QcResult,
     ReleaseApproval,
     ReleaseDecision,
@@ -52,7 +50,6 @@ from batchtrack.release import gate, schemas
 READERS = frozenset(Role) - {Role.COURIER}
 RELEASERS = frozenset({Role.QA})
 CO_SIGNERS = frozenset({Role.MEDICAL_DIRECTOR, Role.INVESTIGATOR})
-ACKNOWLEDGERS = frozenset({Role.INVESTIGATOR, Role.NURSE, Role.QA})
 
 _TRANSITION = {ReleaseDecisionKind.RELEASED: "release",
                ReleaseDecisionKind.RELEASED_PENDING_STERILITY: "release_pending_sterility",
@@ -78,7 +75,8 @@ def _recipient(session: Session, lot: Lot) -> Recipient:
     return recipient
 
 
-def _names(session: Session, user_ids: set[int]) -> dict[int, str]:
+def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Full names of users by id."""
     if not user_ids:
         return {}
     rows = session.execute(select(col(User.id), col(User.full_name)).where(col(User.id).in_(user_ids))).all()
@@ -100,7 +98,7 @@ def _custody_gaps(session: Session, lot: Lot) -> tuple[str, ...]:
             col(Container.collection_id) == collection_id,
             col(Container.kind) == ContainerKind.ASPIRATE_BAG.value)).scalars())
         events = custody_service.for_containers(session=session, container_ids=[b for b in bags if b is not None])
-        names = _names(session, {e.handed_over_by for e in events} | {e.received_by for e in events})
+        names = names_of(session, {e.handed_over_by for e in events} | {e.received_by for e in events})
         found = gate.custody_gaps([gate.HandOver(e.handed_over_by, e.received_by, e.occurred_at) for e in events],
                                   names=names)
         prefix = f"collection {din}: " if len(collections) > 1 else ""
@@ -353,7 +351,7 @@ def certificate(*, session: Session, din: str) -> schemas.CertificatePublic:
         raise NotFound(f"lot {lot.din} was decided without a specification: no certificate of analysis",
                        code="certificate.no_specification")
     results = standing.results_in_force(session=session, lot=lot)
-    names = _names(session, {r.entered_by for r in results.values()})
+    names = names_of(session, {r.entered_by for r in results.values()})
     tests = []
     for test in specifications.content_of(spec).tests:
         result = results.get(test.code)
@@ -388,52 +386,3 @@ def _result_text(result: QcResult | None) -> str:
         return result.result_text or "-"
     value = f"{fmt.number(result.value)} {result.unit}".strip()
     return f"{value} ({result.result_text})" if result.result_text else value
-
-
-def alerts(*, session: Session, open_only: bool = False, offset: int = 0, limit: int = 50) -> list[Alert]:
-    """Alerts to the clinic, unacknowledged ones first, newest first."""
-    query = select(Alert)
-    if open_only:
-        query = query.where(col(Alert.acknowledged_at).is_(None))
-    query = query.order_by(col(Alert.acknowledged_at).is_not(None), col(Alert.raised_at).desc(), col(Alert.id).desc())
-    return list(session.execute(query.offset(offset).limit(limit)).scalars())
-
-
-def acknowledge_alert(*, session: Session, actor: Principal, alert_id: int) -> Alert:
-    """Record that a clinician (investigator, nurse) or QA has seen the alert; once per alert."""
-    if not actor.has_any(ACKNOWLEDGERS):
-        raise Forbidden("only an investigator, a nurse or QA acknowledges an alert", code="actor.role")
-    alert = session.execute(select(Alert).where(col(Alert.id) == alert_id).with_for_update()).scalar_one_or_none()
-    if alert is None:
-        raise NotFound(f"no alert {alert_id}", code="alert.unknown")
-    if alert.acknowledged_at is not None:
-        raise Conflict(f"alert {alert_id} was already acknowledged", code="alert.acknowledged")
-    alert.acknowledged_by, alert.acknowledged_at = actor.user_id, utcnow()
-    session.add(alert)
-    lot = session.get(Lot, alert.lot_id)
-    audit_service.record(session=session, actor=actor, action="alert.acknowledged", entity_type="alert",
-                         entity_id=alert_id, old={"acknowledged_at": None},
-                         new={"acknowledged_at": alert.acknowledged_at, "lot": lot.din if lot else None,
-                              "kind": alert.kind})
-    session.flush()
-    return alert
-
-
-def alerts_public(*, session: Session, rows: Sequence[Alert]) -> list[schemas.AlertPublic]:
-    """Alerts as the API returns them, with the lot's DIN, the deviation's number and who acknowledged."""
-    lots = {lot.id: lot.din for lot in session.execute(
-        select(Lot).where(col(Lot.id).in_({a.lot_id for a in rows}))).scalars()} if rows else {}
-    deviation_ids = {a.deviation_id for a in rows if a.deviation_id is not None}
-    numbers = {d.id: d.number for d in session.execute(
-        select(Deviation).where(col(Deviation.id).in_(deviation_ids))).scalars()} if deviation_ids else {}
-    names = _names(session, {a.acknowledged_by for a in rows if a.acknowledged_by is not None})
-    out = []
-    for alert in rows:
-        assert alert.id is not None
-        out.append(schemas.AlertPublic(
-            id=alert.id, lot_din=lots.get(alert.lot_id, "?"), kind=alert.kind, message=alert.message,
-            deviation_number=numbers.get(alert.deviation_id) if alert.deviation_id is not None else None,
-            raised_at=alert.raised_at,
-            acknowledged_by=names.get(alert.acknowledged_by) if alert.acknowledged_by is not None else None,
-            acknowledged_at=alert.acknowledged_at))
-    return out
