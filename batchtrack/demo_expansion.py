@@ -157,13 +157,13 @@ def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_sc
           [*_vessel_scans(session, din), codes["trypsin"], codes["saline"], tools[0], tools[1]],
           {"confluence": 88, "cells_harvested": seeded * 6.4, "viability": 94})
     _step(session, settings, crew, din, "formulation", [codes["saline"], codes["albumin"], tools[0], tools[1]],
-          {"viable_cells": 6.0e7, "viability": 93, "volume": 50}, 2)
+          {"viable_cells": 6.0e7, "viability": 93, "volume": 50}, 1)
     step_service.close_workstation(session=session, actor=crew.operator, station=STATION)
     return [
         f"materials received and released by QA ({len(MATERIALS)} lots); instruments registered, calibrated",
         f"lot opened at workstation {STATION}; isolation (P0), passages, harvest and formulation performed "
         "with every vessel, material and instrument scanned",
         "performer signed each step; a second operator verified isolation, harvest and formulation",
-        "formulated into 2 final product bags, labels printed (to files under the data folder), applied and "
-        "scan-verified",
+        "formulated into one final product bag (one dose), its label printed (to a file under the data folder), "
+        "applied and scan-verified",
     ]

@@ -140,7 +140,7 @@ def test_demo_carries_its_lot_through_expansion_and_qc_to_its_release(
         results = connection.execute(text("SELECT count(*) FROM qc_result")).scalar_one()
     assert steps == {"isolation": "verified", "passage_1": "completed", "passage_2": "completed",
                      "harvest": "verified", "formulation": "verified"}
-    assert [tuple(row) for row in finals] == [("A0", "in_use"), ("B0", "in_use")]
+    assert [tuple(row) for row in finals] == [("A0", "in_use")]
     assert lot_state == "released_pending_sterility" and decisions == ["released_pending_sterility"]
     assert results == 17
     assert materials_used >= 15 and unverified == 0
