@@ -1,7 +1,69 @@
-"""API: the chain-of-identity report."""
+"""API: the chain-of-identity report of a therapy (JSON and PDF), and a product bag as FHIR R5."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from batchtrack.auth.principal import Principal
+from batchtrack.coi_report import assemble, fhir, pdf, schemas
+from batchtrack.coi_report.record import CoiReport
+from batchtrack.config import Settings
+from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.models.base import utcnow
+from batchtrack.therapies import service as therapy_service
+from batchtrack.validation import MAX_DB_INT, CoiPath
 
 router = APIRouter(tags=["chain of identity"])
+Reader = Annotated[Principal, Depends(ANY_ROLE)]
+ContainerIdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="container id")]
+PDF_MEDIA_TYPE = "application/pdf"
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_MEDIA_TYPE: {}}, "description": "The chain-of-identity report as a PDF file"},
+}
+FHIR_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {fhir.FHIR_MEDIA_TYPE: {"schema": {"type": "object"}}},
+          "description": "A FHIR R5 BiologicallyDerivedProduct resource"},
+}
+
+
+def report_for(*, session: Session, settings: Settings, coi: str, viewer: Principal) -> CoiReport:
+    """The assembled report of the therapy with this COI identifier, as `viewer` may see it; NotFound if unknown."""
+    therapy = therapy_service.get_by_coi(session=session, coi=coi)
+    return assemble.assemble(session=session, therapy=therapy, viewer=viewer,
+                             display_timezone=settings.display_timezone)
+
+
+def pdf_response(report: CoiReport) -> Response:
+    """The report as a PDF file download named after the therapy's COI identifier."""
+    return Response(pdf.render_pdf(report), media_type=PDF_MEDIA_TYPE, headers={
+        "content-disposition": f'attachment; filename="{report.therapy.coi}-coi-report.pdf"'})
+
+
+@router.get("/therapies/{coi}/report")
+def get_coi_report(coi: CoiPath, session: SessionDep, settings: SettingsDep, viewer: Reader) -> schemas.CoiReportPublic:
+    """The therapy's chain of identity: identifiers with check characters, hand-overs, labels, signatures,
+    deviations, bedside checks and infusions, and every event in time order (patient identity for clinical
+    roles only)."""
+    return schemas.CoiReportPublic.of(report_for(session=session, settings=settings, coi=coi, viewer=viewer))
+
+
+@router.get("/therapies/{coi}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
+def get_coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, viewer: Reader) -> Response:
+    """The therapy's chain-of-identity report as a PDF printout (the COI identifier and page count on each page)."""
+    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer))
+
+
+@router.get("/containers/{container_id}/fhir", response_class=JSONResponse, responses=FHIR_RESPONSE)
+def get_container_fhir(
+    container_id: ContainerIdPath, session: SessionDep, settings: SettingsDep, _viewer: Reader
+) -> Response:
+    """A final product bag as a FHIR R5 BiologicallyDerivedProduct (DIN, product code, division, COI identifier;
+    no patient identity)."""
+    product = fhir.product_facts(session=session, container_id=container_id)
+    resource = fhir.biologically_derived_product(product=product, facility_name=settings.facility_name,
+                                                 product_description=settings.product_description, now=utcnow())
+    return JSONResponse(resource, media_type=fhir.FHIR_MEDIA_TYPE)
