@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack import demo_expansion, demo_quality
+from batchtrack import demo_bedside, demo_expansion, demo_quality
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.collections import schemas as collection_schemas
@@ -152,6 +152,11 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
             operator=actors["operator"], analyst=actors["analyst"], director=actors["director"],
             director_password=demo_password("director"), investigator=investigator,
             investigator_password=demo_password("investigator"), qa=actors["qa"], qa_password=demo_password("qa"))))
+    summary.steps.extend(demo_bedside.ship_check_and_infuse(
+        session=session, settings=settings, din=lot.din, coi=therapy.coi, clinic=demo_bedside.Clinic(
+            operator=actors["operator"], courier_username="courier", nurse=actors["nurse"],
+            nurse_password=demo_password("nurse"), investigator_username="investigator",
+            investigator_password=demo_password("investigator"))))
 
 
 def run(*, database: Database, settings: Settings) -> DemoSummary:

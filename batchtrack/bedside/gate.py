@@ -6,7 +6,7 @@ Any reason stops the infusion: the service records the check with its reasons an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from batchtrack.errors import Reason
 
@@ -62,7 +62,7 @@ class BedsideFacts:
 
     now: datetime
     first: Clinician
-    second: Clinician | None
+    second: Clinician | None  # None: no second clinician, or one who did not authenticate (see second_problems)
     wristband_coi: str | None  # None: the wristband scan named no therapy
     wristband_problems: tuple[Reason, ...] = ()
     bag: Bag | None = None  # None: the bag scan named no container
@@ -73,6 +73,7 @@ class BedsideFacts:
     open_alerts: int = 0  # e.g. a positive sterility result after release
     dose: Dose | None = None
     extra: tuple[Reason, ...] = field(default_factory=tuple)
+    second_problems: tuple[Reason, ...] = ()  # why the named second clinician could not be authenticated
 
 
 def _clinicians(facts: BedsideFacts) -> list[Reason]:
@@ -80,7 +81,8 @@ def _clinicians(facts: BedsideFacts) -> list[Reason]:
     if not facts.first.roles & CLINICAL_ROLES:
         reasons.append(Reason("bedside.not_clinician", f"{facts.first.name} is not an investigator or a nurse"))
     if facts.second is None:
-        reasons.append(Reason("bedside.second_clinician_missing", "a second clinician must confirm the identity"))
+        reasons += list(facts.second_problems) or [
+            Reason("bedside.second_clinician_missing", "a second clinician must confirm the identity")]
     elif facts.second.user_id == facts.first.user_id:
         reasons.append(Reason("bedside.same_clinician", "the two checks were made by one person; two distinct "
                                                         "clinicians must confirm"))
@@ -149,3 +151,104 @@ def refusals(facts: BedsideFacts) -> list[Reason]:
         reasons += _bag(facts, facts.bag)
         reasons += _dose(facts.dose)
     return reasons + list(facts.extra)
+
+
+RECEIVED_AT_CLINIC = "at_clinic"
+_ON_THE_WAY = frozenset({"released", "released_pending_sterility", "shipped"})
+
+
+def receipt_refusals(bag: Bag | None) -> list[Reason]:
+    """A released bag must have been received at the clinic (custody recorded) before the bedside check."""
+    if bag is None or bag.lot_state not in _ON_THE_WAY:
+        return []
+    state = (bag.lot_state or "").replace("_", " ")
+    return [Reason("bedside.not_received", f"lot {bag.lot_din} is {state}: record its receipt at the clinic "
+                                           "(scan each bag from the courier) before the bedside check")]
+
+
+def sterility_refusals(*, final_sterility_conforms: bool | None) -> list[Reason]:
+    """A final sterility result that does not conform stops the infusion (None: no final result yet)."""
+    if final_sterility_conforms is False:
+        return [Reason("bedside.sterility_failed", "the lot's final sterility result does not conform: do not infuse")]
+    return []
+
+
+# The infusion (after a passed check): a check stays valid for the start of an infusion this long.
+CHECK_VALID_FOR = timedelta(minutes=60)
+VOLUME_TOLERANCE_PERCENT = 5.0  # over the bag's recorded volume (line priming, measurement)
+CLOCK_SKEW = timedelta(minutes=2)  # between the bedside clock the times are read from and the server's
+
+
+@dataclass(frozen=True, slots=True)
+class InfusionFacts:
+    """What the infusion record is judged on, gathered by the service (times in UTC)."""
+
+    now: datetime
+    check_ok: bool
+    check_used: bool
+    checked_at: datetime
+    bag_status: str
+    expires_at: datetime | None
+    started_at: datetime
+    ended_at: datetime
+    volume_ml: float
+    bag_volume_ml: float | None
+    first: Clinician  # signs "performed"
+    second: Clinician | None  # signs "reviewed"; None: not a known active user
+    check_clinicians: tuple[int, int | None]
+
+
+def _infusion_times(facts: InfusionFacts) -> list[Reason]:
+    reasons: list[Reason] = []
+    # Times are entered to the minute: a start in the minute of the check is after it.
+    if facts.started_at < facts.checked_at.replace(second=0, microsecond=0):
+        reasons.append(Reason("infusion.before_check", f"the infusion cannot start ({facts.started_at:%H:%M} UTC) "
+                                                       f"before its bedside check ({facts.checked_at:%H:%M} UTC)"))
+    elif facts.started_at - facts.checked_at > CHECK_VALID_FOR:
+        late = int((facts.started_at - facts.checked_at).total_seconds() // 60)
+        reasons.append(Reason("infusion.check_stale",
+                              f"the infusion started {late} min after the bedside check; a check is valid for "
+                              f"{int(CHECK_VALID_FOR.total_seconds() // 60)} min: check the identity again"))
+    if facts.ended_at <= facts.started_at:
+        reasons.append(Reason("infusion.end_before_start", "the infusion must end after it started"))
+    if facts.ended_at > facts.now + CLOCK_SKEW:
+        reasons.append(Reason("infusion.in_future", "the infusion cannot end in the future"))
+    if facts.expires_at is not None and facts.started_at >= facts.expires_at:
+        reasons.append(Reason("infusion.after_expiry", f"the infusion started after the product expired "
+                                                       f"({facts.expires_at:%Y-%m-%d %H:%M} UTC)"))
+    return reasons
+
+
+def _infusion_signers(facts: InfusionFacts) -> list[Reason]:
+    second = facts.second
+    if second is None:
+        return []
+    reasons: list[Reason] = []
+    if second.user_id == facts.first.user_id:
+        reasons.append(Reason("infusion.same_clinician", "the infusion is signed by two distinct clinicians"))
+    elif {facts.first.user_id, second.user_id} != set(facts.check_clinicians):
+        reasons.append(Reason("infusion.not_the_checking_clinicians",
+                              "the infusion is signed by the two clinicians who made its bedside check"))
+    for person in (facts.first, second):
+        if not person.roles & CLINICAL_ROLES:
+            reasons.append(Reason("infusion.not_clinician", f"{person.name} is not an investigator or a nurse"))
+    return reasons
+
+
+def infusion_refusals(facts: InfusionFacts) -> list[Reason]:
+    """Every reason an infusion cannot be recorded on its check (empty: both clinicians may sign)."""
+    reasons: list[Reason] = []
+    if not facts.check_ok:
+        reasons.append(Reason("infusion.check_not_passed", "the bedside check refused this infusion: a new check "
+                                                           "must pass first"))
+    if facts.check_used:
+        reasons.append(Reason("infusion.check_used", "an infusion is already recorded on this bedside check"))
+    elif facts.bag_status != USABLE:
+        reasons.append(Reason("infusion.bag_" + facts.bag_status,
+                              f"the bag is {facts.bag_status.replace('_', ' ')}: it cannot be infused"))
+    reasons += _infusion_times(facts)
+    if facts.bag_volume_ml is not None and facts.volume_ml > facts.bag_volume_ml * (1 + VOLUME_TOLERANCE_PERCENT / 100):
+        reasons.append(Reason("infusion.volume_exceeds_bag",
+                              f"{facts.volume_ml:g} mL is more than the bag holds ({facts.bag_volume_ml:g} mL, "
+                              f"tolerance {VOLUME_TOLERANCE_PERCENT:g}%)"))
+    return reasons + _infusion_signers(facts)

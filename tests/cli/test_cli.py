@@ -120,7 +120,7 @@ def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatc
     assert verify.exit_code == 0 and verify.output.startswith("OK: ")
 
 
-def test_demo_carries_its_lot_through_expansion_and_qc_to_its_release(
+def test_demo_carries_its_lot_from_expansion_through_release_to_the_infusion(
     env: str, database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "demo")
@@ -138,10 +138,15 @@ def test_demo_carries_its_lot_through_expansion_and_qc_to_its_release(
             "SELECT count(*) FROM label WHERE status = 'printed'")).scalar_one()
         decisions = connection.execute(text("SELECT decision FROM release_decision")).scalars().all()
         results = connection.execute(text("SELECT count(*) FROM qc_result")).scalar_one()
+        therapy_state = connection.execute(text("SELECT state FROM therapy")).scalar_one()
+        infusions = connection.execute(text(
+            "SELECT first_signature_id, second_signature_id FROM infusion")).all()
     assert steps == {"isolation": "verified", "passage_1": "completed", "passage_2": "completed",
                      "harvest": "verified", "formulation": "verified"}
-    assert [tuple(row) for row in finals] == [("A0", "in_use")]
-    assert lot_state == "released_pending_sterility" and decisions == ["released_pending_sterility"]
-    assert results == 17
+    assert [tuple(row) for row in finals] == [("A0", "infused")]
+    assert lot_state == "infused" and decisions == ["released_pending_sterility"]
+    assert results == 17 and therapy_state == "completed"
+    assert len(infusions) == 1 and infusions[0][0] != infusions[0][1]
+    assert "/report" in result.output
     assert materials_used >= 15 and unverified == 0
     assert len(list((tmp_path / "demo-printer").glob("*.zpl"))) >= 1
