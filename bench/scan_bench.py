@@ -4,10 +4,11 @@ Run: python bench/scan_bench.py [--lots 100000] [--clients 16] [--seconds 10] [-
 
 A fresh database (an SQLite file in a temporary folder, or a database `bt_bench_<pid>` created on the
 PostgreSQL server of --database-url and dropped afterwards) is seeded with released lots, each with one
-final-product bag. batchtrack and a bare FastAPI app (bench/bare_app.py) are then served by uvicorn in
-separate processes, one worker each, and loaded by the same client (bench/scan_load.py, asyncio) for a
-fixed time per client count (1, 16 and 64 unless --clients is given). Each scan request carries the Data Matrix message
-of a random seeded bag and expects its lot; 5% expect another lot and must be refused (the audited path).
+final-product bag. batchtrack (through the app factory `batchtrack serve` runs) and a bare FastAPI app
+(bench/bare_app.py) are then served by uvicorn in separate processes, one worker each, and loaded by the same
+client (bench/scan_load.py, asyncio) for a fixed time per client count (1, 16 and 64 unless --clients is given).
+Each scan request carries the Data Matrix message of a random seeded bag and expects its lot; 5% expect another
+lot and must be refused (the audited path).
 
 Client and servers share this machine's cores: the CPU columns say who was busy. Server CPU per request
 is that of the uvicorn process alone (a PostgreSQL backend's work shows only in "machine busy").
@@ -34,7 +35,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+try:  # the HTTP client of the test client (httpx2), or httpx where only that is installed
+    import httpx2 as httpx
+except ImportError:
+    import httpx
 import scan_load
 import scan_seed
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -347,7 +351,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any]
     print(f"seeding took {seeded.seconds:.1f} s ({args.lots / seeded.seconds:,.0f} lots/s)")
     bare_work, scan_work = workloads(seeded, seed=1)
     env = _server_env(url)
-    app = Server("batchtrack", "batchtrack.main:create_app", folder=folder, env=env, ready=("/health", 200))
+    app = Server("batchtrack", "batchtrack.cli:serving_app", folder=folder, env=env, ready=("/health", 200))
     stack.callback(app.stop)
     # The bare app's one route answers only POST: a 405 to GET means it is up.
     bare = Server("bare", "bare_app:create_app", folder=folder, env=env, ready=("/bare", 405), app_dir=BENCH_DIR)

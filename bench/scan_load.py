@@ -33,10 +33,22 @@ class HttpError(Exception):
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (all its threads), from /proc."""
+    """User + system CPU time of one process (all its threads) and of its child processes (a server's workers),
+    from /proc."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return own + sum(process_cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # the task ended meanwhile
+            continue
+    return children
 
 
 def machine_cpu() -> tuple[int, int]:

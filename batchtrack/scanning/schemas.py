@@ -38,3 +38,30 @@ class VerdictOut(BaseModel):
     resolved: dict[str, Any] | None
     raw_escaped: str
     raw_length: int
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    # The JSON schema of a model with its nested models written in place (OpenAPI resolves "#/$defs/..." against
+    # the whole document, not against this schema).
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
+# The scan route validates its body itself, once the caller is authenticated (see routes.py); its OpenAPI
+# description still says what the body is.
+SCAN_REQUEST_OPENAPI: dict[str, Any] = {"requestBody": {
+    "required": True,
+    "content": {"application/json": {"schema": _inlined(ScanRequest.model_json_schema())}},
+}}

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, bindparam, func, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
@@ -41,28 +40,51 @@ class Resolution:
 NOTHING = Resolution(None)
 
 
-def _container_row(session: Session, identity: parser.ScanIdentity) -> Any:
-    # Within a DIN, division and flag name one container: product bags by division (A0, B0, ...), vessels and
-    # samples by flag (01-59), the aspirate bag by neither. A product code on the label must then agree.
-    # One query with its lot and therapy (through the lot, or the collection before a lot exists): this runs
-    # on every scan.
+# The statements of the scan path are built once, with bound parameters, from the tables' columns: they run on
+# every scan, building one costs more than running it, and plain columns spare each row the ORM's result handling.
+#
+# Within a DIN, division and flag name one container: product bags by division (A0, B0, ...), vessels and samples
+# by flag (01-59), the aspirate bag by neither. A product code on the label must then agree. One query with its
+# lot and therapy (through the lot, or the collection before a lot exists).
+_CONTAINERS, _LOTS, _COLLECTIONS, _THERAPIES = (
+    inspect(model).local_table for model in (Container, Lot, Collection, Therapy))
+_CONTAINER = (
+    core_select(_CONTAINERS.c.id, _CONTAINERS.c.din, _CONTAINERS.c.kind, _CONTAINERS.c.lot_id,
+                _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi)
+    .select_from(_CONTAINERS)
+    .outerjoin(_LOTS, _LOTS.c.id == _CONTAINERS.c.lot_id)
+    .outerjoin(_COLLECTIONS, _COLLECTIONS.c.id == _CONTAINERS.c.collection_id)
+    .outerjoin(_THERAPIES, _THERAPIES.c.id == func.coalesce(_LOTS.c.therapy_id, _COLLECTIONS.c.therapy_id))
+    .where(_CONTAINERS.c.din == bindparam("din"), _CONTAINERS.c.division == bindparam("division"),
+           _CONTAINERS.c.sample_flag == bindparam("sample_flag"))
+)
+_CONTAINER_OF_PRODUCT = _CONTAINER.where(_CONTAINERS.c.product_code == bindparam("product_code"))
+# A collection before any container of it is registered, with its therapy and the lot made from it (if any).
+_COLLECTION = (
+    core_select(_COLLECTIONS.c.id, _COLLECTIONS.c.din, _COLLECTIONS.c.state, _THERAPIES.c.coi, _LOTS.c.id,
+                _LOTS.c.din)
+    .select_from(_COLLECTIONS)
+    .join(_THERAPIES, _THERAPIES.c.id == _COLLECTIONS.c.therapy_id)
+    .outerjoin(_LOTS, _LOTS.c.din == _COLLECTIONS.c.din)
+    .where(_COLLECTIONS.c.din == bindparam("din"))
+)
+_THERAPY = core_select(_THERAPIES.c.id, _THERAPIES.c.coi, _THERAPIES.c.state).where(
+    _THERAPIES.c.coi == bindparam("coi"))
+
+# Where a scan is resolved: the ORM session of a station's service, or a connection in a read transaction (the
+# scan route). Every lookup here is a plain statement, run the same way on either.
+Reader = Session | Connection
+
+
+def _container_row(reader: Reader, identity: parser.ScanIdentity) -> Any:
     assert identity.din is not None
-    query = (
-        core_select(col(Container.id), col(Container.din), col(Container.kind), col(Container.lot_id),
-               col(Container.status), col(Lot.din), col(Lot.expires_at), col(Therapy.coi))
-        .select_from(Container)
-        .outerjoin(Lot, col(Lot.id) == col(Container.lot_id))
-        .outerjoin(Collection, col(Collection.id) == col(Container.collection_id))
-        .outerjoin(Therapy, col(Therapy.id) == func.coalesce(col(Lot.therapy_id), col(Collection.therapy_id)))
-        .where(col(Container.din) == identity.din, col(Container.division) == (identity.division or "00"),
-               col(Container.sample_flag) == identity.sample_flag)
-    )
-    if identity.product_code is not None:
-        query = query.where(col(Container.product_code) == identity.product_code[:6])
-    return session.execute(query).one_or_none()
+    params = {"din": identity.din, "division": identity.division or "00", "sample_flag": identity.sample_flag}
+    if identity.product_code is None:
+        return reader.execute(_CONTAINER, params).one_or_none()
+    return reader.execute(_CONTAINER_OF_PRODUCT, {**params, "product_code": identity.product_code[:6]}).one_or_none()
 
 
-def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
+def resolve(*, session: Reader, identity: parser.ScanIdentity) -> Resolution:
     """The record a scan names, and what is recorded about it to check the label against (COI, expiry)."""
     if identity.din is not None:
         row = _container_row(session, identity)
@@ -73,22 +95,19 @@ def resolve(*, session: Session, identity: parser.ScanIdentity) -> Resolution:
                 status=status,
             ), coi, expires_at)
         if identity.product_code is None:
-            collection = session.execute(
-                select(Collection).where(col(Collection.din) == identity.din)).scalar_one_or_none()
-            if collection is not None and collection.id is not None:
-                therapy = session.get(Therapy, collection.therapy_id)
-                lot = session.execute(select(Lot).where(col(Lot.din) == collection.din)).scalar_one_or_none()
-                assert therapy is not None
+            collection = session.execute(_COLLECTION, {"din": identity.din}).one_or_none()
+            if collection is not None:
+                collection_id, din, state, coi, lot_id, lot_din = collection
                 return Resolution(ResolvedCollection(
-                    collection_id=collection.id, din=collection.din, therapy_coi=therapy.coi,
-                    state=collection.state, lot_id=lot.id if lot else None, lot_din=lot.din if lot else None,
-                ), therapy.coi)
+                    collection_id=collection_id, din=din, therapy_coi=coi, state=state, lot_id=lot_id,
+                    lot_din=lot_din,
+                ), coi)
         return NOTHING
     if identity.coi is not None:
-        therapy = session.execute(select(Therapy).where(col(Therapy.coi) == identity.coi)).scalar_one_or_none()
-        if therapy is not None and therapy.id is not None:
-            return Resolution(ResolvedTherapy(therapy_id=therapy.id, coi=therapy.coi, state=therapy.state),
-                              therapy.coi)
+        therapy = session.execute(_THERAPY, {"coi": identity.coi}).one_or_none()
+        if therapy is not None:
+            therapy_id, coi, state = therapy
+            return Resolution(ResolvedTherapy(therapy_id=therapy_id, coi=coi, state=state), coi)
     return NOTHING
 
 
@@ -110,7 +129,7 @@ def _expectation(expect: schemas.Expectation) -> StationExpectation:
     )
 
 
-def judge(*, session: Session, request: schemas.ScanRequest) -> verdict.Verdict:
+def judge(*, session: Reader, request: schemas.ScanRequest) -> verdict.Verdict:
     """Judge one scan at a station against the records (reads only)."""
     parsed = parser.parse_scan(request.raw)
     if isinstance(parsed, parser.ScanRefusal):
@@ -141,6 +160,14 @@ def record_refusal(
     )
 
 
+def record_refusal_alone(
+    *, database: Database, actor: Principal, request: schemas.ScanRequest, result: verdict.Verdict
+) -> None:
+    """Record a refused scan in a short write transaction of its own (see `verify`)."""
+    with database.transaction(write=True) as writer:
+        record_refusal(session=writer, actor=actor, request=request, result=result)
+
+
 def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
     """Judge a scan in a read transaction of its own; a refusal is recorded in a short write transaction.
 
@@ -150,6 +177,5 @@ def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest
     with database.transaction(write=False) as session:
         result = judge(session=session, request=request)
     if not result.ok:
-        with database.transaction(write=True) as writer:
-            record_refusal(session=writer, actor=actor, request=request, result=result)
+        record_refusal_alone(database=database, actor=actor, request=request, result=result)
     return result

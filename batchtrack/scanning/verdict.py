@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from batchtrack.errors import Reason
@@ -43,6 +43,12 @@ def escape_raw(raw: str) -> str:
     return escaped + ("..." if len(raw) > RAW_ECHO_LIMIT else "")
 
 
+def _fields_of(flat: Any) -> dict[str, Any]:
+    # A dataclass of plain values as a dict, in field order: what dataclasses.asdict gives, without its recursive
+    # deep copy (this runs for every scan answered).
+    return {f.name: getattr(flat, f.name) for f in fields(flat)}
+
+
 def _part_as_dict(part: parser.SimpleScan) -> dict[str, Any]:
     if isinstance(part, parser.DinScan):
         return {
@@ -54,7 +60,7 @@ def _part_as_dict(part: parser.SimpleScan) -> dict[str, Any]:
             "keyed": part.keyed,
         }
     if isinstance(part, parser.ProductScan):
-        return {"type": "product", **asdict(part)}
+        return {"type": "product", **_fields_of(part)}
     if isinstance(part, parser.ExpiryScan):
         return {"type": "expiry", "moment": part.moment.isoformat(), "has_time": part.has_time}
     return {
@@ -76,7 +82,7 @@ def parsed_as_dict(parsed: ParsedScan) -> dict[str, Any]:
 def resolved_as_dict(resolved: Resolved) -> dict[str, Any]:
     """A resolved entity as JSON-ready data, tagged with its type."""
     kind = type(resolved).__name__.removeprefix("Resolved").lower()
-    return {"type": kind, **asdict(resolved)}
+    return {"type": kind, **_fields_of(resolved)}
 
 
 def refused(raw: str, refusal: ScanRefusal) -> Verdict:
