@@ -47,9 +47,14 @@ class EntryContent:
     prev_hash: str
 
 
-def entry_hash(content: EntryContent) -> str:
-    """SHA-256 over the entry's fields, unit-separated, in a fixed order."""
-    fields = (
+FIELD_SEPARATOR = "\x1f"
+MISMATCH = "content does not match its hash"
+BROKEN_LINK = "does not link to the previous entry"
+
+
+def hashed_fields(content: EntryContent) -> tuple[str, ...]:
+    """The texts the hash covers, in the order they are hashed."""
+    return (
         str(content.seq),
         timestamp_text(content.occurred_at),
         "" if content.actor_id is None else str(content.actor_id),
@@ -62,7 +67,31 @@ def entry_hash(content: EntryContent) -> str:
         content.reason,
         content.prev_hash,
     )
-    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+
+
+def hashed_text(content: EntryContent) -> str:
+    """The entry's fields joined by the unit separator: the text whose UTF-8 bytes are hashed."""
+    return FIELD_SEPARATOR.join(hashed_fields(content))
+
+
+def hashed_bytes(content: EntryContent) -> bytes:
+    """The exact bytes `entry_hash` hashes."""
+    return hashed_text(content).encode("utf-8")
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of a hashed text, however it was assembled."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_hash(content: EntryContent) -> str:
+    """SHA-256 over the entry's fields, unit-separated, in a fixed order."""
+    return hashlib.sha256(hashed_bytes(content)).hexdigest()
+
+
+def gap_problem(expected_seq: int) -> str:
+    """How a missing sequence number is reported."""
+    return f"sequence gap: expected {expected_seq}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +116,11 @@ def verify(entries: Iterable[tuple[EntryContent, str]]) -> VerifyResult:
     count = 0
     for content, stored_hash in entries:
         if content.seq != expected_seq:
-            return VerifyResult(count, expected_prev, content.seq, f"sequence gap: expected {expected_seq}")
+            return VerifyResult(count, expected_prev, content.seq, gap_problem(expected_seq))
         if content.prev_hash != expected_prev:
-            return VerifyResult(count, expected_prev, content.seq, "does not link to the previous entry")
+            return VerifyResult(count, expected_prev, content.seq, BROKEN_LINK)
         if entry_hash(content) != stored_hash:
-            return VerifyResult(count, expected_prev, content.seq, "content does not match its hash")
+            return VerifyResult(count, expected_prev, content.seq, MISMATCH)
         expected_prev = stored_hash
         expected_seq += 1
         count += 1

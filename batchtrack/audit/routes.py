@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from batchtrack.audit import schemas
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
@@ -39,8 +39,8 @@ def list_entries(
 
 
 @router.get("/verify")
-def verify_chain(session: SessionDep, _auditor: Auditor) -> schemas.ChainReport:
+def verify_chain(database: DatabaseDep, _auditor: Auditor) -> schemas.ChainReport:
     """Walk the whole chain and report its length and head hash, or the first broken entry."""
-    result = audit_service.verify(session=session)
+    result = audit_service.verify_chain(database)
     return schemas.ChainReport(ok=result.ok, count=result.count, head_hash=result.head_hash,
                                broken_seq=result.broken_seq, problem=result.problem)

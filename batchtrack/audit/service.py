@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack.audit import chain
+from batchtrack.audit import chain, verification
 from batchtrack.auth.principal import Principal
+from batchtrack.db import Database
 from batchtrack.errors import BadRequest
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
@@ -89,25 +90,26 @@ def record_correction(
     )
 
 
-def _contents(session: Session, batch: int) -> Iterator[tuple[chain.EntryContent, str]]:
-    rows = session.execute(
-        select(AuditEntry).order_by(col(AuditEntry.seq)).execution_options(yield_per=batch)
-    ).scalars()
-    for row in rows:
-        yield (
-            chain.EntryContent(
-                seq=row.seq, occurred_at=row.occurred_at, actor_id=row.actor_id, actor_name=row.actor_name,
-                action=row.action, entity_type=row.entity_type, entity_id=row.entity_id,
-                old_values=row.old_values, new_values=row.new_values, reason=row.reason,
-                prev_hash=row.prev_hash,
-            ),
-            row.hash,
-        )
+def verify(*, session: Session) -> chain.VerifyResult:
+    """Walk the whole chain, in the session's transaction, and report its length and head hash or first break."""
+    connection: Any = session.connection().connection.driver_connection
+    return verification.verify_connection(connection, session.get_bind().dialect.name)
 
 
-def verify(*, session: Session, batch: int = 5000) -> chain.VerifyResult:
-    """Walk the whole chain and report its length and head hash, or the first broken entry."""
-    return chain.verify(_contents(session, batch))
+def verify_chain(
+    database: Database, *, jobs: int | None = None, progress: Callable[[int], None] | None = None
+) -> chain.VerifyResult:
+    """Verify the chain as it stood at the start, over `jobs` processes (default one per CPU, if worth it).
+
+    `progress` is called with the number of entries verified since its last call.
+    """
+    return verification.verify_engine(database.engine, jobs=jobs, progress=progress)
+
+
+def head_seq(database: Database) -> int:
+    """The seq of the newest entry (0 for an empty chain): how long a verification will be."""
+    with database.engine.connect() as connection:
+        return int(connection.execute(select(func.coalesce(func.max(col(AuditEntry.seq)), 0))).scalar_one())
 
 
 def entries_for(*, session: Session, entity_type: str, entity_id: str | int, limit: int = 500) -> list[AuditEntry]:
