@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import anyio
 import httpx2
@@ -25,6 +27,14 @@ from builders import UserHandle, seed_lot
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 STATIONS = 6 * SCANS_AT_ONCE  # far more scans in flight than are judged at once
+T = TypeVar("T")
+
+
+def run_loop(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` on an event loop of its own, in a thread of its own: the browser tests' Playwright keeps a loop
+    running in the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(anyio.run, work).result()
 
 
 def test_stations_scanning_at_once_each_get_their_verdict_and_are_audited(
@@ -41,7 +51,7 @@ def test_stations_scanning_at_once_each_get_their_verdict_and_are_audited(
                 for n in range(STATIONS)
             ))
 
-    responses = anyio.run(scan_everywhere)
+    responses = run_loop(scan_everywhere)
     assert [r.status_code for r in responses] == [200] * STATIONS
     for n, response in enumerate(responses):
         verdict = response.json()
@@ -88,7 +98,7 @@ def test_refusals_waiting_to_be_recorded_hold_up_no_other_scan(
                 blocker.close()
             return accepted, list(await asyncio.gather(*waiting))
 
-    accepted, refusals = anyio.run(scan_while_the_audit_trail_is_busy)
+    accepted, refusals = run_loop(scan_while_the_audit_trail_is_busy)
     assert all(r.status_code == 200 and r.json()["ok"] is True for r in accepted)
     assert all(r.status_code == 200 and r.json()["ok"] is False for r in refusals)
     with database.transaction(write=False) as session:
