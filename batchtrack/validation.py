@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_DB_INT = 2**63 - 1
 
@@ -41,6 +42,20 @@ Code = Annotated[
     AfterValidator(_one_line),
 ]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+
+
+def _has_utc_equivalent(value: datetime) -> datetime:
+    # Near the ends of the calendar (year 1 east of UTC, year 9999 west of it) a time has no UTC equivalent: it
+    # could be neither stored nor compared, so it is malformed input, not a server error.
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the times that can be recorded (years 1 to 9999 in UTC)") from exc
+    return value
+
+
+# A date and time with its UTC offset, that has a UTC equivalent.
+AwareTime = Annotated[AwareDatetime, AfterValidator(_has_utc_equivalent)]
 
 
 class RequestModel(BaseModel):

@@ -55,7 +55,10 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
         raise BadRequest(f"{value[:30]!r} is not a date and time", code="form_invalid") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 east of UTC, year 9999 west of it: no UTC equivalent
+        raise BadRequest(f"{value[:30]!r} is outside the times that can be recorded", code="form_invalid") from exc
 
 
 async def form_data(request: Request) -> FormData:

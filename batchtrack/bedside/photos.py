@@ -14,6 +14,7 @@ from batchtrack.identifiers import isbt
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
+MAX_PHOTO_SIDE = 65_535  # the barcode reader refuses a wider or taller image
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"})
 
 
@@ -40,6 +41,9 @@ def _open(image_bytes: bytes) -> Image.Image:
     if image.width * image.height > MAX_PHOTO_PIXELS:
         raise PhotoTooLarge(f"the photo has {image.width * image.height / 1e6:.0f} megapixels; at most "
                             f"{MAX_PHOTO_PIXELS // 1_000_000} are read: take it at a lower resolution")
+    if max(image.width, image.height) > MAX_PHOTO_SIDE:
+        raise PhotoTooLarge(f"the photo is {image.width} x {image.height} pixels; a side may be at most "
+                            f"{MAX_PHOTO_SIDE}: take it at a lower resolution")
     return image
 
 

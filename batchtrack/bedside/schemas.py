@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from batchtrack.custody.schemas import CustodyEventPublic
-from batchtrack.validation import Code, LongText, OptionalShortText, RecordId, RequestModel, ShortText
+from batchtrack.validation import AwareTime, Code, LongText, OptionalShortText, RecordId, RequestModel, ShortText
 
 Scan = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 OptionalScan = Annotated[str, StringConstraints(max_length=4096)]
@@ -108,8 +108,8 @@ class InfusionCreate(RequestModel):
     """The infusion after a passed check, signed by both clinicians (performed; reviewed)."""
 
     check_id: RecordId
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: AwareTime
+    ended_at: AwareTime
     volume_ml: float = Field(gt=0, le=1000)
     vitals_before: VitalSigns
     vitals_after: VitalSigns

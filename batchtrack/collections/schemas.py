@@ -5,24 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import DIN_PATTERN, Code, LongText, OptionalShortText, RequestModel, StationName
+from batchtrack.validation import DIN_PATTERN, AwareTime, Code, LongText, OptionalShortText, RequestModel, StationName
 
 
 class CollectionCreate(RequestModel):
     """Schedule a marrow aspirate for a therapy; its DIN is allocated at once."""
 
     therapy_coi: Code
-    scheduled_for: AwareDatetime | None = None
+    scheduled_for: AwareTime | None = None
 
 
 class CollectionTransition(RequestModel):
     """Move a collection through its lifecycle; `collect` also records the aspirate's details."""
 
     reason: LongText = ""
-    started_at: AwareDatetime | None = None
-    occurred_at: AwareDatetime | None = None
+    started_at: AwareTime | None = None
+    occurred_at: AwareTime | None = None
     volume_ml: float | None = Field(default=None, gt=0, le=5000)
     anticoagulant: OptionalShortText = ""
     site: OptionalShortText = ""

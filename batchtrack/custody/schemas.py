@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import Code, OptionalShortText, RequestModel, ShortText
+from batchtrack.validation import AwareTime, Code, OptionalShortText, RequestModel, ShortText
 
 
 class CustodyEventCreate(RequestModel):
@@ -18,7 +18,7 @@ class CustodyEventCreate(RequestModel):
     received_by: Code
     location: ShortText
     temperature_c: float | None = Field(default=None, ge=-200, le=60)
-    occurred_at: AwareDatetime | None = None
+    occurred_at: AwareTime | None = None
     note: OptionalShortText = ""
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from batchtrack.models.equipment import EquipmentKind
-from batchtrack.validation import LongText, OptionalShortText, RequestModel, ShortText
+from batchtrack.validation import AwareTime, LongText, OptionalShortText, RequestModel, ShortText
 
 ASSET_TAG_PATTERN = r"^[A-Z0-9-]{3,20}$"
 
@@ -36,13 +36,13 @@ class EquipmentCreate(RequestModel):
     kind: EquipmentKind
     description: ShortText
     location: Location = ""
-    calibration_due: AwareDatetime
+    calibration_due: AwareTime
 
 
 class CalibrationCreate(RequestModel):
     """A calibration done: the next due time (in the future) and the certificate or reason for it."""
 
-    calibration_due: AwareDatetime
+    calibration_due: AwareTime
     certificate: LongText = Field(min_length=1, description="certificate reference, or why the due time changes")
 
 

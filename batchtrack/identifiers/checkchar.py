@@ -24,6 +24,6 @@ def type3_flag(data: str) -> str:
 
 def flag_value(flags: str) -> int | None:
     """Return the checksum value carried by a type-3 flag pair, or None for flags of another type."""
-    if len(flags) == 2 and flags.isdigit() and 60 <= int(flags) <= 96:
+    if len(flags) == 2 and flags.isascii() and flags.isdigit() and 60 <= int(flags) <= 96:
         return int(flags) - 60
     return None

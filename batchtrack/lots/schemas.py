@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from batchtrack.errors import Reason
-from batchtrack.validation import LongText, RequestModel
+from batchtrack.validation import AwareTime, LongText, RequestModel
 
 
 class LotTransition(RequestModel):
@@ -27,7 +27,7 @@ class ContainerCreate(RequestModel):
 class ExpirySet(RequestModel):
     """Set the lot's expiry time (a correction needs a reason)."""
 
-    expires_at: AwareDatetime
+    expires_at: AwareTime
     reason: LongText = ""
 
 

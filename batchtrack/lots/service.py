@@ -11,6 +11,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
 from batchtrack.identifiers import din as din_id
+from batchtrack.identifiers import isbt
 from batchtrack.lots import schemas, workflow
 from batchtrack.lots.workflow import LotFacts, LotState
 from batchtrack.models.audit import AuditEntry
@@ -153,6 +154,12 @@ def set_expiry(*, session: Session, actor: Principal, din: str, data: schemas.Ex
     lot = get_by_din(session=session, din=din, for_update=True)
     if LotState(lot.state) in workflow.FINAL_STATES:
         raise Conflict(f"lot {lot.din} is {lot.state}; its expiry can no longer change", code="lot.final")
+    try:
+        # The product labels carry the expiry as an ISBT 128 structure: it must be one they can encode.
+        isbt.expiry_datetime_structure(data.expires_at)
+    except din_id.IdentifierError as exc:
+        raise BadRequest(f"an expiry in the year {data.expires_at.year} cannot be printed on a label ({exc.message})",
+                         code="lot.expiry_range") from exc
     old = {"expires_at": lot.expires_at}
     lot.expires_at = data.expires_at
     lot.updated_at = utcnow()

@@ -23,11 +23,10 @@ def _value(value: object) -> str:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            # Text someone typed can look like a time at the ends of the calendar, with no UTC equivalent.
+            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo is not None else value
+        except (ValueError, OverflowError):
             return value.replace("_", " ") if value.islower() else value
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        return value
     if isinstance(value, list):
         return "; ".join(_value(item) for item in value)
     if isinstance(value, dict) and {"code", "message"} <= value.keys():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from batchtrack.models.material import MaterialKind
-from batchtrack.validation import Code, LongText, RequestModel, ShortText
+from batchtrack.validation import AwareTime, Code, LongText, RequestModel, ShortText
 
 
 def _at_most_120(value: str) -> str:
@@ -29,7 +29,7 @@ class MaterialLotCreate(RequestModel):
     description: ShortText
     supplier: Supplier
     supplier_lot: Code
-    expires_at: AwareDatetime
+    expires_at: AwareTime
 
 
 class MaterialDecision(RequestModel):

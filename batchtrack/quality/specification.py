@@ -98,6 +98,10 @@ def parse(text: str) -> SpecificationContent:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10])
         raise SpecificationError(problems) from exc
+    except RecursionError as exc:
+        raise SpecificationError("not JSON this server reads: nested too deeply") from exc
+    except ValueError as exc:  # a number of thousands of digits, which Python refuses to convert
+        raise SpecificationError(f"not JSON this server reads: {str(exc)[:80]}") from exc
 
 
 def canonical(content: SpecificationContent) -> str:
