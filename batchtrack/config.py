@@ -35,7 +35,21 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # A brake on password spraying (few tries at each of many user names) from one client address: once it has
+    # this many failed sign-ins within the window, its further sign-ins are refused with 429 (and Retry-After)
+    # until the oldest leave the window. It is counted in memory, per process: the per-account lockout above,
+    # kept in the database, is the control that holds across servers and restarts; this only slows an attacker.
+    login_throttle_failures: int = Field(default=20, ge=1)
+    login_throttle_window_seconds: int = Field(default=300, ge=1)
+    # Set when the application is served over HTTPS (behind a TLS proxy): the session cookie is then marked
+    # Secure and responses carry Strict-Transport-Security. A request that reached the server as HTTPS (the
+    # proxy's X-Forwarded-Proto, trusted from the addresses uvicorn's --forwarded-allow-ips names) gets both
+    # even when this is not set.
     cookie_secure: bool = False
+    # Request bodies larger than this are refused with 413 before they are read, except on the routes that take
+    # photo uploads, which may be as large as `max_upload_bytes` (their own checks are stricter still).
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=24 * 1024 * 1024, ge=1024)
     # Zebra printers this installation may send labels to, as "host:port" (JSON list in the environment):
     # a print request naming any other address is refused, so the server never connects where it should not.
     printers: list[str] = Field(default_factory=list)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from batchtrack import security_headers
 from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason, ServiceUnavailable
 from batchtrack.web import render
 
@@ -53,7 +54,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
         # A database constraint caught what the services did not: a duplicate or a broken reference.
-        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        # The driver's first line names the constraint; the lines after it (PostgreSQL's DETAIL) quote the
+        # values, which may be a patient's: they stay out of the log.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path,
+                    str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
         return _respond(request, Conflict("this conflicts with what is already recorded; nothing was changed",
                                           code="integrity"))
 
@@ -92,6 +96,10 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         if _wants_json(request):
-            return JSONResponse({"error": "internal", "message": "unexpected error; it has been logged",
-                                 "reasons": []}, status_code=500)
-        return _page(request, 500, "An unexpected error occurred; it has been logged.", [], "internal")
+            response: Response = JSONResponse({"error": "internal", "message": "unexpected error; it has been logged",
+                                               "reasons": []}, status_code=500)
+        else:
+            response = _page(request, 500, "An unexpected error occurred; it has been logged.", [], "internal")
+        # This handler answers from outside every middleware: it sets the security headers itself.
+        security_headers.apply(response.headers, request.scope, behind_tls=request.app.state.settings.cookie_secure)
+        return response

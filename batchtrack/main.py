@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import batchtrack
-from batchtrack import errors_render
+from batchtrack import errors_render, log_privacy
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
@@ -17,6 +17,7 @@ from batchtrack.batch_record import pages as batch_record_pages
 from batchtrack.batch_record import routes as batch_record_routes
 from batchtrack.bedside import pages as bedside_pages
 from batchtrack.bedside import routes as bedside_routes
+from batchtrack.body_limit import BodyLimit, upload_routes
 from batchtrack.coi_report import pages as coi_report_pages
 from batchtrack.coi_report import routes as coi_report_routes
 from batchtrack.collections import pages as collection_pages
@@ -107,6 +108,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 
     errors_render.install(app)
+    log_privacy.install()
+    # Innermost first: the body cap runs before anything reads a body; the headers are added to every response.
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes,
+                       uploads=upload_routes(app, settings.max_upload_bytes))
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -115,5 +120,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         same_site="strict",
         https_only=settings.cookie_secure,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, behind_tls=settings.cookie_secure)
     return app

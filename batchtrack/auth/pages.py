@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from batchtrack import throttle
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep, check_csrf
 from batchtrack.web import render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+THROTTLED = "Too many failed sign-ins from this computer or network. Wait a few minutes and try again."
 
 
 def _safe_next(target: str) -> str:
@@ -33,9 +37,22 @@ def login(
     next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
     """Check the credentials; on success start a fresh session, on failure count it toward lockout."""
+    # Behind a proxy, uvicorn's --proxy-headers gives the client's own address (from a trusted proxy only).
+    address = request.client.host if request.client else "unknown"
+    brake = throttle.of_app(request.app.state, settings)
+    wait = brake.retry_after(address)
+    if wait is not None:
+        # Refused before the password is checked: the right one is refused too while the address is throttled.
+        log.warning("sign-in refused: %d or more failed sign-ins from %s in %d s", brake.limit, address,
+                    int(brake.window))
+        page = render(request, "auth/login.html", {"next": _safe_next(next), "error": THROTTLED,
+                                                   "username": username}, status_code=429)
+        page.headers["Retry-After"] = str(wait)
+        return page
     user, refusal = auth_service.authenticate(session=session, settings=settings, username=username,
                                               password=password)
     if user is None:
+        brake.failed(address)
         return render(request, "auth/login.html", {"next": _safe_next(next), "error": refusal,
                                                    "username": username}, status_code=401)
     request.session.clear()  # a new session at every sign-in: no fixation

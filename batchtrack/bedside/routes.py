@@ -37,7 +37,7 @@ def upload_limit(photos_allowed: int) -> Callable[[Request], Awaitable[None]]:
 
     async def refuse_oversized(request: Request) -> None:
         declared = request.headers.get("content-length", "")
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):  # '²' is a digit to Python, not to int()
             raise BadRequest("send the photo as multipart/form-data with its length", code="photo.length_required")
         if int(declared) > limit:
             raise photos.PhotoTooLarge(f"the upload is {int(declared) / 1024 / 1024:.1f} MB; a photo may be at most "
@@ -106,7 +106,13 @@ def infusions(coi: CoiPath, session: SessionDep, _viewer: Reviewer) -> list[sche
             for i in bedside_service.infusions_of(session=session, coi=coi)]
 
 
-@router.post("/bedside/decode")
+# The form is read by hand (its size is checked before it is parsed), so its one field is described here.
+PHOTO_UPLOAD_OPENAPI: dict[str, object] = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["image"],
+               "properties": {"image": {"type": "string", "format": "binary"}}}}}}}
+
+
+@router.post("/bedside/decode", openapi_extra=PHOTO_UPLOAD_OPENAPI)
 async def decode(_limit: OnePhoto, request: Request, _actor: Clinician) -> schemas.DecodedPublic:
     """Read every barcode in an uploaded photo (multipart field 'image'), for clinics without a scanner."""
     form = await request.form(max_files=1, max_fields=8)
