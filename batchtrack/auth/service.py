@@ -16,6 +16,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import passwords
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.config import Settings
+from batchtrack.db import Lookup
 from batchtrack.errors import BadRequest, Conflict, NotFound
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import ApiToken, Role, User, UserRole
@@ -46,21 +47,22 @@ def _principal_from_rows(rows: list[Any]) -> Principal | None:
 
 # The principal lookups run on every request (the token's on every scan of every station). They are built once,
 # with bound parameters, from the tables' columns: building such a statement costs more than running it, and
-# plain columns spare each row the ORM's result handling.
+# plain columns spare each row the ORM's result handling. On a plain connection (the scan route) they go straight
+# to the driver (see db.Lookup).
 _USER, _USER_ROLE, _API_TOKEN = (inspect(model).local_table for model in (User, UserRole, ApiToken))
 _ACTIVE_PRINCIPAL = (
     select(_USER.c.id, _USER.c.username, _USER.c.full_name, _USER_ROLE.c.role)
     .select_from(_USER).outerjoin(_USER_ROLE, _USER_ROLE.c.user_id == _USER.c.id)
     .where(_USER.c.is_active.is_(True))
 )
-_PRINCIPAL_BY_ID = _ACTIVE_PRINCIPAL.where(_USER.c.id == bindparam("user_id"))
-_PRINCIPAL_BY_TOKEN = _ACTIVE_PRINCIPAL.join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id).where(
-    _API_TOKEN.c.token_hash == bindparam("token_hash"), _API_TOKEN.c.revoked_at.is_(None))
+_PRINCIPAL_BY_ID = Lookup(_ACTIVE_PRINCIPAL.where(_USER.c.id == bindparam("user_id")))
+_PRINCIPAL_BY_TOKEN = Lookup(_ACTIVE_PRINCIPAL.join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id).where(
+    _API_TOKEN.c.token_hash == bindparam("token_hash"), _API_TOKEN.c.revoked_at.is_(None)))
 
 
 def load_principal(*, session: Session | Connection, user_id: int) -> Principal | None:
     """The principal for an active user id, or None if the user is gone or deactivated (one query)."""
-    return _principal_from_rows(list(session.execute(_PRINCIPAL_BY_ID, {"user_id": user_id}).all()))
+    return _principal_from_rows(_PRINCIPAL_BY_ID.rows(session, {"user_id": user_id}))
 
 
 def create_user(
@@ -91,6 +93,12 @@ def create_user(
     return user
 
 
+# One message for every refused sign-in: an unknown user name, a wrong password and a locked account read the
+# same, so the answer never tells whether an account exists (lockout would otherwise reveal it after a few tries).
+# A locked-out user learns why from an administrator, who sees the lockout in the audit trail.
+LOGIN_REFUSED = "Unknown user name or wrong password."
+
+
 def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> tuple[User | None, str]:
     """Check a login; count failures and lock the account after too many. Returns (user, refusal reason)."""
     now = utcnow()
@@ -101,10 +109,15 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
             session=session, actor=SYSTEM, action="auth.login_failed", entity_type="user",
             entity_id=username[:64], new={"reason": "unknown user"},
         )
-        return None, "Unknown user name or wrong password."
+        return None, LOGIN_REFUSED
     if user.locked_until is not None and user.locked_until > now:
+        # Verified against nothing: the same work as any other attempt, and even the right password is refused.
         passwords.verify_password(None, password)
-        return None, "This account is locked after repeated failed logins. Try again later or ask an admin."
+        audit_service.record(
+            session=session, actor=SYSTEM, action="auth.login_refused", entity_type="user", entity_id=user.id or 0,
+            new={"username": user.username, "reason": "locked"},
+        )
+        return None, LOGIN_REFUSED
     if not user.is_active or not passwords.verify_password(user.password_hash, password):
         user.failed_logins += 1
         locked = user.failed_logins >= settings.login_max_failures
@@ -116,9 +129,7 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
             session=session, actor=SYSTEM, action="auth.locked" if locked else "auth.login_failed",
             entity_type="user", entity_id=user.id or 0, new={"username": user.username},
         )
-        if locked:
-            return None, "Too many failed logins: this account is now locked for a while."
-        return None, "Unknown user name or wrong password."
+        return None, LOGIN_REFUSED
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
@@ -156,5 +167,4 @@ def principal_for_token(*, session: Session | Connection, token: str) -> Princip
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    rows = session.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": _token_hash(token)}).all()
-    return _principal_from_rows(list(rows))
+    return _principal_from_rows(_PRINCIPAL_BY_TOKEN.rows(session, {"token_hash": _token_hash(token)}))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from anyio import CancelScope, CapacityLimiter
-from anyio.lowlevel import RunVar
+from anyio import CancelScope
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
-from batchtrack.deps import AllowInRoute, Credentials, DatabaseDep
+from batchtrack.deps import AllowInRoute, Credentials
 from batchtrack.models.user import Role
 from batchtrack.scanning import schemas, verdict
 from batchtrack.scanning import service as scan_service
@@ -23,42 +24,28 @@ from batchtrack.scanning import service as scan_service
 router = APIRouter(prefix="/scans", tags=["scanning"])
 Scanner = Annotated[Credentials, Depends(AllowInRoute(*Role))]
 
-# Scans judged at once by one process; the others wait their turn here, holding neither a worker thread nor a
-# connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during its
-# database calls: more threads at it only hand that lock back and forth, each hand-over a thread switch, and under
-# load those switches lengthened the slowest scans most.
+# Scans judged at once by one process; the others wait their turn in this pool's queue, holding neither a thread
+# nor a connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during
+# its database calls: more threads at it only hand that lock back and forth, each hand-over a thread switch, and
+# under load those switches lengthened the slowest scans most. A pool of its own rather than a capacity limiter
+# in front of the shared thread pool: the limiter and the shared pool each took their own turns of the event loop
+# and their own bookkeeping, together about as much CPU as the scan's two queries.
 SCANS_AT_ONCE = 2
-_scans_at_once: RunVar[CapacityLimiter] = RunVar("scans_at_once")
-
-
-def _scan_turns() -> CapacityLimiter:
-    # One limiter per event loop (a process serves on one; tests start several).
-    try:
-        return _scans_at_once.get()
-    except LookupError:
-        limiter = CapacityLimiter(SCANS_AT_ONCE)
-        _scans_at_once.set(limiter)
-        return limiter
+_judges = ThreadPoolExecutor(max_workers=SCANS_AT_ONCE, thread_name_prefix="scan-judge")
 
 
 @router.post("", response_model=schemas.VerdictOut, openapi_extra=schemas.SCAN_REQUEST_OPENAPI)
-async def verify_scan(
-    request: Request, database: DatabaseDep, credentials: Scanner, body: Annotated[Any, Body()] = None
-) -> Response:
+async def verify_scan(request: Request, credentials: Scanner, body: Annotated[Any, Body()] = None) -> Response:
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
     # The hot path of every station: the caller's credentials and the scan are checked against the database in
     # one worker-thread hop and one read transaction (each hop costs about as much as the queries themselves).
+    database: Database = request.app.state.db
     sent = bool(await request.body())  # already read, and kept, by FastAPI
-    turns = _scan_turns()
-    await turns.acquire()
-    # Once its turn has come, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
+    # Once handed to the pool, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
     with CancelScope(shield=True):
-        try:
-            actor, data, result = await run_in_threadpool(_judge, database, credentials, body, sent)
-        finally:
-            turns.release()
+        actor, data, result = await asyncio.wrap_future(_judges.submit(_judge, database, credentials, body, sent))
         if not result.ok:
-            # After the turn: a refusal waiting for the write lock holds up no other station's scan. The read
+            # In the shared pool: a refusal waiting for the write lock holds up no other station's scan. The read
             # connection is back in the pool before the refusal is written (see scan_service.verify).
             await run_in_threadpool(scan_service.record_refusal_alone, database=database, actor=actor,
                                     request=data, result=result)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
-from batchtrack.db import Database
+from batchtrack.db import Database, Lookup
 from batchtrack.errors import Reason
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
@@ -42,13 +42,14 @@ NOTHING = Resolution(None)
 
 # The statements of the scan path are built once, with bound parameters, from the tables' columns: they run on
 # every scan, building one costs more than running it, and plain columns spare each row the ORM's result handling.
+# On the scan route's plain connection they go straight to the driver (see db.Lookup).
 #
 # Within a DIN, division and flag name one container: product bags by division (A0, B0, ...), vessels and samples
 # by flag (01-59), the aspirate bag by neither. A product code on the label must then agree. One query with its
 # lot and therapy (through the lot, or the collection before a lot exists).
 _CONTAINERS, _LOTS, _COLLECTIONS, _THERAPIES = (
     inspect(model).local_table for model in (Container, Lot, Collection, Therapy))
-_CONTAINER = (
+_CONTAINER_BY_SLOT = (
     core_select(_CONTAINERS.c.id, _CONTAINERS.c.din, _CONTAINERS.c.kind, _CONTAINERS.c.lot_id,
                 _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi)
     .select_from(_CONTAINERS)
@@ -58,9 +59,10 @@ _CONTAINER = (
     .where(_CONTAINERS.c.din == bindparam("din"), _CONTAINERS.c.division == bindparam("division"),
            _CONTAINERS.c.sample_flag == bindparam("sample_flag"))
 )
-_CONTAINER_OF_PRODUCT = _CONTAINER.where(_CONTAINERS.c.product_code == bindparam("product_code"))
+_CONTAINER = Lookup(_CONTAINER_BY_SLOT)
+_CONTAINER_OF_PRODUCT = Lookup(_CONTAINER_BY_SLOT.where(_CONTAINERS.c.product_code == bindparam("product_code")))
 # A collection before any container of it is registered, with its therapy and the lot made from it (if any).
-_COLLECTION = (
+_COLLECTION = Lookup(
     core_select(_COLLECTIONS.c.id, _COLLECTIONS.c.din, _COLLECTIONS.c.state, _THERAPIES.c.coi, _LOTS.c.id,
                 _LOTS.c.din)
     .select_from(_COLLECTIONS)
@@ -68,11 +70,11 @@ _COLLECTION = (
     .outerjoin(_LOTS, _LOTS.c.din == _COLLECTIONS.c.din)
     .where(_COLLECTIONS.c.din == bindparam("din"))
 )
-_THERAPY = core_select(_THERAPIES.c.id, _THERAPIES.c.coi, _THERAPIES.c.state).where(
-    _THERAPIES.c.coi == bindparam("coi"))
+_THERAPY = Lookup(core_select(_THERAPIES.c.id, _THERAPIES.c.coi, _THERAPIES.c.state).where(
+    _THERAPIES.c.coi == bindparam("coi")))
 
 # Where a scan is resolved: the ORM session of a station's service, or a connection in a read transaction (the
-# scan route). Every lookup here is a plain statement, run the same way on either.
+# scan route). Every lookup here is a plain statement, run on either (see db.Lookup).
 Reader = Session | Connection
 
 
@@ -80,8 +82,8 @@ def _container_row(reader: Reader, identity: parser.ScanIdentity) -> Any:
     assert identity.din is not None
     params = {"din": identity.din, "division": identity.division or "00", "sample_flag": identity.sample_flag}
     if identity.product_code is None:
-        return reader.execute(_CONTAINER, params).one_or_none()
-    return reader.execute(_CONTAINER_OF_PRODUCT, {**params, "product_code": identity.product_code[:6]}).one_or_none()
+        return _CONTAINER.one_or_none(reader, params)
+    return _CONTAINER_OF_PRODUCT.one_or_none(reader, {**params, "product_code": identity.product_code[:6]})
 
 
 def resolve(*, session: Reader, identity: parser.ScanIdentity) -> Resolution:
@@ -95,7 +97,7 @@ def resolve(*, session: Reader, identity: parser.ScanIdentity) -> Resolution:
                 status=status,
             ), coi, expires_at)
         if identity.product_code is None:
-            collection = session.execute(_COLLECTION, {"din": identity.din}).one_or_none()
+            collection = _COLLECTION.one_or_none(session, {"din": identity.din})
             if collection is not None:
                 collection_id, din, state, coi, lot_id, lot_din = collection
                 return Resolution(ResolvedCollection(
@@ -104,7 +106,7 @@ def resolve(*, session: Reader, identity: parser.ScanIdentity) -> Resolution:
                 ), coi)
         return NOTHING
     if identity.coi is not None:
-        therapy = session.execute(_THERAPY, {"coi": identity.coi}).one_or_none()
+        therapy = _THERAPY.one_or_none(session, {"coi": identity.coi})
         if therapy is not None:
             therapy_id, coi, state = therapy
             return Resolution(ResolvedTherapy(therapy_id=therapy_id, coi=coi, state=state), coi)

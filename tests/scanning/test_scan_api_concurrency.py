@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Callable
 
 import anyio
 import httpx2
@@ -24,17 +22,11 @@ from batchtrack.models.user import Role
 from batchtrack.scanning.routes import SCANS_AT_ONCE
 
 from builders import UserHandle, seed_lot
+from own_loop import run_on_own_loop
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 STATIONS = 6 * SCANS_AT_ONCE  # far more scans in flight than are judged at once
-T = TypeVar("T")
 
-
-def run_loop(work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` on an event loop of its own, in a thread of its own: the browser tests' Playwright keeps a loop
-    running in the main thread for the whole session."""
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(anyio.run, work).result()
 
 
 def test_stations_scanning_at_once_each_get_their_verdict_and_are_audited(
@@ -51,7 +43,7 @@ def test_stations_scanning_at_once_each_get_their_verdict_and_are_audited(
                 for n in range(STATIONS)
             ))
 
-    responses = run_loop(scan_everywhere)
+    responses = run_on_own_loop(scan_everywhere)
     assert [r.status_code for r in responses] == [200] * STATIONS
     for n, response in enumerate(responses):
         verdict = response.json()
@@ -98,7 +90,7 @@ def test_refusals_waiting_to_be_recorded_hold_up_no_other_scan(
                 blocker.close()
             return accepted, list(await asyncio.gather(*waiting))
 
-    accepted, refusals = run_loop(scan_while_the_audit_trail_is_busy)
+    accepted, refusals = run_on_own_loop(scan_while_the_audit_trail_is_busy)
     assert all(r.status_code == 200 and r.json()["ok"] is True for r in accepted)
     assert all(r.status_code == 200 and r.json()["ok"] is False for r in refusals)
     with database.transaction(write=False) as session:
