@@ -21,7 +21,8 @@ class BedsideCheck(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     therapy_id: int | None = Field(default=None, foreign_key="therapy.id", index=True, ondelete="RESTRICT")
     lot_id: int | None = Field(default=None, foreign_key="lot.id", index=True, ondelete="RESTRICT")
-    container_id: int | None = Field(default=None, foreign_key="container.id", ondelete="RESTRICT")
+    # Indexed: the report finds checks by therapy, lot or bag in one OR query, which needs all three.
+    container_id: int | None = Field(default=None, foreign_key="container.id", index=True, ondelete="RESTRICT")
     wristband_scan: str = Field(max_length=400)  # escaped as read
     bag_scan: str = Field(max_length=400)  # escaped as read
     first_clinician_id: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")

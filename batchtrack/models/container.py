@@ -40,7 +40,8 @@ class Container(SQLModel, table=True):
     product_code: str = Field(default="", max_length=16)
     division: str = Field(default="00", max_length=2)
     sample_flag: str = Field(default="00", max_length=2)
-    collection_id: int | None = Field(default=None, foreign_key="collection.id", ondelete="RESTRICT")
+    # Indexed: the chain-of-identity report finds a therapy's bags by lot or by collection (one OR query).
+    collection_id: int | None = Field(default=None, foreign_key="collection.id", index=True, ondelete="RESTRICT")
     lot_id: int | None = Field(default=None, foreign_key="lot.id", index=True, ondelete="RESTRICT")
     status: str = Field(default=ContainerStatus.IN_USE, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
