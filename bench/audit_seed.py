@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from batchtrack.audit import chain
 
-BATCH = 50_000
+BATCH = 200_000
 _ACTIONS = ("custody.handed_over", "lot.transition", "label.printed", "sample.recorded", "value.corrected")
 _ENTITIES = ("lot", "container", "custody_event", "sample", "label_print")
 _NAMES = ("Mina Park", "José Álvarez-Núñez", "Test Operator", "Zoë Ødegaard", "Philomena Zwierzynska")
@@ -80,8 +80,12 @@ def seed_audit(engine: Engine, entries: int, progress: Callable[[int], None] | N
         if sqlite:
             if connection.in_transaction:
                 connection.execute("COMMIT")
-            # The unique indexes on hash and prev_hash take random keys: a large page cache keeps them in memory.
-            connection.execute("PRAGMA cache_size=-262144")
+            # The unique indexes on hash and prev_hash take random keys: a page cache large enough to hold them
+            # (about 200 bytes per entry over all indexes; up to 4 GiB) keeps the inserts from going to disk. A
+            # scratch database need not survive a power cut while it is filled.
+            cache_kib = min(4 * 1024 * 1024, max(262_144, (head_seq + entries) // 5))
+            connection.execute(f"PRAGMA cache_size=-{cache_kib}")
+            connection.execute("PRAGMA synchronous=OFF")
         rows = _rows(head_seq + 1, head_hash, entries, users, sqlite)
         done = 0
         while done < entries:
@@ -103,6 +107,9 @@ def seed_audit(engine: Engine, entries: int, progress: Callable[[int], None] | N
             if progress is not None:
                 progress(batch)
     finally:
+        if engine.dialect.name == "sqlite":
+            connection.execute("PRAGMA cache_size=-2000")  # back to SQLite's default before the pool takes it
+            connection.execute("PRAGMA synchronous=FULL")  # as batchtrack.db sets it
         proxy.close()
 
 

@@ -90,44 +90,50 @@ def identifiers(n: int) -> SeededLot:
 
 
 def _rows(
-    lots: list[SeededLot], first: int, last: int, user_id: int, now: datetime
+    lots: list[SeededLot], first: int, last: int, user_id: int, now: datetime, shift: dict[str, int] | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(table name, row) for lots first..last: recipient, donor, therapy, collection, lot and two bags."""
+    """(table name, row) for lots first..last: recipient, donor, therapy, collection, lot and two bags.
+
+    Lot n's rows get id n (its bags 2n - 1 and 2n), each moved up by `shift[table]` when given."""
     expires = now + timedelta(days=30)
+    moved = shift or {}
     for n in range(first, last + 1):
         ids = lots[n - 1]
         subject = f"BENCH-{n:07d}"
+        rid, did, tid, cid, lid = (n + moved.get(name, 0) for name in ("recipient", "donor", "therapy",
+                                                                         "collection", "lot"))
+        bag = 2 * n + moved.get("container", 0)
         yield "recipient", {
-            "id": n, "subject_code": subject, "family_name": FAMILIES[n % len(FAMILIES)],
+            "id": rid, "subject_code": subject, "family_name": FAMILIES[n % len(FAMILIES)],
             "given_name": GIVEN[n % len(GIVEN)], "date_of_birth": date(1950, 1, 1) + timedelta(days=n % 20_000),
             "mrn": f"MRN{n:09d}", "created_at": now,
         }
         yield "donor", {
-            "id": n, "donor_code": subject, "kind": DonorKind.AUTOLOGOUS.value, "recipient_id": n,
+            "id": did, "donor_code": subject, "kind": DonorKind.AUTOLOGOUS.value, "recipient_id": rid,
             "eligibility": None, "eligibility_recorded_at": None, "created_at": now,
         }
         yield "therapy", {
-            "id": n, "coi": ids.coi, "recipient_id": n, "donor_id": n, "product_code": PRODUCT_CODE,
+            "id": tid, "coi": ids.coi, "recipient_id": rid, "donor_id": did, "product_code": PRODUCT_CODE,
             "prescribed_cells_per_kg": 2.0e6, "state": "open", "created_at": now, "created_by": user_id,
         }
         yield "collection", {
-            "id": n, "din": ids.din, "therapy_id": n, "state": "accepted", "scheduled_for": now,
+            "id": cid, "din": ids.din, "therapy_id": tid, "state": "accepted", "scheduled_for": now,
             "collected_at": now, "volume_ml": 50.0, "created_at": now,
         }
         yield "lot", {
-            "id": n, "din": ids.din, "therapy_id": n, "product_code": PRODUCT_CODE, "state": "released",
+            "id": lid, "din": ids.din, "therapy_id": tid, "product_code": PRODUCT_CODE, "state": "released",
             "state_before_hold": None, "expires_at": expires, "created_at": now, "updated_at": now,
         }
-        yield "lot_collection", {"lot_id": n, "collection_id": n}
+        yield "lot_collection", {"lot_id": lid, "collection_id": cid}
         # The aspirate bag registered with the collection (as the app does), now used up.
         yield "container", {
-            "id": 2 * n - 1, "din": ids.din, "kind": ContainerKind.ASPIRATE_BAG.value, "product_code": "",
-            "division": "00", "sample_flag": "00", "collection_id": n, "lot_id": None,
+            "id": bag - 1, "din": ids.din, "kind": ContainerKind.ASPIRATE_BAG.value, "product_code": "",
+            "division": "00", "sample_flag": "00", "collection_id": cid, "lot_id": None,
             "status": ContainerStatus.CONSUMED.value, "created_at": now,
         }
         yield "container", {
-            "id": 2 * n, "din": ids.din, "kind": ContainerKind.FINAL_PRODUCT.value, "product_code": PRODUCT_CODE[:6],
-            "division": BAG_DIVISION, "sample_flag": "00", "collection_id": None, "lot_id": n,
+            "id": bag, "din": ids.din, "kind": ContainerKind.FINAL_PRODUCT.value, "product_code": PRODUCT_CODE[:6],
+            "division": BAG_DIVISION, "sample_flag": "00", "collection_id": None, "lot_id": lid,
             "status": ContainerStatus.IN_USE.value, "created_at": now,
         }
 
@@ -153,33 +159,43 @@ def _sequences(lots: int) -> list[dict[str, Any]]:
     return rows
 
 
-def seed(engine: Engine, *, lots: int) -> Seeded:
-    """Migrate an empty database and fill it with `lots` lots; progress goes to stderr every 10%."""
-    started = time.perf_counter()
-    migrate.upgrade(engine)
-    user_id, token = _operator(Database(engine))
-    tables = {
+def _tables() -> dict[str, Table]:
+    """The tables written, in foreign-key order."""
+    return {
         "recipient": _table(Recipient), "donor": _table(Donor), "therapy": _table(Therapy),
         "collection": _table(Collection), "lot": _table(Lot), "lot_collection": _table(LotCollection),
         "container": _table(Container),
     }
-    made = [identifiers(n) for n in range(1, lots + 1)]
+
+
+def _insert(engine: Engine, made: list[SeededLot], *, first: int, user_id: int, shift: dict[str, int],
+            started: float) -> None:
+    """Insert lots first..len(made) in chunks; progress goes to stderr every 10%."""
+    tables = _tables()
+    lots = len(made)
     now = datetime.now(UTC)
     next_report = 1
-    for first in range(1, lots + 1, CHUNK):
-        last = min(lots, first + CHUNK - 1)
+    for chunk_first in range(first, lots + 1, CHUNK):
+        last = min(lots, chunk_first + CHUNK - 1)
         batches: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
-        for name, row in _rows(made, first, last, user_id, now):
+        for name, row in _rows(made, chunk_first, last, user_id, now, shift):
             batches[name].append(row)
         with engine.begin() as connection:
             for name, table in tables.items():  # in foreign-key order
                 connection.execute(insert(table), batches[name])
-        while next_report <= 10 and last * 10 >= next_report * lots:
+        while next_report <= 10 and (last - first + 1) * 10 >= next_report * (lots - first + 1):
             elapsed = time.perf_counter() - started
             print(f"  seeded {last:,}/{lots:,} lots ({next_report * 10}%) in {elapsed:.1f} s", file=sys.stderr)
             next_report += 1
+
+
+def _finish(engine: Engine, lots: int) -> None:
+    """Identifier sequences past the seeded lots, PostgreSQL's id sequences past the explicit ids, statistics."""
+    sequence = _table(IdentifierSequence)
     with engine.begin() as connection:
-        connection.execute(insert(_table(IdentifierSequence)), _sequences(lots))
+        connection.execute(sequence.delete().where(
+            sequence.c.fin == FIN, sequence.c.year <= year_and_sequence(lots)[0]))
+        connection.execute(insert(sequence), _sequences(lots))
         if engine.dialect.name == "postgresql":
             for name in ID_TABLES:
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"))
@@ -188,7 +204,41 @@ def seed(engine: Engine, *, lots: int) -> Seeded:
         # statistics from the first request. (SQLite has no such daemon and batchtrack never runs ANALYZE.)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
+
+
+def seed(engine: Engine, *, lots: int) -> Seeded:
+    """Migrate an empty database and fill it with `lots` lots; progress goes to stderr every 10%."""
+    started = time.perf_counter()
+    migrate.upgrade(engine)
+    user_id, token = _operator(Database(engine))
+    made = [identifiers(n) for n in range(1, lots + 1)]
+    _insert(engine, made, first=1, user_id=user_id, shift={}, started=started)
+    _finish(engine, lots)
     return Seeded(made, token, time.perf_counter() - started)
+
+
+def extend(engine: Engine, seeded: Seeded, *, lots: int) -> Seeded:
+    """Add lots to a database `seed` filled until there are `lots` seeded lots in all.
+
+    The application may have written rows of its own since (a therapy walked through the whole chain): the
+    new rows' ids continue after the largest id of each table, and the seeded identifiers never meet the
+    application's (seeded DINs and COIs are of years long past)."""
+    started = time.perf_counter()
+    first = len(seeded.lots) + 1
+    tables = _tables()
+    with engine.connect() as connection:
+        user_id = connection.execute(text("SELECT id FROM app_user WHERE username = :name"),
+                                     {"name": OPERATOR}).scalar_one()
+        largest = {name: connection.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one()
+                   for name in ID_TABLES}
+    # Lot n's id is n + shift: the first new lot lands just after the largest id already there.
+    shift = {name: largest[name] - (first - 1) for name in ID_TABLES if name != "container"}
+    shift["container"] = largest["container"] - 2 * (first - 1)
+    made = seeded.lots + [identifiers(n) for n in range(first, lots + 1)]
+    assert set(tables) >= set(shift)
+    _insert(engine, made, first=first, user_id=user_id, shift=shift, started=started)
+    _finish(engine, lots)
+    return Seeded(made, seeded.token, seeded.seconds + time.perf_counter() - started)
 
 
 def scan_message(lot: SeededLot) -> str:

@@ -1,0 +1,76 @@
+"""The benchmark suite runs end to end (--quick sizes) and saves every figure it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
+PAGES = ("lot page (HTML)", "report page (HTML)", "report JSON", "report PDF")
+TIMEOUT_S = 300  # about 40 s on an idle 2-core machine; far more when it is shared with other test runs
+LABEL_FORMATS = ("zpl 203 dpi", "zpl 300 dpi", "png 300 dpi", "png 203 dpi", "svg", "pdf (A4, 1 label)")
+
+
+@pytest.mark.slow
+def test_quick_run_saves_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    command = [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out)]
+    if PG_URL:
+        command += ["--database-url", PG_URL]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("BATCHTRACK_")}
+    with subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.terminate()  # SIGTERM: the suite stops its servers and drops its scratch database
+            stdout, stderr = process.communicate(timeout=60)
+            pytest.fail(f"the quick run took over {TIMEOUT_S} s:\n{stderr[-3000:]}")
+    assert process.returncode == 0, stderr[-3000:]
+    figures = json.loads(out.read_text())
+
+    assert figures["database"] == ("postgresql" if PG_URL else "sqlite")
+    assert set(figures["labels"]) == set(LABEL_FORMATS)
+    assert all(rate["labels"] > 0 and rate["labels_per_s_cpu"] > 0 for rate in figures["labels"].values())
+
+    runs = {(run["target"], run["clients"]): run for run in figures["scan"]["runs"]}
+    assert set(runs) == {(target, clients) for target in ("bare", "scan") for clients in (1, 16, 64)}
+    for run in runs.values():
+        assert run["requests"] > 0 and run["p50_ms"] is not None and run["p99_ms"] is not None, run
+    assert runs["scan", 16]["errors"] == 0, runs["scan", 16]["error_kinds"]
+    assert "p99_met" in figures["scan"]["targets"]
+
+    pages = figures["pages"]
+    for size in ("small", "large"):
+        assert set(pages[size]) == set(PAGES)
+        for name, page in pages[size].items():
+            assert page["errors"] == 0, (size, name, page["error_example"])
+            assert page["median_ms"] > 0 and page["bytes"] > 0
+    assert all(verdict["ratio"] is not None for verdict in pages["scaling"].values())
+
+    memory = figures["memory"]
+    assert memory["failures"] == {} and sum(memory["answered"].values()) == memory["requests"]
+    assert set(memory["answered"]) == {"scan", *PAGES}
+    assert memory["rss_after_mb"] > 0
+
+    verify = figures["audit_verify"]
+    assert verify["ok"], verify["problem"]
+    assert verify["entries"] > figures["sizes"]["audit_entries"]  # seeded, plus what the app recorded
+    assert verify["entries_per_s"] > 0
+    assert figures["audit_hash_baseline"]["entries"] == verify["entries"]
+    assert figures["startup"]["median_s"] > 0
+
+    # The printed table: one line per saved figure, each with its verdict where it has a target.
+    saved = figures["figures"]
+    assert len(saved) == 6 + 6 + 1 + 4 + 1 + 2 + 1
+    for line in saved:
+        if line["target"]:
+            assert line["met"] in (True, False)
+            assert line["figure"] in stdout
+    assert "met" in stdout
