@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchtrack import migrate as migrations
+from batchtrack import process_memory
 from batchtrack.config import DEV_SECRET, Settings, get_settings
 from batchtrack.db import Database, make_engine
 from batchtrack.models.user import Role
@@ -106,6 +107,7 @@ def serving_app() -> FastAPI:
     """The application as `serve` runs it: uvicorn calls this in each worker process."""
     from batchtrack.main import create_app
 
+    process_memory.share_heap_arenas()  # before the worker threads start
     app = create_app()
     # What exists by now (modules, routes, models, schemas, templates: some 200,000 objects) lives as long as the
     # process. The garbage collector's full passes walked all of it: under load, a pause of about 100 ms every

@@ -73,7 +73,8 @@ def test_a_server_process_does_not_load_the_migration_tool(tmp_path: Path) -> No
         "migrate.is_current(engine)\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
     )
-    env = {**os.environ, "BATCHTRACK_ENVIRONMENT": "demo", "BATCHTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}"}
+    database_url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    env = {**os.environ, "BATCHTRACK_ENVIRONMENT": "demo", "BATCHTRACK_DATABASE_URL": database_url}
     finished = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert finished.stdout.strip() == "[]"
