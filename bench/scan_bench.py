@@ -101,18 +101,18 @@ def free_port() -> int:
 
 
 class Server:
-    """One uvicorn process (one worker, log level warning) serving an app factory on 127.0.0.1."""
+    """One uvicorn server (one worker process unless told, log level warning) serving an app factory on 127.0.0.1."""
 
     def __init__(
         self, name: str, factory: str, *, folder: Path, env: dict[str, str], ready: tuple[str, int],
-        app_dir: Path | None = None,
+        app_dir: Path | None = None, workers: int = 1,
     ) -> None:
         self.name, self.folder, self.env = name, folder, env
         self.ready_path, self.ready_status = ready
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
-                        "--port", str(self.port), "--workers", "1", "--log-level", "warning"]
+                        "--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
         if app_dir is not None:
             self.command += ["--app-dir", str(app_dir)]
         self.log_path = folder / f"{name}.log"
@@ -326,10 +326,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, help="concurrent clients (default: 1, 16 and 64 in turn)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per run (default 10)")
     parser.add_argument("--database-url", help="a PostgreSQL server to use (default: an SQLite file)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of each server, the app's and the bare one's alike (default 1)")
     parser.add_argument("--json", nargs="?", const=str(DEFAULT_JSON), help=f"save figures (default {DEFAULT_JSON})")
     args = parser.parse_args()
-    if args.lots < 2 or (args.clients is not None and args.clients < 1) or args.seconds <= 0:
-        parser.error("--lots must be at least 2, --clients at least 1, --seconds above 0")
+    if args.lots < 2 or (args.clients is not None and args.clients < 1) or args.seconds <= 0 or args.workers < 1:
+        parser.error("--lots must be at least 2, --clients and --workers at least 1, --seconds above 0")
     return args
 
 
@@ -351,10 +353,12 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any]
     print(f"seeding took {seeded.seconds:.1f} s ({args.lots / seeded.seconds:,.0f} lots/s)")
     bare_work, scan_work = workloads(seeded, seed=1)
     env = _server_env(url)
-    app = Server("batchtrack", "batchtrack.cli:serving_app", folder=folder, env=env, ready=("/health", 200))
+    app = Server("batchtrack", "batchtrack.cli:serving_app", folder=folder, env=env, ready=("/health", 200),
+                 workers=args.workers)
     stack.callback(app.stop)
     # The bare app's one route answers only POST: a 405 to GET means it is up.
-    bare = Server("bare", "bare_app:create_app", folder=folder, env=env, ready=("/bare", 405), app_dir=BENCH_DIR)
+    bare = Server("bare", "bare_app:create_app", folder=folder, env=env, ready=("/bare", 405), app_dir=BENCH_DIR,
+                  workers=args.workers)
     stack.callback(bare.stop)
     app.start()
     bare.start()
@@ -377,7 +381,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any]
     logs = {server.name: server.log_lines() for server in (app, bare)}
     print()
     print(f"database: {dialect}, {args.lots:,} lots seeded in {seeded.seconds:.1f} s; "
-          f"{args.seconds:g} s per run after {warmup:g} s warm-up; {os.cpu_count()} CPUs")
+          f"{args.seconds:g} s per run after {warmup:g} s warm-up; {os.cpu_count()} CPUs; "
+          f"{args.workers} worker process(es) per server")
     print_table(runs)
     summary = verdicts(runs)
     print_verdicts(summary)
