@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import sys
+import platform
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +23,11 @@ SERVER_ARENAS = 2
 
 def share_heap_arenas(arenas: int = SERVER_ARENAS) -> bool:
     """Cap the process's malloc arenas at `arenas` (glibc on Linux only); True when the cap took effect."""
-    if not sys.platform.startswith("linux"):
+    if platform.libc_ver()[0] != "glibc":  # other C libraries (macOS, musl) have no arenas to cap
         return False
     name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    mallopt = getattr(ctypes.CDLL(name), "mallopt", None)
-    if mallopt is None:  # another C library (musl) has no arenas to cap
+    mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int

@@ -67,8 +67,8 @@ def test_uncapped_process_gives_each_thread_an_arena() -> None:
     assert arenas_in_use("free") > process_memory.SERVER_ARENAS
 
 
-def test_other_platforms_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "platform", "darwin")
+def test_other_c_libraries_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))  # as on macOS, or musl
     assert process_memory.share_heap_arenas() is False
 
 
