@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchtrack import migrate as migrations
-from batchtrack import process_memory
+from batchtrack import process_cpu, process_memory
 from batchtrack.config import DEV_SECRET, Settings, get_settings
 from batchtrack.db import Database, make_engine
 from batchtrack.models.user import Role
@@ -107,8 +107,12 @@ def serving_app() -> FastAPI:
     """The application as `serve` runs it: uvicorn calls this in each worker process."""
     from batchtrack.main import create_app
 
-    process_memory.share_heap_arenas()  # before the worker threads start
-    app = create_app()
+    settings = get_settings()
+    # Before any thread starts: a thread runs where the thread that started it was placed.
+    process_memory.share_heap_arenas()
+    if settings.one_cpu_per_process:
+        process_cpu.keep_on_one_cpu()
+    app = create_app(settings)
     # What exists by now (modules, routes, models, schemas, templates: some 200,000 objects) lives as long as the
     # process. The garbage collector's full passes walked all of it: under load, a pause of about 100 ms every
     # few seconds for every request in flight. Frozen, it is left out of those passes; whatever is made from

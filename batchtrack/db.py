@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+REQUEST_THREADS = 40  # the request thread pool's (AnyIO's default)
+SCAN_THREADS = 4
 
 
 def normalise_url(url: str) -> str:
@@ -49,13 +51,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _pool_args(kwargs: dict[str, Any]) -> dict[str, Any]:
-    # As many connections as the request thread pool has threads (40): a request holds at most one at a time,
+    # As many connections as there are threads that hold one: the request thread pool's 40, and the scan route's
+    # own threads (two judging, two recording refusals; see scanning/routes.py). Each holds at most one at a time,
     # so no thread ever waits for a connection that only another waiting thread could give back. All of them
     # are kept once opened (no overflow): an overflow connection is closed as soon as it is returned, and under
     # steady load opening it again (a new PostgreSQL backend; WAL set-up on SQLite) cost more than the request.
     # Connections are opened on demand, so an idle process holds only what it has needed at once.
     if kwargs.get("poolclass") is None and "isolation_level" not in kwargs:
-        kwargs.setdefault("pool_size", 40)
+        kwargs.setdefault("pool_size", REQUEST_THREADS + SCAN_THREADS)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 10)
     return kwargs
@@ -89,9 +92,9 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+        self._write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        self._writer = sessionmaker(bind=write_bind, expire_on_commit=False)
+        self._writer = sessionmaker(bind=self._write_bind, expire_on_commit=False)
 
     def session(self, *, write: bool) -> Session:
         """Open a session; write sessions serialise on SQLite by taking the write lock at BEGIN."""
@@ -109,6 +112,13 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A plain connection in one write transaction, for Core statements only: commit at the end, roll back on
+        any exception. On SQLite the write lock is taken at BEGIN, as for a write session."""
+        with self._write_bind.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""

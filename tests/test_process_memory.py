@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from batchtrack import cli, process_memory
+from batchtrack import cli, process_cpu, process_memory
 
 # Eight threads each hold a malloc'd block at the same time; glibc gives every new thread an arena of its own
 # until the cap, so the count of heaps malloc_info reports is the number of arenas in use.
@@ -72,7 +72,9 @@ def test_other_c_libraries_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> No
     assert process_memory.share_heap_arenas() is False
 
 
-def test_serving_app_caps_arenas_before_building_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serving_app_caps_arenas_and_takes_a_processor_before_building_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import batchtrack.main
 
     calls: list[str] = []
@@ -81,12 +83,17 @@ def test_serving_app_caps_arenas_before_building_the_app(monkeypatch: pytest.Mon
         calls.append("arenas")
         return True
 
-    def build_app() -> object:
+    def take_a_processor() -> int:
+        calls.append("processor")
+        return 0
+
+    def build_app(*_args: object) -> object:
         calls.append("app")
         return object()
 
     monkeypatch.setattr(process_memory, "share_heap_arenas", cap_arenas)
+    monkeypatch.setattr(process_cpu, "keep_on_one_cpu", take_a_processor)
     monkeypatch.setattr(batchtrack.main, "create_app", build_app)
     monkeypatch.setattr(gc, "freeze", lambda: None)
     cli.serving_app()
-    assert calls == ["arenas", "app"]
+    assert calls == ["arenas", "processor", "app"]

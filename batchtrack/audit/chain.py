@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,11 @@ class EntryContent:
     new_values: str
     reason: str
     prev_hash: str
+
+
+def content_fields(content: EntryContent) -> dict[str, Any]:
+    """The content as column values of its entry (every field but the entry's own hash)."""
+    return {field.name: getattr(content, field.name) for field in fields(content)}
 
 
 FIELD_SEPARATOR = "\x1f"

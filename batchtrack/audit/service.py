@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Connection, Table, func, insert, text
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -21,9 +22,14 @@ from batchtrack.models.base import utcnow
 _AUDIT_LOCK_KEY = 0x6261_7463_6874
 
 
+_AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+_HEAD = core_select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+_APPEND = insert(_AUDIT)
+
+
 def record(
     *,
-    session: Session,
+    session: Session | Connection,
     actor: Principal,
     action: str,
     entity_type: str,
@@ -32,12 +38,14 @@ def record(
     new: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Append one entry to the chain, in the caller's transaction (an ORM session's, or a plain connection's)."""
+    # Plain statements on the table, in either: an entry is written once and never changed, so it needs no place
+    # in a session's unit of work (whose flush cost several times the insert). A session still flushes what it
+    # holds before each statement, so the entry follows the changes it records.
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    if dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
-    head = session.execute(
-        select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1)
-    ).first()
+    head = session.execute(_HEAD).first()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
     content = chain.EntryContent(
         seq=seq,
@@ -52,23 +60,9 @@ def record(
         reason=reason,
         prev_hash=prev_hash,
     )
-    entry = AuditEntry(
-        seq=content.seq,
-        occurred_at=content.occurred_at,
-        actor_id=content.actor_id,
-        actor_name=content.actor_name,
-        action=content.action,
-        entity_type=content.entity_type,
-        entity_id=content.entity_id,
-        old_values=content.old_values,
-        new_values=content.new_values,
-        reason=content.reason,
-        prev_hash=content.prev_hash,
-        hash=chain.entry_hash(content),
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    row = {**chain.content_fields(content), "hash": chain.entry_hash(content)}
+    session.execute(_APPEND, row)
+    return AuditEntry(**row)  # what was written, for the caller to read (not tracked by any session)
 
 
 def record_correction(

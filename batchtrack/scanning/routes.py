@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Annotated, Any
 
 from anyio import CancelScope
@@ -12,56 +14,90 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 from pydantic_core import to_json
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 
 from batchtrack.auth.principal import Principal
-from batchtrack.db import Database
+from batchtrack.db import SCAN_THREADS, Database
 from batchtrack.deps import AllowInRoute, Credentials
 from batchtrack.models.user import Role
+from batchtrack.read_batches import ReadBatches
 from batchtrack.scanning import schemas, verdict
 from batchtrack.scanning import service as scan_service
 
 router = APIRouter(prefix="/scans", tags=["scanning"])
 Scanner = Annotated[Credentials, Depends(AllowInRoute(*Role))]
 
-# Scans judged at once by one process; the others wait their turn in this pool's queue, holding neither a thread
-# nor a connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during
-# its database calls: more threads at it only hand that lock back and forth, each hand-over a thread switch, and
-# under load those switches lengthened the slowest scans most. A pool of its own rather than a capacity limiter
-# in front of the shared thread pool: the limiter and the shared pool each took their own turns of the event loop
-# and their own bookkeeping, together about as much CPU as the scan's two queries.
+# Scans judged at once by one process; the others wait their turn in a queue, holding neither a thread nor a
+# connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during its
+# database calls: more threads at it only hand that lock back and forth, each hand-over a thread switch, and under
+# load those switches lengthened the slowest scans most. Under load the scans waiting are judged a batch per read
+# transaction (see read_batches): the transaction, its connection and the thread hand-over cost more than a scan's
+# own queries.
 SCANS_AT_ONCE = 2
-_judges = ThreadPoolExecutor(max_workers=SCANS_AT_ONCE, thread_name_prefix="scan-judge")
+SCANS_IN_ONE_TRANSACTION = 32
+_judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge")
+# Refusals are recorded by threads of their own: one waiting for the write lock holds up no scan being judged. Two
+# are enough, since audit entries are appended one at a time anyway. The judging thread hands a refusal straight
+# to them: through the event loop (as the shared request pool would have it) each hand-over waited its turn behind
+# every other request's, and under load made a refused scan's answer several times slower than its writing.
+REFUSALS_AT_ONCE = 2
+_recorders = ThreadPoolExecutor(max_workers=REFUSALS_AT_ONCE, thread_name_prefix="scan-refusal")
+assert SCANS_AT_ONCE + REFUSALS_AT_ONCE <= SCAN_THREADS, "the connection pool is sized for the scan route's threads"
 
 
 @router.post("", response_model=schemas.VerdictOut, openapi_extra=schemas.SCAN_REQUEST_OPENAPI)
 async def verify_scan(request: Request, credentials: Scanner, body: Annotated[Any, Body()] = None) -> Response:
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
     # The hot path of every station: the caller's credentials and the scan are checked against the database in
-    # one worker-thread hop and one read transaction (each hop costs about as much as the queries themselves).
+    # one worker-thread hop and one read transaction, a refusal recorded before the answer.
     database: Database = request.app.state.db
     sent = bool(await request.body())  # already read, and kept, by FastAPI
-    # Once handed to the pool, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
+    # Once handed over, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
     with CancelScope(shield=True):
-        actor, data, result = await asyncio.wrap_future(_judges.submit(_judge, database, credentials, body, sent))
-        if not result.ok:
-            # In the shared pool: a refusal waiting for the write lock holds up no other station's scan. The read
-            # connection is back in the pool before the refusal is written (see scan_service.verify).
-            await run_in_threadpool(scan_service.record_refusal_alone, database=database, actor=actor,
-                                    request=data, result=result)
+        result = await asyncio.wrap_future(_judged_and_recorded(database, partial(_judge, credentials, body, sent)))
     return Response(to_json(result.as_dict()), media_type="application/json")
 
 
-def _judge(
-    database: Database, credentials: Credentials, body: Any, sent: bool
-) -> tuple[Principal, schemas.ScanRequest, verdict.Verdict]:
-    # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. All in
-    # one read transaction on a plain connection: every statement here is a Core one, so no ORM session need be
-    # set up and torn down (that cost more than the queries).
-    with database.engine.begin() as connection:
-        actor = credentials.check(connection)
-        data = _scan_request(body, sent)
-        return actor, data, scan_service.judge(session=connection, request=data)
+def _judged_and_recorded(database: Database, judging: Callable[[Connection], Judged]) -> Future[verdict.Verdict]:
+    # The verdict, once judged and, if it is a refusal, recorded: the recording begins in the thread that judged.
+    # The read connection is back in the pool before the refusal is written (see scan_service.verify).
+    answered: Future[verdict.Verdict] = Future()
+
+    def record(judged: Future[Judged]) -> None:
+        try:
+            actor, data, result = judged.result()
+        except BaseException as exc:  # the request's own error (401, 403, 422), or the database's
+            answered.set_exception(exc)
+            return
+        if result.ok:
+            answered.set_result(result)
+            return
+        recorded = _recorders.submit(partial(scan_service.record_refusal_alone, database=database, actor=actor,
+                                             request=data, result=result))
+        recorded.add_done_callback(lambda done: _answer(answered, done, result))
+
+    _judges.submit(database, judging).add_done_callback(record)
+    return answered
+
+
+def _answer(answered: Future[verdict.Verdict], recorded: Future[None], result: verdict.Verdict) -> None:
+    failure = recorded.exception()
+    if failure is not None:
+        answered.set_exception(failure)
+    else:
+        answered.set_result(result)
+
+
+Judged = tuple[Principal, schemas.ScanRequest, verdict.Verdict]
+
+
+def _judge(credentials: Credentials, body: Any, sent: bool, connection: Connection) -> Judged:
+    # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. In the
+    # read transaction of its batch, on a plain connection: every statement here is a Core one, so no ORM session
+    # need be set up and torn down (that cost more than the queries).
+    actor = credentials.check(connection)
+    data = _scan_request(body, sent)
+    return actor, data, scan_service.judge(session=connection, request=data)
 
 
 def _scan_request(body: Any, sent: bool) -> schemas.ScanRequest:

@@ -151,7 +151,7 @@ def judge(*, session: Reader, request: schemas.ScanRequest) -> verdict.Verdict:
 
 
 def record_refusal(
-    *, session: Session, actor: Principal, request: schemas.ScanRequest, result: verdict.Verdict
+    *, session: Session | Connection, actor: Principal, request: schemas.ScanRequest, result: verdict.Verdict
 ) -> None:
     """Record a refused scan in the audit trail: the raw input (escaped), the station, the user, the reasons."""
     audit_service.record(
@@ -165,8 +165,8 @@ def record_refusal(
 def record_refusal_alone(
     *, database: Database, actor: Principal, request: schemas.ScanRequest, result: verdict.Verdict
 ) -> None:
-    """Record a refused scan in a short write transaction of its own (see `verify`)."""
-    with database.transaction(write=True) as writer:
+    """Record a refused scan in a short write transaction of its own (see `verify`), on a plain connection."""
+    with database.write_connection() as writer:
         record_refusal(session=writer, actor=actor, request=request, result=result)
 
 

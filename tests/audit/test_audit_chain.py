@@ -45,6 +45,22 @@ def test_entries_chain_to_their_predecessors_and_verify(database: Database) -> N
     assert result.ok and result.count == 5 and result.head_hash == entries[-1].hash
 
 
+def test_entries_appended_on_a_plain_connection_join_the_same_chain(database: Database) -> None:
+    # The scan route records refusals without an ORM session: the entries are the same as a session's.
+    _append(database, 2)
+    with database.write_connection() as connection:
+        written = audit_service.record(session=connection, actor=SYSTEM, action="scan.refused",
+                                       entity_type="station", entity_id="ST-1", new={"raw_length": 3})
+    _append(database, 1)
+    with database.transaction(write=False) as session:
+        entries = list(session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
+    assert [(e.seq, e.action) for e in entries] == [(1, "test.event"), (2, "test.event"), (3, "scan.refused"),
+                                                    (4, "test.event")]
+    assert (entries[2].hash, entries[2].prev_hash, entries[2].new_values) == (
+        written.hash, entries[1].hash, '{"raw_length":3}')
+    assert _verify(database).ok
+
+
 def _record_hand_over(database: Database, settings: Settings) -> None:
     lot = seed_lot(database, settings)
     courier = make_user(database, Role.COURIER)

@@ -1,0 +1,118 @@
+"""Each server process runs on a processor of its own, never one another server process holds."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from batchtrack import cli, process_cpu, process_memory
+from batchtrack.config import get_settings
+
+# A server process in miniature: it takes a processor (claims kept in argv[1]), starts a thread, says where both
+# run, and waits for a line on stdin before it ends.
+PROBE = textwrap.dedent("""
+    import os, sys, threading
+    from pathlib import Path
+    from batchtrack import process_cpu
+    cpu = process_cpu.keep_on_one_cpu(Path(sys.argv[1]))
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(0))))
+    thread.start()
+    thread.join()
+    print(cpu, sorted(os.sched_getaffinity(0)), seen[0], flush=True)
+    sys.stdin.readline()
+""")
+
+linux_with_two_cpus = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="placing processes needs Linux and at least two processors",
+)
+
+
+def start(claims: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([sys.executable, "-c", PROBE, str(claims)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None
+    process.stdin.write("\n")
+    process.stdin.close()
+    assert process.wait(timeout=30) == 0
+
+
+def placed(report: str) -> int | None:
+    cpu = report.split(" ", 1)[0]
+    return None if cpu == "None" else int(cpu)
+
+
+@linux_with_two_cpus
+def test_a_server_process_and_the_threads_it_starts_run_on_one_processor(tmp_path: Path) -> None:
+    process, report = start(tmp_path)
+    try:
+        cpu = placed(report)
+        assert cpu is not None and cpu in os.sched_getaffinity(0)
+        assert report == f"{cpu} [{cpu}] [{cpu}]"
+    finally:
+        stop(process)
+
+
+@linux_with_two_cpus
+def test_server_processes_never_share_a_processor_and_wait_for_none(tmp_path: Path) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    running = [start(tmp_path) for _ in allowed]
+    try:
+        cpus = [placed(report) for _, report in running]
+        assert sorted(cpu for cpu in cpus if cpu is not None) == allowed
+        # One more than there are processors: it is left where the kernel puts it, every processor allowed.
+        extra, report = start(tmp_path)
+        stop(extra)
+        assert report == f"None {allowed} {allowed}"
+    finally:
+        for process, _ in running:
+            stop(process)
+
+
+@linux_with_two_cpus
+def test_a_processor_is_free_again_once_its_process_has_ended(tmp_path: Path) -> None:
+    first, report = start(tmp_path)
+    taken = placed(report)
+    first.kill()  # however it ends
+    first.wait(timeout=30)
+    again, report = start(tmp_path)
+    try:
+        assert placed(report) == taken
+    finally:
+        stop(again)
+
+
+def test_nothing_is_changed_where_processes_cannot_be_placed(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    monkeypatch.delattr(os, "sched_setaffinity", raising=False)  # as on macOS
+    assert process_cpu.keep_on_one_cpu(tmp_path) is None
+    assert not list(tmp_path.iterdir())
+
+
+def test_serving_app_leaves_placement_to_the_kernel_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    import batchtrack.main
+
+    placed_at: list[str] = []
+    monkeypatch.setenv("BATCHTRACK_ONE_CPU_PER_PROCESS", "false")
+    get_settings.cache_clear()
+    monkeypatch.setattr(process_cpu, "keep_on_one_cpu", lambda: placed_at.append("placed"))
+    monkeypatch.setattr(process_memory, "share_heap_arenas", lambda: True)
+    monkeypatch.setattr(batchtrack.main, "create_app", lambda *_: object())
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    try:
+        cli.serving_app()
+    finally:
+        get_settings.cache_clear()
+    assert placed_at == []
