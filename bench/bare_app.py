@@ -1,9 +1,9 @@
 """The framework's own limit: a FastAPI app with one JSON endpoint, no database and no middleware.
 
 Served by uvicorn exactly as batchtrack is (`uvicorn bare_app:create_app --factory --app-dir bench`), built as
-`batchtrack serve` builds batchtrack (on a processor of its own, its start-up objects then frozen out of the garbage
-collector's passes), and
-given the same request bodies as the scan endpoint, so the two differ only by what batchtrack does.
+`batchtrack serve` builds batchtrack (on a processor of its own, its start-up objects then frozen out of the
+garbage collector's passes), and given the same request bodies as the scan endpoint, so the two differ only by
+what batchtrack does.
 """
 
 from __future__ import annotations
