@@ -72,8 +72,12 @@ def _judged_and_recorded(database: Database, judging: Callable[[Connection], Jud
         if result.ok:
             answered.set_result(result)
             return
-        recorded = _recorders.submit(partial(scan_service.record_refusal_alone, database=database, actor=actor,
-                                             request=data, result=result))
+        try:
+            recorded = _recorders.submit(partial(scan_service.record_refusal_alone, database=database, actor=actor,
+                                                 request=data, result=result))
+        except RuntimeError as exc:  # the recorders are shut down (the process is ending): no answer without them
+            answered.set_exception(exc)
+            return
         recorded.add_done_callback(lambda done: _answer(answered, done, result))
 
     _judges.submit(database, judging).add_done_callback(record)

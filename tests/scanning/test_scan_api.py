@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from batchtrack.audit import service as audit_service
 from batchtrack.config import Settings
@@ -14,6 +17,8 @@ from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.models.user import Role
+from batchtrack.scanning import routes as scan_routes
+from batchtrack.scanning import service as scan_service
 
 from builders import UserHandle, seed_lot
 
@@ -87,3 +92,31 @@ def test_garbage_gets_a_refusal_with_a_reason_never_a_server_error(
         assert response.status_code == 200, raw[:20]
         body = response.json()
         assert body["ok"] is False and body["reasons"] and all(r["message"] for r in body["reasons"])
+
+
+def test_a_refusal_that_cannot_be_recorded_is_not_answered_as_a_verdict(
+    database: Database, as_role: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A refusal is answered only once it is in the audit trail: when writing it fails, the station gets an error
+    # (and scans again), never a red verdict that left no record.
+    client, _ = as_role(Role.OPERATOR)
+
+    def audit_trail_unwritable(**_kwargs: object) -> None:
+        raise OperationalError("INSERT INTO audit_entry ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(scan_service, "record_refusal_alone", audit_trail_unwritable)
+    response = client.post("/api/v1/scans", json={"raw": "=W00001", "station": "BSC-9"})
+    assert response.status_code >= 500 and "ok" not in response.json()
+    with database.transaction(write=False) as session:
+        assert audit_service.entries_for(session=session, entity_type="station", entity_id="BSC-9") == []
+
+
+def test_a_refusal_arriving_as_the_process_ends_gets_an_error_not_a_hang(
+    as_role: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = as_role(Role.OPERATOR)
+    stopped = ThreadPoolExecutor(max_workers=1)
+    stopped.shutdown()
+    monkeypatch.setattr(scan_routes, "_recorders", stopped)
+    response = client.post("/api/v1/scans", json={"raw": "=W00001", "station": "BSC-9"})
+    assert response.status_code >= 500
