@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -166,9 +166,14 @@ def _presented(request: Request) -> tuple[str | None, int | None]:
     return None, user_id
 
 
-def _look_up(request: Request, session: Session | Connection, token: str | None, user_id: int | None) -> Principal:
+def _look_up(request: Request, session: Session | Connection, token: str | None, user_id: int | None,
+             callers: Mapping[str, Principal | None] | None = None) -> Principal:
+    # `callers`: the principals of bearer tokens looked up already, in the same read transaction.
     if token is not None:
-        principal = auth_service.principal_for_token(session=session, token=token)
+        if callers is not None and token in callers:
+            principal = callers[token]
+        else:
+            principal = auth_service.principal_for_token(session=session, token=token)
         if principal is None:
             raise NotAuthenticated("the API token is unknown or revoked")
     else:
@@ -207,10 +212,11 @@ class Credentials:
     token: str | None
     user_id: int | None
 
-    def check(self, session: Session | Connection) -> Principal:
+    def check(self, session: Session | Connection, callers: Mapping[str, Principal | None] | None = None) -> Principal:
         """Look the credentials up in the database and enforce the roles, exactly as `Allow` does: the principal,
-        or NotAuthenticated (401) / Forbidden (403)."""
-        return self.gate.admit(_look_up(self.request, session, self.token, self.user_id))
+        or NotAuthenticated (401) / Forbidden (403). `callers` holds bearer tokens' principals looked up already
+        in the same transaction (see `auth_service.principals_for_tokens`)."""
+        return self.gate.admit(_look_up(self.request, session, self.token, self.user_id, callers))
 
 
 class AllowInRoute(Allow):

@@ -10,16 +10,19 @@ transaction begins, so its snapshot is at least as new as each of them (on SQLit
 first read; on PostgreSQL, at read committed, each statement takes its own). A job that arrives meanwhile waits
 for the next batch.
 
+A batch may be prepared before its jobs run (`prepare`): what each of them would look up alone is then read
+for all of them in one query, in the same transaction.
+
 A job answers for itself: what it raises (a refusal, a malformed request) is its answer and leaves the others
-alone. When the database fails, the job running then is answered with that failure, and the jobs of the batch
-not yet run are run again in a transaction of their own.
+alone. When the database fails, the job running then (the first, if none had begun) is answered with that
+failure, and the jobs of the batch not yet run are run again in a transaction of their own.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -31,6 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from batchtrack.db import Database
 
 T = TypeVar("T")
+# Called in each batch's transaction before its jobs run, with their work: to read at once what each would read.
+Prepare = Callable[[Connection, Sequence[Callable[[Connection], Any]]], None]
 
 
 class NotRun(RuntimeError):
@@ -60,11 +65,12 @@ class _Job(Generic[T]):
 class ReadBatches:
     """Worker threads that run read-only jobs a batch per read transaction."""
 
-    def __init__(self, *, threads: int, most: int, name: str) -> None:
+    def __init__(self, *, threads: int, most: int, name: str, prepare: Prepare | None = None) -> None:
         if threads < 1 or most < 1:
             raise ValueError("a batch runner needs at least one thread and one job per batch")
         self.threads = threads
         self.most = most
+        self.prepare = prepare
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
         self._waiting: WeakKeyDictionary[Database, deque[_Job[Any]]] = WeakKeyDictionary()
         self._lock = threading.Lock()
@@ -95,18 +101,20 @@ class ReadBatches:
                 break
         try:
             while batch:
-                batch = _run_batch(database, batch)
+                batch = _run_batch(database, batch, self.prepare)
         finally:
             for job in batch:  # only when something other than the database failed
                 if not job.done.done():
                     job.done.set_exception(NotRun("the job was not run: its worker stopped on an error"))
 
 
-def _run_batch(database: Database, batch: list[_Job[Any]]) -> list[_Job[Any]]:
+def _run_batch(database: Database, batch: list[_Job[Any]], prepare: Prepare | None) -> list[_Job[Any]]:
     """Run the jobs in one read transaction; return those to run again after the database failed."""
     finished = 0
     try:
         with database.engine.begin() as connection:
+            if prepare is not None:
+                prepare(connection, [job.work for job in batch])
             for job in batch:
                 job.run(connection)
                 finished += 1
@@ -114,7 +122,7 @@ def _run_batch(database: Database, batch: list[_Job[Any]]) -> list[_Job[Any]]:
         if finished == len(batch):  # at COMMIT: every job was answered already
             return []
         failed = batch[finished]
-        if not failed.done.done():  # the database failed before the job began (connecting, BEGIN)
+        if not failed.done.done():  # the database failed before the job began (connecting, BEGIN, preparing)
             failed.done.set_exception(exc)
         return [job for job in batch[finished + 1:] if not job.done.done()]
     return []

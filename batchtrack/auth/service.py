@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -58,6 +59,10 @@ _ACTIVE_PRINCIPAL = (
 _PRINCIPAL_BY_ID = Lookup(_ACTIVE_PRINCIPAL.where(_USER.c.id == bindparam("user_id")))
 _PRINCIPAL_BY_TOKEN = Lookup(_ACTIVE_PRINCIPAL.join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id).where(
     _API_TOKEN.c.token_hash == bindparam("token_hash"), _API_TOKEN.c.revoked_at.is_(None)))
+_PRINCIPALS_BY_TOKEN_HASHES = (
+    _ACTIVE_PRINCIPAL.add_columns(_API_TOKEN.c.token_hash).join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id)
+    .where(_API_TOKEN.c.token_hash.in_(bindparam("token_hashes", expanding=True)), _API_TOKEN.c.revoked_at.is_(None))
+)
 
 
 def load_principal(*, session: Session | Connection, user_id: int) -> Principal | None:
@@ -165,6 +170,22 @@ def principal_for_token(*, session: Session | Connection, token: str) -> Princip
 
     One query: it runs on every scan of every station.
     """
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+    if not _may_be_a_token(token):
         return None
     return _principal_from_rows(_PRINCIPAL_BY_TOKEN.rows(session, {"token_hash": _token_hash(token)}))
+
+
+def principals_for_tokens(*, session: Session | Connection, tokens: Collection[str]) -> dict[str, Principal | None]:
+    """The principal of each bearer token, as `principal_for_token` gives it, all looked up in one query."""
+    hashes = {_token_hash(token): token for token in tokens if _may_be_a_token(token)}
+    rows: dict[str, list[Any]] = {}
+    if hashes:
+        for row in session.execute(_PRINCIPALS_BY_TOKEN_HASHES, {"token_hashes": list(hashes)}):
+            rows.setdefault(row[4], []).append(row[:4])
+    found = {token: _principal_from_rows(rows.get(token_hash, [])) for token_hash, token in hashes.items()}
+    return {token: found.get(token) for token in tokens}
+
+
+def _may_be_a_token(token: str) -> bool:
+    # Anything else is no token of ours, and is not looked up.
+    return token.startswith(TOKEN_PREFIX) and len(token) <= 128

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 from sqlalchemy import Connection
 
+from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.db import SCAN_THREADS, Database
 from batchtrack.deps import AllowInRoute, Credentials
@@ -35,7 +37,8 @@ Scanner = Annotated[Credentials, Depends(AllowInRoute(*Role))]
 # own queries.
 SCANS_AT_ONCE = 2
 SCANS_IN_ONE_TRANSACTION = 32
-_judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge")
+_judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge",
+                      prepare=lambda connection, works: _look_up_callers(connection, works))
 # Refusals are recorded by threads of their own: one waiting for the write lock holds up no scan being judged. Two
 # are enough, since audit entries are appended one at a time anyway. The judging thread hands a refusal straight
 # to them: through the event loop (as the shared request pool would have it) each hand-over waited its turn behind
@@ -54,7 +57,7 @@ async def verify_scan(request: Request, credentials: Scanner, body: Annotated[An
     sent = bool(await request.body())  # already read, and kept, by FastAPI
     # Once handed over, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
     with CancelScope(shield=True):
-        result = await asyncio.wrap_future(_judged_and_recorded(database, partial(_judge, credentials, body, sent)))
+        result = await asyncio.wrap_future(_judged_and_recorded(database, _ScanJudging(credentials, body, sent)))
     return Response(to_json(result.as_dict()), media_type="application/json")
 
 
@@ -95,13 +98,33 @@ def _answer(answered: Future[verdict.Verdict], recorded: Future[None], result: v
 Judged = tuple[Principal, schemas.ScanRequest, verdict.Verdict]
 
 
-def _judge(credentials: Credentials, body: Any, sent: bool, connection: Connection) -> Judged:
-    # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. In the
-    # read transaction of its batch, on a plain connection: every statement here is a Core one, so no ORM session
-    # need be set up and torn down (that cost more than the queries).
-    actor = credentials.check(connection)
-    data = _scan_request(body, sent)
-    return actor, data, scan_service.judge(session=connection, request=data)
+@dataclass(slots=True)
+class _ScanJudging:
+    """One scan to judge, in the read transaction of its batch."""
+
+    credentials: Credentials
+    body: Any
+    sent: bool
+    callers: Mapping[str, Principal | None] | None = None  # bearer tokens' principals, looked up for the batch
+
+    def __call__(self, connection: Connection) -> Judged:
+        # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. On
+        # a plain connection: every statement here is a Core one, so no ORM session need be set up and torn down
+        # (that cost more than the queries).
+        actor = self.credentials.check(connection, self.callers)
+        data = _scan_request(self.body, self.sent)
+        return actor, data, scan_service.judge(session=connection, request=data)
+
+
+def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
+    # The callers of every scan in a batch in one query, rather than one query each.
+    scans = [work for work in works if isinstance(work, _ScanJudging)]
+    tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
+    if len(scans) < 2 or not tokens:
+        return
+    callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
+    for scan in scans:
+        scan.callers = callers
 
 
 def _scan_request(body: Any, sent: bool) -> schemas.ScanRequest:
