@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import CancelScope
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -49,15 +49,16 @@ assert SCANS_AT_ONCE + REFUSALS_AT_ONCE <= SCAN_THREADS, "the connection pool is
 
 
 @router.post("", response_model=schemas.VerdictOut, openapi_extra=schemas.SCAN_REQUEST_OPENAPI)
-async def verify_scan(request: Request, credentials: Scanner, body: Annotated[Any, Body()] = None) -> Response:
+async def verify_scan(request: Request, credentials: Scanner) -> Response:
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
     # The hot path of every station: the caller's credentials and the scan are checked against the database in
-    # one worker-thread hop and one read transaction, a refusal recorded before the answer.
+    # one worker-thread hop and one read transaction, a refusal recorded before the answer. The body is read here
+    # and validated there, after the credentials (so a caller who is not allowed learns nothing of its shape).
     database: Database = request.app.state.db
-    sent = bool(await request.body())  # already read, and kept, by FastAPI
+    judging = _ScanJudging(credentials, await request.body(), request.headers.get("content-type"))
     # Once handed over, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
     with CancelScope(shield=True):
-        result = await asyncio.wrap_future(_judged_and_recorded(database, _ScanJudging(credentials, body, sent)))
+        result = await asyncio.wrap_future(_judged_and_recorded(database, judging))
     return Response(to_json(result.as_dict()), media_type="application/json")
 
 
@@ -103,8 +104,8 @@ class _ScanJudging:
     """One scan to judge, in the read transaction of its batch."""
 
     credentials: Credentials
-    body: Any
-    sent: bool
+    body: bytes
+    content_type: str | None
     callers: Mapping[str, Principal | None] | None = None  # bearer tokens' principals, looked up for the batch
 
     def __call__(self, connection: Connection) -> Judged:
@@ -112,7 +113,7 @@ class _ScanJudging:
         # a plain connection: every statement here is a Core one, so no ORM session need be set up and torn down
         # (that cost more than the queries).
         actor = self.credentials.check(connection, self.callers)
-        data = _scan_request(self.body, self.sent)
+        data = _scan_request(self.body, self.content_type)
         return actor, data, scan_service.judge(session=connection, request=data)
 
 
@@ -127,13 +128,23 @@ def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
         scan.callers = callers
 
 
-def _scan_request(body: Any, sent: bool) -> schemas.ScanRequest:
-    # The body as FastAPI would have validated it, with the same errors (located under "body").
-    if not sent:
+def _scan_request(body: bytes, content_type: str | None) -> schemas.ScanRequest:
+    # The JSON body, validated as one step (pydantic reads the JSON into the model itself); every problem is located
+    # under "body", as FastAPI locates those of the bodies it validates.
+    if not body:
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    if not _is_json(content_type):
+        raise RequestValidationError([{"type": "content_type", "loc": ("body",), "input": None,
+                                       "msg": "send the scan as JSON (Content-Type: application/json)"}])
     try:
-        return schemas.ScanRequest.model_validate(body, from_attributes=True)
+        return schemas.ScanRequest.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)], body=body
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
         ) from None
+
+
+def _is_json(content_type: str | None) -> bool:
+    # application/json, or any application/...+json, with or without parameters (charset).
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))

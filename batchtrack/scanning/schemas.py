@@ -60,8 +60,15 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 # The scan route validates its body itself, once the caller is authenticated (see routes.py); its OpenAPI
-# description still says what the body is.
-SCAN_REQUEST_OPENAPI: dict[str, Any] = {"requestBody": {
-    "required": True,
-    "content": {"application/json": {"schema": _inlined(ScanRequest.model_json_schema())}},
-}}
+# description still says what the body is, and that a malformed one is refused as every route refuses it (the
+# reference is rewritten to the refusal body with every other route's, see health/openapi_routes.py).
+SCAN_REQUEST_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _inlined(ScanRequest.model_json_schema())}},
+    },
+    "responses": {"422": {
+        "description": "Validation Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
+    }},
+}

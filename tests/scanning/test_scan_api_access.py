@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -84,6 +85,10 @@ def test_unknown_credentials_are_refused_before_the_scan_is_read(client: TestCli
         assert response.status_code == 401, (body, response.text)
     assert client.post(SCANS, headers=headers).status_code == 401
     assert client.post(SCANS, json=A_SCAN).status_code == 401
+    # Not even JSON, or not said to be: still who is asking comes first.
+    for content, kind in ((b'{"raw": ', "application/json"), (b"raw=x", "application/x-www-form-urlencoded")):
+        response = client.post(SCANS, content=content, headers={**headers, "content-type": kind})
+        assert response.status_code == 401, (content, response.text)
 
 
 def test_a_malformed_scan_from_a_known_caller_is_refused_naming_the_field(as_role: ClientFactory) -> None:
@@ -100,6 +105,15 @@ def test_a_malformed_scan_from_a_known_caller_is_refused_naming_the_field(as_rol
         assert code in _reason_codes(response.json()), (body, response.json())
     missing = client.post(SCANS)
     assert missing.status_code == 422 and "input.body" in _reason_codes(missing.json())
+    broken = client.post(SCANS, content=b'{"raw": "=W0000', headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and "input.body" in _reason_codes(broken.json())
+    as_text = client.post(SCANS, content=json.dumps(A_SCAN).encode(), headers={"content-type": "text/plain"})
+    assert as_text.status_code == 422
+    assert [r["message"] for r in as_text.json()["reasons"]] == [
+        "send the scan as JSON (Content-Type: application/json)"]
+    with_charset = client.post(SCANS, content=json.dumps(A_SCAN).encode(),
+                               headers={"content-type": "application/json; charset=utf-8"})
+    assert with_charset.status_code == 200
 
 
 def test_a_signed_in_browser_scans_with_its_forms_csrf_token(database: Database, client: TestClient) -> None:
