@@ -260,8 +260,9 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             target = f"p99 < {SCAN_P99_MS:.0f} ms"
             met = run_["p99_ms"] is not None and run_["p99_ms"] < SCAN_P99_MS and not run_["errors"]
         errors = f", {run_['errors']} errors" if run_["errors"] else ""
+        stolen = f", {run_['machine_stolen_pct']:.0f}% stolen" if run_.get("machine_stolen_pct") else ""
         lines.append(Row(f"{run_['target']} {run_['clients']} clients req/s; p50/p99 ms",
-                         f"{run_['requests_per_s']:,.0f}; {_ms(run_['p50_ms'])}/{_ms(run_['p99_ms'])}{errors}",
+                         f"{run_['requests_per_s']:,.0f}; {_ms(run_['p50_ms'])}/{_ms(run_['p99_ms'])}{errors}{stolen}",
                          target or "", met))
     targets = figures["scan"]["targets"]
     if "ratio" in targets:

@@ -232,7 +232,7 @@ def _ms(value: float | None, decimals: int = 1) -> str:
 def print_table(runs: list[dict[str, Any]]) -> None:
     """One row per target and client count; the scan's accepted and refused requests below it."""
     header = (f"{'':<16}{'clients':>8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-              f"{'srv CPU ms/req':>16}{'srv CPU %':>11}{'client CPU %':>14}{'machine busy %':>16}")
+              f"{'srv CPU ms/req':>16}{'srv CPU %':>11}{'client CPU %':>14}{'machine busy %':>16}{'stolen %':>10}")
     print(header)
     print("-" * len(header))
     for run in runs:
@@ -244,10 +244,13 @@ def print_table(runs: list[dict[str, Any]]) -> None:
                     f"{_ms(figures['p50_ms']):>9}{_ms(figures['p99_ms']):>9}{figures['errors']:>8}")
             if figures is run:
                 line += (f"{_ms(run['server_cpu_ms_per_request'], 2):>16}{run['server_cpu_pct']:>11.0f}"
-                         f"{run['client_cpu_pct']:>14.0f}{run['machine_busy_pct'] or 0:>16.0f}")
+                         f"{run['client_cpu_pct']:>14.0f}{run['machine_busy_pct'] or 0:>16.0f}"
+                         f"{run.get('machine_stolen_pct') or 0:>10.0f}")
             print(line)
     print("requests: answers received; errors: requests timed out (10 s), failed, or answered wrongly;\n"
-          "CPU %: of one core; srv CPU ms/req: uvicorn process CPU per answer; machine busy: all cores, all users")
+          "CPU %: of one core; srv CPU ms/req: uvicorn process CPU per answer; machine busy: all cores, all users;\n"
+          "stolen: of all cores, time a virtual machine was ready to run but its host ran another (figures taken\n"
+          "while it is high are low by as much)")
 
 
 def verdicts(runs: list[dict[str, Any]]) -> dict[str, Any]:

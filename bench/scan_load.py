@@ -51,10 +51,12 @@ def _children(pid: int) -> list[int]:
     return children
 
 
-def machine_cpu() -> tuple[int, int]:
-    """(busy, total) CPU time of the whole machine so far, in clock ticks, from /proc/stat."""
+def machine_cpu() -> tuple[int, int, int]:
+    """(busy, stolen, total) CPU time of the whole machine so far, in clock ticks, from /proc/stat; stolen is the
+    time a virtual machine's processors were ready to run but the hypervisor ran another machine instead."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    return sum(values) - values[3] - values[4], sum(values)
+    idle, iowait, stolen = values[3], values[4], values[7]
+    return sum(values) - idle - iowait - stolen, stolen, sum(values)
 
 
 class Connection:
@@ -227,7 +229,7 @@ async def load(
     wall = time.perf_counter() - started
     server_cpu = process_cpu_seconds(server_pid) - server_cpu
     client_cpu = time.process_time() - client_cpu
-    busy, total = (now - before for now, before in zip(machine_cpu(), machine, strict=True))
+    busy, stolen, total = (now - before for now, before in zip(machine_cpu(), machine, strict=True))
     everything = Bucket(accepted.latencies + refused.latencies, accepted.errors + refused.errors,
                         {**refused.examples, **accepted.examples})
     result = {"target": work.name, "clients": clients, "seconds": round(wall, 2), **everything.summary(wall)}
@@ -235,6 +237,7 @@ async def load(
         "server_cpu_ms_per_request": round(server_cpu * 1000 / result["requests"], 3) if result["requests"] else None,
         "server_cpu_pct": round(100 * server_cpu / wall, 1), "client_cpu_pct": round(100 * client_cpu / wall, 1),
         "machine_busy_pct": round(100 * busy / total, 1) if total else None,
+        "machine_stolen_pct": round(100 * stolen / total, 1) if total else None,
     }
     if work.refused:
         result |= {"accepted": accepted.summary(wall), "refused": refused.summary(wall)}
