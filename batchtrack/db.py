@@ -52,7 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _pool_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     # As many connections as there are threads that hold one: the request thread pool's 40, and the scan route's
-    # own threads (two judging, two recording refusals; see scanning/routes.py). Each holds at most one at a time,
+    # own threads (two judging, two recording refusals; see scanning/judging.py). Each holds at most one at a time,
     # so no thread ever waits for a connection that only another waiting thread could give back. All of them
     # are kept once opened (no overflow): an overflow connection is closed as soon as it is returned, and under
     # steady load opening it again (a new PostgreSQL backend; WAL set-up on SQLite) cost more than the request.

@@ -3,148 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from typing import Annotated
 
 from anyio import CancelScope
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import ValidationError
 from pydantic_core import to_json
-from sqlalchemy import Connection
 
-from batchtrack.auth import service as auth_service
-from batchtrack.auth.principal import Principal
-from batchtrack.db import SCAN_THREADS, Database
+from batchtrack.db import Database
 from batchtrack.deps import AllowInRoute, Credentials
 from batchtrack.models.user import Role
-from batchtrack.read_batches import ReadBatches
-from batchtrack.scanning import schemas, verdict
-from batchtrack.scanning import service as scan_service
+from batchtrack.scanning import judging, schemas
 
 router = APIRouter(prefix="/scans", tags=["scanning"])
 Scanner = Annotated[Credentials, Depends(AllowInRoute(*Role))]
-
-# Scans judged at once by one process; the others wait their turn in a queue, holding neither a thread nor a
-# connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during its
-# database calls: more threads at it only hand that lock back and forth, each hand-over a thread switch, and under
-# load those switches lengthened the slowest scans most. Under load the scans waiting are judged a batch per read
-# transaction (see read_batches): the transaction, its connection and the thread hand-over cost more than a scan's
-# own queries.
-SCANS_AT_ONCE = 2
-SCANS_IN_ONE_TRANSACTION = 32
-_judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge",
-                      prepare=lambda connection, works: _look_up_callers(connection, works))
-# Refusals are recorded by threads of their own: one waiting for the write lock holds up no scan being judged. Two
-# are enough, since audit entries are appended one at a time anyway. The judging thread hands a refusal straight
-# to them: through the event loop (as the shared request pool would have it) each hand-over waited its turn behind
-# every other request's, and under load made a refused scan's answer several times slower than its writing.
-REFUSALS_AT_ONCE = 2
-_recorders = ThreadPoolExecutor(max_workers=REFUSALS_AT_ONCE, thread_name_prefix="scan-refusal")
-assert SCANS_AT_ONCE + REFUSALS_AT_ONCE <= SCAN_THREADS, "the connection pool is sized for the scan route's threads"
 
 
 @router.post("", response_model=schemas.VerdictOut, openapi_extra=schemas.SCAN_REQUEST_OPENAPI)
 async def verify_scan(request: Request, credentials: Scanner) -> Response:
     """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
     # The hot path of every station: the caller's credentials and the scan are checked against the database in
-    # one worker-thread hop and one read transaction, a refusal recorded before the answer. The body is read here
-    # and validated there, after the credentials (so a caller who is not allowed learns nothing of its shape).
+    # one worker-thread hop and one read transaction, a refusal recorded before the answer (see judging). The body
+    # is read here and validated there, after the credentials (a caller who is not allowed learns nothing of it).
     database: Database = request.app.state.db
-    judging = _ScanJudging(credentials, await request.body(), request.headers.get("content-type"))
+    body, content_type = await request.body(), request.headers.get("content-type")
     # Once handed over, a scan runs to the end whatever becomes of the request: a refusal judged is recorded.
     with CancelScope(shield=True):
-        result = await asyncio.wrap_future(_judged_and_recorded(database, judging))
+        result = await asyncio.wrap_future(judging.judged_and_recorded(database, credentials, body, content_type))
     return Response(to_json(result.as_dict()), media_type="application/json")
-
-
-def _judged_and_recorded(database: Database, judging: Callable[[Connection], Judged]) -> Future[verdict.Verdict]:
-    # The verdict, once judged and, if it is a refusal, recorded: the recording begins in the thread that judged.
-    # The read connection is back in the pool before the refusal is written (see scan_service.verify).
-    answered: Future[verdict.Verdict] = Future()
-
-    def record(judged: Future[Judged]) -> None:
-        try:
-            actor, data, result = judged.result()
-        except BaseException as exc:  # the request's own error (401, 403, 422), or the database's
-            answered.set_exception(exc)
-            return
-        if result.ok:
-            answered.set_result(result)
-            return
-        try:
-            recorded = _recorders.submit(partial(scan_service.record_refusal_alone, database=database, actor=actor,
-                                                 request=data, result=result))
-        except RuntimeError as exc:  # the recorders are shut down (the process is ending): no answer without them
-            answered.set_exception(exc)
-            return
-        recorded.add_done_callback(lambda done: _answer(answered, done, result))
-
-    _judges.submit(database, judging).add_done_callback(record)
-    return answered
-
-
-def _answer(answered: Future[verdict.Verdict], recorded: Future[None], result: verdict.Verdict) -> None:
-    failure = recorded.exception()
-    if failure is not None:
-        answered.set_exception(failure)
-    else:
-        answered.set_result(result)
-
-
-Judged = tuple[Principal, schemas.ScanRequest, verdict.Verdict]
-
-
-@dataclass(slots=True)
-class _ScanJudging:
-    """One scan to judge, in the read transaction of its batch."""
-
-    credentials: Credentials
-    body: bytes
-    content_type: str | None
-    callers: Mapping[str, Principal | None] | None = None  # bearer tokens' principals, looked up for the batch
-
-    def __call__(self, connection: Connection) -> Judged:
-        # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. On
-        # a plain connection: every statement here is a Core one, so no ORM session need be set up and torn down
-        # (that cost more than the queries).
-        actor = self.credentials.check(connection, self.callers)
-        data = _scan_request(self.body, self.content_type)
-        return actor, data, scan_service.judge(session=connection, request=data)
-
-
-def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
-    # The callers of every scan in a batch in one query, rather than one query each.
-    scans = [work for work in works if isinstance(work, _ScanJudging)]
-    tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
-    if len(scans) < 2 or not tokens:
-        return
-    callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
-    for scan in scans:
-        scan.callers = callers
-
-
-def _scan_request(body: bytes, content_type: str | None) -> schemas.ScanRequest:
-    # The JSON body, validated as one step (pydantic reads the JSON into the model itself); every problem is located
-    # under "body", as FastAPI locates those of the bodies it validates.
-    if not body:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
-    if not _is_json(content_type):
-        raise RequestValidationError([{"type": "content_type", "loc": ("body",), "input": None,
-                                       "msg": "send the scan as JSON (Content-Type: application/json)"}])
-    try:
-        return schemas.ScanRequest.model_validate_json(body)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        ) from None
-
-
-def _is_json(content_type: str | None) -> bool:
-    # application/json, or any application/...+json, with or without parameters (charset).
-    kind = (content_type or "").split(";", 1)[0].strip().lower()
-    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))

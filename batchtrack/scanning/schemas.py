@@ -59,7 +59,7 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
     return inlined
 
 
-# The scan route validates its body itself, once the caller is authenticated (see routes.py); its OpenAPI
+# The scan route validates its body itself, once the caller is authenticated (see judging.py); its OpenAPI
 # description still says what the body is, and that a malformed one is refused as every route refuses it (the
 # reference is rewritten to the refusal body with every other route's, see health/openapi_routes.py).
 SCAN_REQUEST_OPENAPI: dict[str, Any] = {

@@ -17,7 +17,7 @@ from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.models.user import Role
-from batchtrack.scanning import routes as scan_routes
+from batchtrack.scanning import judging as scan_judging
 from batchtrack.scanning import service as scan_service
 
 from builders import UserHandle, seed_lot
@@ -117,6 +117,6 @@ def test_a_refusal_arriving_as_the_process_ends_gets_an_error_not_a_hang(
     client, _ = as_role(Role.OPERATOR)
     stopped = ThreadPoolExecutor(max_workers=1)
     stopped.shutdown()
-    monkeypatch.setattr(scan_routes, "_recorders", stopped)
+    monkeypatch.setattr(scan_judging, "_recorders", stopped)
     response = client.post("/api/v1/scans", json={"raw": "=W00001", "station": "BSC-9"})
     assert response.status_code >= 500

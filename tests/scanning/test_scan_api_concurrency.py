@@ -19,7 +19,7 @@ from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.models.user import Role
-from batchtrack.scanning.routes import SCANS_AT_ONCE
+from batchtrack.scanning.judging import SCANS_AT_ONCE
 
 from builders import UserHandle, seed_lot
 from own_loop import run_on_own_loop
