@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -45,9 +46,21 @@ def keep_on_one_cpu(folder: Path | None = None) -> int | None:
     if len(allowed) < 2:
         return None  # nowhere else to go
     folder = folder or claims_folder()
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        found = folder.lstat()
+    except OSError:  # something else is there (a file, a dangling link)
+        found = None
+    if found is None or stat.S_ISLNK(found.st_mode) or not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+        # Not a folder of this user's own (a link, or another's, planted in a shared temporary folder).
+        log.warning("processor claims folder %s is not this user's own folder: process %d is left to the kernel",
+                    folder, os.getpid())
+        return None
     for cpu in allowed:
-        claim = (folder / f"cpu-{cpu}.lock").open("ab")
+        try:
+            claim = (folder / f"cpu-{cpu}.lock").open("ab")
+        except OSError:  # not ours to open
+            continue
         try:
             fcntl.flock(claim.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # another process holds this one

@@ -94,6 +94,24 @@ def test_a_processor_is_free_again_once_its_process_has_ended(tmp_path: Path) ->
         stop(again)
 
 
+@linux_with_two_cpus
+def test_a_claims_folder_that_is_a_link_is_not_used(tmp_path: Path) -> None:
+    # In a shared temporary folder, another user could have put a link where the claims folder goes.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "claims").symlink_to(elsewhere)
+    process, report = start(tmp_path / "claims")
+    stop(process)
+    assert placed(report) is None
+    assert not list(elsewhere.iterdir())
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "a-file").write_text("")
+    for planted in ("dangling", "a-file"):
+        process, report = start(tmp_path / planted)
+        stop(process)
+        assert placed(report) is None
+
+
 def test_nothing_is_changed_where_processes_cannot_be_placed(monkeypatch: pytest.MonkeyPatch,
                                                               tmp_path: Path) -> None:
     monkeypatch.delattr(os, "sched_setaffinity", raising=False)  # as on macOS
