@@ -68,7 +68,6 @@ class ReadBatches:
     def __init__(self, *, threads: int, most: int, name: str, prepare: Prepare | None = None) -> None:
         if threads < 1 or most < 1:
             raise ValueError("a batch runner needs at least one thread and one job per batch")
-        self.threads = threads
         self.most = most
         self.prepare = prepare
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection, text
@@ -16,6 +17,7 @@ from batchtrack.db import Database
 from batchtrack.read_batches import ReadBatches
 
 WAIT_S = 30
+Q = TypeVar("Q")
 
 
 class Gate:
@@ -45,18 +47,25 @@ def _add_remark(database: Database) -> None:
         audit_service.record(session=connection, actor=SYSTEM, action="test.remark", entity_type="test", entity_id=1)
 
 
+def behind_the_worker(database: Database, batches: ReadBatches, queue: Callable[[], Q]) -> tuple[int, Q]:
+    """Hold the only worker in a read transaction while `queue` submits jobs, then let it go on: what the held job
+    read, and what `queue` returned."""
+    gate = Gate()
+    held = batches.submit(database, gate)
+    assert gate.entered.wait(WAIT_S)
+    queued = queue()
+    gate.opened.set()
+    return held.result(WAIT_S), queued
+
+
 @pytest.fixture
 def batches() -> ReadBatches:
     return ReadBatches(threads=1, most=8, name="test-batch")
 
 
 def test_jobs_waiting_together_are_run_in_one_read_transaction(database: Database, batches: ReadBatches) -> None:
-    gate = Gate()
-    held = batches.submit(database, gate)
-    assert gate.entered.wait(WAIT_S)
-    waiting = [batches.submit(database, _transaction_of) for _ in range(5)]
-    gate.opened.set()
-    held.result(WAIT_S)
+    _, waiting = behind_the_worker(database, batches, lambda: [batches.submit(database, _transaction_of)
+                                                               for _ in range(5)])
     transactions = [job.result(WAIT_S) for job in waiting]
     assert all(transaction is transactions[0] for transaction in transactions)
     assert transactions[0] is not None
@@ -64,12 +73,8 @@ def test_jobs_waiting_together_are_run_in_one_read_transaction(database: Databas
 
 def test_no_more_jobs_go_in_one_transaction_than_the_limit(database: Database) -> None:
     batches = ReadBatches(threads=1, most=2, name="test-batch")
-    gate = Gate()
-    held = batches.submit(database, gate)
-    assert gate.entered.wait(WAIT_S)
-    waiting = [batches.submit(database, _transaction_of) for _ in range(5)]
-    gate.opened.set()
-    held.result(WAIT_S)
+    _, waiting = behind_the_worker(database, batches, lambda: [batches.submit(database, _transaction_of)
+                                                               for _ in range(5)])
     transactions = [job.result(WAIT_S) for job in waiting]
     assert len({id(transaction) for transaction in transactions}) == 3  # 2 + 2 + 1
 
@@ -78,13 +83,12 @@ def test_a_job_sees_every_change_committed_before_it_was_submitted(database: Dat
                                                                     batches: ReadBatches) -> None:
     # The worker is busy in a transaction that began (and, on SQLite, took its snapshot) before the change: the
     # job submitted after the change must not be run in that transaction.
-    gate = Gate()
-    held = batches.submit(database, gate)
-    assert gate.entered.wait(WAIT_S)
-    _add_remark(database)
-    after = batches.submit(database, _count_remarks)
-    gate.opened.set()
-    assert held.result(WAIT_S) == 0
+    def change_then_submit() -> Future[int]:
+        _add_remark(database)
+        return batches.submit(database, _count_remarks)
+
+    seen_by_held, after = behind_the_worker(database, batches, change_then_submit)
+    assert seen_by_held == 0
     assert after.result(WAIT_S) == 1
 
 
@@ -92,13 +96,9 @@ def test_what_a_job_raises_is_its_own_answer(database: Database, batches: ReadBa
     def refuse(_connection: Connection) -> int:
         raise ValueError("refused")
 
-    gate = Gate()
-    held = batches.submit(database, gate)
-    assert gate.entered.wait(WAIT_S)
-    jobs = [batches.submit(database, _count_remarks), batches.submit(database, refuse),
-            batches.submit(database, _count_remarks)]
-    gate.opened.set()
-    held.result(WAIT_S)
+    _, jobs = behind_the_worker(database, batches, lambda: [
+        batches.submit(database, _count_remarks), batches.submit(database, refuse),
+        batches.submit(database, _count_remarks)])
     assert jobs[0].result(WAIT_S) == 0 and jobs[2].result(WAIT_S) == 0
     with pytest.raises(ValueError, match="refused"):
         jobs[1].result(WAIT_S)
@@ -110,14 +110,11 @@ def test_a_database_error_fails_its_job_alone_and_the_rest_are_run_afresh(databa
     def broken(connection: Connection) -> int:
         return int(connection.execute(text("SELECT count(*) FROM no_such_table")).scalar_one())
 
-    gate = Gate()
-    held = batches.submit(database, gate)
-    assert gate.entered.wait(WAIT_S)
-    before = batches.submit(database, _transaction_of)
-    failing = batches.submit(database, broken)
-    after: list[Future[int]] = [batches.submit(database, _count_remarks) for _ in range(3)]
-    gate.opened.set()
-    held.result(WAIT_S)
+    def queue() -> tuple[Future[Any], Future[int], list[Future[int]]]:
+        return (batches.submit(database, _transaction_of), batches.submit(database, broken),
+                [batches.submit(database, _count_remarks) for _ in range(3)])
+
+    _, (before, failing, after) = behind_the_worker(database, batches, queue)
     assert before.result(WAIT_S) is not None
     with pytest.raises(SQLAlchemyError):
         failing.result(WAIT_S)

@@ -7,7 +7,7 @@ its own, and the scan is answered only once its refusal is in the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -32,8 +32,21 @@ from batchtrack.scanning import service as scan_service
 # own queries.
 SCANS_AT_ONCE = 2
 SCANS_IN_ONE_TRANSACTION = 32
+
+
+def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
+    # The callers of every scan in a batch in one query, rather than one query each.
+    scans = [work for work in works if isinstance(work, _ScanJudging)]
+    tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
+    if len(scans) < 2 or not tokens:
+        return
+    callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
+    for scan in scans:
+        scan.callers = callers
+
+
 _judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge",
-                      prepare=lambda connection, works: _look_up_callers(connection, works))
+                      prepare=_look_up_callers)
 # Refusals are recorded by threads of their own: one waiting for the write lock holds up no scan being judged. Two
 # are enough, since audit entries are appended one at a time anyway. The judging thread hands a refusal straight
 # to them: through the event loop (as the shared request pool would have it) each hand-over waited its turn behind
@@ -48,12 +61,8 @@ def judged_and_recorded(
 ) -> Future[verdict.Verdict]:
     """The verdict on a scan, once judged and, if it is a refusal, recorded; or the request's error (401, 403,
     422) or the database's."""
-    return _judged_and_recorded(database, _ScanJudging(credentials, body, content_type))
-
-
-def _judged_and_recorded(database: Database, judging: Callable[[Connection], Judged]) -> Future[verdict.Verdict]:
-    # The recording begins in the thread that judged.
-    # The read connection is back in the pool before the refusal is written (see scan_service.verify).
+    # The recording begins in the thread that judged, as soon as the verdict is in, on a connection of the
+    # recorder's own (the pool has one for each of its threads, see db.py).
     answered: Future[verdict.Verdict] = Future()
 
     def record(judged: Future[Judged]) -> None:
@@ -73,7 +82,7 @@ def _judged_and_recorded(database: Database, judging: Callable[[Connection], Jud
             return
         recorded.add_done_callback(lambda done: _answer(answered, done, result))
 
-    _judges.submit(database, judging).add_done_callback(record)
+    _judges.submit(database, _ScanJudging(credentials, body, content_type)).add_done_callback(record)
     return answered
 
 
@@ -104,17 +113,6 @@ class _ScanJudging:
         actor = self.credentials.check(connection, self.callers)
         data = _scan_request(self.body, self.content_type)
         return actor, data, scan_service.judge(session=connection, request=data)
-
-
-def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
-    # The callers of every scan in a batch in one query, rather than one query each.
-    scans = [work for work in works if isinstance(work, _ScanJudging)]
-    tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
-    if len(scans) < 2 or not tokens:
-        return
-    callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
-    for scan in scans:
-        scan.callers = callers
 
 
 def _scan_request(body: bytes, content_type: str | None) -> schemas.ScanRequest:
