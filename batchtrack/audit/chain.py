@@ -47,6 +47,18 @@ class EntryContent:
     prev_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenEntry:
+    """An entry as it was appended: its content and its hash."""
+
+    content: EntryContent
+    hash: str
+
+    @property
+    def seq(self) -> int:
+        return self.content.seq
+
+
 def content_fields(content: EntryContent) -> dict[str, Any]:
     """The content as column values of its entry (every field but the entry's own hash)."""
     return {field.name: getattr(content, field.name) for field in fields(content)}

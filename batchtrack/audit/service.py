@@ -37,7 +37,7 @@ def record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     reason: str = "",
-) -> AuditEntry:
+) -> chain.WrittenEntry:
     """Append one entry to the chain, in the caller's transaction (an ORM session's, or a plain connection's)."""
     # Plain statements on the table, in either: an entry is written once and never changed, so it needs no place
     # in a session's unit of work (whose flush cost several times the insert). A session still flushes what it
@@ -60,9 +60,11 @@ def record(
         reason=reason,
         prev_hash=prev_hash,
     )
-    row = {**chain.content_fields(content), "hash": chain.entry_hash(content)}
-    session.execute(_APPEND, row)
-    return AuditEntry(**row)  # what was written, for the caller to read (not tracked by any session)
+    written = chain.WrittenEntry(content, chain.entry_hash(content))
+    session.execute(_APPEND, {**chain.content_fields(content), "hash": written.hash})
+    # What was written, for the caller to read: not an AuditEntry, whose construction (validation, ORM state) cost
+    # more than the insert and would be of no use to a caller, the entry being in no session.
+    return written
 
 
 def record_correction(
@@ -74,7 +76,7 @@ def record_correction(
     old: dict[str, Any],
     new: dict[str, Any],
     reason: str,
-) -> AuditEntry:
+) -> chain.WrittenEntry:
     """Record a correction of a recorded value; refused without a reason."""
     if not reason.strip():
         raise BadRequest("a correction of a recorded value needs a reason", code="reason_required")
