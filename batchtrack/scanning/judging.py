@@ -21,7 +21,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.db import SCAN_THREADS, Database
 from batchtrack.deps import Credentials
 from batchtrack.read_batches import ReadBatches
-from batchtrack.scanning import schemas, verdict
+from batchtrack.scanning import parser, schemas, verdict
 from batchtrack.scanning import service as scan_service
 
 # Scans judged at once by one process; the others wait their turn in a queue, holding neither a thread nor a
@@ -34,19 +34,31 @@ SCANS_AT_ONCE = 2
 SCANS_IN_ONE_TRANSACTION = 32
 
 
-def _look_up_callers(connection: Connection, works: Sequence[object]) -> None:
-    # The callers of every scan in a batch in one query, rather than one query each.
+def _look_up_together(connection: Connection, works: Sequence[object]) -> None:
+    # What every scan of a batch would look up alone, in one query each: their callers, then the containers their
+    # callers' scans name. A scan whose caller is unknown is not read: it is refused with a 401 whatever it holds.
+    # A batch run again after the database failed is looked up afresh, in its own transaction.
     scans = [work for work in works if isinstance(work, _ScanJudging)]
+    for scan in scans:
+        scan.callers, scan.known = None, scan_service.NO_CONTAINERS_KNOWN
     tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
     if len(scans) < 2 or not tokens:
         return
     callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
+    identities = []
     for scan in scans:
         scan.callers = callers
+        if scan.credentials.token is not None and callers.get(scan.credentials.token) is not None:
+            identity = scan.read()
+            if identity is not None:
+                identities.append(identity)
+    known = scan_service.containers_in_slots(session=connection, identities=identities)
+    for scan in scans:
+        scan.known = known
 
 
 _judges = ReadBatches(threads=SCANS_AT_ONCE, most=SCANS_IN_ONE_TRANSACTION, name="scan-judge",
-                      prepare=_look_up_callers)
+                      prepare=_look_up_together)
 # Refusals are recorded by threads of their own: one waiting for the write lock holds up no scan being judged. Two
 # are enough, since audit entries are appended one at a time anyway. The judging thread hands a refusal straight
 # to them: through the event loop (as the shared request pool would have it) each hand-over waited its turn behind
@@ -105,14 +117,35 @@ class _ScanJudging:
     body: bytes
     content_type: str | None
     callers: Mapping[str, Principal | None] | None = None  # bearer tokens' principals, looked up for the batch
+    known: scan_service.KnownContainers = scan_service.NO_CONTAINERS_KNOWN  # containers looked up for the batch
+    # The body read and its scan parsed, once: the request, or why it is malformed; and the parsed scan.
+    _request: schemas.ScanRequest | RequestValidationError | None = None
+    _parsed: parser.ParsedScan | parser.ScanRefusal | None = None
+
+    def read(self) -> parser.ScanIdentity | None:
+        """Read the body and parse its scan: what the scan names, None when the body or the scan is malformed."""
+        if self._request is None:
+            try:
+                self._request = _scan_request(self.body, self.content_type)
+            except RequestValidationError as exc:
+                self._request = exc
+            else:
+                self._parsed = parser.parse_scan(self._request.raw)
+        if isinstance(self._parsed, parser.ScanRefusal) or self._parsed is None:
+            return None
+        return parser.identity_of(self._parsed)
 
     def __call__(self, connection: Connection) -> Judged:
         # Who is asking first (401/403), then what they sent (422), then the verdict; as for every other route. On
         # a plain connection: every statement here is a Core one, so no ORM session need be set up and torn down
         # (that cost more than the queries).
         actor = self.credentials.check(connection, self.callers)
-        data = _scan_request(self.body, self.content_type)
-        return actor, data, scan_service.judge(session=connection, request=data)
+        self.read()
+        if isinstance(self._request, RequestValidationError):
+            raise self._request
+        assert self._request is not None
+        return actor, self._request, scan_service.judge(session=connection, request=self._request,
+                                                        parsed=self._parsed, known=self.known)
 
 
 def _scan_request(body: bytes, content_type: str | None) -> schemas.ScanRequest:

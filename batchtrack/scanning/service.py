@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, inspect
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session
 
 from batchtrack.audit import service as audit_service
@@ -49,17 +51,26 @@ NOTHING = Resolution(None)
 # lot and therapy (through the lot, or the collection before a lot exists).
 _CONTAINERS, _LOTS, _COLLECTIONS, _THERAPIES = (
     inspect(model).local_table for model in (Container, Lot, Collection, Therapy))
-_CONTAINER_BY_SLOT = (
-    core_select(_CONTAINERS.c.id, _CONTAINERS.c.din, _CONTAINERS.c.kind, _CONTAINERS.c.lot_id,
-                _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi)
+_CONTAINER_COLUMNS = (_CONTAINERS.c.id, _CONTAINERS.c.din, _CONTAINERS.c.kind, _CONTAINERS.c.lot_id,
+                      _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi)
+_CONTAINER_ROWS = (
+    core_select(*_CONTAINER_COLUMNS)
     .select_from(_CONTAINERS)
     .outerjoin(_LOTS, _LOTS.c.id == _CONTAINERS.c.lot_id)
     .outerjoin(_COLLECTIONS, _COLLECTIONS.c.id == _CONTAINERS.c.collection_id)
     .outerjoin(_THERAPIES, _THERAPIES.c.id == func.coalesce(_LOTS.c.therapy_id, _COLLECTIONS.c.therapy_id))
-    .where(_CONTAINERS.c.din == bindparam("din"), _CONTAINERS.c.division == bindparam("division"),
-           _CONTAINERS.c.sample_flag == bindparam("sample_flag"))
 )
+_CONTAINER_BY_SLOT = _CONTAINER_ROWS.where(
+    _CONTAINERS.c.din == bindparam("din"), _CONTAINERS.c.division == bindparam("division"),
+    _CONTAINERS.c.sample_flag == bindparam("sample_flag"))
 _CONTAINER = Lookup(_CONTAINER_BY_SLOT)
+# The containers of several DINs at once, each with its slot and product code: for a batch of scans (see
+# KnownContainers). By DIN alone, which the index on DIN serves on either engine (SQLite scans the whole table
+# for a list of (din, division, flag) tuples); the slots asked for are picked out of them. Its number of DINs
+# varies, so it is run as a plain statement rather than a Lookup.
+_CONTAINERS_IN_SLOTS = _CONTAINER_ROWS.add_columns(
+    _CONTAINERS.c.division, _CONTAINERS.c.sample_flag, _CONTAINERS.c.product_code,
+).where(_CONTAINERS.c.din.in_(bindparam("dins", expanding=True)))
 _CONTAINER_OF_PRODUCT = Lookup(_CONTAINER_BY_SLOT.where(_CONTAINERS.c.product_code == bindparam("product_code")))
 # A collection before any container of it is registered, with its therapy and the lot made from it (if any).
 _COLLECTION = Lookup(
@@ -78,18 +89,76 @@ _THERAPY = Lookup(core_select(_THERAPIES.c.id, _THERAPIES.c.coi, _THERAPIES.c.st
 Reader = Session | Connection
 
 
-def _container_row(reader: Reader, identity: parser.ScanIdentity) -> Any:
-    assert identity.din is not None
-    params = {"din": identity.din, "division": identity.division or "00", "sample_flag": identity.sample_flag}
+# Where a container is: its DIN, division and sample flag.
+Slot = tuple[str, str, str]
+
+
+def _slot(identity: parser.ScanIdentity) -> Slot | None:
+    if identity.din is None:
+        return None
+    return identity.din, identity.division or "00", identity.sample_flag
+
+
+def _product_code(identity: parser.ScanIdentity) -> str | None:
+    # Containers record the product code without its division's last characters (six of the eight).
+    return None if identity.product_code is None else identity.product_code[:6]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownContainers:
+    """The containers in some slots, looked up at once for a batch of scans in the batch's read transaction.
+
+    A scan whose slot was looked up is resolved from here, exactly as its own query would have resolved it: an
+    empty slot is known to be empty."""
+
+    slots: frozenset[Slot]
+    found: Mapping[Slot, Sequence[tuple[str, tuple[Any, ...]]]]  # slot -> (product code, container row) each
+
+    def __contains__(self, slot: object) -> bool:
+        return slot in self.slots
+
+    def one_or_none(self, slot: Slot, product_code: str | None) -> tuple[Any, ...] | None:
+        """The container row its own query would give: by slot, or by slot and product code."""
+        rows = [row for code, row in self.found.get(slot, ()) if product_code is None or code == product_code]
+        if len(rows) > 1:
+            raise MultipleResultsFound("a lookup meant to find at most one row found several")
+        return rows[0] if rows else None
+
+
+NO_CONTAINERS_KNOWN = KnownContainers(frozenset(), {})
+
+
+def containers_in_slots(*, session: Reader, identities: Iterable[parser.ScanIdentity]) -> KnownContainers:
+    """The containers in the slots the scans name, in one query (none when no scan names a DIN)."""
+    slots = frozenset(slot for identity in identities if (slot := _slot(identity)) is not None)
+    if not slots:
+        return NO_CONTAINERS_KNOWN
+    found: dict[Slot, list[tuple[str, tuple[Any, ...]]]] = {}
+    for row in session.execute(_CONTAINERS_IN_SLOTS, {"dins": sorted({din for din, _, _ in slots})}):
+        *container, division, sample_flag, product_code = row
+        found.setdefault((container[1], division, sample_flag), []).append((product_code, tuple(container)))
+    return KnownContainers(slots, found)
+
+
+def _container_row(reader: Reader, identity: parser.ScanIdentity, known: KnownContainers) -> Any:
+    slot = _slot(identity)
+    assert slot is not None
+    if slot in known:
+        return known.one_or_none(slot, _product_code(identity))
+    din, division, sample_flag = slot
+    params = {"din": din, "division": division, "sample_flag": sample_flag}
     if identity.product_code is None:
         return _CONTAINER.one_or_none(reader, params)
-    return _CONTAINER_OF_PRODUCT.one_or_none(reader, {**params, "product_code": identity.product_code[:6]})
+    return _CONTAINER_OF_PRODUCT.one_or_none(reader, {**params, "product_code": _product_code(identity)})
 
 
-def resolve(*, session: Reader, identity: parser.ScanIdentity) -> Resolution:
-    """The record a scan names, and what is recorded about it to check the label against (COI, expiry)."""
+def resolve(
+    *, session: Reader, identity: parser.ScanIdentity, known: KnownContainers = NO_CONTAINERS_KNOWN
+) -> Resolution:
+    """The record a scan names, and what is recorded about it to check the label against (COI, expiry).
+    Containers in the slots of `known` are taken from it rather than looked up."""
     if identity.din is not None:
-        row = _container_row(session, identity)
+        row = _container_row(session, identity, known)
         if row is not None:
             container_id, din, kind, lot_id, status, lot_din, expires_at, coi = row
             return Resolution(ResolvedContainer(
@@ -131,14 +200,19 @@ def _expectation(expect: schemas.Expectation) -> StationExpectation:
     )
 
 
-def judge(*, session: Reader, request: schemas.ScanRequest) -> verdict.Verdict:
-    """Judge one scan at a station against the records (reads only)."""
-    parsed = parser.parse_scan(request.raw)
+def judge(
+    *, session: Reader, request: schemas.ScanRequest, parsed: parser.ParsedScan | parser.ScanRefusal | None = None,
+    known: KnownContainers = NO_CONTAINERS_KNOWN,
+) -> verdict.Verdict:
+    """Judge one scan at a station against the records (reads only). `parsed` is its raw input parsed already,
+    if it was; `known`, containers looked up already in the same transaction (see `containers_in_slots`)."""
+    if parsed is None:
+        parsed = parser.parse_scan(request.raw)
     if isinstance(parsed, parser.ScanRefusal):
         result = verdict.refused(request.raw, parsed)
     else:
         identity = parser.identity_of(parsed)
-        found = resolve(session=session, identity=identity)
+        found = resolve(session=session, identity=identity, known=known)
         result = verdict.judge(raw=request.raw, parsed=parsed, resolved=found.resolved,
                                expectation=_expectation(request.expect))
         if found.resolved is not None:
