@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import db_statistics
 from sqlalchemy import Engine
 
 from batchtrack.audit import chain
@@ -71,7 +72,7 @@ def _rows(start_seq: int, prev_hash: str, count: int, users: list[int], sqlite: 
 
 
 def seed_audit(engine: Engine, entries: int, progress: Callable[[int], None] | None = None) -> None:
-    """Append `entries` valid synthetic entries to the chain of a migrated database."""
+    """Append `entries` valid synthetic entries to the chain of a migrated database, then its statistics."""
     proxy = engine.raw_connection()
     connection: Any = proxy.driver_connection
     try:
@@ -111,6 +112,7 @@ def seed_audit(engine: Engine, entries: int, progress: Callable[[int], None] | N
             connection.execute("PRAGMA cache_size=-2000")  # back to SQLite's default before the pool takes it
             connection.execute("PRAGMA synchronous=FULL")  # as batchtrack.db sets it
         proxy.close()
+    db_statistics.vacuum_analyze(engine)
 
 
 def main() -> None:

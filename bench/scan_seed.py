@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import db_statistics
 from sqlalchemy import Engine, Table, insert, text
 
 from batchtrack import migrate
@@ -199,13 +200,7 @@ def _finish(engine: Engine, lots: int) -> None:
         if engine.dialect.name == "postgresql":
             for name in ID_TABLES:
                 connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}"))
-    if engine.dialect.name == "postgresql":
-        # Autovacuum would analyse and vacuum the freshly loaded tables (their inserts pass its thresholds) within
-        # a minute or so: during the measured runs, competing with them for the processors at a moment of its own
-        # choosing. Done now, the planner has statistics from the first request and every run meets the same
-        # tables. (SQLite has no such daemon and batchtrack never runs ANALYZE.)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+    db_statistics.vacuum_analyze(engine)
 
 
 def seed(engine: Engine, *, lots: int) -> Seeded:
