@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import types
 import unicodedata
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_DB_INT = 2**63 - 1
 
@@ -54,14 +56,63 @@ def _has_utc_equivalent(value: datetime) -> datetime:
     return value
 
 
-# A date and time with its UTC offset, that has a UTC equivalent.
-AwareTime = Annotated[AwareDatetime, AfterValidator(_has_utc_equivalent)]
+# Lax parsing reads a number (or a string of digits) as seconds since 1970: `0` would become 1970-01-01.
+# A date or a time is taken only as ISO 8601 text (or, from the pages, as the date or time already parsed).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
+
+
+def _iso_date_text(value: object) -> object:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date written as text, YYYY-MM-DD")
+    return value
+
+
+def _iso_time_text(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_TIME.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date and time written as text, with its UTC offset "
+                         "(YYYY-MM-DDThh:mm:ss+09:00)")
+    return value
+
+
+# A calendar date (date of birth, visit, consent), given as ISO 8601 text.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+# A date and time with its UTC offset, given as ISO 8601 text, that has a UTC equivalent.
+AwareTime = Annotated[AwareDatetime, BeforeValidator(_iso_time_text), AfterValidator(_has_utc_equivalent)]
+_TIME_GUARDS = (_iso_date_text, _iso_time_text)
+
+
+def _unguarded_time(annotation: Any, metadata: list[Any]) -> bool:
+    """True when a date or a time in `annotation` would be parsed leniently (not through IsoDate or AwareTime)."""
+    if get_origin(annotation) is Annotated:
+        inner, *more = get_args(annotation)
+        return _unguarded_time(inner, [*metadata, *more])
+    if isinstance(annotation, type) and issubclass(annotation, date | AwareDatetime):
+        return not any(isinstance(m, BeforeValidator) and m.func in _TIME_GUARDS for m in metadata)
+    if get_origin(annotation) in (Union, types.UnionType, list, tuple, set, frozenset, dict):
+        return any(_unguarded_time(arg, []) for arg in get_args(annotation))
+    return False
 
 
 class RequestModel(BaseModel):
     """Base of every request body: unknown fields are refused, so a misspelt field is never ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Refuse, when the schema is defined, a date or time field that would take a number as a date."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            if _unguarded_time(info.annotation, list(info.metadata)):
+                raise TypeError(f"{cls.__name__}.{name}: a date or time of a request is an IsoDate or an AwareTime "
+                                "(batchtrack.validation), so that a number is never read as a date")
 
 
 # Identifiers in URLs are canonical (no spaces, no check character): search pages accept the lenient forms.

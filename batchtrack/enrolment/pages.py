@@ -22,7 +22,7 @@ from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
 from batchtrack.protocols import definition, eligibility
-from batchtrack.validation import SubjectPath
+from batchtrack.validation import IsoDate, SubjectPath
 from batchtrack.web import form_data, form_invalid, render
 
 router = APIRouter(include_in_schema=False)
@@ -53,9 +53,9 @@ def enrol_form(request: Request, viewer: Investigator) -> Response:
 def enrol(
     request: Request, session: SessionDep, actor: Investigator,
     subject_code: Annotated[str, Form(max_length=32)], family_name: Annotated[str, Form(max_length=200)],
-    given_name: Annotated[str, Form(max_length=200)], date_of_birth: Annotated[date, Form()],
+    given_name: Annotated[str, Form(max_length=200)], date_of_birth: Annotated[IsoDate, Form()],
     mrn: Annotated[str, Form(max_length=64)], sex: Annotated[str, Form(max_length=8)],
-    indication: Annotated[str, Form(max_length=16)], consent_date: Annotated[date, Form()],
+    indication: Annotated[str, Form(max_length=16)], consent_date: Annotated[IsoDate, Form()],
     protocol_id: Annotated[str, Form(max_length=32)] = "KCT0004337",
     donor_kind: Annotated[str, Form(max_length=16)] = "autologous",
     donor_code: Annotated[str, Form(max_length=64)] = "", donor_date_of_birth: Annotated[str, Form(max_length=10)] = "",
@@ -124,7 +124,7 @@ def assess(
 @router.post("/subjects/{subject_code}/weights", name="subject_weight")
 def record_weight(
     subject_code: SubjectPath, request: Request, session: SessionDep, actor: Clinician,
-    visit_date: Annotated[date, Form()], weight_kg: Annotated[float, Form(gt=1, lt=400)],
+    visit_date: Annotated[IsoDate, Form()], weight_kg: Annotated[float, Form(gt=1, lt=400)],
 ) -> Response:
     """Record a weight at a visit."""
     recipient = enrolment_service.get_recipient(session=session, subject_code=subject_code)

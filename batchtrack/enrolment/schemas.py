@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from batchtrack.validation import Code, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
+from batchtrack.validation import Code, IsoDate, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
 
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{2,32}$")]
 
@@ -16,14 +16,14 @@ class DonorCreate(RequestModel):
     """A directed (allogeneic) donor: code, date of birth and HLA match."""
 
     donor_code: Code
-    date_of_birth: date
+    date_of_birth: IsoDate
     hla_match: ShortText = "haplo-identical"
 
 
 class WeightCreate(RequestModel):
     """A weight measured at a dated visit."""
 
-    visit_date: date
+    visit_date: IsoDate
     weight_kg: float = Field(gt=1, lt=400)
 
 
@@ -40,12 +40,12 @@ class EnrolmentCreate(RequestModel):
     subject_code: SubjectCode
     family_name: ShortText
     given_name: ShortText
-    date_of_birth: date
+    date_of_birth: IsoDate
     mrn: Code
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     protocol_id: Code = "KCT0004337"
     indication: Literal["nephritis", "cytopenia"]
-    consent_date: date
+    consent_date: IsoDate
     donor_kind: Literal["autologous", "directed"] = "autologous"
     donor: DonorCreate | None = None
     allergies: list[AllergyCreate] = Field(default_factory=list, max_length=50)
