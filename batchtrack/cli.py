@@ -14,42 +14,16 @@ import click
 
 from batchtrack import migrate as migrations
 from batchtrack import process_cpu, process_memory
+from batchtrack.commands import audit as audit_commands
+from batchtrack.commands import backup as backup_commands
+from batchtrack.commands import context
 from batchtrack.config import DEV_SECRET, Settings, get_settings
-from batchtrack.db import Database, make_engine
 from batchtrack.models.user import Role
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 log = logging.getLogger("batchtrack")
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
-def _database(settings: Settings) -> Database:
-    return Database(make_engine(settings.effective_database_url))
-
-
-def _settings() -> Settings:
-    try:
-        settings = get_settings()
-    except ValueError as exc:
-        raise click.ClickException(f"configuration refused: {exc}") from exc
-    _configure_logging(settings)
-    return settings
-
-
-def _require_current_schema(database: Database) -> None:
-    current, head = migrations.current_revision(database.engine), migrations.shipped_head()
-    if current != head:
-        raise click.ClickException(
-            f"the database schema is at {current or 'nothing (empty database)'}, this version needs {head}: "
-            "run `batchtrack migrate` first"
-        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,8 +39,8 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema to this version (safe to run again)."""
-    settings = _settings()
-    database = _database(settings)
+    settings = context.settings()
+    database = context.database(settings)
     before = migrations.current_revision(database.engine)
     migrations.upgrade(database.engine)
     after = migrations.current_revision(database.engine)
@@ -83,19 +57,27 @@ def migrate() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the pages and the REST API (/api/v1, OpenAPI at /api/v1/docs).
 
-    Refuses to start on an out-of-date schema, or with a placeholder secret key in production.
+    Refuses to start on an out-of-date schema, or in production with a placeholder secret key or without a
+    checkpoint signing key (`batchtrack audit key create`).
     """
     import uvicorn
 
-    settings = _settings()
+    settings = context.settings()
     problem = settings.secret_problem()
     if problem:
         raise click.ClickException(
             f"{problem}: set BATCHTRACK_SECRET_KEY to a random value of at least 32 characters "
             "(or BATCHTRACK_ENVIRONMENT=demo for a demonstration)"
         )
-    database = _database(settings)
-    _require_current_schema(database)
+    if settings.environment == "production":
+        from batchtrack.audit import keys
+
+        try:
+            keys.load(settings.checkpoint_key_path)
+        except keys.KeyProblem as exc:
+            raise click.ClickException(f"audit checkpoints cannot be signed: {exc.message}") from exc
+    database = context.database(settings)
+    context.require_current_schema(database)
     database.dispose()
     click.echo(f"batchtrack serving on http://{host}:{port}/ (database: {make_engine_url_safe(settings)})")
     uvicorn.run("batchtrack.cli:serving_app", factory=True, host=host, port=port, workers=workers,
@@ -154,16 +136,24 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 
     os.environ.setdefault("BATCHTRACK_ENVIRONMENT", "demo")
     get_settings.cache_clear()
-    settings = _settings()
+    settings = context.settings()
     if settings.environment == "production":
         raise click.ClickException("refusing to create demo users in a production installation")
     if settings.secret_key == DEV_SECRET:
         os.environ["BATCHTRACK_SECRET_KEY"] = _demo_secret(settings.data_dir)
         get_settings.cache_clear()
         settings = get_settings()
-    database = _database(settings)
+    from batchtrack.audit import anchoring, keys
+
+    if not settings.checkpoint_key_path.exists():
+        made = keys.create(settings.checkpoint_key_path)
+        click.echo(f"Demo checkpoint signing key {made.public.id} created at {settings.checkpoint_key_path}.")
+    database = context.database(settings)
     migrations.upgrade(database.engine)
+    anchor = anchoring.Anchor.from_settings(settings, database)
+    database.checkpoint = anchor.checkpoint_quietly
     summary = demo_data.run(database=database, settings=settings)
+    anchor.checkpoint_quietly("demonstration data created")
     database.dispose()
     click.echo(f"Demo facility ready ({settings.facility_name}, FIN {settings.facility_fin}).")
     for step in summary.steps:
@@ -203,9 +193,9 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password_
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = _settings()
-    database = _database(settings)
-    _require_current_schema(database)
+    settings = context.settings()
+    database = context.database(settings)
+    context.require_current_schema(database)
     try:
         with database.transaction() as session:
             auth_service.create_user(session=session, actor=SYSTEM, username=username, full_name=full_name,
@@ -224,9 +214,9 @@ def user_token(username: str, token_name: str) -> None:
     from batchtrack.auth.principal import SYSTEM
     from batchtrack.errors import BatchtrackError
 
-    settings = _settings()
-    database = _database(settings)
-    _require_current_schema(database)
+    settings = context.settings()
+    database = context.database(settings)
+    context.require_current_schema(database)
     try:
         with database.transaction() as session:
             token = auth_service.create_api_token(session=session, actor=SYSTEM, username=username.lower(),
@@ -234,134 +224,6 @@ def user_token(username: str, token_name: str) -> None:
     except BatchtrackError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(token)
-
-
-@main.group()
-def audit() -> None:
-    """Inspect the audit trail."""
-
-
-@audit.command("verify")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes reading the chain in parallel [default: one per CPU, for long chains].")
-def audit_verify(jobs: int | None) -> None:
-    """Walk the hash chain: print OK with the count and head hash, or name the first broken entry (exit 1).
-
-    Every entry must follow its predecessor's sequence number, carry its predecessor's hash and match its own
-    hash. The chain is verified as it stood when the command started (entries appended meanwhile are left for
-    the next run). Long chains show progress on stderr; the summary gives the time taken and entries per second.
-    """
-    import time
-
-    from batchtrack.audit import service as audit_service
-
-    settings = _settings()
-    database = _database(settings)
-    _require_current_schema(database)
-    started = time.perf_counter()
-    total = audit_service.head_seq(database)
-    try:
-        if total >= _VERIFY_PROGRESS_FROM:
-            with click.progressbar(length=total, label=f"Verifying {total:,} audit entries",
-                                   file=sys.stderr) as bar:
-                result = audit_service.verify_chain(database, jobs=jobs, progress=bar.update)
-        else:
-            result = audit_service.verify_chain(database, jobs=jobs)
-    finally:
-        database.dispose()
-    elapsed = time.perf_counter() - started
-    rate = f"{result.count / elapsed:,.0f} entries/s" if elapsed > 0 else "-"
-    if result.ok:
-        click.echo(f"OK: {result.count} entries, head {result.head_hash} ({elapsed:.2f} s, {rate})")
-        return
-    click.echo(f"BROKEN: entry #{result.broken_seq}: {result.problem} "
-               f"({result.count} entries verified before it, last good head {result.head_hash}; "
-               f"{elapsed:.2f} s, {rate})", err=True)
-    sys.exit(1)
-
-
-# Chains shorter than this verify in a moment: no progress bar.
-_VERIFY_PROGRESS_FROM = 200_000
-
-
-@main.command()
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The backup file to write (refused if it exists); PATH.manifest.json is written beside it.")
-def backup(out: Path) -> None:
-    """Back up the whole database, safely while the server runs.
-
-    SQLite: the online backup API; PostgreSQL: pg_dump --format=custom (pg_dump must be on PATH). Beside the
-    backup, a manifest records the engine, the time (UTC), the schema revision, the audit chain in the backup
-    (entry count and head hash) and the backup file's SHA-256, which `batchtrack restore` checks.
-    """
-    from batchtrack.backup import service as backup_service
-    from batchtrack.backup.errors import BackupRefused
-
-    settings = _settings()
-    database = _database(settings)
-    try:
-        made = backup_service.create_backup(database=database, out=out, progress=_ProgressLines("backup"))
-    except BackupRefused as exc:
-        raise click.ClickException(f"backup refused: {exc.message}") from exc
-    finally:
-        database.dispose()
-    click.echo(f"backup written: {out} ({made.size_bytes:,} bytes, sha256 {made.sha256})")
-    click.echo(f"audit chain in the backup: {made.audit_count} entries, head {made.audit_head_hash}")
-    if not made.audit_chain_ok:
-        click.echo(f"WARNING: the audit chain is broken at {made.audit_problem}; the backup holds it as it is",
-                   err=True)
-        sys.exit(2)
-
-
-@main.command()
-@click.option("--from", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A backup file written by `batchtrack backup` (its manifest must be beside it).")
-@click.option("--force", is_flag=True, help="Replace an existing (SQLite) or non-empty (PostgreSQL) database.")
-def restore(source: Path, force: bool) -> None:
-    """Restore a backup into the configured database, then verify its audit chain against the manifest.
-
-    The backup's SHA-256 must match its manifest (a damaged file is refused before anything is touched).
-    SQLite: the file is put in place (refused while the database is in use; stop the server first).
-    PostgreSQL: pg_restore --clean --if-exists --no-owner --single-transaction. Exit 1 when the restored
-    chain is broken or differs from the one the manifest recorded.
-    """
-    from batchtrack.backup import service as backup_service
-    from batchtrack.backup.errors import BackupRefused
-
-    settings = _settings()
-    try:
-        report = backup_service.restore_backup(database_url=settings.effective_database_url, backup=source,
-                                               force=force)
-    except BackupRefused as exc:
-        raise click.ClickException(f"restore refused: {exc.message}") from exc
-    made, restored = report.manifest, report.restored
-    click.echo(f"restored {source} into {make_engine_url_safe(settings)} (schema {made.schema_revision})")
-    click.echo(f"manifest head: {made.audit_head_hash} ({made.audit_count} entries)")
-    click.echo(f"restored head: {restored.head_hash} ({restored.count} entries)")
-    if not report.matches:
-        problem = (f"broken at entry #{restored.broken_seq}: {restored.problem}" if not restored.ok
-                   else "a different chain from the one the backup recorded")
-        click.echo(f"MISMATCH: the restored audit chain is {problem}", err=True)
-        sys.exit(1)
-    click.echo("OK: the restored audit chain is intact and matches the manifest")
-
-
-class _ProgressLines:
-    """Progress of a long operation as a line on stderr every few seconds: (done, total; 0 when unknown)."""
-
-    def __init__(self, label: str, every_seconds: float = 3.0) -> None:
-        import time
-
-        self.label, self.every, self.clock = label, every_seconds, time.monotonic
-        self.last = self.clock()
-
-    def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        if now - self.last < self.every:
-            return
-        self.last = now
-        click.echo(f"{self.label}: {done:,} of {total:,} pages" if total else f"{self.label}: {done:,} bytes written",
-                   err=True)
 
 
 @main.group()
@@ -395,9 +257,9 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
     from batchtrack.labels import export as label_export
     from batchtrack.lots import service as lot_service
 
-    settings = _settings()
-    database = _database(settings)
-    _require_current_schema(database)
+    settings = context.settings()
+    database = context.database(settings)
+    context.require_current_schema(database)
     try:
         with database.transaction(write=False) as session:
             lot = lot_service.get_by_din(session=session, din=lot_din)
@@ -418,3 +280,8 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
                                            encoding="utf-8")
     click.echo(f"wrote {len(files)} file(s) and manifest.json for {len(manifest['labels'])} label(s) to {out_dir} "
                "(preview/export: no print recorded)")
+
+
+main.add_command(audit_commands.audit)
+main.add_command(backup_commands.backup)
+main.add_command(backup_commands.restore)

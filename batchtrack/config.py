@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     def allowed_printers(self) -> list[str]:
         """Every printer address labels may be sent to."""
         return [*self.printers, *self.station_printers.values()]
+    # The audit chain's anchor outside the database (see batchtrack/audit/anchoring.py). The private key that signs
+    # checkpoints: by default in the data folder; in production keep it where the database's administrators
+    # cannot read it. The checkpoint log is written to every folder listed (JSON list in the environment): put a
+    # second one on another volume or a write-once store.
+    checkpoint_key_file: Path | None = None
+    checkpoint_dirs: list[Path] = Field(default_factory=list)
+    # A checkpoint is written once this many entries were appended since the last one, and once this many minutes
+    # passed with any entry appended; 0 turns either off.
+    checkpoint_every_entries: int = Field(default=1000, ge=0)
+    checkpoint_every_minutes: int = Field(default=15, ge=0)
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        """Where the checkpoint signing key is."""
+        return self.checkpoint_key_file or self.data_dir / "keys" / "checkpoint-ed25519.pem"
+
+    @property
+    def checkpoint_folders(self) -> list[Path]:
+        """The folders that hold a copy of the checkpoint log."""
+        return self.checkpoint_dirs or [self.data_dir / "checkpoints"]
+
     log_level: str = "INFO"
     # Each server process runs on a processor of its own (see process_cpu): its threads then share one processor's
     # caches instead of handing them back and forth. Off: the kernel places the process's threads.

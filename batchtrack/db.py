@@ -87,11 +87,23 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
+# Key of Session.info under which a transaction lists why it wants an audit checkpoint once committed.
+CHECKPOINT_REASONS = "batchtrack.checkpoint_reasons"
+
+
+def checkpoint_after_commit(session: Session, reason: str) -> None:
+    """Ask for an audit checkpoint once this session's transaction has committed (never if it rolls back)."""
+    session.info.setdefault(CHECKPOINT_REASONS, []).append(reason)
+
+
 class Database:
     """One engine and its session factories: read sessions and write sessions."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Called once a transaction that asked for audit checkpoints has committed (see `committed`); set by the
+        # application and the command line to their anchor's writer. None: nothing is checkpointed.
+        self.checkpoint: Callable[[str], None] | None = None
         self._write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=self._write_bind, expire_on_commit=False)
@@ -112,6 +124,13 @@ class Database:
             raise
         finally:
             session.close()
+        self.committed(session)
+
+    def committed(self, session: Session) -> None:
+        """After a commit: write the audit checkpoints the transaction asked for (a release, an infusion)."""
+        reasons = session.info.pop(CHECKPOINT_REASONS, None)
+        if reasons and self.checkpoint is not None:
+            self.checkpoint("; ".join(reasons))
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:

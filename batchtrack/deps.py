@@ -64,6 +64,7 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+    database.committed(session)
 
 
 def _record_refusal(database: Database, exc: BatchtrackError) -> None:

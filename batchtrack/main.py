@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -10,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import batchtrack
 from batchtrack import errors_render, log_privacy
+from batchtrack.audit import anchoring
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
@@ -64,6 +67,23 @@ class InsecureSettings(RuntimeError):
     """The settings may not be used to serve (for example a placeholder secret key in production)."""
 
 
+def _checkpoint_timer(anchor: anchoring.Anchor) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app runs, a thread writes the checkpoints that fall due (every N entries, every M minutes)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        timer = anchoring.CheckpointTimer(anchor.tick) if anchor.enabled else None
+        if timer is not None:
+            timer.start()
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application: API under /api/v1, pages at the root, one error handler for both."""
     settings = settings or get_settings()
@@ -74,7 +94,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "or set BATCHTRACK_ENVIRONMENT=demo for a demonstration"
         )
     database = database or Database(make_engine(settings.effective_database_url))
+    anchor = anchoring.Anchor.from_settings(settings, database)
+    if settings.environment == "production" and (key_problem := anchor.key_problem()):
+        raise InsecureSettings(f"audit checkpoints cannot be signed: {key_problem}")
+    database.checkpoint = anchor.checkpoint_quietly
     app = FastAPI(
+        lifespan=_checkpoint_timer(anchor),
         title="batchtrack",
         version=batchtrack.__version__,
         description="Chain of identity and custody for patient-specific cell-therapy lots.",
@@ -86,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.anchor = anchor
     app.state.templates = make_templates(settings)
 
     # Routers are included one level deep, the scan pipeline first: every request walks the route table in

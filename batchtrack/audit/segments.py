@@ -74,10 +74,11 @@ def _stop(first_seq: int, first_prev: str, expected_seq: int, last_hash: str, se
 class Seams:
     """Joins the segments of consecutive seq ranges, in order, into the verdict on the whole chain."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.expected_seq = 1
-        self.head_hash = chain.GENESIS_HASH
+    def __init__(self, after: tuple[int, str] | None = None) -> None:
+        # `after`: the walk begins past an entry already vouched for (seq, hash), counted as verified.
+        self.count = 0 if after is None else after[0]
+        self.expected_seq = 1 if after is None else after[0] + 1
+        self.head_hash = chain.GENESIS_HASH if after is None else after[1]
         self.broken: chain.VerifyResult | None = None
 
     def add(self, segment: Segment) -> chain.VerifyResult | None:

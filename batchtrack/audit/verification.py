@@ -24,19 +24,38 @@ RANGE_SIZE = 250_000
 MIN_ENTRIES_PER_WORKER = 200_000
 
 
-def verify_connection(connection: Any, dialect: str, progress: Callable[[int], None] | None = None
-                      ) -> chain.VerifyResult:
-    """Verify the whole chain on one DB-API connection, inside the transaction it is already in."""
+# Where a walk starts: after entry `seq` whose hash is `hash` (a checkpoint's), or from the first entry.
+Start = tuple[int, str] | None
+
+
+def _span(connection: Any, dialect: str, after: Start) -> tuple[int, int] | None:
+    """The seq range to walk: the whole chain, or what follows `after`; None when there is nothing to walk."""
     span = reading.bounds(connection, dialect)
     if span is None:
-        return chain.VerifyResult(0, chain.GENESIS_HASH)
+        return None
+    if after is not None:
+        span = (max(span[0], after[0] + 1), span[1])
+    return span if span[0] <= span[1] else None
+
+
+def _nothing(after: Start) -> chain.VerifyResult:
+    return chain.VerifyResult(0, chain.GENESIS_HASH) if after is None else chain.VerifyResult(*after)
+
+
+def verify_connection(connection: Any, dialect: str, progress: Callable[[int], None] | None = None,
+                      after: Start = None) -> chain.VerifyResult:
+    """Verify the chain (or what follows `after`) on one DB-API connection, inside its current transaction."""
+    span = _span(connection, dialect, after)
+    if span is None:
+        return _nothing(after)
     ranges = segments.split(*span, _ranges(span, 1))
-    return _join((reading.scan_range(connection, dialect, low, high) for low, high in ranges), progress)
+    return _join((reading.scan_range(connection, dialect, low, high) for low, high in ranges), progress, after)
 
 
-def _join(found: Iterator[segments.Segment], progress: Callable[[int], None] | None) -> chain.VerifyResult:
+def _join(found: Iterator[segments.Segment], progress: Callable[[int], None] | None, after: Start
+          ) -> chain.VerifyResult:
     """Check the seams range by range, in order, stopping at the first break."""
-    seams = segments.Seams()
+    seams = segments.Seams(after)
     for segment in found:
         before = seams.count
         broken = seams.add(segment)
@@ -80,20 +99,24 @@ def _read_transaction(engine: Engine, *, export_snapshot: bool) -> Iterator[tupl
             proxy.close()
 
 
-def verify_engine(engine: Engine, *, jobs: int | None = None,
-                  progress: Callable[[int], None] | None = None) -> chain.VerifyResult:
-    """Verify the chain as it stood when this started, over `jobs` processes (default: one per CPU)."""
+def verify_engine(engine: Engine, *, jobs: int | None = None, progress: Callable[[int], None] | None = None,
+                  after: Start = None) -> chain.VerifyResult:
+    """Verify the chain (or what follows `after`) as it stood when this started, over `jobs` processes.
+
+    `after` is (seq, hash) of an entry already vouched for (a checkpoint's): the walk starts at the next entry,
+    which must link to that hash; the result's count then includes the `seq` entries before.
+    """
     dialect = engine.dialect.name
     with _read_transaction(engine, export_snapshot=True) as (connection, snapshot):
-        span = reading.bounds(connection, dialect)
+        span = _span(connection, dialect, after)
         if span is None:
-            return chain.VerifyResult(0, chain.GENESIS_HASH)
+            return _nothing(after)
         workers = worker_count(span, jobs)
         if workers == 1:
             # Entries appended from here on are past `span` and not looked at.
-            return verify_connection(connection, dialect, progress)
+            return verify_connection(connection, dialect, progress, after)
         ranges = segments.split(*span, _ranges(span, workers))
-        return _join(_in_workers(_worker_target(engine), snapshot, ranges, workers), progress)
+        return _join(_in_workers(_worker_target(engine), snapshot, ranges, workers), progress, after)
 
 
 def _worker_target(engine: Engine) -> dict[str, str]:

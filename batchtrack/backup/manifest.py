@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from batchtrack.audit.keys import PublicKey, SigningKey
 from batchtrack.backup.errors import BackupRefused
 
 CHUNK = 1 << 20
@@ -15,7 +18,7 @@ CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Manifest:
-    """Engine, time, schema revision, the audit chain in the backup, and the backup file's SHA-256."""
+    """Engine, time, schema revision, the audit chain in the backup, the backup file's SHA-256, and a signature."""
 
     engine: str
     created_at: str
@@ -27,7 +30,41 @@ class Manifest:
     backup_file: str
     size_bytes: int
     sha256: str
-    format: int = 1
+    format: int = 2
+    # The checkpoint written just before the backup, and the Ed25519 signature of the manifest (base64) by the
+    # checkpoint key `key_id`: a forged manifest (a truncated backup with a recomputed SHA-256) does not verify.
+    checkpoint: int | None = None
+    key_id: str | None = None
+    signature: str | None = None
+
+
+def signed_message(manifest: Manifest) -> bytes:
+    """The bytes the manifest's signature covers: every field but the signature, as canonical ASCII JSON."""
+    values = {name: value for name, value in asdict(manifest).items() if name != "signature"}
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def signed(manifest: Manifest, signer: SigningKey) -> Manifest:
+    """The manifest with its signature by `signer`."""
+    unsigned = replace(manifest, key_id=signer.public.id, signature=None)
+    signature = base64.b64encode(signer.sign(signed_message(unsigned))).decode("ascii")
+    return replace(unsigned, signature=signature)
+
+
+def signature_problem(manifest: Manifest, known: Mapping[str, PublicKey]) -> str | None:
+    """Why the manifest's signature cannot be trusted (None when a known key verifies it)."""
+    if manifest.signature is None or manifest.key_id is None:
+        return "the manifest is not signed"
+    public = known.get(manifest.key_id)
+    if public is None:
+        return f"the manifest is signed by key {manifest.key_id}, which the checkpoint log does not hold"
+    try:
+        signature = base64.b64decode(manifest.signature.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return "the manifest's signature is not base64"
+    if not public.verifies(signature, signed_message(manifest)):
+        return f"the manifest's signature does not verify with key {manifest.key_id}: it was changed after signing"
+    return None
 
 
 def path_for(backup: Path) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from batchtrack.audit import chain, reading, verification
+from batchtrack.audit.keys import PublicKey, SigningKey
 from batchtrack.backup import manifest as manifests
 from batchtrack.backup import postgres, sqlite
 from batchtrack.backup.errors import BackupRefused
@@ -34,8 +35,12 @@ class RestoreReport:
                 and self.restored.head_hash == self.manifest.audit_head_hash)
 
 
-def create_backup(*, database: Database, out: Path, progress: Progress | None = None) -> manifests.Manifest:
-    """Write a backup of the database to `out` and its manifest beside it; refuses to overwrite either."""
+def create_backup(*, database: Database, out: Path, progress: Progress | None = None,
+                  signer: SigningKey | None = None, checkpoint: int | None = None) -> manifests.Manifest:
+    """Write a backup of the database to `out` and its manifest beside it; refuses to overwrite either.
+
+    With a `signer` the manifest is signed (and names `checkpoint`, the one written just before the backup).
+    """
     if out.exists() or manifests.path_for(out).exists():
         raise BackupRefused(f"{out} (or its manifest) already exists: choose another path")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +60,10 @@ def create_backup(*, database: Database, out: Path, progress: Progress | None = 
         engine=engine.dialect.name, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         schema_revision=revision, audit_count=result.count, audit_head_hash=result.head_hash,
         audit_chain_ok=result.ok, audit_problem="" if result.ok else f"entry #{result.broken_seq}: {result.problem}",
-        backup_file=out.name, size_bytes=out.stat().st_size, sha256=digest,
+        backup_file=out.name, size_bytes=out.stat().st_size, sha256=digest, checkpoint=checkpoint,
     )
+    if signer is not None:
+        made = manifests.signed(made, signer)
     manifests.write(out, made)
     return made
 
@@ -96,9 +103,14 @@ def _sqlite_path(engine: Engine) -> Path:
     return Path(name)
 
 
-def check_backup(backup: Path, *, engine_name: str) -> manifests.Manifest:
-    """The backup's manifest, after checking the file is the one it describes and suits this database."""
+def check_backup(backup: Path, *, engine_name: str, known_keys: Mapping[str, PublicKey],
+                 allow_unsigned: bool = False) -> manifests.Manifest:
+    """The backup's manifest, after checking its signature, that the file is the one it describes, and that it
+    suits this database. An unsigned manifest passes only with `allow_unsigned`."""
     made = manifests.read(backup)
+    problem = manifests.signature_problem(made, known_keys)
+    if problem is not None and not (allow_unsigned and made.signature is None):
+        raise BackupRefused(f"{problem}. Nothing was restored.")
     if made.engine != engine_name:
         raise BackupRefused(f"this is a {made.engine} backup; the configured database is {engine_name}")
     digest = manifests.sha256_of(backup)
@@ -108,11 +120,13 @@ def check_backup(backup: Path, *, engine_name: str) -> manifests.Manifest:
     return made
 
 
-def restore_backup(*, database_url: str, backup: Path, force: bool = False) -> RestoreReport:
+def restore_backup(*, database_url: str, backup: Path, known_keys: Mapping[str, PublicKey], force: bool = False,
+                   allow_unsigned: bool = False) -> RestoreReport:
     """Restore a checked backup into the configured database, then verify its chain against the manifest."""
     engine = make_engine(database_url)
     try:
-        made = check_backup(backup, engine_name=engine.dialect.name)
+        made = check_backup(backup, engine_name=engine.dialect.name, known_keys=known_keys,
+                            allow_unsigned=allow_unsigned)
         if engine.dialect.name == "sqlite":
             target = _sqlite_path(engine)
             engine.dispose()

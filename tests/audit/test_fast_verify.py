@@ -119,7 +119,7 @@ def test_the_command_verifies_with_workers_and_reports_speed(
     runner = CliRunner()
     ok = runner.invoke(cli, ["audit", "verify", "--jobs", "2"])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("OK: 6 entries, head ") and "entries/s" in ok.output
+    assert "OK: 6 entries, head " in ok.output and "entries/s" in ok.output
     tamper("DELETE FROM audit_entry WHERE seq = 5")
     broken = runner.invoke(cli, ["audit", "verify", "--jobs", "2"])
     get_settings.cache_clear()

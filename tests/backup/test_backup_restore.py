@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from batchtrack.audit import keys
 from batchtrack.audit import service as audit_service
 from batchtrack.backup import manifest as manifests
 from batchtrack.backup import service as backup_service
@@ -19,6 +20,9 @@ from batchtrack.config import get_settings
 from batchtrack.db import Database, make_engine
 
 Append = Callable[[int, str], None]
+# One key for the module's backups: what a signed manifest needs (the command-line test makes its own).
+SIGNER = keys.generate()
+KNOWN = {SIGNER.public.id: SIGNER.public}
 
 
 def _chain_of(url: str) -> audit_service.chain.VerifyResult:
@@ -44,13 +48,13 @@ def test_a_restore_brings_back_the_chain_as_it_was_at_backup_time(
     append_entries(5, "before")
     at_backup = audit_service.verify_chain(database, jobs=1)
     out = tmp_path / "backups" / "batchtrack.backup"
-    made = backup_service.create_backup(database=database, out=out)
+    made = backup_service.create_backup(database=database, out=out, signer=SIGNER)
     assert (made.audit_count, made.audit_head_hash, made.audit_chain_ok) == (at_backup.count, at_backup.head_hash, True)
     assert made.engine == database.engine.dialect.name and made.schema_revision
     assert json.loads(manifests.path_for(out).read_text())["sha256"] == manifests.sha256_of(out)
     append_entries(3, "after")  # made after the backup: a restore must not bring them
 
-    report = backup_service.restore_backup(database_url=empty_target_url, backup=out)
+    report = backup_service.restore_backup(database_url=empty_target_url, backup=out, known_keys=KNOWN)
     assert report.matches and report.restored == at_backup
     assert _chain_of(empty_target_url) == at_backup
     restored_ids = _entity_ids(empty_target_url)
@@ -63,7 +67,7 @@ def test_a_damaged_backup_is_refused_and_the_target_left_untouched(
 ) -> None:
     append_entries(4, "kept")
     out = tmp_path / "batchtrack.backup"
-    backup_service.create_backup(database=database, out=out)
+    backup_service.create_backup(database=database, out=out, signer=SIGNER)
     append_entries(2, "later")
     before = audit_service.verify_chain(database, jobs=1)
     data = bytearray(out.read_bytes())
@@ -71,7 +75,7 @@ def test_a_damaged_backup_is_refused_and_the_target_left_untouched(
     out.write_bytes(bytes(data))
     database.dispose()
     with pytest.raises(BackupRefused, match="damaged"):
-        backup_service.restore_backup(database_url=db_url, backup=out, force=True)
+        backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
     assert _chain_of(db_url) == before
 
 
@@ -79,18 +83,21 @@ def test_a_backup_without_its_manifest_or_for_another_engine_is_refused(
     database: Database, db_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "batchtrack.backup"
-    backup_service.create_backup(database=database, out=out)
+    backup_service.create_backup(database=database, out=out, signer=SIGNER)
     manifest_path = manifests.path_for(out)
     values = json.loads(manifest_path.read_text())
     values["engine"] = "oracle"
     manifest_path.write_text(json.dumps(values))
+    with pytest.raises(BackupRefused, match="does not verify"):  # edited after signing
+        backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
+    manifests.write(out, manifests.signed(manifests.Manifest(**values), SIGNER))  # signed as an oracle backup
     with pytest.raises(BackupRefused, match="oracle backup"):
-        backup_service.restore_backup(database_url=db_url, backup=out, force=True)
+        backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
     manifest_path.unlink()
     with pytest.raises(BackupRefused, match="no manifest"):
-        backup_service.restore_backup(database_url=db_url, backup=out, force=True)
+        backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
     with pytest.raises(BackupRefused, match="already exists"):
-        backup_service.create_backup(database=database, out=out)
+        backup_service.create_backup(database=database, out=out, signer=SIGNER)
 
 
 def test_a_restore_onto_a_database_with_contents_needs_force(
@@ -98,14 +105,14 @@ def test_a_restore_onto_a_database_with_contents_needs_force(
 ) -> None:
     append_entries(3, "backed-up")
     out = tmp_path / "batchtrack.backup"
-    made = backup_service.create_backup(database=database, out=out)
+    made = backup_service.create_backup(database=database, out=out, signer=SIGNER)
     append_entries(2, "later")
     before = audit_service.verify_chain(database, jobs=1)
     database.dispose()
     with pytest.raises(BackupRefused, match="--force"):
-        backup_service.restore_backup(database_url=db_url, backup=out)
+        backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN)
     assert _chain_of(db_url) == before
-    report = backup_service.restore_backup(database_url=db_url, backup=out, force=True)
+    report = backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
     assert report.matches and report.restored.head_hash == made.audit_head_hash
     assert _chain_of(db_url).count == 3
 
@@ -116,11 +123,11 @@ def test_sqlite_refuses_to_replace_a_database_in_use(
     if is_postgres:
         pytest.skip("PostgreSQL restores in one transaction that waits for (or times out on) other sessions' locks")
     out = tmp_path / "batchtrack.backup"
-    backup_service.create_backup(database=database, out=out)
+    backup_service.create_backup(database=database, out=out, signer=SIGNER)
     with database.engine.connect() as connection:  # as a running server holds it
         connection.execute(text("SELECT 1"))
         with pytest.raises(BackupRefused, match="in use"):
-            backup_service.restore_backup(database_url=db_url, backup=out, force=True)
+            backup_service.restore_backup(database_url=db_url, backup=out, known_keys=KNOWN, force=True)
 
 
 def test_the_commands_back_up_and_restore_and_print_both_hashes(
@@ -128,21 +135,25 @@ def test_the_commands_back_up_and_restore_and_print_both_hashes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     append_entries(4, "cli")
-    head = audit_service.verify_chain(database, jobs=1).head_hash
     monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "test")
     monkeypatch.setenv("BATCHTRACK_DATABASE_URL", db_url)
+    monkeypatch.setenv("BATCHTRACK_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     runner = CliRunner()
+    assert runner.invoke(cli, ["audit", "key", "create"]).exit_code == 0
     out = tmp_path / "cli.backup"
     made = runner.invoke(cli, ["backup", "--out", str(out)])
     assert made.exit_code == 0, made.output
-    assert f"head {head}" in made.output
+    assert "manifest signed with key" in made.output
+    # The backup's own checkpoint is the newest entry of the chain it holds.
+    assert "audit chain in the backup: 5 entries" in made.output
     monkeypatch.setenv("BATCHTRACK_DATABASE_URL", empty_target_url)
     get_settings.cache_clear()
     restored = runner.invoke(cli, ["restore", "--from", str(out)])
     assert restored.exit_code == 0, restored.output
-    assert f"manifest head: {head} (4 entries)" in restored.output
-    assert f"restored head: {head} (4 entries)" in restored.output
+    assert "manifest head: " in restored.output and "(5 entries)" in restored.output
+    assert "the backup contains every checkpointed entry" in restored.output
+    assert "restore recorded" in restored.output
     again = runner.invoke(cli, ["restore", "--from", str(out)])
     get_settings.cache_clear()
     assert again.exit_code == 1 and "--force" in again.output

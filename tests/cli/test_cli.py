@@ -60,7 +60,7 @@ def test_audit_verify_reports_ok_then_names_the_first_broken_entry(
         assert runner.invoke(cli, ["user", "create", name, "--name", name.upper(), "--role", "nurse",
                                    "--password-stdin"], input="another-long-secret\n").exit_code == 0
     ok = runner.invoke(cli, ["audit", "verify"])
-    assert ok.exit_code == 0 and ok.output.startswith("OK: 3 entries, head ")
+    assert ok.exit_code == 0 and "OK: 3 entries, head " in ok.output
     with database.transaction() as session:
         if is_postgres:
             session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
@@ -117,7 +117,7 @@ def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatc
     second = runner.invoke(cli, ["demo", "--no-serve"])
     assert second.exit_code == 0 and "already present" in second.output
     verify = runner.invoke(cli, ["audit", "verify"])
-    assert verify.exit_code == 0 and verify.output.startswith("OK: ")
+    assert verify.exit_code == 0 and "\nOK: " in verify.output
 
 
 def test_demo_carries_its_lot_from_expansion_through_release_to_the_infusion(

@@ -1,0 +1,133 @@
+"""A full verification of the records: the chain, its checkpoints, every signature, every state, every custody
+event. What `batchtrack audit verify` runs and reports.
+
+The chain walk (worker processes, see `verification`) and the checks of records (one thread here, a few
+set-based queries each) run side by side; the comparison with the checkpoint log follows the walk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, func, select
+
+from batchtrack.audit import anchor_check, chain, checkpoint_log, signature_check, state_check, verification
+from batchtrack.audit.anchoring import CHECKPOINT_ACTION
+from batchtrack.audit.checkpoint_files import CheckpointFiles
+from batchtrack.audit.findings import Check, Finding
+from batchtrack.db import Database
+from batchtrack.models.audit import AuditEntry
+
+_TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+# Stored hashes at checkpointed entries are read this many at a time (one IN list per statement).
+_LOOKUP_CHUNK = 500
+# A checkpoint being written has its entry committed a moment before its line reaches the log.
+_LINE_GRACE_SECONDS = 2.0
+
+
+@dataclass
+class Verdict:
+    """What a full verification found."""
+
+    chain: chain.VerifyResult
+    walked_from: int
+    log_lines: int
+    checkpoints: int
+    signatures_and_states_checked: bool
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing disagrees."""
+        return not self.findings
+
+
+def verify_all(database: Database, *, folders: list[Path], jobs: int | None = None, since_checkpoint: bool = False,
+               progress: Callable[[int], None] | None = None, records: bool = True) -> Verdict:
+    """Verify everything; `since_checkpoint` walks the chain from the newest standing checkpoint only."""
+    files = CheckpointFiles(folders)
+    before, _ = files.read()
+    after = _start(database, before.standing()) if since_checkpoint else None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-checks") as pool:
+        record_checks = pool.submit(check_records, database) if records else None
+        result = verification.verify_engine(database.engine, jobs=jobs, progress=progress, after=after)
+        record_findings = record_checks.result() if record_checks is not None else []
+    reading, log_findings = files.read()
+    walked_head = result.count if result.ok else (result.broken_seq or 1) - 1
+    anchor_findings = _compare(database, reading, walked_head)
+    if any(f.problem.startswith("recorded in the chain") for f in anchor_findings):
+        time.sleep(_LINE_GRACE_SECONDS)  # a line being written now: read the log once more before judging
+        reading, log_findings = files.read()
+        anchor_findings = _compare(database, reading, walked_head)
+    chain_findings = [] if result.ok else [Finding(Check.CHAIN, f"entry #{result.broken_seq}", result.problem)]
+    return Verdict(result, 1 if after is None else after[0] + 1, reading.lines, len(reading.standing()), records,
+                   [*chain_findings, *log_findings, *anchor_findings, *record_findings])
+
+
+def check_records(database: Database) -> list[Finding]:
+    """Every signature, state column and custody event compared with the trail."""
+    with database.transaction(write=False) as session:
+        return [*signature_check.check_signatures(session=session), *state_check.check_states(session=session),
+                *state_check.check_custody(session=session)]
+
+
+def _start(database: Database, standing: list[checkpoint_log.Checkpoint]) -> verification.Start:
+    """Where an incremental walk begins: at the newest standing checkpoint's entry, which it verifies again."""
+    if not standing:
+        return None
+    newest = standing[-1]
+    with database.engine.connect() as connection:
+        prev = connection.execute(select(_TABLE.c.prev_hash).where(_TABLE.c.seq == newest.seq)).scalar()
+    return None if prev is None else (newest.seq - 1, str(prev))
+
+
+def _compare(database: Database, reading: checkpoint_log.LogReading, walked_head: int) -> list[Finding]:
+    standing = reading.standing()
+    with database.engine.connect() as connection:
+        head = int(connection.execute(select(func.coalesce(func.max(_TABLE.c.seq), 0))).scalar_one())
+        hashes = _hashes_at(connection, sorted({c.seq for c in standing if c.seq <= head}))
+        recorded = list(_recorded(connection, walked_head))
+    return anchor_check.compare(standing=standing, head_seq=head, hashes_at=hashes, recorded=recorded,
+                                log_lines=reading.lines, log_checkpoints={c.n: c for c in reading.checkpoints})
+
+
+def _hashes_at(connection: Connection, seqs: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(seqs), _LOOKUP_CHUNK):
+        chunk = seqs[start:start + _LOOKUP_CHUNK]
+        rows = connection.execute(select(_TABLE.c.seq, _TABLE.c.hash).where(_TABLE.c.seq.in_(chunk)))
+        found.update((int(seq), str(value)) for seq, value in rows)
+    return found
+
+
+def _recorded(connection: Connection, through_seq: int) -> Iterable[anchor_check.RecordedCheckpoint]:
+    """The chain's records of checkpoints, up to the entry the walk reached (the action column is indexed)."""
+    rows = connection.execute(select(_TABLE.c.seq, _TABLE.c.new_values)
+                              .where(_TABLE.c.action == CHECKPOINT_ACTION, _TABLE.c.seq <= through_seq))
+    for seq, new_values in rows:
+        try:
+            number = json.loads(new_values).get("checkpoint")
+        except ValueError:
+            number = None
+        if isinstance(number, int):
+            yield anchor_check.RecordedCheckpoint(int(seq), number)
+
+
+def restored_against_log(database: Database, reading: checkpoint_log.LogReading
+                         ) -> tuple[list[Finding], int, checkpoint_log.Checkpoint | None]:
+    """A restored chain against the log: checkpoints it contradicts, and how many checkpointed entries it lacks
+    (with the newest checkpoint, which vouched for them)."""
+    standing = reading.standing()
+    with database.engine.connect() as connection:
+        head = int(connection.execute(select(func.coalesce(func.max(_TABLE.c.seq), 0))).scalar_one())
+        within = [c for c in standing if c.seq <= head]
+        hashes = _hashes_at(connection, sorted({c.seq for c in within}))
+    conflicts = anchor_check.compare(standing=within, head_seq=head, hashes_at=hashes, recorded=[],
+                                     log_lines=reading.lines, log_checkpoints={})
+    lost, newest = anchor_check.beyond(standing, head)
+    return conflicts, lost, newest

@@ -1,0 +1,1 @@
+"""The groups of the `batchtrack` command, one module each; `batchtrack/cli.py` assembles them."""

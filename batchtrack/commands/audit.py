@@ -1,0 +1,180 @@
+"""`batchtrack audit`: verify the records, write checkpoints, and look after the checkpoint signing key."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from batchtrack.commands import context
+
+if TYPE_CHECKING:
+    from batchtrack.audit.verdict import Verdict
+
+# Chains shorter than this verify in a moment: no progress bar.
+_VERIFY_PROGRESS_FROM = 200_000
+
+
+@click.group()
+def audit() -> None:
+    """Verify the audit trail and anchor it outside the database (checkpoints, signing key)."""
+
+
+@audit.command("verify")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes reading the chain in parallel [default: one per CPU, for long chains].")
+@click.option("--since-checkpoint", is_flag=True,
+              help="Walk the chain from the newest checkpoint only (routine runs); every other check still runs.")
+@click.option("--chain-only", is_flag=True,
+              help="Skip the signature, state and custody checks (the chain and its checkpoints only).")
+def audit_verify(jobs: int | None, since_checkpoint: bool, chain_only: bool) -> None:
+    """Verify the records against their proofs; exit 1 naming everything that disagrees.
+
+    \b
+    - the hash chain: every entry follows its predecessor and matches its own hash (the first break is named);
+    - the checkpoint log (every folder of BATCHTRACK_CHECKPOINT_DIRS): every line links to the one before and its
+      signature verifies; the copies agree; every checkpoint's entry is still in the chain with the hash it
+      signed; every checkpoint the chain records is in the log;
+    - every electronic signature, recomputed over the current record and compared with its audit entry;
+    - every state column against the state its last audited transition set, every custody event against its
+      audit entry.
+
+    The chain is verified as it stood when the command started. Long chains show progress on stderr.
+    """
+    from batchtrack.audit import service as audit_service
+    from batchtrack.audit import verdict as verdicts
+
+    settings = context.settings()
+    database = context.database(settings)
+    context.require_current_schema(database)
+    started = time.perf_counter()
+    total = audit_service.head_seq(database)
+    try:
+        if total >= _VERIFY_PROGRESS_FROM:
+            with click.progressbar(length=total, label=f"Verifying {total:,} audit entries", file=sys.stderr) as bar:
+                found = verdicts.verify_all(database, folders=settings.checkpoint_folders, jobs=jobs,
+                                            since_checkpoint=since_checkpoint, progress=bar.update,
+                                            records=not chain_only)
+        else:
+            found = verdicts.verify_all(database, folders=settings.checkpoint_folders, jobs=jobs,
+                                        since_checkpoint=since_checkpoint, records=not chain_only)
+    finally:
+        database.dispose()
+    elapsed = time.perf_counter() - started
+    _report(found, elapsed, settings.checkpoint_folders)
+    if not found.ok:
+        sys.exit(1)
+
+
+def _report(found: Verdict, elapsed: float, folders: list[Path]) -> None:
+    result = found.chain
+    walked = result.count - found.walked_from + 1 if result.ok else 0
+    rate = f"{walked / elapsed:,.0f} entries/s" if elapsed > 0 else "-"
+    where = "" if found.walked_from == 1 else f" (walked from checkpointed entry #{found.walked_from})"
+    click.echo(f"chain: {result.count} entries, head {result.head_hash}{where}")
+    if found.log_lines:
+        click.echo(f"checkpoints: {found.checkpoints} standing, in a log of {found.log_lines} lines "
+                   f"({', '.join(str(f) for f in folders)})")
+    else:
+        click.echo(f"checkpoints: none in {', '.join(str(f) for f in folders)}: the chain is anchored nowhere "
+                   "outside the database", err=True)
+    click.echo("signatures, states and custody: " + ("checked" if found.signatures_and_states_checked
+                                                     else "not checked (--chain-only)"))
+    if found.ok:
+        click.echo(f"OK: {result.count} entries, head {result.head_hash} ({elapsed:.2f} s, {rate})")
+        return
+    click.echo(f"FAILED: {len(found.findings)} finding(s) ({elapsed:.2f} s)", err=True)
+    for finding in found.findings:
+        click.echo(f"  {finding.line()}", err=True)
+
+
+@audit.command("checkpoint")
+@click.option("--reason", default="on demand", show_default=True, help="Why, as the log and the chain record it.")
+def audit_checkpoint(reason: str) -> None:
+    """Write a signed checkpoint of the audit chain's head to the checkpoint log now.
+
+    Servers also write one every BATCHTRACK_CHECKPOINT_EVERY_ENTRIES entries and BATCHTRACK_CHECKPOINT_EVERY_MINUTES
+    minutes, at every backup, release decision and infusion, and for every printed record.
+    """
+    from batchtrack.audit import anchoring, keys
+    from batchtrack.audit.checkpoint_files import LogUnavailable
+
+    settings = context.settings()
+    database = context.database(settings)
+    context.require_current_schema(database)
+    try:
+        made = anchoring.Anchor.from_settings(settings, database).checkpoint(reason)
+    except (keys.KeyProblem, LogUnavailable) as exc:
+        raise click.ClickException(f"no checkpoint written: {exc.message}") from exc
+    finally:
+        database.dispose()
+    assert made is not None
+    click.echo(f"checkpoint {made.n}: entry #{made.seq}, hash {made.hash}, signed with key {made.key_id}")
+
+
+@audit.group("key")
+def audit_key() -> None:
+    """The checkpoint signing key (BATCHTRACK_CHECKPOINT_KEY_FILE): create, rotate, export the public keys."""
+
+
+@audit_key.command("create")
+def key_create() -> None:
+    """Create the signing key (owner-only permissions) and print its public key; never overwrites a key."""
+    from batchtrack.audit import keys
+
+    settings = context.settings()
+    path = settings.checkpoint_key_path
+    try:
+        made = keys.create(path)
+    except keys.KeyProblem as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"signing key {made.public.id} written to {path} (readable by its owner only)")
+    click.echo("Its public key (give a copy to QA and to inspectors; it verifies every checkpoint it signs):")
+    click.echo(made.public.pem(), nl=False)
+
+
+@audit_key.command("rotate")
+def key_rotate() -> None:
+    """Put a new signing key in force: the old key signs the new one into the log, then is destroyed.
+
+    Checkpoints signed by the old key stay verifiable: its public key stays in the log (see `export`).
+    """
+    from batchtrack.audit import key_rotation, keys
+    from batchtrack.audit.checkpoint_files import LogUnavailable
+
+    settings = context.settings()
+    try:
+        old, new = key_rotation.rotate(settings.checkpoint_key_path, settings.checkpoint_folders)
+    except (keys.KeyProblem, LogUnavailable) as exc:
+        raise click.ClickException(f"key not rotated: {exc.message}") from exc
+    click.echo(f"key {new.id} is in force (endorsed by {old.id}, whose private key was destroyed)")
+    click.echo(new.pem(), nl=False)
+
+
+@audit_key.command("export")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write each public key to DIR/<key id>.pem.")
+def key_export(out_dir: Path | None) -> None:
+    """Print every public key the checkpoint log holds (old and in force), as PEM, for inspectors."""
+    from batchtrack.audit.checkpoint_files import CheckpointFiles
+
+    settings = context.settings()
+    reading, findings = CheckpointFiles(settings.checkpoint_folders).read()
+    for finding in findings:
+        click.echo(f"warning: {finding.line()}", err=True)
+    if not reading.keys:
+        raise click.ClickException("the checkpoint log holds no key yet (it gets one at its first checkpoint)")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    for key_id, public in reading.keys.items():
+        state = "in force" if key_id == reading.current_key else "retired"
+        click.echo(f"# key {key_id} ({state})")
+        click.echo(public.pem(), nl=False)
+        if out_dir is not None:
+            (out_dir / f"{key_id}.pem").write_text(public.pem(), encoding="ascii")
+    if out_dir is not None:
+        click.echo(f"written to {out_dir} at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", err=True)
