@@ -8,21 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from batchtrack.errors import Reason
+from batchtrack.therapies import workflow as therapy_workflow
 
 
 @dataclass(frozen=True, slots=True)
 class SubjectStanding:
-    """What collection depends on: a signed eligible assessment, consent still given, no pen/strep allergy."""
+    """What collection depends on: an open therapy, a signed eligible assessment, consent still given, no pen/strep
+    allergy."""
 
     subject_code: str
     eligible: bool | None  # None: never assessed
     consent_withdrawn: bool
+    therapy_coi: str
+    therapy_state: str
     pen_strep_allergies: tuple[str, ...] = ()
 
 
 def collection_allowed(standing: SubjectStanding) -> list[Reason]:
-    """Whether a collection may be scheduled or recorded for this subject now."""
-    reasons: list[Reason] = []
+    """Whether a collection may be scheduled or recorded for this subject's therapy now."""
+    reasons = therapy_workflow.collection_refusals(coi=standing.therapy_coi, state=standing.therapy_state)
     if standing.consent_withdrawn:
         reasons.append(Reason("subject.consent_withdrawn",
                               f"subject {standing.subject_code} withdrew consent: no collection may be taken"))

@@ -31,7 +31,7 @@ from batchtrack.therapies import service as therapy_service
 
 
 def standing_of(*, session: Session, therapy: Therapy) -> gates.SubjectStanding:
-    """The subject's eligibility, consent and pen/strep allergies, as collection needs them."""
+    """The therapy's state and the subject's eligibility, consent and pen/strep allergies, as collection needs them."""
     recipient = session.get(Recipient, therapy.recipient_id)
     assert recipient is not None
     assessment = enrolment_service.latest_assessment(session=session, recipient=recipient)
@@ -41,7 +41,8 @@ def standing_of(*, session: Session, therapy: Therapy) -> gates.SubjectStanding:
         hypersensitive = tuple(eligibility.pen_strep_allergies(definition.load(recipient.protocol_id), allergies))
     return gates.SubjectStanding(
         subject_code=recipient.subject_code, eligible=assessment.eligible if assessment else None,
-        consent_withdrawn=recipient.consent_withdrawn_at is not None, pen_strep_allergies=hypersensitive,
+        consent_withdrawn=recipient.consent_withdrawn_at is not None, therapy_coi=therapy.coi,
+        therapy_state=therapy.state, pen_strep_allergies=hypersensitive,
     )
 
 
