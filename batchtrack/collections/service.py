@@ -80,11 +80,15 @@ def schedule(
     session.add(collection)
     session.flush()
     # Every container carries the therapy's product code: the bag is then found by any barcode on its label.
-    session.add(Container(din=din.value, kind=ContainerKind.ASPIRATE_BAG, product_code=therapy.product_code[:6],
-                          collection_id=collection.id))
+    bag = Container(din=din.value, kind=ContainerKind.ASPIRATE_BAG, product_code=therapy.product_code[:6],
+                    collection_id=collection.id)
+    session.add(bag)
+    session.flush()
+    # The entry records the states both records start in (the bag's too): `audit verify` compares them.
     audit_service.record(
         session=session, actor=actor, action="collection.scheduled", entity_type="collection",
-        entity_id=din.value, new={"din": din.value, "therapy": therapy.coi, "scheduled_for": data.scheduled_for},
+        entity_id=din.value, new={"din": din.value, "therapy": therapy.coi, "scheduled_for": data.scheduled_for,
+                                  "state": collection.state, "bag_id": bag.id, "bag_status": bag.status},
     )
     session.flush()
     return collection

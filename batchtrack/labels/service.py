@@ -239,7 +239,7 @@ def print_labels(
         entity_type=unit.entity_type, entity_id=unit.din, old={"live_labels": _flat(live)} if live else None,
         new={"print_id": job.id, "template": layout.template_id, "version": layout.version,
              "format": data.format, "printer": job.printer, "copies": job.copies, "label_ids": label_ids,
-             "container_ids": container_ids},
+             "container_ids": container_ids, "status": LabelStatus.PRINTED.value},
         reason=reason,
     )
     documents = _documents(unit.din, layout, printed, outputs, data.format, job.id)

@@ -48,7 +48,8 @@ def open_lot(*, session: Session, actor: Principal, collection: Collection) -> L
         session.add(bag)
     audit_service.record(
         session=session, actor=actor, action="lot.opened", entity_type="lot", entity_id=lot.din,
-        new={"din": lot.din, "therapy": therapy.coi, "state": lot.state, "collection": collection.din},
+        new={"din": lot.din, "therapy": therapy.coi, "state": lot.state, "state_before_hold": lot.state_before_hold,
+             "collection": collection.din},
     )
     session.flush()
     return lot
@@ -205,7 +206,7 @@ def add_containers(
         audit_service.record(
             session=session, actor=actor, action="container.registered", entity_type="lot", entity_id=lot.din,
             new={"container_id": container.id, "kind": container.kind, "division": container.division,
-                 "flag": container.sample_flag},
+                 "flag": container.sample_flag, "status": container.status},
         )
     return created
 

@@ -41,7 +41,8 @@ def open_for(
     session.flush()
     audit_service.record(
         session=session, actor=actor, action="therapy.opened", entity_type="therapy", entity_id=therapy.coi,
-        new={"coi": therapy.coi, "subject_code": recipient.subject_code, "donor_kind": donor.kind,
+        new={"coi": therapy.coi, "state": therapy.state, "subject_code": recipient.subject_code,
+             "donor_kind": donor.kind,
              "donor_code": donor.donor_code, "product_code": therapy.product_code,
              "prescribed_cells_per_kg": therapy.prescribed_cells_per_kg},
     )
