@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from batchtrack.audit import anchoring
 from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
@@ -96,7 +97,14 @@ def run_audited(database: Database, work: Callable[[Session], T]) -> T:
         raise
 
 
+async def get_anchor(request: Request) -> anchoring.Anchor:
+    """The application's writer of audit checkpoints."""
+    anchor: anchoring.Anchor = request.app.state.anchor
+    return anchor
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+AnchorDep = Annotated[anchoring.Anchor, Depends(get_anchor)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

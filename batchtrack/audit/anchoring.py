@@ -44,12 +44,12 @@ class Anchored:
     seq: int
     hash: str
     checkpoint: int | None
+    why_not: str = "no checkpoint signing key is configured"
 
     def text(self) -> str:
         """The line a printout carries."""
         if self.checkpoint is None:
-            return (f"Audit trail through entry {self.seq}, hash {self.hash}; not checkpointed "
-                    "(no checkpoint signing key is configured)")
+            return f"Audit trail through entry {self.seq}, hash {self.hash}; not checkpointed ({self.why_not})"
         return f"Audit trail through entry {self.seq}, hash {self.hash}, checkpoint {self.checkpoint}"
 
 
@@ -202,7 +202,12 @@ class Anchor:
         last = self._last_checkpoint()
         if last is not None and last.seq == seq:
             return Anchored(seq, entry_hash, last.n)
-        made = self.checkpoint("printout")
+        try:
+            made = self.checkpoint("printout")
+        except (keys.KeyProblem, LogUnavailable, OSError) as exc:
+            # The record is still printed, saying plainly that it is not checkpointed; operators see the error.
+            log.error("audit checkpoint for a printout not written: %s", getattr(exc, "message", exc))
+            return Anchored(seq, entry_hash, None, "the checkpoint could not be written; see the server log")
         assert made is not None
         return Anchored(made.seq, made.hash, made.n)
 
