@@ -1,108 +1,21 @@
-"""The batch record as a PDF printout (fpdf2, core Helvetica, text extractable), A4 portrait.
+"""The batch record as a PDF printout (fpdf2, shipped fonts, text extractable), A4 portrait.
 
-Every page carries the lot's DIN and "page X of Y". A corrected value prints its current value marked
-"corrected" and a row per correction with the old and the new value, the reason, who and when.
+Every page carries the lot's DIN, "page X of Y" and, when given, the audit anchor. A corrected value prints its
+current value marked "corrected" and a row per correction with the old and the new value, the reason, who and
+when. Long texts wrap and continue on the next page.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.batch_record.record import BatchRecord, SignatureEntry, StepEntry
+from batchtrack.documents.layout import RecordPdf, Running, Sizes
 from batchtrack.models.deviation import DeviationState
 
-FONT = "Helvetica"
-MARGIN_MM = 12.0
-BODY_PT, SMALL_PT, HEADING_PT = 9.0, 7.5, 12.0
-_HEADINGS = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
-_FLAG = FontFace(emphasis="BOLD")
-# Replaced by the page count when the document is written; spelled so no recorded text contains it by chance.
-PAGE_COUNT_ALIAS = "{batch-record-page-count}"
-# Typography that core fonts cannot encode, written the plain way.
-_PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
-                        "\u201d": '"', "\u2026": "...", "\u2265": ">=", "\u2264": "<=", "\u2212": "-",
-                        "\u00a0": " "})
-
-
-def text(value: object) -> str:
-    """Text for a core font: anything Latin-1 cannot encode is written as <U+XXXX>, so nothing is lost."""
-    plain = unicodedata.normalize("NFKC", str(value)).translate(_PLAIN)
-    return "".join(c if ord(c) < 256 else f"<U+{ord(c):04X}>" for c in plain)
-
-
-class _RecordPdf(FPDF):
-    """A4 pages with the lot's identity in the header and the page count in the footer."""
-
-    def __init__(self, record: BatchRecord) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.record = record
-        self.set_margins(MARGIN_MM, MARGIN_MM + 6, MARGIN_MM)
-        self.set_auto_page_break(True, margin=MARGIN_MM + 4)
-
-    def header(self) -> None:
-        header = self.record.header
-        self.set_xy(MARGIN_MM, 7)
-        self.set_font(FONT, "B", SMALL_PT)
-        self.cell(self.epw / 2, 4, text(f"Batch record - lot DIN {header.din_eye_readable}"))
-        self.set_font(FONT, "", SMALL_PT)
-        self.cell(self.epw / 2, 4, text(f"COI {header.therapy_coi} {header.therapy_coi_check} - "
-                                        f"subject {header.subject_code}"), align="R")
-        self.line(MARGIN_MM, 12, self.w - MARGIN_MM, 12)
-        self.set_xy(MARGIN_MM, MARGIN_MM + 6)
-
-    def footer(self) -> None:
-        self.set_y(-MARGIN_MM)
-        self.set_font(FONT, "", SMALL_PT)
-        self.cell(self.epw / 2, 4, text(f"Lot {self.record.header.din} - printed "
-                                        f"{fmt.utc(self.record.generated_at)}"))
-        self.cell(self.epw / 2, 4, f"page {self.page_no()} of {PAGE_COUNT_ALIAS}", align="R")
-
-    def heading(self, title: str, size: float = HEADING_PT, space: float = 20) -> None:
-        """A heading kept together with at least `space` mm of what follows it."""
-        if self.will_page_break(space):
-            self.add_page()
-        self.ln(2)
-        self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, text(title), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def paragraph(self, value: str, *, style: str = "") -> None:
-        """A line of body text."""
-        self.set_font(FONT, style, BODY_PT)
-        self.multi_cell(0, 4.5, text(value), new_x="LMARGIN", new_y="NEXT")
-
-    def grid(self, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
-             *, flagged: Sequence[int] = ()) -> None:
-        """A table with a heading row repeated on each page; rows whose index is in `flagged` are bold."""
-        self.set_font(FONT, "", SMALL_PT)
-        with self.table(col_widths=tuple(widths), text_align="LEFT", headings_style=_HEADINGS,
-                        line_height=3.6, padding=0.8, width=self.epw) as table:
-            heading_row = table.row()
-            for heading in headings:
-                heading_row.cell(text(heading))
-            for index, row in enumerate(rows):
-                cells = table.row(style=_FLAG if index in flagged else None)
-                for value in row:
-                    cells.cell(text(value))
-        self.ln(2)
-
-    def facts(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """Label and value pairs; a long value (a deviation's description) flows on over the page break."""
-        label_width = self.epw / 4
-        for label, value in pairs:
-            if self.will_page_break(4.5):
-                self.add_page()
-            self.set_font(FONT, "B", BODY_PT)
-            self.cell(label_width, 4.5, text(label))
-            self.set_font(FONT, "", BODY_PT)
-            self.multi_cell(self.epw - label_width, 4.5, text(value), new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
+SIZES = Sizes(orientation="portrait", margin=12.0, body_pt=9.0, small_pt=7.5, table_line=3.6, table_padding=0.8)
 
 
 def _who(name: str | None, at: datetime | None) -> str:
@@ -128,7 +41,7 @@ def _signature_rows(signatures: Sequence[SignatureEntry], zone: str) -> list[lis
              s.signed_at_local if zone != "UTC" else "-", _integrity(s)] for s in signatures]
 
 
-def _header_section(pdf: _RecordPdf, record: BatchRecord) -> None:
+def _header_section(pdf: RecordPdf, record: BatchRecord) -> None:
     header = record.header
     pdf.heading("Batch record", size=16)
     process = f"{header.process_code} version {header.process_version}"
@@ -152,7 +65,7 @@ def _header_section(pdf: _RecordPdf, record: BatchRecord) -> None:
     ])
 
 
-def _growth_section(pdf: _RecordPdf, record: BatchRecord) -> None:
+def _growth_section(pdf: RecordPdf, record: BatchRecord) -> None:
     pdf.heading("Growth curve")
     if not record.growth:
         pdf.paragraph("No growth data yet: a point appears once cells seeded at one passage are harvested at "
@@ -167,7 +80,7 @@ def _growth_section(pdf: _RecordPdf, record: BatchRecord) -> None:
     )
 
 
-def _values(pdf: _RecordPdf, step: StepEntry) -> None:
+def _values(pdf: RecordPdf, step: StepEntry) -> None:
     if not step.values:
         pdf.paragraph("No value recorded.", style="I")
         return
@@ -191,12 +104,12 @@ def _values(pdf: _RecordPdf, step: StepEntry) -> None:
                     c.corrected_by, fmt.utc(c.corrected_at)]
                    for value in step.values for c in value.corrections]
     if corrections:
-        pdf.heading("Corrections (old value -> new value)", size=BODY_PT, space=12)
+        pdf.heading("Corrections (old value -> new value)", size=SIZES.body_pt, space=12)
         pdf.grid(["Value", "Old value", "New value", "Reason", "Corrected by", "Date and time (UTC)"],
                  corrections, (1.8, 1.3, 1.3, 3.2, 1.7, 1.9))
 
 
-def _step_section(pdf: _RecordPdf, step: StepEntry, zone: str) -> None:
+def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
     pdf.heading(f"{step.ordinal}. {step.title}", space=40)
     pdf.facts([
         ("Step", f"{step.code}, station {step.station or '-'}"),
@@ -233,14 +146,14 @@ def _step_section(pdf: _RecordPdf, step: StepEntry, zone: str) -> None:
         pdf.paragraph("Not signed yet.", style="I")
 
 
-def _deviation_section(pdf: _RecordPdf, record: BatchRecord) -> None:
+def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
     pdf.heading("Deviations")
     if not record.deviations:
         pdf.paragraph("No deviation recorded.", style="I")
         return
     for deviation in record.deviations:
         signature = deviation.closed_signature
-        pdf.heading(f"{deviation.number} ({fmt.words(deviation.state)})", size=BODY_PT + 1, space=30)
+        pdf.heading(f"{deviation.number} ({fmt.words(deviation.state)})", size=SIZES.body_pt + 1, space=30)
         pdf.facts([
             ("Origin", fmt.words(deviation.origin) + (f", step {deviation.step_title}" if deviation.step_title
                                                        else "")),
@@ -254,13 +167,14 @@ def _deviation_section(pdf: _RecordPdf, record: BatchRecord) -> None:
         ])
 
 
-def render_pdf(record: BatchRecord) -> bytes:
-    """The whole batch record as a PDF document."""
-    pdf = _RecordPdf(record)
-    pdf.set_title(text(f"Batch record {record.header.din}"))
-    pdf.set_creator("batchtrack")
-    pdf.alias_nb_pages(PAGE_COUNT_ALIAS)
-    pdf.add_page()
+def render_pdf(record: BatchRecord, *, audit_anchor: str | None = None) -> bytes:
+    """The whole batch record as a PDF document; `audit_anchor` is printed in every page's footer."""
+    header = record.header
+    pdf = RecordPdf(SIZES, Running(
+        title=f"Batch record - lot DIN {header.din_eye_readable}",
+        note=f"COI {header.therapy_coi} {header.therapy_coi_check} - subject {header.subject_code}",
+        footer=f"Lot {header.din} - printed {fmt.utc(record.generated_at)}",
+        audit_anchor=audit_anchor), document_title=f"Batch record {header.din}")
     _header_section(pdf, record)
     _growth_section(pdf, record)
     pdf.heading("Steps")
@@ -277,4 +191,4 @@ def render_pdf(record: BatchRecord) -> bytes:
         pdf.paragraph("No signature recorded.", style="I")
     pdf.paragraph("The content hash is the SHA-256 of the content each signature was applied to. 'BROKEN' means "
                   "the record was corrected after that signature: the correction is shown with the step.", style="I")
-    return bytes(pdf.output())
+    return pdf.document()

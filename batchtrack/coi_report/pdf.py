@@ -1,100 +1,21 @@
-"""The chain-of-identity report as a PDF printout (fpdf2, core Helvetica, text extractable), A4 landscape.
+"""The chain-of-identity report as a PDF printout (fpdf2, shipped fonts, text extractable), A4 landscape.
 
-Every page carries the therapy's COI identifier with its check character and "page X of Y". DINs are printed
-with their check characters. The recipient's name and date of birth appear only in a report assembled for a
-role that may see them.
+Every page carries the therapy's COI identifier with its check character, "page X of Y" and, when given, the audit
+anchor. DINs are printed with their check characters. The recipient's name and date of birth appear only in a
+report assembled for a role that may see them. Long texts (a 4,000-character reason) wrap and continue on the
+next page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 from batchtrack.batch_record import formatting as fmt
-from batchtrack.batch_record import pdf as record_pdf
 from batchtrack.coi_report import events
 from batchtrack.coi_report.record import CoiReport, LotEntry, SignatureEntry
+from batchtrack.documents.layout import RecordPdf, Running, Sizes
 
-FONT = "Helvetica"
-MARGIN_MM = 10.0
-BODY_PT, SMALL_PT, HEADING_PT = 9.0, 7.0, 12.0
-_HEADINGS = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
-_FLAG = FontFace(emphasis="BOLD")
-# Replaced by the page count when the document is written; spelled so no recorded text contains it by chance.
-PAGE_COUNT_ALIAS = "{coi-report-page-count}"
-
-
-class _ReportPdf(FPDF):
-    """A4 landscape pages with the COI identifier in the header and the page count in the footer."""
-
-    def __init__(self, report: CoiReport) -> None:
-        super().__init__(orientation="landscape", unit="mm", format="A4")
-        self.report = report
-        self.set_margins(MARGIN_MM, MARGIN_MM + 6, MARGIN_MM)
-        self.set_auto_page_break(True, margin=MARGIN_MM + 4)
-
-    def header(self) -> None:
-        self.set_xy(MARGIN_MM, 6)
-        self.set_font(FONT, "B", SMALL_PT + 0.5)
-        self.cell(self.epw / 2, 4, record_pdf.text(f"Chain-of-identity report - COI {self.report.coi_with_check}"))
-        self.set_font(FONT, "", SMALL_PT + 0.5)
-        self.cell(self.epw / 2, 4, record_pdf.text(f"subject {self.report.recipient.subject_code}"), align="R")
-        self.line(MARGIN_MM, 11, self.w - MARGIN_MM, 11)
-        self.set_xy(MARGIN_MM, MARGIN_MM + 6)
-
-    def footer(self) -> None:
-        self.set_y(-MARGIN_MM)
-        self.set_font(FONT, "", SMALL_PT)
-        self.cell(self.epw / 2, 4, record_pdf.text(f"COI {self.report.coi_with_check} - printed "
-                                        f"{fmt.utc(self.report.generated_at)}"))
-        self.cell(self.epw / 2, 4, f"page {self.page_no()} of {PAGE_COUNT_ALIAS}", align="R")
-
-    def heading(self, title: str, size: float = HEADING_PT, space: float = 20) -> None:
-        """A heading kept together with at least `space` mm of what follows it."""
-        if self.will_page_break(space):
-            self.add_page()
-        self.ln(2)
-        self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, record_pdf.text(title), new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def paragraph(self, value: str, *, style: str = "") -> None:
-        """A line of body text."""
-        self.set_font(FONT, style, BODY_PT)
-        self.multi_cell(0, 4.5, record_pdf.text(value), new_x="LMARGIN", new_y="NEXT")
-
-    def grid(self, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
-             *, flagged: Sequence[int] = (), empty: str = "None recorded.") -> None:
-        """A table with a heading row repeated on each page; rows whose index is in `flagged` are bold."""
-        if not rows:
-            self.paragraph(empty, style="I")
-            return
-        self.set_font(FONT, "", SMALL_PT)
-        with self.table(col_widths=tuple(widths), text_align="LEFT", headings_style=_HEADINGS,
-                        line_height=3.4, padding=0.7, width=self.epw) as table:
-            heading_row = table.row()
-            for heading in headings:
-                heading_row.cell(record_pdf.text(heading))
-            for index, row in enumerate(rows):
-                cells = table.row(style=_FLAG if index in flagged else None)
-                for value in row:
-                    cells.cell(record_pdf.text(value))
-        self.ln(2)
-
-    def facts(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """Label and value pairs."""
-        label_width = self.epw / 5
-        for label, value in pairs:
-            if self.will_page_break(4.5):
-                self.add_page()
-            self.set_font(FONT, "B", BODY_PT)
-            self.cell(label_width, 4.5, record_pdf.text(label))
-            self.set_font(FONT, "", BODY_PT)
-            self.multi_cell(self.epw - label_width, 4.5, record_pdf.text(value), new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
+SIZES = Sizes(orientation="landscape", margin=10.0, body_pt=9.0, small_pt=7.0, table_line=3.4, table_padding=0.7)
 
 
 def _who(name: str | None, at: datetime | None) -> str:
@@ -109,7 +30,7 @@ def _signature(signature: SignatureEntry | None) -> str:
     return f"{signature.printed_name}, {signature.meaning}, {fmt.utc(signature.signed_at)}"
 
 
-def _summary(pdf: _ReportPdf, report: CoiReport) -> None:
+def _summary(pdf: RecordPdf, report: CoiReport) -> None:
     therapy, recipient, donor = report.therapy, report.recipient, report.donor
     pdf.heading("Chain-of-identity report", size=16)
     pairs = [("COI identifier", f"{therapy.coi_eye_readable}   ({therapy.coi}, check character {therapy.coi_check})"),
@@ -134,10 +55,10 @@ def _summary(pdf: _ReportPdf, report: CoiReport) -> None:
          f"{_signature(eligibility.signature)}"),
         ("Printed", f"{fmt.utc(report.generated_at)}; times are UTC"),
     ]
-    pdf.facts(pairs)
+    pdf.facts(pairs, label_share=0.2)
 
 
-def _identifiers(pdf: _ReportPdf, report: CoiReport) -> None:
+def _identifiers(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading("Collections")
     pdf.grid(["DIN with check character", "Eye-readable", "State", "Scheduled", "Collected", "Volume, site",
               "Received"],
@@ -171,7 +92,7 @@ def _lot_row(lot: LotEntry) -> list[str]:
             _signature(release.signature if release is not None else None), labels]
 
 
-def _custody_and_labels(pdf: _ReportPdf, report: CoiReport) -> None:
+def _custody_and_labels(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading("Custody hand-overs")
     pdf.grid(["When", "Container", "Handed over by", "Received by", "Where", "Temperature", "Note"],
              [[fmt.utc(h.occurred_at), h.container, h.handed_over_by, h.received_by, h.location,
@@ -189,7 +110,7 @@ def _custody_and_labels(pdf: _ReportPdf, report: CoiReport) -> None:
              empty="No label printed.")
 
 
-def _quality_and_bedside(pdf: _ReportPdf, report: CoiReport) -> None:
+def _quality_and_bedside(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading("Deviations")
     pdf.grid(["Number", "Lot", "State", "Description", "Opened", "Closure", "Closing signature"],
              [[d.number, d.lot_din, fmt.words(d.state), d.description, _who(d.opened_by, d.opened_at),
@@ -215,7 +136,7 @@ def _quality_and_bedside(pdf: _ReportPdf, report: CoiReport) -> None:
              (1.8, 1.4, 1.4, 0.7, 1.8, 2, 2), empty="No infusion recorded.")
 
 
-def _signatures_and_events(pdf: _ReportPdf, report: CoiReport) -> None:
+def _signatures_and_events(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading("Electronic signatures")
     pdf.grid(["Signs", "Printed name", "Meaning", "Date and time (UTC)", "Content SHA-256"],
              [[s.signed_for, s.printed_name, s.meaning, fmt.utc(s.signed_at), s.content_hash]
@@ -227,16 +148,16 @@ def _signatures_and_events(pdf: _ReportPdf, report: CoiReport) -> None:
              (1.4, 1.8, 1.9, 3, 1.4, 1.5), empty="No event recorded.")
 
 
-def render_pdf(report: CoiReport) -> bytes:
-    """The whole chain-of-identity report as a PDF document."""
-    pdf = _ReportPdf(report)
-    pdf.set_title(record_pdf.text(f"Chain-of-identity report {report.therapy.coi}"))
-    pdf.set_creator("batchtrack")
-    pdf.alias_nb_pages(PAGE_COUNT_ALIAS)
-    pdf.add_page()
+def render_pdf(report: CoiReport, *, audit_anchor: str | None = None) -> bytes:
+    """The whole chain-of-identity report as a PDF document; `audit_anchor` is printed in every page's footer."""
+    pdf = RecordPdf(SIZES, Running(
+        title=f"Chain-of-identity report - COI {report.coi_with_check}",
+        note=f"subject {report.recipient.subject_code}",
+        footer=f"COI {report.coi_with_check} - printed {fmt.utc(report.generated_at)}",
+        audit_anchor=audit_anchor), document_title=f"Chain-of-identity report {report.therapy.coi}")
     _summary(pdf, report)
     _identifiers(pdf, report)
     _custody_and_labels(pdf, report)
     _quality_and_bedside(pdf, report)
     _signatures_and_events(pdf, report)
-    return bytes(pdf.output())
+    return pdf.document()

@@ -114,9 +114,12 @@ def test_a_lot_without_steps_prints_a_valid_pdf_with_an_empty_state(database: Da
     assert "No growth data yet" in text and "No signature recorded." in text
 
 
-def test_text_a_core_font_cannot_encode_is_kept_as_code_points() -> None:
-    assert pdf.text("Kim \ud55c\uae00 \u2013 \u2265 70") == "Kim <U+D55C><U+AE00> - >= 70"
-    assert pdf.text("Mueller, M\u00fcller 5 \u00b5L") == "Mueller, M\u00fcller 5 \u03bcL".replace("\u03bc", "<U+03BC>")
+def test_hangul_and_the_symbols_of_records_print_as_written(record: BatchRecord) -> None:
+    reason = "계수기 출력물 오기: 8.0 \u00d7 10⁶ cells, µL \u2013 확인 ✓ (Müller)"
+    deviations = tuple(dataclasses.replace(d, description=reason) for d in record.deviations)
+    text = " ".join(_pages(pdf.render_pdf(dataclasses.replace(record, deviations=deviations))))
+    assert reason in text
+    assert "<U+" not in text
 
 
 def test_a_long_deviation_text_flows_over_pages_instead_of_failing(record: BatchRecord) -> None:

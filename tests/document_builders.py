@@ -1,0 +1,100 @@
+"""Builders for printed-record tests: texts of an exact length in Latin or Hangul, the longest lengths the API
+accepts, and reading a PDF back to check that a text is in it, whole, even where it wraps or crosses a page."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from typing import Any, Literal, get_args
+
+from annotated_types import MaxLen
+from pypdf import PdfReader
+from sqlmodel import SQLModel
+
+from batchtrack import validation
+
+Script = Literal["latin", "hangul"]
+# Words of each script, with the characters records are written with: accents, units, powers, dashes, check marks.
+WORDS: dict[Script, tuple[str, ...]] = {
+    "latin": ("Müller", "µg/mL", "5.84\u00d710⁷", "cells", "\u2013", "≥70 %", "✓", "Ørsted", "façade", "naïve", "½",
+              "±0.5 °C", "shredded", "«label»", "QA"),
+    "hangul": ("라벨이", "해동", "중", "찢어져", "품질보증", "담당자", "입회하에", "파기함", "홍길동", "µg/mL",
+               "5.84\u00d710⁷", "세포", "\u2013", "✓", "ㄱㄴㄷ"),
+}
+
+
+def max_length(annotated: Any) -> int:
+    """The max_length an API input type (an Annotated str with StringConstraints or MaxLen) accepts."""
+    for meta in get_args(annotated)[1:]:
+        found = getattr(meta, "max_length", None)
+        if isinstance(found, int):
+            return found
+        if isinstance(meta, MaxLen):
+            return meta.max_length
+        if get_args(meta):
+            inner = max_length(meta)
+            if inner:
+                return inner
+    return 0
+
+
+def column_length(table: type[SQLModel], column: str) -> int:
+    """The length of a table's text column: the most an API can store there where no input type is narrower."""
+    length = table.__table__.c[column].type.length  # type: ignore[attr-defined]
+    assert isinstance(length, int), (table, column)
+    return length
+
+
+LONG_TEXT = max_length(validation.LongText)  # reasons, descriptions, closures, adverse reactions: 4,000
+SHORT_TEXT = max_length(validation.ShortText)  # locations, notes, sites, descriptions of materials: 200
+CODE = max_length(validation.Code)  # donor codes, protocol ids, MRNs: 64
+
+
+def filler(length: int, script: Script, *, tag: str = "", words: tuple[str, ...] | None = None,
+           separator: str = " ") -> str:
+    """A text of exactly `length` characters: `tag`, then words of `script` numbered so that no part repeats."""
+    parts = [tag] if tag else []
+    size = len(tag)
+    for number in itertools.count():
+        word = f"{(words or WORDS[script])[number % len(words or WORDS[script])]}{number}"
+        parts.append(word)
+        size += len(word) + len(separator)
+        if size >= length:
+            break
+    return separator.join(parts)[:length]
+
+
+def folded(data: bytes) -> str:
+    """The text of every page of a PDF, in order, with all white space removed (cells wrap lines)."""
+    return "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def pages(data: bytes) -> list[str]:
+    """The text of each page, runs of white space folded to one space."""
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def printed_whole(value: str, text: str, *, pieces: int) -> bool:
+    """Whether `value` is in `text` (both without white space) in at most `pieces` runs, one after another.
+
+    A text that crosses page breaks is interrupted by the footer, the next header and repeated table headings:
+    it is then found as consecutive runs, none of it missing.
+    """
+    value = "".join(value.split())
+    position = 0
+    for _ in range(pieces):
+        if not value:
+            return True
+        # The longest prefix of what is left that occurs from `position` on (occurrence is monotone in length).
+        low, high = 0, len(value)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if text.find(value[:middle], position) >= 0:
+                low = middle
+            else:
+                high = middle - 1
+        if low == 0:
+            return False
+        position = text.find(value[:low], position) + low
+        value = value[low:]
+    return not value
