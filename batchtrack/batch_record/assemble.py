@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack.auth import signatures
+from batchtrack.auth import signatures as signing
 from batchtrack.batch_record import formatting
 from batchtrack.batch_record.record import (
     BatchRecord,
@@ -126,13 +126,14 @@ def _values(rows: list[StepValue], step_type: StepType | None, names: dict[int, 
     return tuple(_recorded_value(chain, specs.get(chain[0].name), names) for chain in chains)
 
 
-def _signature(row: Signature, signed_for: str, zone: str, content: dict[str, Any] | None) -> SignatureEntry:
+def _signature(row: Signature, signed_for: str, zone: str, content: dict[str, Any] | None,
+               applied: Sequence[signing.Applied]) -> SignatureEntry:
     assert row.id is not None
     return SignatureEntry(
         id=row.id, printed_name=row.printed_name, meaning=row.meaning, signed_at=row.signed_at,
         signed_at_local=formatting.local(row.signed_at, zone), signed_for=signed_for,
         entity_type=row.entity_type, entity_id=row.entity_id, content_hash=row.content_hash,
-        intact=None if content is None else signatures.is_intact(row, content),
+        intact=None if content is None else signing.is_intact(row, content, applied),
     )
 
 
@@ -198,6 +199,7 @@ class _Rows:
     equipment: Sequence[tuple[EquipmentUse, Equipment]]
     deviations: list[Deviation]
     signatures: dict[int | None, Signature]
+    applied: dict[int, list[signing.Applied]]  # the signature.applied audit entries, by signature id
     names: dict[int, str]
 
     def name(self, user_id: int | None) -> str:
@@ -243,7 +245,8 @@ def _load(session: Session, lot: Lot) -> _Rows:
         *(m.used_by for m, _ in materials), *(e.used_by for e, _ in equipment),
         *(i for d in deviations for i in (d.opened_by, d.closed_by)),
     ])
-    return _Rows(steps, values, vessels, materials, equipment, deviations, signatures, names)
+    applied = signing.applied_entries(session=session, of=list(signatures.values()))
+    return _Rows(steps, values, vessels, materials, equipment, deviations, signatures, applied, names)
 
 
 def _vessels(rows: _Rows) -> dict[int, list[VesselEntry]]:
@@ -284,6 +287,7 @@ class _Signatures:
 
     def __init__(self, rows: _Rows, zone: str) -> None:
         self.rows = rows.signatures
+        self.applied = rows.applied
         self.zone = zone
         self.entries: dict[int, SignatureEntry] = {}
 
@@ -293,7 +297,7 @@ class _Signatures:
         if row is None or row.id is None:
             return None
         if row.id not in self.entries:
-            self.entries[row.id] = _signature(row, signed_for, self.zone, content)
+            self.entries[row.id] = _signature(row, signed_for, self.zone, content, self.applied.get(row.id, []))
         return self.entries[row.id]
 
     def all(self, lot_din: str) -> tuple[SignatureEntry, ...]:

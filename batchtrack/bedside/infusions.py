@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -16,6 +16,7 @@ from batchtrack.auth import service as auth_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.bedside import gate, records, schemas
+from batchtrack.db import checkpoint_after_commit
 from batchtrack.errors import AuditedRefusal, GateRefused, NotFound, Reason
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import workflow
@@ -23,7 +24,7 @@ from batchtrack.models.base import utcnow
 from batchtrack.models.bedside import Infusion
 from batchtrack.models.container import Container, ContainerKind, ContainerStatus
 from batchtrack.models.lot import Lot
-from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
 
@@ -53,6 +54,14 @@ def _signed_content(session: Session, infusion: Infusion) -> dict[str, Any]:
                             therapy_coi=therapy.coi, started_at=infusion.started_at, ended_at=infusion.ended_at,
                             volume_ml=infusion.volume_ml, vital_signs=json.loads(infusion.vital_signs),
                             adverse_reactions=infusion.adverse_reactions)
+
+
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What both clinicians' signatures cover, rebuilt from the infusion they signed; None if it is not found."""
+    infusion = session.execute(select(Infusion).where(or_(
+        col(Infusion.first_signature_id) == signature.id, col(Infusion.second_signature_id) == signature.id))
+    ).scalars().first()
+    return _signed_content(session, infusion) if infusion is not None else None
 
 
 def _active_user(session: Session, username: str) -> User | None:
@@ -153,6 +162,7 @@ def record_infusion(*, session: Session, actor: Principal, data: schemas.Infusio
                          new={"container_id": container.id, "status": container.status, "infusion_id": infusion.id})
     _close_lot_if_done(session, actor, lot, therapy)
     session.flush()
+    checkpoint_after_commit(session, f"infusion {infusion.id}: lot {lot.din}")
     return infusion
 
 
@@ -178,9 +188,9 @@ def infusion_public(*, session: Session, infusion: Infusion) -> schemas.Infusion
     signed = []
     for signature_id in (infusion.first_signature_id, infusion.second_signature_id):
         signature = records.signature(session=session, signature_id=signature_id)
+        intact = signatures.intact(session=session, signature=signature, content=content)
         signed.append(schemas.SignaturePublic(printed_name=signature.printed_name, meaning=signature.meaning,
-                                              signed_at=signature.signed_at,
-                                              intact=signatures.is_intact(signature, content)))
+                                              signed_at=signature.signed_at, intact=intact))
     vitals = json.loads(infusion.vital_signs)
     assert infusion.id is not None
     return schemas.InfusionPublic(

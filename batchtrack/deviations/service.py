@@ -128,6 +128,13 @@ def signed_content(*, session: Session, deviation: Deviation) -> dict[str, Any]:
     return closure_content(deviation=deviation, lot_din=lot.din)
 
 
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What a closing signature covers, rebuilt from the deviation it closed; None if no deviation names it."""
+    deviation = session.execute(select(Deviation).where(col(Deviation.closed_signature_id) == signature.id)
+                                ).scalars().first()
+    return signed_content(session=session, deviation=deviation) if deviation is not None else None
+
+
 def close_deviation(*, session: Session, actor: Principal, number: str, closure: str, password: str) -> Deviation:
     """Close the deviation with QA's signature (approved); the lot stays on hold until QA lifts it."""
     deviation = get_by_number(session=session, number=number, for_update=True)
@@ -216,7 +223,8 @@ def to_public(*, session: Session, deviation: Deviation) -> schemas.DeviationPub
         assert signed is not None
         signature = schemas.SignaturePublic(
             printed_name=signed.printed_name, meaning=signed.meaning, signed_at=signed.signed_at,
-            intact=signatures.is_intact(signed, signed_content(session=session, deviation=deviation)),
+            intact=signatures.intact(session=session, signature=signed,
+                                     content=signed_content(session=session, deviation=deviation)),
         )
     return schemas.DeviationPublic(
         number=deviation.number, lot_din=lot.din, lot_state=lot.state, step_id=deviation.step_id,

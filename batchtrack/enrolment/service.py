@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -15,10 +16,11 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.enrolment import schemas
 from batchtrack.errors import Conflict, NotFound
+from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.enrolment import Allergy, EligibilityAssessment, WeightRecord
 from batchtrack.models.party import Donor, DonorKind, Recipient
-from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.protocols import definition, eligibility
 from batchtrack.therapies import service as therapy_service
@@ -157,6 +159,43 @@ def latest_assessment(*, session: Session, recipient: Recipient) -> EligibilityA
     ).scalars().first()
 
 
+def eligibility_content(
+    *, subject_code: str, protocol_id: str, protocol_version: int, answers: dict[str, bool], eligible: bool,
+    reasons: list[dict[str, Any]], assessed_on: date, prescribed_cells_per_kg: float | None,
+) -> dict[str, Any]:
+    """What the investigator's eligibility signature covers (pure)."""
+    return {"subject": subject_code, "protocol": protocol_id, "version": protocol_version,
+            "answers": dict(sorted(answers.items())), "eligible": eligible, "reasons": reasons,
+            "assessed_on": assessed_on.isoformat(), "prescribed_cells_per_kg": prescribed_cells_per_kg}
+
+
+def _prescribed_when_signed(session: Session, recipient: Recipient, signature: Signature) -> float | None:
+    """The dose prescribed with the assessment: as its audit entry records it, else (entries written before the
+    entry recorded it) as the therapy it opened holds it."""
+    entries = session.execute(select(col(AuditEntry.new_values)).where(
+        col(AuditEntry.action) == "recipient.eligibility_assessed", col(AuditEntry.entity_type) == "recipient",
+        col(AuditEntry.entity_id) == recipient.subject_code)).scalars()
+    for new in (json.loads(text) for text in entries):
+        if new.get("signature_id") == signature.id and "prescribed_cells_per_kg" in new:
+            return float(new["prescribed_cells_per_kg"])
+    therapy = therapy_of(session=session, recipient=recipient)
+    return therapy.prescribed_cells_per_kg if therapy is not None else None
+
+
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What an eligibility signature covers, rebuilt from the assessment it signed; None if none names it."""
+    record = session.execute(select(EligibilityAssessment).where(
+        col(EligibilityAssessment.signature_id) == signature.id)).scalars().first()
+    recipient = session.get(Recipient, record.recipient_id) if record is not None else None
+    if record is None or recipient is None:
+        return None
+    return eligibility_content(
+        subject_code=recipient.subject_code, protocol_id=record.protocol_id, protocol_version=record.protocol_version,
+        answers=json.loads(record.answers), eligible=record.eligible, reasons=json.loads(record.reasons),
+        assessed_on=record.assessed_at.date(),
+        prescribed_cells_per_kg=_prescribed_when_signed(session, recipient, signature))
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """The recorded assessment and the therapy it opened, if any."""
@@ -176,17 +215,18 @@ def assess(
         raise Conflict(f"subject {recipient.subject_code} withdrew consent", code="consent.withdrawn")
     protocol = definition.load(recipient.protocol_id)
     donor = donor_of(session=session, recipient=recipient)
-    today = utcnow().date()
+    now = utcnow()
+    today = now.date()
     subject = eligibility.Subject(
         indication=recipient.indication, donor_kind=donor.kind,
         allergies=allergies_of(session=session, recipient=recipient),
         donor_date_of_birth=donor.date_of_birth, assessed_on=today,
     )
     outcome = eligibility.evaluate(protocol, subject, data.answers)
-    content = {"subject": recipient.subject_code, "protocol": protocol.id, "version": protocol.version,
-               "answers": dict(sorted(data.answers.items())), "eligible": outcome.eligible,
-               "reasons": [r.as_dict() for r in outcome.reasons], "assessed_on": today.isoformat(),
-               "prescribed_cells_per_kg": data.prescribed_cells_per_kg}
+    content = eligibility_content(
+        subject_code=recipient.subject_code, protocol_id=protocol.id, protocol_version=protocol.version,
+        answers=data.answers, eligible=outcome.eligible, reasons=[r.as_dict() for r in outcome.reasons],
+        assessed_on=today, prescribed_cells_per_kg=data.prescribed_cells_per_kg)
     signature = signatures.sign(session=session, signer=actor, password=data.password,
                                 meaning=SignatureMeaning.APPROVED, entity_type="recipient",
                                 entity_id=recipient.subject_code, content=content)
@@ -194,14 +234,16 @@ def assess(
     record = EligibilityAssessment(
         recipient_id=recipient.id, protocol_id=protocol.id, protocol_version=protocol.version,
         answers=json.dumps(content["answers"], sort_keys=True), eligible=outcome.eligible,
-        reasons=json.dumps(content["reasons"]), assessed_by=actor.user_id, signature_id=signature.id,
+        reasons=json.dumps(content["reasons"]), assessed_by=actor.user_id, assessed_at=now,
+        signature_id=signature.id,
     )
     session.add(record)
     session.flush()
     audit_service.record(session=session, actor=actor, action="recipient.eligibility_assessed",
                          entity_type="recipient", entity_id=recipient.subject_code,
                          new={"eligible": outcome.eligible, "reasons": content["reasons"],
-                              "protocol": protocol.id, "version": protocol.version, "signature_id": signature.id})
+                              "protocol": protocol.id, "version": protocol.version, "signature_id": signature.id,
+                              "prescribed_cells_per_kg": data.prescribed_cells_per_kg})
     if donor.kind == DonorKind.DIRECTED:
         _record_donor_eligibility(session, actor, donor, outcome, data.answers)
     therapy = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -16,12 +18,13 @@ from batchtrack.config import Settings
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
 from batchtrack.identifiers import service as identifier_service
 from batchtrack.materials import gates, schemas
+from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.lot import Lot
 from batchtrack.models.material import MaterialKind, MaterialLot, MaterialStatus, MaterialUse
 from batchtrack.models.party import Recipient
 from batchtrack.models.processing import ProcessStep
-from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
 
@@ -100,6 +103,27 @@ def reject(*, session: Session, actor: Principal, code: str, data: schemas.Mater
     return _decide(session, actor, code, data, MaterialStatus.REJECTED)
 
 
+def decision_content(*, material: MaterialLot, status: str, reason: str) -> dict[str, Any]:
+    """What QA's release or rejection signature on a material lot covers (pure)."""
+    return {"material": material.code, "kind": material.kind, "supplier": material.supplier,
+            "supplier_lot": material.supplier_lot, "expires_at": material.expires_at.isoformat(),
+            "status": status, "reason": reason}
+
+
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What a decision signature covers, rebuilt from the material lot and the reason its decision entry
+    recorded; None if the lot or that entry is not found."""
+    material = session.execute(select(MaterialLot).where(col(MaterialLot.code) == signature.entity_id)
+                               ).scalar_one_or_none()
+    entries = session.execute(select(col(AuditEntry.new_values), col(AuditEntry.reason)).where(
+        col(AuditEntry.action) == f"material.{signature.meaning}", col(AuditEntry.entity_type) == ENTITY,
+        col(AuditEntry.entity_id) == signature.entity_id)).all()
+    reasons = [reason for new, reason in entries if json.loads(new).get("signature_id") == signature.id]
+    if material is None or len(reasons) != 1:
+        return None
+    return decision_content(material=material, status=signature.meaning, reason=reasons[0])
+
+
 def _decide(
     session: Session, actor: Principal, code: str, data: schemas.MaterialDecision, decision: MaterialStatus
 ) -> MaterialLot:
@@ -114,9 +138,7 @@ def _decide(
             audit=AuditedRefusal(actor, f"material.{verb}_refused", ENTITY, material.code,
                                  {"status": material.status}),
         )
-    content = {"material": material.code, "kind": material.kind, "supplier": material.supplier,
-               "supplier_lot": material.supplier_lot, "expires_at": material.expires_at.isoformat(),
-               "status": decision.value, "reason": data.reason}
+    content = decision_content(material=material, status=decision.value, reason=data.reason)
     signature = signatures.sign(session=session, signer=actor, password=data.password,
                                 meaning=SignatureMeaning(decision.value), entity_type=ENTITY,
                                 entity_id=material.code, content=content)

@@ -1,4 +1,5 @@
-"""Electronic signatures (21 CFR Part 11): who, when, meaning, and the hash of what was signed."""
+"""Electronic signatures (21 CFR Part 11): who, when, meaning, the hash of what was signed, and the hash of the
+signature itself (over all of these), so that no column can be edited unseen."""
 
 from __future__ import annotations
 
@@ -31,3 +32,5 @@ class Signature(SQLModel, table=True):
     entity_type: str = Field(max_length=32)
     entity_id: str = Field(max_length=64, index=True)
     content_hash: str = Field(max_length=64)
+    # batchtrack.auth.signatures.signature_hash of the columns above; a row written without it never verifies.
+    hash: str = Field(default="", max_length=64)

@@ -25,7 +25,7 @@ from batchtrack.models.label import Label, LabelStatus
 from batchtrack.models.lot import Lot
 from batchtrack.models.material import MaterialLot, MaterialUse
 from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
-from batchtrack.models.signature import SignatureMeaning
+from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.processing import definition, gates
 from batchtrack.processing.definition import Plan, PlannedStep
 from batchtrack.scanning import parser
@@ -260,6 +260,15 @@ def signed_content(*, lot: Lot, step: ProcessStep, contents: StepContents) -> di
         vessels_out=[name for _, name in contents.vessels_out], materials=[code for code, _ in contents.materials],
         equipment=[code for code, _ in contents.equipment],
     )
+
+
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What a step's signature covers, rebuilt from the step as recorded now; None if the step is not found."""
+    step = session.get(ProcessStep, int(signature.entity_id)) if signature.entity_id.isdecimal() else None
+    lot = session.get(Lot, step.lot_id) if step is not None else None
+    if step is None or lot is None:
+        return None
+    return signed_content(lot=lot, step=step, contents=contents_of(session=session, step=step))
 
 
 def record_of(contents: StepContents) -> gates.StepRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
@@ -127,6 +128,13 @@ def signed_content(spec: Specification) -> dict[str, str]:
     return {"content": spec.content}
 
 
+def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What an approval signature covers, rebuilt from the version it made effective; None if none names it."""
+    spec = session.execute(select(Specification).where(col(Specification.approved_signature_id) == signature.id)
+                           ).scalars().first()
+    return dict(signed_content(spec)) if spec is not None else None
+
+
 def require_effective(*, session: Session) -> Specification:
     """The effective default specification; a refusal that says QA must approve one otherwise."""
     spec = effective(session=session)
@@ -196,7 +204,8 @@ def to_public(*, session: Session, spec: Specification) -> schemas.Specification
         assert signed is not None
         approval = schemas.SignaturePublic(printed_name=signed.printed_name, meaning=signed.meaning,
                                            signed_at=signed.signed_at,
-                                           intact=signatures.is_intact(signed, signed_content(spec)))
+                                           intact=signatures.intact(session=session, signature=signed,
+                                                                    content=dict(signed_content(spec))))
     return schemas.SpecificationPublic(
         **summaries(session=session, specs=[spec])[0].model_dump(),
         test_list=[schemas.SpecTestPublic(code=t.code, title=t.title, stage=t.stage, method=t.method, kind=t.kind,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -11,11 +13,14 @@ from batchtrack.quality import specifications
 from batchtrack.release.gate import TestStanding
 
 
-def results_in_force(*, session: Session, lot: Lot) -> dict[str, QcResult]:
+def results_in_force(*, session: Session, lot: Lot, as_of: datetime | None = None) -> dict[str, QcResult]:
     """The result in force of each test: the latest not replaced by a correction, a final one before any
-    preliminary one (a preliminary result entered after the final one does not undo it)."""
-    rows = list(session.execute(select(QcResult).where(col(QcResult.lot_id) == lot.id)
-                                .order_by(col(QcResult.id))).scalars())
+    preliminary one (a preliminary result entered after the final one does not undo it); `as_of`: among the
+    results entered by then."""
+    query = select(QcResult).where(col(QcResult.lot_id) == lot.id)
+    if as_of is not None:
+        query = query.where(col(QcResult.entered_at) <= as_of)
+    rows = list(session.execute(query.order_by(col(QcResult.id))).scalars())
     replaced = {row.replaces_id for row in rows if row.replaces_id is not None}
     in_force: dict[str, QcResult] = {}
     for row in rows:

@@ -18,6 +18,7 @@ from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.custody import service as custody_service
+from batchtrack.db import checkpoint_after_commit
 from batchtrack.deviations import service as deviation_service
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import AuditedRefusal, BatchtrackError, Conflict, Forbidden, GateRefused, NotFound, Reason
@@ -168,19 +169,60 @@ def _signature_out(signature: Signature, intact: bool | None = None) -> schemas.
                                 signed_at=signature.signed_at, intact=intact)
 
 
-def _decision_out(session: Session, lot: Lot, decision: ReleaseDecision) -> schemas.DecisionOut:
-    """The decision with its signature, re-checked against the result rows it was signed over."""
-    signature = session.get(Signature, decision.signature_id)
-    assert signature is not None
+def co_signature_content(*, lot_din: str, specification: str | None, role: str,
+                         results: Sequence[QcResult]) -> dict[str, Any]:
+    """What a co-signature of a release pending sterility covers (pure): the lot, the specification version, the
+    role signing and each result in force."""
+    return {"lot": lot_din, "specification": specification, "role": role,
+            "approves": ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value,
+            "results": [_result_content(r) for r in sorted(results, key=lambda r: (r.test_code, r.id or 0))]}
+
+
+def _signed_decision_content(session: Session, lot: Lot, decision: ReleaseDecision) -> dict[str, Any]:
+    """What the decision's signature covers, from the result rows the decision recorded it was signed over."""
     conditions = json.loads(decision.conditions)
     ids = conditions.get("results", []) if isinstance(conditions, dict) else []
     rows = list(session.execute(select(QcResult).where(col(QcResult.id).in_(ids))).scalars()) if ids else []
     specification = conditions.get("specification") if isinstance(conditions, dict) else None
-    content = decision_content(lot_din=lot.din, specification=specification, decision=decision.decision,
-                               reason=decision.reason, results=rows)
-    return schemas.DecisionOut(decision=decision.decision, specification=specification, reason=decision.reason,
-                               decided_at=decision.decided_at,
-                               signature=_signature_out(signature, signatures.is_intact(signature, content)))
+    return decision_content(lot_din=lot.din, specification=specification, decision=decision.decision,
+                            reason=decision.reason, results=rows)
+
+
+def decision_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What QA's decision signature covers, rebuilt from the decision it signed; None if no decision names it."""
+    decision = session.execute(select(ReleaseDecision).where(col(ReleaseDecision.signature_id) == signature.id)
+                               ).scalars().first()
+    lot = session.get(Lot, decision.lot_id) if decision is not None else None
+    if decision is None or lot is None:
+        return None
+    return _signed_decision_content(session, lot, decision)
+
+
+def co_signature_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
+    """What a co-signature covers, rebuilt from its approval and the results in force when it was signed; None if
+    no approval names it."""
+    approval = session.execute(select(ReleaseApproval).where(col(ReleaseApproval.signature_id) == signature.id)
+                               ).scalars().first()
+    lot = session.get(Lot, approval.lot_id) if approval is not None else None
+    if approval is None or lot is None:
+        return None
+    # Results entered since (a final sterility result, a correction) are not what was co-signed.
+    results = standing.results_in_force(session=session, lot=lot, as_of=signature.signed_at)
+    return co_signature_content(lot_din=lot.din, specification=_spec_label(_specification(session, lot)),
+                                role=approval.role, results=list(results.values()))
+
+
+def _decision_out(session: Session, lot: Lot, decision: ReleaseDecision) -> schemas.DecisionOut:
+    """The decision with its signature, re-checked against the result rows it was signed over."""
+    signature = session.get(Signature, decision.signature_id)
+    assert signature is not None
+    content = _signed_decision_content(session, lot, decision)
+    conditions = json.loads(decision.conditions)
+    specification = conditions.get("specification") if isinstance(conditions, dict) else None
+    return schemas.DecisionOut(
+        decision=decision.decision, specification=specification, reason=decision.reason,
+        decided_at=decision.decided_at,
+        signature=_signature_out(signature, signatures.intact(session=session, signature=signature, content=content)))
 
 
 def decision_public(*, session: Session, lot: Lot) -> schemas.DecisionOut | None:
@@ -271,6 +313,7 @@ def _decide(session: Session, actor: Principal, lot: Lot, judged: gate.ReleaseFa
              "co_signatures": sorted(judged.co_signatures)},
         reason=reason,
     )
+    checkpoint_after_commit(session, f"release decision: lot {lot.din} {kind.value}")
     return decision
 
 
@@ -317,9 +360,7 @@ def co_sign(*, session: Session, actor: Principal, din: str, role: str, password
     assert actor.user_id is not None
     specification = _spec_label(_specification(session, lot))
     results = list(standing.results_in_force(session=session, lot=lot).values())
-    content = {"lot": lot.din, "specification": specification, "role": role,
-               "approves": ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value,
-               "results": [_result_content(r) for r in sorted(results, key=lambda r: (r.test_code, r.id or 0))]}
+    content = co_signature_content(lot_din=lot.din, specification=specification, role=role, results=results)
     signature = signatures.sign(session=session, signer=actor, password=password,
                                 meaning=SignatureMeaning.APPROVED, entity_type="lot", entity_id=lot.din,
                                 content=content)
