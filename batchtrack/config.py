@@ -83,8 +83,9 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     # Each server process runs on a processor of its own (see process_cpu): its threads then share one processor's
-    # caches instead of handing them back and forth. Off: the kernel places the process's threads.
-    one_cpu_per_process: bool = True
+    # caches instead of handing them back and forth. It helps a host that serves batchtrack alone (about half the
+    # processor time of a scan under load) and harms one that shares its processors: off by default.
+    one_cpu_per_process: bool = False
     # Requests served at once by one process (more get 503 at once): with the 40 worker threads and 40 database
     # connections of a process, a bound keeps requests from ever waiting on each other for a connection.
     max_concurrent_requests: int = Field(default=64, ge=1, le=1000)

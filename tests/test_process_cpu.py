@@ -119,11 +119,17 @@ def test_nothing_is_changed_where_processes_cannot_be_placed(monkeypatch: pytest
     assert not list(tmp_path.iterdir())
 
 
-def test_serving_app_leaves_placement_to_the_kernel_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("setting", [None, "false"])
+def test_serving_app_leaves_placement_to_the_kernel_unless_told(
+    setting: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import batchtrack.main
 
     placed_at: list[str] = []
-    monkeypatch.setenv("BATCHTRACK_ONE_CPU_PER_PROCESS", "false")
+    if setting is None:
+        monkeypatch.delenv("BATCHTRACK_ONE_CPU_PER_PROCESS", raising=False)  # off by default: hosts differ
+    else:
+        monkeypatch.setenv("BATCHTRACK_ONE_CPU_PER_PROCESS", setting)
     get_settings.cache_clear()
     monkeypatch.setattr(process_cpu, "keep_on_one_cpu", lambda: placed_at.append("placed"))
     monkeypatch.setattr(process_memory, "share_heap_arenas", lambda: True)
