@@ -29,7 +29,8 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def test_help_explains_each_command() -> None:
     runner = CliRunner()
     for command in ([], ["serve"], ["migrate"], ["demo"], ["user", "create"], ["user", "token"],
-                    ["audit", "verify"]):
+                    ["audit", "verify"], ["audit", "checkpoint"], ["audit", "key", "create"],
+                    ["audit", "key", "rotate"], ["audit", "key", "export"], ["backup"], ["restore"]):
         result = runner.invoke(cli, [*command, "--help"])
         assert result.exit_code == 0, command
         assert len(result.output.splitlines()) > 3
@@ -92,6 +93,25 @@ def test_serve_refuses_a_placeholder_secret_in_production(env: str, monkeypatch:
     get_settings.cache_clear()
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 1 and "BATCHTRACK_SECRET_KEY" in result.output
+
+
+def test_production_refuses_to_serve_without_a_checkpoint_signing_key(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchtrack.config import Settings
+    from batchtrack.main import InsecureSettings, create_app
+
+    monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "production")
+    monkeypatch.setenv("BATCHTRACK_SECRET_KEY", "a-production-secret-" + "x" * 32)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["serve"])
+    assert refused.exit_code == 1 and "checkpoint signing key" in refused.output, refused.output
+    with pytest.raises(InsecureSettings, match="audit checkpoints cannot be signed"):
+        create_app(Settings())
+    created = runner.invoke(cli, ["audit", "key", "create"])
+    assert created.exit_code == 0 and "BEGIN PUBLIC KEY" in created.output and "PRIVATE" not in created.output
+    create_app(Settings())  # with its key, production serves
 
 
 def test_migrate_builds_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
