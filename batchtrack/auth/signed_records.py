@@ -7,6 +7,7 @@ what is signed and what is checked cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, Protocol
 
@@ -21,6 +22,19 @@ class ContentOf(Protocol):
     def __call__(self, *, session: Session, signature: Signature) -> dict[str, Any] | None: ...
 
 
+class ContentsOf(Protocol):
+    """Rebuilds the content of each of many signatures of one kind, by signature id (None: record not found)."""
+
+    def __call__(self, *, session: Session, signatures: Sequence[Signature]) -> dict[int, dict[str, Any] | None]: ...
+
+
+def one_by_one(content_of: ContentOf) -> ContentsOf:
+    """Many signatures rebuilt by a builder of one, a few queries per signature (kinds signed a few times a lot)."""
+    def contents_of(*, session: Session, signatures: Sequence[Signature]) -> dict[int, dict[str, Any] | None]:
+        return {s.id or 0: content_of(session=session, signature=s) for s in signatures}
+    return contents_of
+
+
 # (entity type, meaning) of every signature the application makes.
 KINDS: frozenset[tuple[str, str]] = frozenset({
     ("process_step", "performed"), ("process_step", "reviewed"),  # a step completed, and verified
@@ -31,6 +45,7 @@ KINDS: frozenset[tuple[str, str]] = frozenset({
     ("lot", "released"), ("lot", "rejected"),  # QA's decision on a lot (also released pending sterility)
     ("lot", "approved"),  # a co-signature of a release pending sterility
     ("recipient", "approved"),  # the investigator's eligibility assessment
+    ("lot_hold", "approved"),  # QA lifts a lot's hold
 })
 
 
@@ -45,7 +60,7 @@ def require_known(entity_type: str, meaning: str) -> None:
 
 
 @cache
-def builders() -> dict[tuple[str, str], ContentOf]:
+def builders() -> dict[tuple[str, str], ContentsOf]:
     """The content builder of every kind, from the domain service that signs it."""
     # Imported here, not at the top: those services sign through `signatures`, which imports this module.
     from batchtrack.bedside import infusions
@@ -57,21 +72,22 @@ def builders() -> dict[tuple[str, str], ContentOf]:
     from batchtrack.release import service as release_service
 
     return {
-        ("process_step", "performed"): step_service.signed_content_of,
-        ("process_step", "reviewed"): step_service.signed_content_of,
-        ("infusion", "performed"): infusions.signed_content_of,
-        ("infusion", "reviewed"): infusions.signed_content_of,
-        ("specification", "approved"): specifications.signed_content_of,
-        ("material_lot", "released"): material_service.signed_content_of,
-        ("material_lot", "rejected"): material_service.signed_content_of,
-        ("deviation", "approved"): deviation_service.signed_content_of,
-        ("lot", "released"): release_service.decision_content_of,
-        ("lot", "rejected"): release_service.decision_content_of,
-        ("lot", "approved"): release_service.co_signature_content_of,
-        ("recipient", "approved"): enrolment_service.signed_content_of,
+        # Two signatures on every step of every lot: the most numerous kind, rebuilt in bulk.
+        ("process_step", "performed"): step_service.signed_contents_of,
+        ("process_step", "reviewed"): step_service.signed_contents_of,
+        ("infusion", "performed"): one_by_one(infusions.signed_content_of),
+        ("infusion", "reviewed"): one_by_one(infusions.signed_content_of),
+        ("specification", "approved"): one_by_one(specifications.signed_content_of),
+        ("material_lot", "released"): one_by_one(material_service.signed_content_of),
+        ("material_lot", "rejected"): one_by_one(material_service.signed_content_of),
+        ("deviation", "approved"): one_by_one(deviation_service.signed_content_of),
+        ("lot", "released"): one_by_one(release_service.decision_content_of),
+        ("lot", "rejected"): one_by_one(release_service.decision_content_of),
+        ("lot", "approved"): one_by_one(release_service.co_signature_content_of),
+        ("recipient", "approved"): one_by_one(enrolment_service.signed_content_of),
     }
 
 
-def builder_for(entity_type: str, meaning: str) -> ContentOf | None:
+def builder_for(entity_type: str, meaning: str) -> ContentsOf | None:
     """The builder of this kind of signature; None when there is none (itself a finding of the check)."""
     return builders().get((entity_type, meaning))

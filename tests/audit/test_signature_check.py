@@ -20,22 +20,30 @@ from batchtrack.auth import signatures, signed_records
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.deviations import service as deviation_service
+from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.materials import schemas as material_schemas
 from batchtrack.materials import service as material_service
+from batchtrack.models.base import utcnow
 from batchtrack.models.container import ContainerKind
+from batchtrack.models.lot import Lot
 from batchtrack.models.material import MaterialStatus
 from batchtrack.models.quality import QcResult, ReleaseDecision
-from batchtrack.models.signature import Signature
+from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.user import Role
+from batchtrack.processing import definition
+from batchtrack.processing import service as step_service
 from batchtrack.release import service as release_service
 
+from batch_record_builders import add_step, add_value
 from bedside_builders import ProductLot, bag_scan, check_body, clinic, infusion_body, ship_and_receive, wristband
-from builders import make_user
+from builders import make_user, seed_lot
 from deviation_builders import open_deviation
 from material_builders import material_lot, released_material
 from processing_builders import add_material
 from release_builders import co_sign, enter_result, ready_lot
+
+STEP_CODES = [s.code for s in definition.plan(definition.load()).steps]
 
 
 def _findings(database: Database) -> list[Finding]:
@@ -62,7 +70,8 @@ class Signed:
 
 def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> Signed:
     """Eligibility, steps, a specification, QC, co-signatures, a release pending sterility, an infusion, a closed
-    deviation, and a material lot released and another rejected: all through the services and the API."""
+    deviation and the lot's hold lifted, and a material lot released and another rejected: all through the services
+    and the API."""
     lot = ready_lot(database, settings, skip=("sterility",))
     enter_result(database, lot.din, lot.analyst, "sterility", text="no growth", status="preliminary")
     co_sign(database, lot.din, lot.director, "medical_director")
@@ -92,6 +101,8 @@ def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> 
         deviation_service.close_deviation(session=session, actor=lot.qa.principal, number=number,
                                           closure="root cause found; no impact on the product",
                                           password=lot.qa.password)
+        holds.lift(session=session, actor=lot.qa.principal, din=lot.din, reason=f"{number} closed",
+                   password=lot.qa.password)
     # In quarantine under codes of their own (the stock of the bench took the first codes of the sequence).
     released = add_material(database, "medium", "MT2690001", status=MaterialStatus.QUARANTINE)
     rejected = add_material(database, "trypsin", "MT2690002", status=MaterialStatus.QUARANTINE)
@@ -258,3 +269,33 @@ def test_a_thousand_signed_records_check_in_a_few_seconds(
     record_property("seconds_for_1000_signatures", round(elapsed, 2))
     assert findings == []
     assert elapsed < 5.0, f"{elapsed:.2f} s for 1,000 signatures"
+
+
+def test_a_thousand_step_signatures_are_rebuilt_in_bulk_as_each_was_signed(
+    database: Database, settings: Settings, record_property: Callable[[str, object], None]
+) -> None:
+    seeded = seed_lot(database, settings)
+    operator, verifier = make_user(database, Role.OPERATOR), make_user(database, Role.OPERATOR)
+    with database.transaction() as session:
+        therapy_id = lot_service.get_by_din(session=session, din=seeded.din).therapy_id
+        lots = [Lot(din=f"W00002690{i:04d}", therapy_id=therapy_id, product_code="S1234") for i in range(72)]
+        session.add_all(lots)
+        session.flush()
+        for number, lot in enumerate(lots):
+            for code in STEP_CODES:
+                step = add_step(session, lot, code, operator, utcnow())
+                add_value(session, step, "viability_percent", 90.0 + number % 7, operator)
+                # Signed over the content as the service builds it for one step: the bulk rebuild must agree.
+                content = step_service.signed_content(lot=lot, step=step,
+                                                      contents=step_service.contents_of(session=session, step=step))
+                for signer, meaning in ((operator, SignatureMeaning.PERFORMED), (verifier, SignatureMeaning.REVIEWED)):
+                    signatures.sign(session=session, signer=signer.principal, password=signer.password,
+                                    meaning=meaning, entity_type="process_step", entity_id=step.id or 0,
+                                    content=content)
+    assert _kinds(database) == {("process_step", "performed"), ("process_step", "reviewed"), ("recipient", "approved")}
+    started = time.perf_counter()
+    findings = _findings(database)
+    elapsed = time.perf_counter() - started
+    record_property("seconds_for_1008_step_signatures", round(elapsed, 2))
+    assert findings == []
+    assert elapsed < 5.0, f"{elapsed:.2f} s for 1,008 step signatures"
