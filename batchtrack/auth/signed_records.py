@@ -45,7 +45,6 @@ KINDS: frozenset[tuple[str, str]] = frozenset({
     ("lot", "released"), ("lot", "rejected"),  # QA's decision on a lot (also released pending sterility)
     ("lot", "approved"),  # a co-signature of a release pending sterility
     ("recipient", "approved"),  # the investigator's eligibility assessment
-    ("lot_hold", "approved"),  # QA lifts a lot's hold
 })
 
 
