@@ -63,7 +63,7 @@ STATE_RULES: tuple[StateRule, ...] = (
     # (release.service._decide), shipment and receipt at the clinic (bedside.handover), the last bag infused
     # (bedside.infusions._close_lot_if_done); "lot.hold" is also written by deviations.service._hold.
     StateRule("lot", tuple(f"lot.{name}" for name in lot_workflow.TRANSITIONS), ("lot",), None, _LOT_KEYS),
-    # therapies.service.open_therapy.
+    # therapies.service.open_for: a signed assessment finds the recipient eligible.
     StateRule("therapy", ("therapy.opened",), ("therapy",), None, _STATE),
     # bedside.infusions._close_lot_if_done: the therapy completes with its lot's last infusion.
     StateRule("therapy", ("therapy.completed",), ("therapy",), None, _STATE),
@@ -217,6 +217,7 @@ def _last_set(session: Session, dialect: str, rule: StateRule) -> dict[str, _Set
 
 
 def _compare(record: str, rows: dict[str, _Recorded], last: dict[str, _Set]) -> list[Finding]:
+    """Each record against the last entry that set its state, then the entries whose record is gone."""
     findings: list[Finding] = []
     for key in _ordered(rows):
         row, found = rows[key], last.get(key)
@@ -232,8 +233,9 @@ def _compare(record: str, rows: dict[str, _Recorded], last: dict[str, _Set]) -> 
     for key in _ordered(last.keys() - rows.keys()):
         found = last[key]
         values = ", ".join(f"{column} {value!r}" for column, value in found.values.items())
-        findings.append(Finding(Check.STATE, f"{record} {key}", f"entry #{found.seq} ({found.action}) set {values}, "
-                                                                f"but there is no such {record}"))
+        subject = f"label #{key}" if record == "label" else f"{record} {key}"  # as a recorded label is named
+        findings.append(Finding(Check.STATE, subject, f"entry #{found.seq} ({found.action}) set {values}, "
+                                                      f"but there is no such {record}"))
     return findings
 
 

@@ -18,10 +18,13 @@ from batchtrack.audit import service as audit_service
 from batchtrack.audit import state_check
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.auth.principal import SYSTEM
+from batchtrack.bedside import handover
 from batchtrack.collections import service as collection_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
+from batchtrack.deps import run_audited
 from batchtrack.deviations import service as deviation_service
+from batchtrack.errors import BatchtrackError
 from batchtrack.labels import schemas as label_schemas
 from batchtrack.labels import service as label_service
 from batchtrack.lots import service as lot_service
@@ -34,8 +37,18 @@ from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role
 
-from bedside_builders import ProductLot, bag_scan, check_body, clinic, infusion_body, ship_and_receive, wristband
+from bedside_builders import (
+    ProductLot,
+    bag_scan,
+    check_body,
+    clinic,
+    hand_over,
+    infusion_body,
+    ship_and_receive,
+    wristband,
+)
 from builders import SeededLot, collected_bag, enrol_eligible, make_user, receipt, seed_lot
+from builders import bag_scan as builders_bag_scan
 from coi_report_builders import reprint_label
 from deviation_builders import open_deviation
 from processing_builders import STATION
@@ -176,6 +189,21 @@ def test_the_named_finding_gives_both_values_and_the_entry(database: Database, s
                                           f"(entry #{opened.seq})")]
 
 
+def test_refusals_set_no_state_and_are_not_read_as_transitions(database: Database, seeded: SeededLot) -> None:
+    operator = make_user(database, Role.OPERATOR)
+    courier = make_user(database, Role.COURIER)
+    # A lot still in process cannot be shipped: the refusal is recorded, without the lot's state.
+    with pytest.raises(BatchtrackError):
+        run_audited(database, lambda session: handover.ship(
+            session=session, actor=operator.principal, din=seeded.din,
+            data=hand_over([builders_bag_scan(seeded.din)], receiver=courier.username)))
+    with database.transaction(write=False) as session:
+        actions = [e.action for e in audit_service.entries_for(session=session, entity_type="lot",
+                                                                entity_id=seeded.din)]
+    assert actions[-1] == "lot.ship_refused"
+    assert _findings(database) == []
+
+
 def test_a_record_added_behind_the_applications_back_is_named(database: Database, seeded: SeededLot) -> None:
     lot_id = _id_of(database, select(Lot.id))
     with database.transaction() as session:
@@ -192,7 +220,7 @@ def test_an_audited_transition_of_a_record_that_no_longer_exists_is_named(
     with database.transaction() as session:
         session.execute(text("DELETE FROM label WHERE id = :id"), {"id": label_id})
     [finding] = _findings(database)
-    assert finding.subject == f"label {label_id}"
+    assert finding.subject == f"label #{label_id}"
     assert finding.problem.endswith("(label.applied) set status 'applied', but there is no such label")
 
 
