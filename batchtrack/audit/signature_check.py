@@ -8,6 +8,7 @@ numerous kind) six queries per 500 signatures; every other kind a few queries pe
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,33 +29,55 @@ class _NoBuilder:
 NO_BUILDER = _NoBuilder()
 
 
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """Stands for the content of a signature whose record could not be read back (an edited row, say)."""
+
+    error: str
+
+
+Rebuilt = dict[str, Any] | _NoBuilder | _Unreadable | None
+
+
 def subject_of(signature: Signature) -> str:
     """How a finding names the signature and its record: 'signature 7 (released) on lot W000026000001'."""
     return f"signature {signature.id} ({signature.meaning}) on {signature.entity_type.replace('_', ' ')} " \
            f"{signature.entity_id}"
 
 
-def _contents(session: Session, rows: list[Signature]) -> dict[int, dict[str, Any] | _NoBuilder | None]:
+def _built(session: Session, builder: signed_records.ContentsOf, signed: list[Signature]) -> dict[int, Rebuilt]:
+    """The contents of `signed` rebuilt; where a record cannot be read back, that signature alone is marked so."""
+    try:
+        return dict(builder(session=session, signatures=signed))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if len(signed) == 1:
+            return {signed[0].id or 0: _Unreadable(f"{type(exc).__name__}: {exc}")}
+        # One bad record must not hide the others of its chunk: each is rebuilt on its own.
+        return {key: value for one in signed for key, value in _built(session, builder, [one]).items()}
+
+
+def _contents(session: Session, rows: list[Signature]) -> dict[int, Rebuilt]:
     """The content of every signature rebuilt from its record, kind by kind, a chunk of signatures at a time."""
     kinds: dict[tuple[str, str], list[Signature]] = defaultdict(list)
     for signature in rows:
         kinds[(signature.entity_type, signature.meaning)].append(signature)
-    contents: dict[int, dict[str, Any] | _NoBuilder | None] = {}
+    contents: dict[int, Rebuilt] = {}
     for (entity_type, meaning), signed in kinds.items():
         builder = signed_records.builder_for(entity_type, meaning)
         if builder is None:
             contents.update((s.id or 0, NO_BUILDER) for s in signed)
             continue
         for start in range(0, len(signed), _CHUNK):
-            contents.update(builder(session=session, signatures=signed[start:start + _CHUNK]))
+            contents.update(_built(session, builder, signed[start:start + _CHUNK]))
     return contents
 
 
-def _content_findings(signature: Signature, content: dict[str, Any] | _NoBuilder | None,
-                      applied: list[signatures.Applied]) -> list[str]:
+def _content_findings(signature: Signature, content: Rebuilt, applied: list[signatures.Applied]) -> list[str]:
     if isinstance(content, _NoBuilder):
         return [f"no signed-content builder is registered for {signature.entity_type!r} signed "
                 f"{signature.meaning!r}: its content cannot be checked"]
+    if isinstance(content, _Unreadable):
+        return [f"the signed record cannot be read back to check it ({content.error})"]
     if content is None:
         return ["the signed record is not found"]
     problems = [signatures.content_problem(signature, content)]

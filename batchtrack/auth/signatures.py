@@ -181,9 +181,9 @@ def content_problem(signature: Signature, content: dict[str, Any]) -> str | None
 def is_intact(signature: Signature, content: dict[str, Any], applied: Sequence[Applied] | None = None) -> bool:
     """True when `content` is exactly what was signed and the row matches its own hash (and, when given, its
     applied entries); False shows the signature as broken."""
-    problems = row_problems(signature, applied) if applied is not None else (
-        [] if signature.hash == signature_hash(signature) else ["own hash"])
-    return not problems and content_problem(signature, content) is None
+    if signature.hash != signature_hash(signature) or content_problem(signature, content) is not None:
+        return False
+    return applied is None or not row_problems(signature, applied)
 
 
 def intact(*, session: Session, signature: Signature, content: dict[str, Any]) -> bool:

@@ -129,3 +129,21 @@ def _downgrade(database: Database, revision: str) -> None:
             if database.engine.dialect.name == "sqlite" else list(connection.exec_driver_sql(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'signature'").scalars())
     assert "hash" not in columns
+
+
+def test_a_signed_record_that_cannot_be_read_back_is_named_and_the_others_still_checked(
+    database: Database, settings: Settings, is_postgres: bool
+) -> None:
+    seed_lot(database, settings)
+    seed_lot(database, settings, subject="S-002", mrn="MRN-S-002")
+    with database.transaction() as session:
+        if is_postgres:
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            session.execute(text("DROP TRIGGER IF EXISTS eligibility_assessment_no_update"))
+        session.execute(text("UPDATE eligibility_assessment SET answers = 'not JSON' WHERE id = 1"))
+    with database.transaction(write=False) as session:
+        first = session.execute(text("SELECT signature_id FROM eligibility_assessment WHERE id = 1")).scalar_one()
+        findings = signature_check.check_signatures(session=session)
+    assert [(f.subject, f.problem.split(" (")[0]) for f in findings] == [
+        (f"signature {first} (approved) on recipient S-001", "the signed record cannot be read back to check it")]
