@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting, growth_svg
 from batchtrack.batch_record.routes import pdf_response, record_for
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.validation import DinPath
 from batchtrack.web import render
 
@@ -32,6 +32,7 @@ def batch_record_page(
 
 
 @router.get("/lots/{din}/batch-record.pdf", name="batch_record_pdf")
-def batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, _viewer: Viewer) -> Response:
+def batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
+                     _viewer: Viewer) -> Response:
     """The batch record as a PDF printout, downloaded from the page."""
-    return pdf_response(record_for(session=session, settings=settings, din=din))
+    return pdf_response(record_for(session=session, settings=settings, din=din), anchor)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from batchtrack.audit import anchoring
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import assemble, pdf, schemas
 from batchtrack.batch_record.record import BatchRecord
 from batchtrack.config import Settings
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.lots import service as lot_service
 from batchtrack.validation import DinPath
 
@@ -30,9 +31,10 @@ def record_for(*, session: Session, settings: Settings, din: str) -> BatchRecord
     return assemble.assemble(session=session, lot=lot, display_timezone=settings.display_timezone)
 
 
-def pdf_response(record: BatchRecord) -> Response:
-    """The record as a PDF file download named after the lot's DIN."""
-    return Response(pdf.render_pdf(record), media_type=PDF_MEDIA_TYPE, headers={
+def pdf_response(record: BatchRecord, anchor: anchoring.Anchor) -> Response:
+    """The record as a PDF file download named after the lot's DIN, carrying the audit checkpoint it is under."""
+    document = pdf.render_pdf(record, audit_anchor=anchor.for_printout().text())
+    return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{record.header.din}-batch-record.pdf"'})
 
 
@@ -45,6 +47,8 @@ def get_batch_record(
 
 
 @router.get("/lots/{din}/batch-record.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, _viewer: Reader) -> Response:
-    """The lot's batch record as a PDF printout (every page names the lot and counts the pages)."""
-    return pdf_response(record_for(session=session, settings=settings, din=din))
+def get_batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
+                         _viewer: Reader) -> Response:
+    """The lot's batch record as a PDF printout (every page names the lot, counts the pages and carries the audit
+    trail's checkpoint)."""
+    return pdf_response(record_for(session=session, settings=settings, din=din), anchor)

@@ -11,7 +11,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
 from batchtrack.coi_report import events
 from batchtrack.coi_report.routes import pdf_response, report_for
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.validation import CoiPath
 from batchtrack.web import render
 
@@ -31,6 +31,7 @@ def coi_report_page(
 
 
 @router.get("/therapies/{coi}/report.pdf", name="coi_report_pdf")
-def coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, viewer: Viewer) -> Response:
+def coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
+                   viewer: Viewer) -> Response:
     """The chain-of-identity report as a PDF printout, downloaded from the page."""
-    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer))
+    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
+from batchtrack.audit import anchoring
 from batchtrack.auth.principal import Principal
 from batchtrack.coi_report import assemble, fhir, pdf, schemas
 from batchtrack.coi_report.record import CoiReport
 from batchtrack.config import Settings
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
+from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.models.base import utcnow
 from batchtrack.therapies import service as therapy_service
 from batchtrack.validation import MAX_DB_INT, CoiPath
@@ -37,9 +38,10 @@ def report_for(*, session: Session, settings: Settings, coi: str, viewer: Princi
                              display_timezone=settings.display_timezone)
 
 
-def pdf_response(report: CoiReport) -> Response:
-    """The report as a PDF file download named after the therapy's COI identifier."""
-    return Response(pdf.render_pdf(report), media_type=PDF_MEDIA_TYPE, headers={
+def pdf_response(report: CoiReport, anchor: anchoring.Anchor) -> Response:
+    """The report as a PDF file download named after the therapy's COI identifier, with its audit checkpoint."""
+    document = pdf.render_pdf(report, audit_anchor=anchor.for_printout().text())
+    return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{report.therapy.coi}-coi-report.pdf"'})
 
 
@@ -52,9 +54,11 @@ def get_coi_report(coi: CoiPath, session: SessionDep, settings: SettingsDep, vie
 
 
 @router.get("/therapies/{coi}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, viewer: Reader) -> Response:
-    """The therapy's chain-of-identity report as a PDF printout (the COI identifier and page count on each page)."""
-    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer))
+def get_coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
+                       viewer: Reader) -> Response:
+    """The therapy's chain-of-identity report as a PDF printout (the COI identifier, page count and the audit
+    trail's checkpoint on each page)."""
+    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor)
 
 
 @router.get("/containers/{container_id}/fhir", response_class=JSONResponse, responses=FHIR_RESPONSE)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.errors import NotFound
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.schemas import ReasonOut
@@ -159,9 +159,9 @@ def certificate_page(din: DinPath, request: Request, session: SessionDep, viewer
 
 
 @router.get("/lots/{din}/certificate.pdf", name="certificate_pdf")
-def certificate_pdf(din: DinPath, session: SessionDep, _viewer: Viewer) -> Response:
+def certificate_pdf(din: DinPath, session: SessionDep, anchor: AnchorDep, _viewer: Viewer) -> Response:
     """The certificate of analysis as a PDF, downloaded from the page."""
-    return pdf_response(release_service.certificate(session=session, din=din))
+    return pdf_response(release_service.certificate(session=session, din=din), anchor)
 
 
 @router.get("/alerts", name="alerts_page")

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from batchtrack.audit import anchoring
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.pagination import PageDep
 from batchtrack.release import alerts as release_alerts
@@ -30,9 +31,10 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def pdf_response(cert: schemas.CertificatePublic) -> Response:
-    """The certificate as a PDF file download named after the lot's DIN."""
-    return Response(certificate.render_pdf(cert), media_type=PDF_MEDIA_TYPE, headers={
+def pdf_response(cert: schemas.CertificatePublic, anchor: anchoring.Anchor) -> Response:
+    """The certificate as a PDF file download named after the lot's DIN, with its audit checkpoint."""
+    document = certificate.render_pdf(cert, audit_anchor=anchor.for_printout().text())
+    return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{cert.din}-certificate-of-analysis.pdf"'})
 
 
@@ -79,9 +81,9 @@ def get_certificate(din: DinPath, session: SessionDep, _viewer: Reader) -> schem
 
 
 @router.get("/lots/{din}/certificate.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_certificate_pdf(din: DinPath, session: SessionDep, _viewer: Reader) -> Response:
-    """The certificate of analysis as a PDF document."""
-    return pdf_response(release_service.certificate(session=session, din=din))
+def get_certificate_pdf(din: DinPath, session: SessionDep, anchor: AnchorDep, _viewer: Reader) -> Response:
+    """The certificate of analysis as a PDF document, carrying the audit trail's checkpoint."""
+    return pdf_response(release_service.certificate(session=session, din=din), anchor)
 
 
 @router.get("/alerts")
