@@ -20,6 +20,10 @@ from batchtrack.cli import main as cli
 from batchtrack.config import Settings, get_settings
 from batchtrack.db import Database
 from batchtrack.models.audit import AuditEntry
+from batchtrack.models.user import Role
+
+from builders import SeededLot, make_user, seed_lot
+from coi_report_builders import hand_over
 
 ENTRIES = 130
 
@@ -198,3 +202,52 @@ def test_incremental_verification_walks_from_the_newest_checkpoint(
     _unguarded(database, is_postgres, lambda s: s.execute(
         text("UPDATE audit_entry SET reason = 'changed' WHERE seq = :n"), {"n": ENTRIES + 3}))
     _failed(verify("--since-checkpoint"), f"chain: entry #{ENTRIES + 3}")
+
+
+@pytest.fixture
+def lot_installation(database: Database, settings: Settings, anchor: anchoring.Anchor) -> SeededLot:
+    """A subject enrolled with a signed eligibility, the aspirate collected and received (the lot opened), its
+    bag handed over, then a checkpoint."""
+    lot = seed_lot(database, settings)
+    with database.transaction(write=False) as session:
+        bag = session.execute(text("SELECT min(id) FROM container WHERE din = :din"), {"din": lot.din}).scalar_one()
+    hand_over(database, bag, make_user(database, Role.OPERATOR), make_user(database, Role.COURIER), "cold room",
+              4.0)
+    anchor.checkpoint("test")
+    return lot
+
+
+def test_an_untouched_lot_passes_every_check(lot_installation: SeededLot, verify: Callable[..., Result]) -> None:
+    result = verify()
+    assert result.exit_code == 0, result.output
+    assert "signatures, states and custody: checked" in result.output
+
+
+@pytest.mark.parametrize("column, value", [
+    ("printed_name", "'Someone Else'"), ("meaning", "'reviewed'"), ("signer_id", "signer_id + 1"),
+    ("content_hash", "'" + "0" * 64 + "'"),
+])
+def test_a_signature_column_edited_is_named(
+    column: str, value: str, lot_installation: SeededLot, database: Database, is_postgres: bool,
+    verify: Callable[..., Result]
+) -> None:
+    _unguarded(database, is_postgres, lambda s: s.execute(text(f"UPDATE signature SET {column} = {value}")))
+    _failed(verify(), "signature: signature ")
+
+
+def test_a_lot_state_edited_is_named(
+    lot_installation: SeededLot, database: Database, is_postgres: bool, verify: Callable[..., Result]
+) -> None:
+    _unguarded(database, is_postgres, lambda s: s.execute(text("UPDATE lot SET state = 'released'")))
+    _failed(verify(), f"state: lot {lot_installation.din}: state is 'released'")
+
+
+def test_a_custody_event_deleted_is_named(
+    lot_installation: SeededLot, database: Database, is_postgres: bool, verify: Callable[..., Result]
+) -> None:
+    def delete_first(session: Session) -> None:
+        first = session.execute(text("SELECT min(id) FROM custody_event")).scalar_one()
+        session.execute(text("DELETE FROM custody_event WHERE id = :id"), {"id": first})
+
+    _unguarded(database, is_postgres, delete_first)
+    _failed(verify(), "custody: custody event ", "there is no such custody event")
