@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import col, select
 
-from batchtrack.audit import schemas
-from batchtrack.audit import service as audit_service
+from batchtrack.audit import schemas, verdict
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep
+from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, SettingsDep
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
@@ -39,8 +38,13 @@ def list_entries(
 
 
 @router.get("/verify")
-def verify_chain(database: DatabaseDep, _auditor: Auditor) -> schemas.ChainReport:
-    """Walk the whole chain and report its length and head hash, or the first broken entry."""
-    result = audit_service.verify_chain(database)
-    return schemas.ChainReport(ok=result.ok, count=result.count, head_hash=result.head_hash,
-                               broken_seq=result.broken_seq, problem=result.problem)
+def verify_chain(database: DatabaseDep, settings: SettingsDep, _auditor: Auditor) -> schemas.ChainReport:
+    """Verify the records as `batchtrack audit verify` does: the whole chain, the checkpoint log, every signature,
+    state column and custody event; every finding is listed."""
+    found = verdict.verify_all(database, folders=settings.checkpoint_folders)
+    result = found.chain
+    return schemas.ChainReport(
+        ok=found.ok, count=result.count, head_hash=result.head_hash, broken_seq=result.broken_seq,
+        problem=result.problem, checkpoints=found.checkpoints,
+        findings=[schemas.FindingOut(check=f.check.value, subject=f.subject, problem=f.problem)
+                  for f in found.findings])

@@ -23,11 +23,22 @@ class AuditEntryPublic(BaseModel):
     hash: str
 
 
+class FindingOut(BaseModel):
+    """One thing `audit verify` found wrong."""
+
+    check: str
+    subject: str
+    problem: str
+
+
 class ChainReport(BaseModel):
-    """The result of verifying the chain."""
+    """The result of verifying the records: the chain (its first broken entry, if any), the checkpoints that
+    vouch for it, and every finding of every check (chain, checkpoint, signature, state, custody)."""
 
     ok: bool
     count: int
     head_hash: str
     broken_seq: int | None
     problem: str
+    checkpoints: int = 0
+    findings: list[FindingOut] = []

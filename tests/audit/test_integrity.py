@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -251,3 +252,16 @@ def test_a_custody_event_deleted_is_named(
 
     _unguarded(database, is_postgres, delete_first)
     _failed(verify(), "custody: custody event ", "there is no such custody event")
+
+
+def test_the_api_reports_every_finding_to_qa(
+    lot_installation: SeededLot, database: Database, is_postgres: bool,
+    as_role: Callable[..., tuple[TestClient, object]]
+) -> None:
+    client, _ = as_role(Role.QA)
+    clean = client.get("/api/v1/audit-entries/verify").json()
+    assert clean["ok"] is True and clean["findings"] == [] and clean["checkpoints"] == 1
+    _unguarded(database, is_postgres, lambda s: s.execute(text("UPDATE lot SET state = 'released'")))
+    report = client.get("/api/v1/audit-entries/verify").json()
+    assert report["ok"] is False and report["broken_seq"] is None  # the chain itself is intact
+    assert [(f["check"], f["subject"]) for f in report["findings"]] == [("state", f"lot {lot_installation.din}")]
