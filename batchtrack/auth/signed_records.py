@@ -45,6 +45,7 @@ KINDS: frozenset[tuple[str, str]] = frozenset({
     ("lot", "released"), ("lot", "rejected"),  # QA's decision on a lot (also released pending sterility)
     ("lot", "approved"),  # a co-signature of a release pending sterility
     ("recipient", "approved"),  # the investigator's eligibility assessment
+    ("lot_hold", "approved"),  # QA lifts a lot's hold
 })
 
 
@@ -65,6 +66,7 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
     from batchtrack.bedside import infusions
     from batchtrack.deviations import service as deviation_service
     from batchtrack.enrolment import service as enrolment_service
+    from batchtrack.lots import holds
     from batchtrack.materials import service as material_service
     from batchtrack.processing import service as step_service
     from batchtrack.quality import specifications
@@ -84,6 +86,7 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
         ("lot", "rejected"): one_by_one(release_service.decision_content_of),
         ("lot", "approved"): one_by_one(release_service.co_signature_content_of),
         ("recipient", "approved"): one_by_one(enrolment_service.signed_content_of),
+        ("lot_hold", "approved"): one_by_one(holds.signed_content_of),
     }
 
 

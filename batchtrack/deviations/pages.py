@@ -13,6 +13,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.deviations import schemas, workflow
 from batchtrack.deviations import service as deviation_service
+from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import DeviationState
 from batchtrack.validation import DinPath
@@ -53,12 +54,18 @@ def deviations_page(
 
 @router.get("/deviations/{number}", name="deviation_page")
 def deviation_page(number: schemas.NumberPath, request: Request, session: SessionDep, viewer: Viewer) -> Response:
-    """One deviation: what happened, its lot, and its closure with QA's signature (or the form to close it)."""
+    """One deviation: what happened, its lot, its closure with QA's signature (or the form to close it), and then
+    the form that lifts the lot's hold."""
     deviation = deviation_service.get_by_number(session=session, number=number)
+    public = deviation_service.to_public(session=session, deviation=deviation)
+    lot = lot_service.get_by_din(session=session, din=public.lot_din)
     return render(request, "deviations/deviation.html", {
-        "deviation": deviation_service.to_public(session=session, deviation=deviation),
+        "deviation": public,
         "open_on_lot": deviation_service.open_count(session=session, lot_id=deviation.lot_id),
         "may_close": viewer.has_any(workflow.CLOSERS),
+        # The next step once it is closed: QA's signed decision to lift the lot's hold, when nothing else holds it.
+        "may_lift_hold": deviation.state == DeviationState.CLOSED
+        and holds.offered(session=session, lot=lot, actor=viewer),
     }, principal=viewer)
 
 

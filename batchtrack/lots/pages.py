@@ -9,11 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, SessionDep
+from batchtrack.deviations import schemas as deviation_schemas
 from batchtrack.deviations import service as deviation_service
 from batchtrack.deviations import workflow as deviation_workflow
+from batchtrack.lots import holds, timeline
 from batchtrack.lots import service as lot_service
-from batchtrack.lots import timeline
-from batchtrack.lots.routes import Mover
+from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
 from batchtrack.validation import DinPath, LongText, TransitionName
 from batchtrack.web import render
@@ -36,6 +37,7 @@ def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer
                        for d in deviation_service.of_lot(session=session, lot=lot)],
         "may_open_deviation": viewer.has_any(deviation_workflow.OPENERS),
         "deviation_holds": deviation_workflow.holds_lot(LotState(lot.state)),
+        "may_lift_hold": holds.offered(session=session, lot=lot, actor=viewer),
     }, principal=viewer)
 
 
@@ -46,4 +48,17 @@ def apply_transition(
 ) -> Response:
     """Apply a transition from the lot page; a refusal shows every reason (409)."""
     lot = lot_service.transition(session=session, actor=actor, din=din, name=name, reason=reason)
+    return RedirectResponse(request.url_for("lot_page", din=lot.din), status_code=303)
+
+
+@router.post("/lots/{din}/hold/lift", name="lot_lift_hold")
+def lift_hold(
+    din: DinPath, request: Request, session: SessionDep, actor: Quality,
+    reason: Annotated[LongText, Form()] = "", password: Annotated[str, Form(max_length=256)] = "",
+    deviation: Annotated[str, Form(pattern=f"{deviation_schemas.NUMBER_PATTERN}|^$")] = "",
+) -> Response:
+    """Lift the hold as QA's signed decision from the lot's or a deviation's page, then show that page again."""
+    lot = holds.lift(session=session, actor=actor, din=din, reason=reason, password=password)
+    if deviation:
+        return RedirectResponse(request.url_for("deviation_page", number=deviation), status_code=303)
     return RedirectResponse(request.url_for("lot_page", din=lot.din), status_code=303)

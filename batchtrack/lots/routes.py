@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, Allow, SessionDep
-from batchtrack.lots import schemas, timeline
+from batchtrack.lots import holds, schemas, timeline
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
@@ -53,6 +53,14 @@ def apply_transition(
 ) -> schemas.LotPublic:
     """Move a lot through its lifecycle; 409 with every reason when its guard refuses."""
     lot = lot_service.transition(session=session, actor=actor, din=din, name=name, reason=data.reason)
+    return lot_service.to_public(session=session, lot=lot)
+
+
+@router.post("/lots/{din}/hold/lift")
+def lift_hold(din: DinPath, data: schemas.HoldLift, session: SessionDep, actor: Quality) -> schemas.LotPublic:
+    """Lift the lot's hold as QA's signed decision (approved) with a reason, back to the state before the hold;
+    409 while any deviation of the lot is open (closing a deviation does not lift the hold)."""
+    lot = holds.lift(session=session, actor=actor, din=din, reason=data.reason, password=data.password)
     return lot_service.to_public(session=session, lot=lot)
 
 

@@ -17,6 +17,13 @@ class LotTransition(RequestModel):
     reason: LongText = ""
 
 
+class HoldLift(RequestModel):
+    """Lift the lot's hold (QA): why the lot may go on, signed with the password (meaning: approved)."""
+
+    reason: LongText
+    password: str = Field(min_length=1, max_length=256)
+
+
 class ContainerCreate(RequestModel):
     """Register new containers of a lot (culture vessels, QC samples or final product bags)."""
 

@@ -75,8 +75,9 @@ def effective_specification_id(*, session: Session) -> int | None:
     ).scalar_one_or_none()
 
 
-def facts_for(*, session: Session, lot: Lot, actor: Principal, signed_decision: bool = False) -> LotFacts:
-    """Gather what the guards need to judge a transition of `lot` by `actor` now."""
+def facts_for(*, session: Session, lot: Lot, actor: Principal, signed_decision: bool = False,
+              reason: str = "") -> LotFacts:
+    """Gather what the guards need to judge a transition of `lot` by `actor` now, with the reason given."""
     performers = session.execute(
         select(col(AuditEntry.actor_id)).where(
             col(AuditEntry.entity_type) == "lot",
@@ -97,7 +98,7 @@ def facts_for(*, session: Session, lot: Lot, actor: Principal, signed_decision: 
         performers=frozenset(p for p in performers if p is not None), containers_in_use=int(in_use),
         effective_specification=(lot.specification_id is not None
                                  or effective_specification_id(session=session) is not None),
-        signed_decision=signed_decision,
+        signed_decision=signed_decision, reason=reason,
     )
 
 
@@ -118,13 +119,13 @@ def transition(*, session: Session, actor: Principal, din: str, name: str, reaso
                signed_decision: bool = False) -> Lot:
     """Apply the named transition if its guard allows it, with its audit entry; else refuse with reasons.
 
-    `signed_decision` is set only by the release service, after its gate passed and QA signed.
+    `signed_decision` is set only by a service that had QA sign the decision first (release, lifting a hold).
     """
     lot = get_by_din(session=session, din=din, for_update=True)
     move = workflow.TRANSITIONS.get(name)
     if move is None:
         raise NotFound(f"lots have no transition {name[:40]!r}; known: {', '.join(workflow.TRANSITIONS)}")
-    facts = facts_for(session=session, lot=lot, actor=actor, signed_decision=signed_decision)
+    facts = facts_for(session=session, lot=lot, actor=actor, signed_decision=signed_decision, reason=reason)
     reasons = move.guard(facts)
     if reasons:
         raise InvalidTransition(

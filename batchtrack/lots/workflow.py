@@ -8,7 +8,7 @@ pages both go through the service.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -52,7 +52,8 @@ class LotFacts:
     performers: frozenset[int] = field(default_factory=frozenset)
     containers_in_use: int = 0
     effective_specification: bool = False  # a QA-approved specification exists to test the lot against
-    signed_decision: bool = False  # the move comes from QA's signed release or rejection (batchtrack.release)
+    signed_decision: bool = False  # the move comes from QA's signed decision (batchtrack.release, lots.holds)
+    reason: str = ""  # the reason given with the move
 
 
 Guard = Callable[[LotFacts], list[Reason]]
@@ -195,11 +196,23 @@ def guard_hold(facts: LotFacts) -> list[Reason]:
 
 
 def guard_lift_hold(facts: LotFacts) -> list[Reason]:
-    """Lift a hold: QA only, with no deviation left open, back to the state before the hold."""
+    """Lift a hold: QA only, as a signed decision with a reason, with no deviation left open, back to the state
+    before the hold. Closing a deviation never lifts it: QA decides that the lot may go on (batchtrack.lots.holds)."""
     reasons = _basic(facts, LIFT_HOLD) + _no_open_deviation(facts)
     if facts.state == LotState.ON_HOLD and facts.state_before_hold is None:
         reasons.append(Reason("lot.hold_origin_unknown", "the state before the hold is not recorded"))
+    if not facts.signed_decision:
+        reasons.append(Reason("lot.signed_decision",
+                              "QA lifts a hold only by a signed decision with a reason: the form on the lot's page "
+                              "or its deviation's page (API: POST /api/v1/lots/{din}/hold/lift)"))
+    elif not facts.reason.strip():
+        reasons.append(Reason("reason.required", "say why the lot may go on: lifting a hold needs a reason"))
     return reasons
+
+
+def may_offer_lift_hold(facts: LotFacts) -> bool:
+    """Whether to offer QA the signed form that lifts the hold: all holds but the signature and reason it asks."""
+    return not guard_lift_hold(replace(facts, signed_decision=True, reason="given with the signature"))
 
 
 _OPERATOR = frozenset({Role.OPERATOR})

@@ -20,6 +20,7 @@ from batchtrack.auth import signatures, signed_records
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.deviations import service as deviation_service
+from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.materials import schemas as material_schemas
 from batchtrack.materials import service as material_service
@@ -69,7 +70,8 @@ class Signed:
 
 def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> Signed:
     """Eligibility, steps, a specification, QC, co-signatures, a release pending sterility, an infusion, a closed
-    deviation, and a material lot released and another rejected: all through the services and the API."""
+    deviation and the lot's hold lifted, and a material lot released and another rejected: all through the services
+    and the API."""
     lot = ready_lot(database, settings, skip=("sterility",))
     enter_result(database, lot.din, lot.analyst, "sterility", text="no growth", status="preliminary")
     co_sign(database, lot.din, lot.director, "medical_director")
@@ -99,6 +101,8 @@ def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> 
         deviation_service.close_deviation(session=session, actor=lot.qa.principal, number=number,
                                           closure="root cause found; no impact on the product",
                                           password=lot.qa.password)
+        holds.lift(session=session, actor=lot.qa.principal, din=lot.din, reason=f"{number} closed",
+                   password=lot.qa.password)
     # In quarantine under codes of their own (the stock of the bench took the first codes of the sequence).
     released = add_material(database, "medium", "MT2690001", status=MaterialStatus.QUARANTINE)
     rejected = add_material(database, "trypsin", "MT2690002", status=MaterialStatus.QUARANTINE)

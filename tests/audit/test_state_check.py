@@ -27,6 +27,7 @@ from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import BatchtrackError
 from batchtrack.labels import schemas as label_schemas
 from batchtrack.labels import service as label_service
+from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
 from batchtrack.models.collection import Collection
@@ -123,8 +124,8 @@ def test_a_whole_chain_through_the_services_agrees_with_its_audit_trail(
     with database.transaction() as session:
         deviation_service.close_deviation(session=session, actor=quality.principal, number=number,
                                           closure="CO2 sensor recalibrated; no impact", password=quality.password)
-        lot_service.transition(session=session, actor=quality.principal, din=ready.din, name="lift_hold",
-                               reason="deviation closed")
+        holds.lift(session=session, actor=quality.principal, din=ready.din, reason="deviation closed",
+                   password=quality.password)
     released = api_client(app, ready.qa).post(
         f"/api/v1/lots/{ready.din}/release", json={"password": ready.qa.password})
     assert released.status_code == 200, released.text

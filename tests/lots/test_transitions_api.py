@@ -68,13 +68,16 @@ def test_hold_and_lift_return_the_lot_to_where_it_was(
     database: Database, settings: Settings, as_role: ClientFactory
 ) -> None:
     lot = seed_lot(database, settings)
-    qa, _ = as_role(Role.QA)
+    qa, qa_user = as_role(Role.QA)
     operator, _ = as_role(Role.OPERATOR)
     assert qa.post(f"/api/v1/lots/{lot.din}/transitions/hold", json={}).json()["state"] == "on_hold"
     refused = operator.post(f"/api/v1/lots/{lot.din}/transitions/harvest", json={})
     assert refused.status_code == 409 and refused.json()["reasons"][0]["code"] == "lot.on_hold"
     assert operator.post(f"/api/v1/lots/{lot.din}/transitions/lift_hold", json={}).status_code == 409
-    lifted = qa.post(f"/api/v1/lots/{lot.din}/transitions/lift_hold", json={"reason": "investigated"})
+    unsigned = qa.post(f"/api/v1/lots/{lot.din}/transitions/lift_hold", json={"reason": "investigated"})
+    assert unsigned.status_code == 409 and unsigned.json()["reasons"][0]["code"] == "lot.signed_decision"
+    lifted = qa.post(f"/api/v1/lots/{lot.din}/hold/lift", json={"reason": "investigated",
+                                                                "password": qa_user.password})
     assert lifted.json()["state"] == "in_process"
 
 

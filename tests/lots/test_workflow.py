@@ -64,14 +64,35 @@ def test_expiry_is_by_time_not_date() -> None:
 
 
 def test_lifting_a_hold_returns_to_the_state_before_it() -> None:
-    held = facts(LotState.ON_HOLD, Role.QA, state_before_hold=LotState.HARVESTED)
+    held = facts(LotState.ON_HOLD, Role.QA, state_before_hold=LotState.HARVESTED, signed_decision=True,
+                 reason="deviation closed, no impact")
     assert workflow.guard_lift_hold(held) == []
     assert workflow.target_state(workflow.LIFT_HOLD, held) == LotState.HARVESTED
 
 
 def test_only_qa_lifts_a_hold() -> None:
-    held = facts(LotState.ON_HOLD, Role.OPERATOR, state_before_hold=LotState.HARVESTED)
+    held = facts(LotState.ON_HOLD, Role.OPERATOR, state_before_hold=LotState.HARVESTED, signed_decision=True,
+                 reason="checked")
     assert codes(workflow.guard_lift_hold(held)) == ["actor.role"]
+
+
+def test_a_hold_is_lifted_only_by_a_signed_decision_with_a_reason() -> None:
+    held = facts(LotState.ON_HOLD, Role.QA, state_before_hold=LotState.HARVESTED)
+    assert codes(workflow.guard_lift_hold(held)) == ["lot.signed_decision"]
+    unexplained = facts(LotState.ON_HOLD, Role.QA, state_before_hold=LotState.HARVESTED, signed_decision=True,
+                        reason="  ")
+    assert codes(workflow.guard_lift_hold(unexplained)) == ["reason.required"]
+    assert workflow.may_offer_lift_hold(held)  # the form asks for the signature and the reason
+
+
+def test_a_hold_is_not_lifted_while_a_deviation_is_open() -> None:
+    held = facts(LotState.ON_HOLD, Role.QA, state_before_hold=LotState.HARVESTED, open_deviations=1,
+                 signed_decision=True, reason="checked")
+    assert codes(workflow.guard_lift_hold(held)) == ["lot.open_deviation"]
+    assert not workflow.may_offer_lift_hold(held)
+    assert not workflow.may_offer_lift_hold(facts(LotState.HARVESTED, Role.QA))
+    assert not workflow.may_offer_lift_hold(facts(LotState.ON_HOLD, Role.OPERATOR,
+                                                  state_before_hold=LotState.HARVESTED))
 
 
 def test_final_states_allow_no_further_move_but_destroy_where_meaningful() -> None:
