@@ -1,73 +1,63 @@
-"""Speed of `audit verify` over a long chain, next to bare hashlib.sha256 over the same bytes.
+"""Speed of the full `audit verify` over a long chain, next to bare hashlib.sha256 over the same bytes.
 
-The verification goes through `batchtrack.audit.service.verify_chain(database, jobs=...)` where the service
-has it, else through the command line (`batchtrack audit verify` in a subprocess, timed from launch to exit,
-so its start-up is included). The baseline reads every entry, builds the exact bytes the chain hashes
-(`batchtrack.audit.chain.hashed_bytes`) outside the clock, and times SHA-256 (hex digest, as compared) alone:
-the most any verification in Python could reach on this machine.
+The verification is `batchtrack.audit.verdict.verify_all`, what `batchtrack audit verify` runs: the hash chain
+(worker processes), the checkpoint log (read and judged, its checkpoints compared with the chain both ways),
+every electronic signature, state column and custody event against the trail. It runs once unmeasured first: the
+figure is only valid for a clean verdict, so any finding fails the row (the first findings are kept). Then the
+timed run, and the parts alone (chain walk, records' checks, log read and judged) to show where the time goes.
+The baseline reads every entry, builds the exact bytes the chain hashes (`batchtrack.audit.chain.hashed_bytes`)
+outside the clock, and times SHA-256 (hex digest, as compared) alone: the most any verification in Python could
+reach on this machine.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from batchtrack.audit import chain
-from batchtrack.audit import service as audit_service
+from batchtrack.audit import chain, verdict, verification
+from batchtrack.audit.checkpoint_files import CheckpointFiles
 from batchtrack.db import Database
 from batchtrack.models import AuditEntry
 
 BATCH = 50_000
-CLI_TIMEOUT_S = 1800
-CLI_ANSWER = re.compile(r"OK: (\d+) entries")
+SHOWN_FINDINGS = 10
 
 
-def _cli() -> list[str]:
-    """The `batchtrack` command of this interpreter's environment."""
-    script = Path(sys.executable).with_name("batchtrack")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from batchtrack.cli import main; main()"]
-
-
-def verify_throughput(engine: Engine, *, env: dict[str, str], jobs: int | None = None) -> dict[str, Any]:
-    """Verify the whole chain once; entries, seconds, entries per second, and which way it was run.
-
-    `jobs` None leaves the number of worker processes to the service. Should the service fail, the command
-    line is timed instead, and the failure is kept with the figures."""
-    verify_chain = getattr(audit_service, "verify_chain", None)
-    failure = ""
-    if verify_chain is not None:
-        started = time.perf_counter()
-        try:
-            result = verify_chain(Database(engine), jobs=jobs)
-        except Exception as exc:  # a failing service is reported, and the command line timed instead
-            failure = f"verify_chain failed: {exc!r}"[:300]
-        else:
-            seconds = time.perf_counter() - started
-            return _figures(f"verify_chain(jobs={jobs or 'default'})", result.count, result.ok, result.problem,
-                            seconds)
+def verify_throughput(engine: Engine, *, folders: list[Path], jobs: int | None = None) -> dict[str, Any]:
+    """The whole verification, checked clean, then timed; its parts timed alone. Entries per second count the
+    chain's entries over the wall time of the whole verification. `jobs` None: as many processes as it chooses."""
+    database = Database(engine)
+    clean = verdict.verify_all(database, folders=folders, jobs=jobs)
+    figures: dict[str, Any] = {"method": f"verdict.verify_all(jobs={jobs or 'default'})",
+                               "checkpoints": clean.checkpoints, "log_lines": clean.log_lines,
+                               "findings": len(clean.findings),
+                               "first_findings": [f.line() for f in clean.findings[:SHOWN_FINDINGS]]}
+    if not clean.ok:
+        return figures | {"entries": clean.chain.count, "ok": False, "seconds": 0.0, "entries_per_s": None,
+                          "problem": f"{len(clean.findings)} findings: " + "; ".join(figures["first_findings"][:3])}
     started = time.perf_counter()
-    answer = subprocess.run([*_cli(), "audit", "verify"], env=env, capture_output=True, text=True,
-                            timeout=CLI_TIMEOUT_S, check=False)
+    found = verdict.verify_all(database, folders=folders, jobs=jobs)
     seconds = time.perf_counter() - started
-    found = CLI_ANSWER.search(answer.stdout)
-    ok = answer.returncode == 0 and found is not None
-    figures = _figures("batchtrack audit verify (subprocess, start-up included)", int(found.group(1)) if found else 0,
-                       ok, (answer.stderr or answer.stdout).strip()[-300:], seconds)
-    return figures | ({"service_failure": failure} if failure else {})
-
-
-def _figures(method: str, count: int, ok: bool, problem: str, seconds: float) -> dict[str, Any]:
-    return {"method": method, "entries": count, "ok": ok, "problem": "" if ok else problem,
-            "seconds": round(seconds, 2), "entries_per_s": round(count / seconds) if seconds else None}
+    figures |= {"entries": found.chain.count, "ok": found.ok, "seconds": round(seconds, 2),
+                "entries_per_s": round(found.chain.count / seconds) if seconds else None,
+                "problem": "; ".join(f.line() for f in found.findings[:3]), "findings": len(found.findings)}
+    started = time.perf_counter()
+    walked = verification.verify_engine(engine, jobs=jobs)
+    figures["chain_seconds"] = round(time.perf_counter() - started, 2)
+    figures["chain_entries_per_s"] = round(walked.count / figures["chain_seconds"]) if figures["chain_seconds"] \
+        else None
+    started = time.perf_counter()
+    verdict.check_records(database)
+    figures["records_seconds"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    CheckpointFiles(folders).read()
+    figures["log_seconds"] = round(time.perf_counter() - started, 2)
+    return figures
 
 
 def hash_baseline(engine: Engine) -> dict[str, Any]:

@@ -2,8 +2,12 @@
 
 The schema is built by the project's migrations. The operator user and its API token are made by the
 auth service (so their audit entries are real links of the chain); everything else is written with bulk
-INSERTs straight into the tables, in chunks, with explicit ids. No audit entries are bulk-inserted: the
-chain stays valid, it just does not record the history of seeded lots.
+INSERTs straight into the tables, in chunks, with explicit ids. Each lot's history goes into the audit chain as
+the application writes it (therapy opened; collection scheduled with its bag, collected, dispatched, accepted;
+lot opened; final bag registered; aspirate bag consumed; lot harvested, formulated, submitted to QC, released),
+as valid links (`audit_seed.ChainWriter`, with a checkpoint every 1,000 entries when given a log), so that
+`audit verify` finds every state column and bag status set by its last audited entry. Seeded lots carry no
+electronic signatures.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import db_statistics
+from audit_seed import ChainWriter, Draft
+from checkpoint_seed import SeededLog
 from sqlalchemy import Engine, Table, insert, text
 
 from batchtrack import migrate
+from batchtrack.audit.chain import canonical_json
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM
 from batchtrack.db import Database
@@ -48,10 +55,16 @@ PRODUCT_CODE = isbt.product_code("Y0001", isbt.COLLECTION_AUTOLOGOUS)  # 8 chara
 BAG_DIVISION = "A0"  # the first division of a final product
 CHUNK = 5_000
 OPERATOR = "bench.operator"
+OPERATOR_NAME = "Bench Operator"
 FAMILIES = ("KIM", "LEE", "PARK", "CHOI", "JUNG", "KANG", "YOON", "SMITH", "GARCIA", "NGUYEN")
 GIVEN = ("Minji", "Seojun", "Jiwoo", "Hana", "Anna", "Lucas", "Maria", "Tae")
 # Tables whose integer id is given explicitly here; PostgreSQL's sequences are moved past them afterwards.
 ID_TABLES = ("recipient", "donor", "therapy", "collection", "lot", "container")
+# The lot moves the application audits from its opening to its release, with the state each one sets.
+LOT_MOVES = (("harvest", "in_process", "harvested"), ("formulate", "harvested", "formulated"),
+             ("submit_to_qc", "formulated", "in_qc"), ("release", "in_qc", "released"))
+COLLECTION_MOVES = (("collect", "scheduled", "collected"), ("dispatch", "collected", "in_transit"),
+                    ("accept", "in_transit", "accepted"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +152,53 @@ def _rows(
         }
 
 
+def _history(lots: list[SeededLot], first: int, last: int, user: tuple[int, str], now: datetime,
+             shift: dict[str, int] | None = None) -> Iterator[Draft]:
+    """The audit entries the application writes for lots first..last, with the keys and values it records."""
+    moved = shift or {}
+    user_id, name = user
+
+    def entry(action: str, entity_type: str, entity_id: str, new: dict[str, Any],
+              old: dict[str, Any] | None = None) -> Draft:
+        return Draft(user_id, name, action, entity_type, entity_id, canonical_json(old or {}), canonical_json(new))
+
+    for n in range(first, last + 1):
+        ids = lots[n - 1]
+        bag = 2 * n + moved.get("container", 0)
+        subject = f"BENCH-{n:07d}"
+        # therapies.service.open_for
+        yield entry("therapy.opened", "therapy", ids.coi, {
+            "coi": ids.coi, "state": "open", "subject_code": subject, "donor_kind": DonorKind.AUTOLOGOUS.value,
+            "donor_code": subject, "product_code": PRODUCT_CODE, "prescribed_cells_per_kg": 2.0e6})
+        # collections.service.schedule, then transition (collect, dispatch, accept)
+        yield entry("collection.scheduled", "collection", ids.din, {
+            "din": ids.din, "therapy": ids.coi, "scheduled_for": now, "state": "scheduled", "bag_id": bag - 1,
+            "bag_status": ContainerStatus.IN_USE.value})
+        for move, before, after in COLLECTION_MOVES:
+            new: dict[str, Any] = {"state": after}
+            if move == "collect":
+                new |= {"started_at": None, "collected_at": now, "volume_ml": 50.0, "anticoagulant": None,
+                        "site": None}
+            yield entry(f"collection.{move}", "collection", ids.din, new, {"state": before})
+        # lots.service.open_lot, add_containers; processing.service._consume_vessels_in; lots.service.transition
+        yield entry("lot.opened", "lot", ids.din, {"din": ids.din, "therapy": ids.coi, "state": "in_process",
+                                                   "state_before_hold": None, "collection": ids.din})
+        yield entry("container.registered", "lot", ids.din, {
+            "container_id": bag, "kind": ContainerKind.FINAL_PRODUCT.value, "division": BAG_DIVISION,
+            "flag": "00", "status": ContainerStatus.IN_USE.value})
+        yield entry("container.consumed", "container", str(bag - 1), {
+            "status": ContainerStatus.CONSUMED.value, "step": "EXPANSION"}, {"status": ContainerStatus.IN_USE.value})
+        for move, before, after in LOT_MOVES:
+            yield entry(f"lot.{move}", "lot", ids.din,
+                        {"state": after, "state_before_hold": None, "specification_id": None},
+                        {"state": before, "state_before_hold": None})
+
+
 def _operator(database: Database) -> tuple[int, str]:
     """Create the operator user and its API token through the auth service; (user id, token)."""
     with database.transaction() as session:
         user = auth_service.create_user(
-            session=session, actor=SYSTEM, username=OPERATOR, full_name="Bench Operator",
+            session=session, actor=SYSTEM, username=OPERATOR, full_name=OPERATOR_NAME,
             password=secrets.token_urlsafe(18), roles={Role.OPERATOR},
         )
         token = auth_service.create_api_token(session=session, actor=SYSTEM, username=OPERATOR, name="scan bench")
@@ -170,8 +225,15 @@ def _tables() -> dict[str, Table]:
 
 
 def _insert(engine: Engine, made: list[SeededLot], *, first: int, user_id: int, shift: dict[str, int],
-            started: float) -> None:
-    """Insert lots first..len(made) in chunks; progress goes to stderr every 10%."""
+            started: float, log: SeededLog | None) -> None:
+    """Insert lots first..len(made) in chunks, each followed by its audit entries; progress goes to stderr
+    every 10%."""
+    with ChainWriter(engine, log) as writer:
+        _insert_chunks(engine, writer, made, first=first, user_id=user_id, shift=shift, started=started)
+
+
+def _insert_chunks(engine: Engine, writer: ChainWriter, made: list[SeededLot], *, first: int, user_id: int,
+                   shift: dict[str, int], started: float) -> None:
     tables = _tables()
     lots = len(made)
     now = datetime.now(UTC)
@@ -184,6 +246,7 @@ def _insert(engine: Engine, made: list[SeededLot], *, first: int, user_id: int, 
         with engine.begin() as connection:
             for name, table in tables.items():  # in foreign-key order
                 connection.execute(insert(table), batches[name])
+        writer.append(_history(made, chunk_first, last, (user_id, OPERATOR_NAME), now, shift))
         while next_report <= 10 and (last - first + 1) * 10 >= next_report * (lots - first + 1):
             elapsed = time.perf_counter() - started
             print(f"  seeded {last:,}/{lots:,} lots ({next_report * 10}%) in {elapsed:.1f} s", file=sys.stderr)
@@ -203,18 +266,19 @@ def _finish(engine: Engine, lots: int) -> None:
     db_statistics.vacuum_analyze(engine)
 
 
-def seed(engine: Engine, *, lots: int) -> Seeded:
-    """Migrate an empty database and fill it with `lots` lots; progress goes to stderr every 10%."""
+def seed(engine: Engine, *, lots: int, log: SeededLog | None = None) -> Seeded:
+    """Migrate an empty database and fill it with `lots` lots and their audit entries (checkpointed in `log`);
+    progress goes to stderr every 10%."""
     started = time.perf_counter()
     migrate.upgrade(engine)
     user_id, token = _operator(Database(engine))
     made = [identifiers(n) for n in range(1, lots + 1)]
-    _insert(engine, made, first=1, user_id=user_id, shift={}, started=started)
+    _insert(engine, made, first=1, user_id=user_id, shift={}, started=started, log=log)
     _finish(engine, lots)
     return Seeded(made, token, time.perf_counter() - started)
 
 
-def extend(engine: Engine, seeded: Seeded, *, lots: int) -> Seeded:
+def extend(engine: Engine, seeded: Seeded, *, lots: int, log: SeededLog | None = None) -> Seeded:
     """Add lots to a database `seed` filled until there are `lots` seeded lots in all.
 
     The application may have written rows of its own since (a therapy walked through the whole chain): the
@@ -233,7 +297,7 @@ def extend(engine: Engine, seeded: Seeded, *, lots: int) -> Seeded:
     shift["container"] = largest["container"] - 2 * (first - 1)
     made = seeded.lots + [identifiers(n) for n in range(first, lots + 1)]
     assert set(tables) >= set(shift)
-    _insert(engine, made, first=first, user_id=user_id, shift=shift, started=started)
+    _insert(engine, made, first=first, user_id=user_id, shift=shift, started=started, log=log)
     _finish(engine, lots)
     return Seeded(made, seeded.token, seeded.seconds + time.perf_counter() - started)
 
