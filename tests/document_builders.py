@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 from annotated_types import MaxLen
+from pydantic import BaseModel
 from pypdf import PdfReader
 from sqlmodel import SQLModel
 
@@ -38,6 +40,16 @@ def max_length(annotated: Any) -> int:
     return 0
 
 
+def field_length(model: type[BaseModel], name: str) -> int:
+    """The max_length of a field of a pydantic model (a request schema, or a process or specification file)."""
+    info = model.model_fields[name]
+    for meta in info.metadata:
+        found = getattr(meta, "max_length", None)
+        if isinstance(found, int):
+            return found
+    return max_length(info.annotation)
+
+
 def column_length(table: type[SQLModel], column: str) -> int:
     """The length of a table's text column: the most an API can store there where no input type is narrower."""
     length = table.__table__.c[column].type.length  # type: ignore[attr-defined]
@@ -50,18 +62,23 @@ SHORT_TEXT = max_length(validation.ShortText)  # locations, notes, sites, descri
 CODE = max_length(validation.Code)  # donor codes, protocol ids, MRNs: 64
 
 
-def filler(length: int, script: Script, *, tag: str = "", words: tuple[str, ...] | None = None,
+def filler(length: int, script: Script, *, tag: str = "", words: Sequence[str] | None = None,
            separator: str = " ") -> str:
-    """A text of exactly `length` characters: `tag`, then words of `script` numbered so that no part repeats."""
+    """A text of exactly `length` characters: `tag`, then words of `script` numbered so that no part repeats.
+
+    It neither starts nor ends with white space: the API strips it.
+    """
+    vocabulary = list(words or WORDS[script])
     parts = [tag] if tag else []
     size = len(tag)
     for number in itertools.count():
-        word = f"{(words or WORDS[script])[number % len(words or WORDS[script])]}{number}"
+        word = f"{vocabulary[number % len(vocabulary)]}{number}"
         parts.append(word)
         size += len(word) + len(separator)
         if size >= length:
             break
-    return separator.join(parts)[:length]
+    text = separator.join(parts)[:length]
+    return text if not text[-1].isspace() else f"{text[:-1]}."
 
 
 def folded(data: bytes) -> str:

@@ -52,7 +52,9 @@ def wrap(pdf: FPDF, cells: Sequence[Cell], style: RowStyle) -> list[list[str]]:
 
 def lines(pdf: FPDF, width: float, line: float, text: str) -> list[str]:
     """`text` in the current font broken into the lines a column `width` mm wide holds; at least one line."""
-    broken = pdf.multi_cell(width, line, text, align="L", dry_run=True, output=MethodReturnValue.LINES)
+    # A soft hyphen is printed as recorded (print_sh), not taken for a place to break the line and dropped.
+    broken = pdf.multi_cell(width, line, text, align="L", dry_run=True, output=MethodReturnValue.LINES,
+                            print_sh=True)
     assert isinstance(broken, list)
     return [str(part) for part in broken] or [""]
 
