@@ -59,9 +59,9 @@ def lines(pdf: FPDF, width: float, line: float, text: str) -> list[str]:
     return [str(part) for part in broken] or [""]
 
 
-def height(style: RowStyle, lines: int) -> float:
-    """The height of a row of `lines` lines."""
-    return lines * style.line + 2 * style.padding
+def height(style: RowStyle, count: int) -> float:
+    """The height of a row of `count` lines."""
+    return count * style.line + 2 * style.padding
 
 
 def _room(pdf: FPDF, style: RowStyle) -> int:
@@ -79,7 +79,7 @@ def place(pdf: FPDF, cells: Sequence[Cell], style: RowStyle, *, new_page: Callab
     remaining = wrap(pdf, cells, style)
     styles = [cell.style for cell in cells]
     while True:
-        needed = max(len(lines) for lines in remaining)
+        needed = max(len(cell_lines) for cell_lines in remaining)
         room = _room(pdf, style)
         if needed <= room:
             draw(pdf, remaining, styles, style)
@@ -93,8 +93,8 @@ def place(pdf: FPDF, cells: Sequence[Cell], style: RowStyle, *, new_page: Callab
         # Taller than any page, or the page has room for a part: print what fits, continue on the next page.
         # At least one line per page, so that even a page with (wrongly) no room makes progress.
         taken = max(room, 1)
-        draw(pdf, [lines[:taken] for lines in remaining], styles, style)
-        remaining = [lines[taken:] for lines in remaining]
+        draw(pdf, [cell_lines[:taken] for cell_lines in remaining], styles, style)
+        remaining = [cell_lines[taken:] for cell_lines in remaining]
         new_page()
 
 

@@ -83,6 +83,7 @@ class RecordPdf(FPDF):
         return flow.lines(self, self.epw, FOOTER_LINE_MM, anchor)
 
     def header(self) -> None:
+        """The record's title (bold) and note, above a rule (fpdf2 calls it on each new page)."""
         margin, top = self.sizes.margin, self.sizes.margin / 2 + 1
         self.set_xy(margin, top)
         fonts.select(self, "B", self.sizes.small_pt)
@@ -93,6 +94,7 @@ class RecordPdf(FPDF):
         self.set_xy(margin, margin + 6)
 
     def footer(self) -> None:
+        """The audit anchor's lines, then the record's footer line and "page X of Y" (fpdf2 calls it per page)."""
         margin = self.sizes.margin
         # The footer ends where a one-line footer always ended; an audit anchor adds lines above it.
         self.set_y(self.h - margin - len(self._anchor_lines) * FOOTER_LINE_MM)
@@ -103,7 +105,7 @@ class RecordPdf(FPDF):
         fonts.select(self, "", self.sizes.small_pt)
         self.set_x(margin)
         self.cell(self.epw / 2, _PAGE_LINE_MM, self.running.footer)
-        fonts.select(self, "", self.sizes.small_pt)
+        fonts.select(self, "", self.sizes.small_pt)  # the footer line may have ended in the Hangul face
         self.cell(self.epw / 2, _PAGE_LINE_MM, f"page {self.page_no()} of {PAGE_COUNT_ALIAS}", align="R")
 
     def heading(self, title: str, size: float | None = None, space: float = 20) -> None:
