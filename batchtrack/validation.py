@@ -5,11 +5,24 @@ from __future__ import annotations
 import re
 import types
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    FutureDate,
+    FutureDatetime,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
+    StringConstraints,
+)
 
 MAX_DB_INT = 2**63 - 1
 
@@ -86,6 +99,8 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 # A date and time with its UTC offset, given as ISO 8601 text, that has a UTC equivalent.
 AwareTime = Annotated[AwareDatetime, BeforeValidator(_iso_time_text), AfterValidator(_has_utc_equivalent)]
 _TIME_GUARDS = (_iso_date_text, _iso_time_text)
+# Every type pydantic would read a number into as a date or a time (pydantic's own are not subclasses of date).
+_TIME_TYPES = (date, time, AwareDatetime, NaiveDatetime, PastDate, FutureDate, PastDatetime, FutureDatetime)
 
 
 def _unguarded_time(annotation: Any, metadata: list[Any]) -> bool:
@@ -93,7 +108,7 @@ def _unguarded_time(annotation: Any, metadata: list[Any]) -> bool:
     if get_origin(annotation) is Annotated:
         inner, *more = get_args(annotation)
         return _unguarded_time(inner, [*metadata, *more])
-    if isinstance(annotation, type) and issubclass(annotation, date | AwareDatetime):
+    if isinstance(annotation, type) and issubclass(annotation, _TIME_TYPES):
         return not any(isinstance(m, BeforeValidator) and m.func in _TIME_GUARDS for m in metadata)
     if get_origin(annotation) in (Union, types.UnionType, list, tuple, set, frozenset, dict):
         return any(_unguarded_time(arg, []) for arg in get_args(annotation))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime, FutureDatetime, PastDate, ValidationError
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -119,7 +119,8 @@ def test_the_api_has_date_and_time_inputs_to_check(app: FastAPI) -> None:
     assert TimeField("POST", "/api/v1/recipients/{subject_code}/weights", "body", ("visit_date",), "date") in fields
 
 
-@pytest.mark.parametrize("annotation", [date, datetime, date | None, list[datetime], AwareDatetime])
+@pytest.mark.parametrize("annotation", [date, datetime, time, date | None, list[datetime], AwareDatetime, PastDate,
+                                        FutureDatetime])
 def test_a_request_schema_cannot_declare_a_lenient_date_or_time(annotation: object) -> None:
     with pytest.raises(TypeError, match="IsoDate or an AwareTime"):
         type("LenientCreate", (RequestModel,), {"__annotations__": {"on": annotation}})
