@@ -23,8 +23,9 @@ class BedsideCheck(SQLModel, table=True):
     lot_id: int | None = Field(default=None, foreign_key="lot.id", index=True, ondelete="RESTRICT")
     # Indexed: the report finds checks by therapy, lot or bag in one OR query, which needs all three.
     container_id: int | None = Field(default=None, foreign_key="container.id", index=True, ondelete="RESTRICT")
-    wristband_scan: str = Field(max_length=400)  # escaped as read
-    bag_scan: str = Field(max_length=400)  # escaped as read
+    # Escaped as read: up to 200 characters of the scan, each up to 10 once escaped ("\\U0001f600"), then "...".
+    wristband_scan: str = Field(max_length=2048)
+    bag_scan: str = Field(max_length=2048)
     first_clinician_id: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     second_clinician_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="RESTRICT")
     ok: bool

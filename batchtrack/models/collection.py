@@ -21,7 +21,7 @@ class Collection(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     collected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     volume_ml: float | None = None
-    anticoagulant: str = Field(default="", max_length=64)
+    anticoagulant: str = Field(default="", max_length=200)
     site: str = Field(default="", max_length=200)
     collector_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="RESTRICT")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -39,6 +39,6 @@ class ReceiptRecord(SQLModel, table=True):
     hours_since_collection: float
     checklist: str = Field(sa_column=Column(Text, nullable=False))
     reasons: str = Field(sa_column=Column(Text, nullable=False))
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=4000)  # the receipt's reason (LongText)
     received_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

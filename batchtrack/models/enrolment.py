@@ -15,7 +15,7 @@ class Allergy(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="recipient.id", index=True, ondelete="RESTRICT")
-    substance: str = Field(max_length=64)
+    substance: str = Field(max_length=200)
     reaction: str = Field(default="", max_length=200)
     recorded_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -33,7 +33,7 @@ class LabelPrint(SQLModel, table=True):
     printer: str = Field(default="", max_length=200)
     copies: int = 1
     is_reprint: bool = False
-    reprint_reason: str = Field(default="", max_length=500)
+    reprint_reason: str = Field(default="", max_length=4000)  # LongText
     printed_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     printed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -49,5 +49,5 @@ class Label(SQLModel, table=True):
     applied_by: int | None = Field(default=None, foreign_key="app_user.id", ondelete="RESTRICT")
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    closed_reason: str = Field(default="", max_length=500)
+    closed_reason: str = Field(default="", max_length=4000)  # LongText
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

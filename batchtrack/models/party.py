@@ -23,8 +23,8 @@ class Recipient(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     subject_code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
-    family_name: str = Field(max_length=100)
-    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=200)  # ShortText
+    given_name: str = Field(max_length=200)
     date_of_birth: date
     mrn: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     sex: str = Field(default="unknown", max_length=8)
@@ -32,7 +32,7 @@ class Recipient(SQLModel, table=True):
     indication: str = Field(default="", max_length=16)
     consent_date: date | None = None
     consent_withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    consent_withdrawal_reason: str = Field(default="", max_length=500)
+    consent_withdrawal_reason: str = Field(default="", max_length=4000)  # LongText
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -41,12 +41,12 @@ class Donor(SQLModel, table=True):
     donating for one named recipient (directed, `directed_to_id`)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    donor_code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    donor_code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     kind: str = Field(max_length=16)
     recipient_id: int | None = Field(default=None, foreign_key="recipient.id", ondelete="RESTRICT")
     directed_to_id: int | None = Field(default=None, foreign_key="recipient.id", index=True, ondelete="RESTRICT")
     date_of_birth: date | None = None
-    hla_match: str = Field(default="", max_length=32)
+    hla_match: str = Field(default="", max_length=200)
     eligibility: str | None = Field(default=None, max_length=16)
     eligibility_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -74,7 +74,7 @@ class StepValue(SQLModel, table=True):
     recorded_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     replaces_id: int | None = Field(default=None, foreign_key="step_value.id", unique=True, ondelete="RESTRICT")
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=4000)  # LongText
 
 
 class StepVessel(SQLModel, table=True):

@@ -66,7 +66,7 @@ class QcResult(SQLModel, table=True):
     entered_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     replaces_id: int | None = Field(default=None, foreign_key="qc_result.id", unique=True, ondelete="RESTRICT")
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=4000)  # LongText
 
 
 class ReleaseDecisionKind(StrEnum):
@@ -89,7 +89,7 @@ class ReleaseDecision(SQLModel, table=True):
     signature_id: int = Field(foreign_key="signature.id", ondelete="RESTRICT")
     decided_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=4000)  # LongText
     conditions: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # the gate's facts, as JSON
 
 

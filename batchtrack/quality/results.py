@@ -323,7 +323,7 @@ def correct_result(*, session: Session, actor: Principal, din: str, result_id: i
                    value=data.value, result_text=data.result_text, unit=old.unit, status=old.status, day=old.day,
                    method=data.method or old.method, instrument=instrument, conforms=judged.conforms,
                    limit_text=_limit_text(judged), entered_by=actor.user_id, replaces_id=old.id,
-                   reason=data.reason.strip()[:500])
+                   reason=data.reason.strip())
     session.add(row)
     session.flush()
     audit_service.record_correction(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
