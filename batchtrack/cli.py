@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 import click
 
 from batchtrack import migrate as migrations
-from batchtrack import process_cpu, process_memory
 from batchtrack.commands import audit as audit_commands
 from batchtrack.commands import backup as backup_commands
 from batchtrack.commands import context
 from batchtrack.config import DEV_SECRET, Settings, get_settings
 from batchtrack.models.user import Role
+from batchtrack.server_process import cpu as process_cpu
+from batchtrack.server_process import memory as process_memory
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -132,7 +133,7 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     Runs in the demo environment unless BATCHTRACK_ENVIRONMENT says otherwise; safe to run twice.
     Prints where to sign in and the demo credentials, then serves (unless --no-serve).
     """
-    from batchtrack import demo as demo_data
+    from batchtrack.demo import walkthrough as demo_data
 
     os.environ.setdefault("BATCHTRACK_ENVIRONMENT", "demo")
     get_settings.cache_clear()

@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import batchtrack
-from batchtrack import errors_render, log_privacy
 from batchtrack.audit import anchoring
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
@@ -20,7 +19,6 @@ from batchtrack.batch_record import pages as batch_record_pages
 from batchtrack.batch_record import routes as batch_record_routes
 from batchtrack.bedside import pages as bedside_pages
 from batchtrack.bedside import routes as bedside_routes
-from batchtrack.body_limit import BodyLimit, upload_routes
 from batchtrack.coi_report import pages as coi_report_pages
 from batchtrack.coi_report import routes as coi_report_routes
 from batchtrack.collections import pages as collection_pages
@@ -52,10 +50,12 @@ from batchtrack.release import routes as release_routes
 from batchtrack.resources import resource_dir
 from batchtrack.scanning import pages as scanning_pages
 from batchtrack.scanning import routes as scanning_routes
-from batchtrack.security_headers import SecurityHeaders
 from batchtrack.therapies import pages as therapy_pages
 from batchtrack.therapies import routes as therapy_routes
-from batchtrack.web import make_templates
+from batchtrack.web import errors_render, log_privacy
+from batchtrack.web.body_limit import BodyLimit, upload_routes
+from batchtrack.web.rendering import make_templates
+from batchtrack.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 

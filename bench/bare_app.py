@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from batchtrack import process_cpu
+from batchtrack.server_process import cpu as process_cpu
 
 
 class Echo(BaseModel):

@@ -19,11 +19,11 @@ from typing import Any
 import scan_load
 from sqlalchemy import Engine
 
-from batchtrack import demo
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM
 from batchtrack.config import Settings
 from batchtrack.db import Database
+from batchtrack.demo import walkthrough as demo
 
 VIEWER = "investigator"
 WARM_UP = 2  # requests per page before the measured ones: templates compiled, caches filled

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from batchtrack import throttle
 from batchtrack.auth import service as auth_service
+from batchtrack.auth import throttle
 from batchtrack.auth.principal import Principal
 from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep, check_csrf
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from batchtrack.batch_record import formatting, growth_svg
 from batchtrack.batch_record.routes import pdf_response, record_for
 from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.validation import DinPath
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -29,7 +29,7 @@ from batchtrack.deps import Allow, DatabaseDep, SessionDep, SettingsDep, run_aud
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
 from batchtrack.models.user import Role
 from batchtrack.validation import MAX_DB_INT, DinPath
-from batchtrack.web import form_data, parse_local_time, render
+from batchtrack.web.rendering import form_data, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.NURSE))]

@@ -13,7 +13,7 @@ from batchtrack.coi_report import events
 from batchtrack.coi_report.routes import pdf_response, report_for
 from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.validation import CoiPath
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

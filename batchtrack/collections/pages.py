@@ -18,7 +18,7 @@ from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
 from batchtrack.validation import DinPath
-from batchtrack.web import form_data, form_invalid, parse_local_time, render
+from batchtrack.web.rendering import form_data, form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]

@@ -14,7 +14,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.lots.workflow import LotState
 from batchtrack.release import alerts as release_alerts
 from batchtrack.therapies import service as therapy_service
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

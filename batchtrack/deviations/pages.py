@@ -17,7 +17,7 @@ from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import DeviationState
 from batchtrack.validation import DinPath
-from batchtrack.web import form_invalid, render
+from batchtrack.web.rendering import form_invalid, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

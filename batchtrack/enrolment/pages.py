@@ -23,7 +23,7 @@ from batchtrack.models.user import Role
 from batchtrack.pagination import PageDep
 from batchtrack.protocols import definition, eligibility
 from batchtrack.validation import IsoDate, SubjectPath
-from batchtrack.web import form_data, form_invalid, render
+from batchtrack.web.rendering import form_data, form_invalid, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]

@@ -17,7 +17,7 @@ from batchtrack.equipment.routes import EquipmentCodePath, Keeper
 from batchtrack.errors import BadRequest
 from batchtrack.models.equipment import EquipmentKind
 from batchtrack.models.user import Role
-from batchtrack.web import form_invalid, parse_local_time, render
+from batchtrack.web.rendering import form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -13,7 +13,7 @@ from batchtrack.deps import ANY_ROLE
 router = APIRouter(tags=["meta"])
 
 
-# Malformed input is answered like every other refusal (batchtrack.errors_render), not with FastAPI's default
+# Malformed input is answered like every other refusal (batchtrack.web.errors_render), not with FastAPI's default
 # {"detail": [...]}: the description says what is really sent, so that clients and schema checks can rely on it.
 REFUSAL = "Refusal"
 REFUSAL_SCHEMA: dict[str, Any] = {

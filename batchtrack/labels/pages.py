@@ -19,7 +19,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.label import LabelStatus
 from batchtrack.models.user import Role
 from batchtrack.validation import MAX_DB_INT, DinPath, LongText
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

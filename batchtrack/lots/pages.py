@@ -17,7 +17,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
 from batchtrack.validation import DinPath, LongText, TransitionName
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -19,7 +19,7 @@ from batchtrack.materials.routes import MaterialCodePath, Quality, Receiver
 from batchtrack.models.base import utcnow
 from batchtrack.models.material import MaterialKind, MaterialStatus
 from batchtrack.models.user import Role
-from batchtrack.web import form_invalid, parse_local_time, render
+from batchtrack.web.rendering import form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -23,7 +23,7 @@ from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
 from batchtrack.validation import DinPath
-from batchtrack.web import form_data, render
+from batchtrack.web.rendering import form_data, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

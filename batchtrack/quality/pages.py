@@ -24,7 +24,7 @@ from batchtrack.models.user import Role
 from batchtrack.quality import results, schemas, specification, specifications
 from batchtrack.quality.specification import BELOW_LOQ
 from batchtrack.validation import DinPath
-from batchtrack.web import form_invalid, render
+from batchtrack.web.rendering import form_invalid, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -21,7 +21,7 @@ from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
 from batchtrack.validation import DinPath
-from batchtrack.web import form_invalid, render
+from batchtrack.web.rendering import form_invalid, render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

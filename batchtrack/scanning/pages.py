@@ -13,7 +13,7 @@ from batchtrack.deps import ANY_ROLE, DatabaseDep
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.scanning import schemas
 from batchtrack.scanning import service as scan_service
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Scanner = Annotated[Principal, Depends(ANY_ROLE)]

@@ -15,7 +15,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.lot import Lot
 from batchtrack.therapies import service as therapy_service
 from batchtrack.validation import CoiPath
-from batchtrack.web import render
+from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

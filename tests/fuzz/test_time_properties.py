@@ -23,7 +23,7 @@ from batchtrack.identifiers.din import IdentifierError
 from batchtrack.models.user import Role
 from batchtrack.scanning import parser as scan_parser
 from batchtrack.validation import AwareTime
-from batchtrack.web import parse_local_time
+from batchtrack.web.rendering import parse_local_time
 
 from builders import UserHandle, seed_lot
 

@@ -83,7 +83,8 @@ class ServerProcess:
                     "BATCHTRACK_SECRET_KEY": "resilience-secret-" + "x" * 32, "BATCHTRACK_DATA_DIR": str(folder),
                     "BATCHTRACK_FACILITY_FIN": "W0000", "BATCHTRACK_LOG_LEVEL": "WARNING",
                     # Left to the kernel: these servers share the machine with the test's clients and, in CI, with
-                    # the other engine's run; a processor of their own (tested in test_process_cpu.py) slowed them.
+                    # the other engine's run; a processor of their own (see tests/server_process/test_cpu.py)
+                    # slowed them.
                     "BATCHTRACK_ONE_CPU_PER_PROCESS": "false", **extra_env}
         self.log_path = folder / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None

@@ -21,9 +21,9 @@ from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.models.user import Role
-from batchtrack.read_batches import ReadBatches
 from batchtrack.scanning import judging, parser, routes
 from batchtrack.scanning import service as scan_service
+from batchtrack.scanning.read_batches import ReadBatches
 
 from builders import SeededLot, UserHandle, seed_lot
 from own_loop import run_on_own_loop

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from security.support import HTML, post_login
 
-from batchtrack import throttle
 from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
+from batchtrack.auth import throttle
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.base import utcnow

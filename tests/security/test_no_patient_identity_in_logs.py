@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from security.support import HTML, form_csrf
 from uvicorn.logging import AccessFormatter
 
-from batchtrack import log_privacy
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.user import Role
+from batchtrack.web import log_privacy
 
 from bedside_builders import at_clinic, bag_scan, check_body, wristband
 from builders import PATIENT_DOB, PATIENT_FAMILY, PATIENT_GIVEN, PATIENT_MRN, UserHandle, make_user

@@ -14,10 +14,10 @@ from PIL import Image
 from security.support import HTML, JSON, error_code, form_csrf, row_counts
 from starlette.types import Message, Receive, Scope, Send
 
-from batchtrack.body_limit import BodyLimit, upload_routes
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.user import Role
+from batchtrack.web.body_limit import BodyLimit, upload_routes
 
 from builders import UserHandle, make_user
 from own_loop import run_on_own_loop

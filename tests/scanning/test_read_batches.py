@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import SYSTEM
 from batchtrack.db import Database
-from batchtrack.read_batches import ReadBatches
+from batchtrack.scanning.read_batches import ReadBatches
 
 WAIT_S = 30
 Q = TypeVar("Q")

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack import demo_bedside, demo_expansion, demo_quality
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.collections import schemas as collection_schemas
@@ -21,6 +20,9 @@ from batchtrack.config import Settings
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.db import Database
+from batchtrack.demo import bedside as demo_bedside
+from batchtrack.demo import expansion as demo_expansion
+from batchtrack.demo import quality as demo_quality
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.identifiers import din as din_id

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from batchtrack import cli, process_cpu, process_memory
+from batchtrack import cli
 from batchtrack.config import get_settings
+from batchtrack.server_process import cpu as process_cpu
+from batchtrack.server_process import memory as process_memory
 
 # A server process in miniature: it takes a processor (claims kept in argv[1]), starts a thread, says where both
 # run, and waits for a line on stdin before it ends.
 PROBE = textwrap.dedent("""
     import os, sys, threading
     from pathlib import Path
-    from batchtrack import process_cpu
+    from batchtrack.server_process import cpu as process_cpu
     cpu = process_cpu.keep_on_one_cpu(Path(sys.argv[1]))
     seen = []
     thread = threading.Thread(target=lambda: seen.append(sorted(os.sched_getaffinity(0))))

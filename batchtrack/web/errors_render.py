@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchtrack import security_headers
 from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason, ServiceUnavailable
-from batchtrack.web import render
+from batchtrack.web import security_headers
+from batchtrack.web.rendering import render
 
 log = logging.getLogger("batchtrack.errors")
 

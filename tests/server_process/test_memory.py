@@ -9,13 +9,16 @@ import sys
 
 import pytest
 
-from batchtrack import cli, process_cpu, process_memory
+from batchtrack import cli
+from batchtrack.config import get_settings
+from batchtrack.server_process import cpu as process_cpu
+from batchtrack.server_process import memory as process_memory
 
 # Eight threads each hold a malloc'd block at the same time; glibc gives every new thread an arena of its own
 # until the cap, so the count of heaps malloc_info reports is the number of arenas in use.
 PROBE = """
 import ctypes, ctypes.util, os, re, sys, tempfile, threading
-from batchtrack import process_memory
+from batchtrack.server_process import memory as process_memory
 if sys.argv[1] == "cap":
     assert process_memory.share_heap_arenas()
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
@@ -95,5 +98,10 @@ def test_serving_app_caps_arenas_and_takes_a_processor_before_building_the_app(
     monkeypatch.setattr(process_cpu, "keep_on_one_cpu", take_a_processor)
     monkeypatch.setattr(batchtrack.main, "create_app", build_app)
     monkeypatch.setattr(gc, "freeze", lambda: None)
-    cli.serving_app()
+    monkeypatch.setenv("BATCHTRACK_ONE_CPU_PER_PROCESS", "true")  # off by default
+    get_settings.cache_clear()
+    try:
+        cli.serving_app()
+    finally:
+        get_settings.cache_clear()
     assert calls == ["arenas", "processor", "app"]

@@ -1,0 +1,1 @@
+"""Tuning of a server process, done once before its threads start: processor placement and heap arenas."""

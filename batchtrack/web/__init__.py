@@ -1,0 +1,1 @@
+"""Request plumbing shared by every page and route: rendering, error pages, body limits, security headers, logs."""
