@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pypdf import PdfReader
 from sqlmodel import SQLModel
 
-from batchtrack import validation
+from batchtrack.web import validation
 
 Script = Literal["latin", "hangul"]
 # Words of each script, with the characters records are written with: accents, units, powers, dashes, check marks.

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from document_builders import LONG_TEXT, SHORT_TEXT, column_length, field_length, max_length
 
-from batchtrack import validation
 from batchtrack.batch_record import record as batch
 from batchtrack.coi_report import record as coi
 from batchtrack.labels import schemas as label_schemas
@@ -26,6 +25,7 @@ from batchtrack.processing.growth import GrowthPoint
 from batchtrack.quality import schemas as quality_schemas
 from batchtrack.quality import specification
 from batchtrack.release import schemas as release
+from batchtrack.web import validation
 
 Fill = Callable[[str, int], str]
 

@@ -16,7 +16,6 @@ from batchtrack.config import Settings
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.db import Database
-from batchtrack.deps import run_audited
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import BatchtrackError
@@ -29,6 +28,7 @@ from batchtrack.quality import specification, specifications
 from batchtrack.quality.evaluation import RecipientContext, evaluate
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
 from batchtrack.release import service as release_service
+from batchtrack.web.deps import run_audited
 
 from builders import UserHandle, make_user
 from processing_builders import Bench, bag_scan, open_bench, run_to_formulation

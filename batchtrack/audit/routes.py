@@ -9,10 +9,10 @@ from sqlmodel import col, select
 
 from batchtrack.audit import schemas, verdict
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, SettingsDep
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
+from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, SettingsDep
+from batchtrack.web.pagination import PageDep
 
 router = APIRouter(prefix="/audit-entries", tags=["audit"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

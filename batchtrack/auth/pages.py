@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from batchtrack.auth import service as auth_service
 from batchtrack.auth import throttle
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep, check_csrf
+from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep, check_csrf
 from batchtrack.web.rendering import render
 
 log = logging.getLogger(__name__)

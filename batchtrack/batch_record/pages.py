@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting, growth_svg
 from batchtrack.batch_record.routes import pdf_response, record_for
-from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.rendering import render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

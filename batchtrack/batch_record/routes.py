@@ -13,9 +13,9 @@ from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import assemble, pdf, schemas
 from batchtrack.batch_record.record import BatchRecord
 from batchtrack.config import Settings
-from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.lots import service as lot_service
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["batch record"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -25,11 +25,11 @@ from batchtrack.bedside import service as bedside_service
 from batchtrack.bedside.routes import upload_limit
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.deps import Allow, DatabaseDep, SessionDep, SettingsDep, run_audited
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
 from batchtrack.models.user import Role
-from batchtrack.validation import MAX_DB_INT, DinPath
+from batchtrack.web.deps import Allow, DatabaseDep, SessionDep, SettingsDep, run_audited
 from batchtrack.web.rendering import form_data, parse_local_time, render
+from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.NURSE))]

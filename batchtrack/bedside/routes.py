@@ -13,10 +13,10 @@ from starlette.datastructures import UploadFile
 from batchtrack.auth.principal import Principal
 from batchtrack.bedside import handover, photos, schemas
 from batchtrack.bedside import service as bedside_service
-from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
-from batchtrack.validation import MAX_DB_INT, CoiPath, DinPath
+from batchtrack.web.deps import Allow, SessionDep, SettingsDep
+from batchtrack.web.validation import MAX_DB_INT, CoiPath, DinPath
 
 router = APIRouter(tags=["bedside"])
 Shipper = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.COURIER))]

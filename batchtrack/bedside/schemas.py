@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from batchtrack.custody.schemas import CustodyEventPublic
-from batchtrack.validation import AwareTime, Code, LongText, OptionalShortText, RecordId, RequestModel, ShortText
+from batchtrack.web.validation import AwareTime, Code, LongText, OptionalShortText, RecordId, RequestModel, ShortText
 
 Scan = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 OptionalScan = Annotated[str, StringConstraints(max_length=4096)]

@@ -11,9 +11,9 @@ from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
 from batchtrack.coi_report import events
 from batchtrack.coi_report.routes import pdf_response, report_for
-from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
-from batchtrack.validation import CoiPath
+from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.rendering import render
+from batchtrack.web.validation import CoiPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

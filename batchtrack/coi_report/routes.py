@@ -13,10 +13,10 @@ from batchtrack.auth.principal import Principal
 from batchtrack.coi_report import assemble, fhir, pdf, schemas
 from batchtrack.coi_report.record import CoiReport
 from batchtrack.config import Settings
-from batchtrack.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.models.base import utcnow
 from batchtrack.therapies import service as therapy_service
-from batchtrack.validation import MAX_DB_INT, CoiPath
+from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
+from batchtrack.web.validation import MAX_DB_INT, CoiPath
 
 router = APIRouter(tags=["chain of identity"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -14,11 +14,11 @@ from batchtrack.collections import gates, schemas
 from batchtrack.collections import service as collection_service
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
-from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import Allow, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_data, form_invalid, parse_local_time, render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]

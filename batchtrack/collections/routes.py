@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import schemas
 from batchtrack.collections import service as collection_service
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
-from batchtrack.validation import DinPath, TransitionName
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import DinPath, TransitionName
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 Scheduler = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.COLLECTOR))]

@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import DIN_PATTERN, AwareTime, Code, LongText, OptionalShortText, RequestModel, StationName
+from batchtrack.web.validation import (
+    DIN_PATTERN,
+    AwareTime,
+    Code,
+    LongText,
+    OptionalShortText,
+    RequestModel,
+    StationName,
+)
 
 
 class CollectionCreate(RequestModel):

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from batchtrack.auth.principal import Principal
 from batchtrack.custody import schemas
 from batchtrack.custody import service as custody_service
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.pagination import PageDep
 
 router = APIRouter(prefix="/custody-events", tags=["custody"])
 Handler = Annotated[Principal, Depends(Allow(Role.COURIER, Role.COLLECTOR, Role.OPERATOR, Role.NURSE,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import AwareTime, Code, OptionalShortText, RequestModel, ShortText
+from batchtrack.web.validation import AwareTime, Code, OptionalShortText, RequestModel, ShortText
 
 
 class CustodyEventCreate(RequestModel):

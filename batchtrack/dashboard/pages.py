@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
 from batchtrack.dashboard import search
-from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.workflow import LotState
 from batchtrack.release import alerts as release_alerts
 from batchtrack.therapies import service as therapy_service
+from batchtrack.web.deps import ANY_ROLE, SessionDep
 from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)

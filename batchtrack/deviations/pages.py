@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.deviations import schemas, workflow
 from batchtrack.deviations import service as deviation_service
 from batchtrack.lots import holds
 from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import DeviationState
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.web.rendering import form_invalid, render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.deviations import schemas, workflow
 from batchtrack.deviations import service as deviation_service
 from batchtrack.lots import service as lot_service
-from batchtrack.pagination import PageDep
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["deviations"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

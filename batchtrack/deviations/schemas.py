@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import LongText, RequestModel
+from batchtrack.web.validation import LongText, RequestModel
 
 NUMBER_PATTERN = r"^DEV-[0-9]{4}-[0-9]{4,9}$"
 NumberPath = Annotated[str, Path(pattern=NUMBER_PATTERN, description="deviation number, DEV-yyyy-nnnn")]

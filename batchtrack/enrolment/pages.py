@@ -15,15 +15,15 @@ from batchtrack.auth.principal import Principal
 from batchtrack.collections import gates
 from batchtrack.collections import schemas as collection_schemas
 from batchtrack.collections import service as collection_service
-from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.enrolment import schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import BadRequest
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
 from batchtrack.protocols import definition, eligibility
-from batchtrack.validation import IsoDate, SubjectPath
+from batchtrack.web.deps import Allow, SessionDep, SettingsDep
+from batchtrack.web.pagination import PageDep
 from batchtrack.web.rendering import form_data, form_invalid, render
+from batchtrack.web.validation import IsoDate, SubjectPath
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(*Role))]

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import Allow, SessionDep, SettingsDep
 from batchtrack.enrolment import schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
-from batchtrack.validation import SubjectPath
+from batchtrack.web.deps import Allow, SessionDep, SettingsDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import SubjectPath
 
 router = APIRouter(prefix="/recipients", tags=["enrolment"])
 Investigator = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]

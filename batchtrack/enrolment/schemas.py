@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from batchtrack.validation import Code, IsoDate, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
+from batchtrack.web.validation import Code, IsoDate, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
 
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{2,32}$")]
 

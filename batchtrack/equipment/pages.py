@@ -10,13 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.equipment import schemas
 from batchtrack.equipment import service as equipment_service
 from batchtrack.equipment.routes import EquipmentCodePath, Keeper
 from batchtrack.errors import BadRequest
 from batchtrack.models.equipment import EquipmentKind
 from batchtrack.models.user import Role
+from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.equipment import schemas
 from batchtrack.equipment import service as equipment_service
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.pagination import PageDep
 
 router = APIRouter(tags=["equipment"])
 # Instruments carry no patient identity: every role may read them.

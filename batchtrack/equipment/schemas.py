@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from batchtrack.models.equipment import EquipmentKind
-from batchtrack.validation import AwareTime, LongText, OptionalShortText, RequestModel, ShortText
+from batchtrack.web.validation import AwareTime, LongText, OptionalShortText, RequestModel, ShortText
 
 ASSET_TAG_PATTERN = r"^[A-Z0-9-]{3,20}$"
 

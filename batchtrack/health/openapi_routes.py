@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.utils import get_openapi
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE
+from batchtrack.web.deps import ANY_ROLE
 
 router = APIRouter(tags=["meta"])
 

@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
 from batchtrack.labels import content_builder, schemas
 from batchtrack.labels import export as label_export
@@ -18,8 +17,9 @@ from batchtrack.labels.routes import Closer, LabelId, Labeller
 from batchtrack.lots import service as lot_service
 from batchtrack.models.label import LabelStatus
 from batchtrack.models.user import Role
-from batchtrack.validation import MAX_DB_INT, DinPath, LongText
+from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.web.rendering import render
+from batchtrack.web.validation import MAX_DB_INT, DinPath, LongText
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

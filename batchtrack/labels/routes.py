@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.labels import schemas
 from batchtrack.labels import service as label_service
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
-from batchtrack.validation import MAX_DB_INT, DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(tags=["labels"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -11,7 +11,7 @@ from batchtrack.labels import printing
 from batchtrack.labels.reconciliation import Reconciliation
 from batchtrack.models.container import Container
 from batchtrack.models.label import Label, LabelPrint
-from batchtrack.validation import LongText, RecordId, RequestModel, StationName
+from batchtrack.web.validation import LongText, RecordId, RequestModel, StationName
 
 ContainerKindName = Literal["aspirate_bag", "culture_vessel", "qc_sample", "final_product"]
 FormatName = Literal["zpl", "png", "svg", "pdf"]

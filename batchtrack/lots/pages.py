@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.deviations import schemas as deviation_schemas
 from batchtrack.deviations import service as deviation_service
 from batchtrack.deviations import workflow as deviation_workflow
@@ -16,8 +15,9 @@ from batchtrack.lots import holds, timeline
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
-from batchtrack.validation import DinPath, LongText, TransitionName
+from batchtrack.web.deps import ANY_ROLE, SessionDep
 from batchtrack.web.rendering import render
+from batchtrack.web.validation import DinPath, LongText, TransitionName
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.lots import holds, schemas, timeline
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
-from batchtrack.validation import MAX_DB_INT, DinPath, TransitionName
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import MAX_DB_INT, DinPath, TransitionName
 
 router = APIRouter(tags=["lots"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

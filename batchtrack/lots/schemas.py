@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from batchtrack.errors import Reason
-from batchtrack.validation import AwareTime, LongText, RequestModel
+from batchtrack.web.validation import AwareTime, LongText, RequestModel
 
 
 class LotTransition(RequestModel):

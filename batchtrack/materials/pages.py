@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.errors import BadRequest
 from batchtrack.materials import gates, schemas
 from batchtrack.materials import service as material_service
@@ -19,6 +18,7 @@ from batchtrack.materials.routes import MaterialCodePath, Quality, Receiver
 from batchtrack.models.base import utcnow
 from batchtrack.models.material import MaterialKind, MaterialStatus
 from batchtrack.models.user import Role
+from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_invalid, parse_local_time, render
 
 router = APIRouter(include_in_schema=False)

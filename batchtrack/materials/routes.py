@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.lots import service as lot_service
 from batchtrack.materials import schemas
 from batchtrack.materials import service as material_service
 from batchtrack.models.user import Role
-from batchtrack.pagination import PageDep
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["materials"])
 # Material lots carry no patient identity: every role may read them and what they went into.

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from batchtrack.models.material import MaterialKind
-from batchtrack.validation import AwareTime, Code, LongText, RequestModel, ShortText
+from batchtrack.web.validation import AwareTime, Code, LongText, RequestModel, ShortText
 
 
 def _at_most_120(value: str) -> str:

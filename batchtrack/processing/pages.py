@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
-from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, run_audited
 from batchtrack.errors import BatchtrackError, Reason
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, run_audited
 from batchtrack.web.rendering import form_data, render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.lots import schemas as lot_schemas
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["processing"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
-from batchtrack.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, run_audited
 from batchtrack.errors import BatchtrackError
 from batchtrack.lots import service as lot_service
 from batchtrack.models.quality import SpecificationStatus
 from batchtrack.models.user import Role
 from batchtrack.quality import results, schemas, specification, specifications
 from batchtrack.quality.specification import BELOW_LOQ
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, run_audited
 from batchtrack.web.rendering import form_invalid, render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

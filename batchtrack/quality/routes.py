@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.quality import results, schemas, specifications
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["quality"])
 # Specifications and results carry no patient identity: every role may read them.

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
-from batchtrack.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.errors import NotFound
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.schemas import ReasonOut
@@ -20,8 +19,9 @@ from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
-from batchtrack.validation import DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.web.rendering import form_invalid, render
+from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from batchtrack.audit import anchoring
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.lots import service as lot_service
-from batchtrack.pagination import PageDep
 from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
-from batchtrack.validation import MAX_DB_INT, DinPath
+from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(tags=["release"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from batchtrack.lots.schemas import LotPublic, ReasonOut
-from batchtrack.validation import LongText, RequestModel
+from batchtrack.web.validation import LongText, RequestModel
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 CoSignerRole = Literal["medical_director", "treating_physician"]

@@ -19,10 +19,10 @@ from sqlalchemy import Connection
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.db import SCAN_THREADS, Database
-from batchtrack.deps import Credentials
 from batchtrack.scanning import parser, schemas, verdict
 from batchtrack.scanning import service as scan_service
 from batchtrack.scanning.read_batches import ReadBatches
+from batchtrack.web.deps import Credentials
 
 # Scans judged at once by one process; the others wait their turn in a queue, holding neither a thread nor a
 # connection (so the pool's sizing in db.py still holds). The work keeps the interpreter lock except during its

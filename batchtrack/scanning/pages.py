@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, DatabaseDep
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.scanning import schemas
 from batchtrack.scanning import service as scan_service
+from batchtrack.web.deps import ANY_ROLE, DatabaseDep
 from batchtrack.web.rendering import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from batchtrack.db import Database
-from batchtrack.deps import AllowInRoute, Credentials
 from batchtrack.models.user import Role
 from batchtrack.scanning import judging, schemas
+from batchtrack.web.deps import AllowInRoute, Credentials
 
 router = APIRouter(prefix="/scans", tags=["scanning"])
 T = TypeVar("T")

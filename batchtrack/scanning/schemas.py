@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.validation import COI_PATTERN, DIN_PATTERN, RequestModel, StationName
+from batchtrack.web.validation import COI_PATTERN, DIN_PATTERN, RequestModel, StationName
 
 ContainerKindName = Literal["aspirate_bag", "culture_vessel", "qc_sample", "final_product"]
 

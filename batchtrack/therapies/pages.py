@@ -10,12 +10,12 @@ from sqlmodel import col, select
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import service as collection_service
-from batchtrack.deps import ANY_ROLE, SessionDep
 from batchtrack.lots import service as lot_service
 from batchtrack.models.lot import Lot
 from batchtrack.therapies import service as therapy_service
-from batchtrack.validation import CoiPath
+from batchtrack.web.deps import ANY_ROLE, SessionDep
 from batchtrack.web.rendering import render
+from batchtrack.web.validation import CoiPath
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from batchtrack.auth.principal import Principal
-from batchtrack.deps import ANY_ROLE, SessionDep
-from batchtrack.pagination import PageDep
 from batchtrack.therapies import schemas
 from batchtrack.therapies import service as therapy_service
-from batchtrack.validation import CoiPath
+from batchtrack.web.deps import ANY_ROLE, SessionDep
+from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import CoiPath
 
 router = APIRouter(prefix="/therapies", tags=["therapies"])
 Reader = Annotated[Principal, Depends(ANY_ROLE)]

@@ -14,9 +14,9 @@ from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
-from batchtrack.deps import csrf_token
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.resources import resource_dir
+from batchtrack.web.deps import csrf_token
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:

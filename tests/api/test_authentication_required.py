@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from batchtrack.deps import Allow
+from batchtrack.web.deps import Allow
 
 from route_catalogue import Endpoint, endpoints, protected
 

@@ -20,7 +20,7 @@ from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import Role
-from batchtrack.validation import AwareTime, IsoDate, RequestModel
+from batchtrack.web.validation import AwareTime, IsoDate, RequestModel
 
 from builders import UserHandle, enrol_eligible, make_user
 from deviation_builders import HTML, csrf_of, sign_in

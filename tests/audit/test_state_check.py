@@ -22,7 +22,6 @@ from batchtrack.bedside import handover
 from batchtrack.collections import service as collection_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.deps import run_audited
 from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import BatchtrackError
 from batchtrack.labels import schemas as label_schemas
@@ -37,6 +36,7 @@ from batchtrack.models.label import Label
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role
+from batchtrack.web.deps import run_audited
 
 from bedside_builders import (
     ProductLot,

@@ -22,8 +22,8 @@ from batchtrack.identifiers import isbt
 from batchtrack.identifiers.din import IdentifierError
 from batchtrack.models.user import Role
 from batchtrack.scanning import parser as scan_parser
-from batchtrack.validation import AwareTime
 from batchtrack.web.rendering import parse_local_time
+from batchtrack.web.validation import AwareTime
 
 from builders import UserHandle, seed_lot
 

@@ -13,12 +13,12 @@ from sqlmodel import col, func, select
 from batchtrack.audit import service as audit_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.deps import run_audited
 from batchtrack.errors import BatchtrackError
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.signature import Signature
 from batchtrack.models.user import Role
 from batchtrack.release import service as release_service
+from batchtrack.web.deps import run_audited
 
 from builders import UserHandle, make_user
 from release_builders import decisions, lot_state, ready_lot

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from batchtrack.audit import service as audit_service
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.deps import run_audited
 from batchtrack.errors import BatchtrackError
 from batchtrack.lots import service as lot_service
 from batchtrack.models.audit import AuditEntry
@@ -18,6 +17,7 @@ from batchtrack.models.quality import ReleaseApproval, ReleaseDecision
 from batchtrack.models.signature import Signature
 from batchtrack.models.user import Role
 from batchtrack.release import service as release_service
+from batchtrack.web.deps import run_audited
 
 from builders import make_user
 from deviation_builders import open_deviation

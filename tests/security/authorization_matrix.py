@@ -13,9 +13,9 @@ from fastapi import FastAPI
 
 from batchtrack.config import Settings
 from batchtrack.db import Database, make_engine
-from batchtrack.deps import Allow
 from batchtrack.main import create_app
 from batchtrack.models.user import Role
+from batchtrack.web.deps import Allow
 
 from route_catalogue import PUBLIC, Endpoint, endpoints
 

@@ -11,8 +11,8 @@ from security.authorization_matrix import SAMPLE
 from security.support import HTML, JSON, error_code, form_csrf, row_counts
 
 from batchtrack.db import Database
-from batchtrack.deps import CSRF_HEADER, SAFE_METHODS
 from batchtrack.models.user import Role
+from batchtrack.web.deps import CSRF_HEADER, SAFE_METHODS
 
 from builders import UserHandle, make_user
 from route_catalogue import Endpoint, protected

@@ -127,7 +127,7 @@ class RequestModel(BaseModel):
         for name, info in cls.model_fields.items():
             if _unguarded_time(info.annotation, list(info.metadata)):
                 raise TypeError(f"{cls.__name__}.{name}: a date or time of a request is an IsoDate or an AwareTime "
-                                "(batchtrack.validation), so that a number is never read as a date")
+                                "(batchtrack.web.validation), so that a number is never read as a date")
 
 
 # Identifiers in URLs are canonical (no spaces, no check character): search pages accept the lenient forms.
