@@ -1,8 +1,13 @@
 """Verification of every electronic signature against its own hash, its audit entry and the record it signed.
 
+Each signed record is rebuilt as it stood when the signature was made: a correction appended properly after signing
+is no finding (the record's page still shows the signature as changed since signing). What was appended after a
+signature is checked against the trail instead, for the kinds whose content is rebuilt as of a time.
+
 Cost: one query for the signature rows, one for every `signature.applied` entry (by the indexed `action`), then the
 content of each signed record rebuilt by its registered builder: process steps (two signatures each, the most
-numerous kind) six queries per 500 signatures; every other kind a few queries per signature.
+numerous kind) six queries per 500 signatures, and six more for what was appended after them (plus one over the
+`value.corrected` entries where values were); every other kind a few queries per signature.
 """
 
 from __future__ import annotations
@@ -56,20 +61,26 @@ def _built(session: Session, builder: signed_records.ContentsOf, signed: list[Si
         return {key: value for one in signed for key, value in _built(session, builder, [one]).items()}
 
 
-def _contents(session: Session, rows: list[Signature]) -> dict[int, Rebuilt]:
-    """The content of every signature rebuilt from its record, kind by kind, a chunk of signatures at a time."""
+def _contents(session: Session, rows: list[Signature]) -> tuple[dict[int, Rebuilt], dict[int, list[str]]]:
+    """The content of every signature rebuilt from its record as it stood when signed, and what was appended to the
+    record after it that the application does not append; kind by kind, a chunk of signatures at a time."""
     kinds: dict[tuple[str, str], list[Signature]] = defaultdict(list)
     for signature in rows:
         kinds[(signature.entity_type, signature.meaning)].append(signature)
     contents: dict[int, Rebuilt] = {}
+    appended: dict[int, list[str]] = {}
     for (entity_type, meaning), signed in kinds.items():
         builder = signed_records.builder_for(entity_type, meaning)
         if builder is None:
             contents.update((s.id or 0, NO_BUILDER) for s in signed)
             continue
+        check = signed_records.appended_checks().get((entity_type, meaning))
         for start in range(0, len(signed), _CHUNK):
-            contents.update(_built(session, builder, signed[start:start + _CHUNK]))
-    return contents
+            chunk = signed[start:start + _CHUNK]
+            contents.update(_built(session, builder, chunk))
+            if check is not None:
+                appended.update(check(session=session, signatures=chunk))
+    return contents, appended
 
 
 def _content_findings(signature: Signature, content: Rebuilt, applied: list[signatures.Applied]) -> list[str]:
@@ -83,10 +94,10 @@ def _content_findings(signature: Signature, content: Rebuilt, applied: list[sign
     problems = [signatures.content_problem(signature, content)]
     # The row's content hash may have been rewritten to fit an edited record: the entry written at signing was not.
     # (Where the entry and the row agree, the comparison above has said it already.)
-    now = signatures.content_hash(content)
-    problems.extend(f"the signed record as it is now (hash {now!r}) is not what the audit entry #{entry.seq} "
-                    f"recorded as signed ({entry.content_hash!r})"
-                    for entry in applied if entry.content_hash not in (now, signature.content_hash))
+    rebuilt = signatures.content_hash(content)
+    problems.extend(f"the signed record as it stood at signing (hash {rebuilt!r}) is not what the audit entry "
+                    f"#{entry.seq} recorded as signed ({entry.content_hash!r})"
+                    for entry in applied if entry.content_hash not in (rebuilt, signature.content_hash))
     return [problem for problem in problems if problem is not None]
 
 
@@ -94,13 +105,14 @@ def check_signatures(*, session: Session) -> list[Finding]:
     """Every signature whose row, `signature.applied` audit entry and signed record do not all agree, named."""
     rows = list(session.execute(select(Signature).order_by(col(Signature.id))).scalars())
     applied = signatures.applied_entries(session=session)
-    contents = _contents(session, rows)
+    contents, appended = _contents(session, rows)
     findings: list[Finding] = []
     for signature in rows:
         subject = subject_of(signature)
         entries = applied.get(signature.id or 0, [])
         problems = signatures.row_problems(signature, entries)
         problems += _content_findings(signature, contents.get(signature.id or 0), entries)
+        problems += appended.get(signature.id or 0, [])
         findings.extend(Finding(Check.SIGNATURE, subject, problem) for problem in problems)
     known = {row.id for row in rows}
     for signature_id, entries in sorted(applied.items()):

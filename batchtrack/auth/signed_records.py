@@ -1,8 +1,17 @@
-"""Every kind of record that is signed, and how its signed content is rebuilt from the record as it stands now.
+"""Every kind of record that is signed, and how its signed content is rebuilt as it stood when it was signed.
 
 `signatures.sign` refuses a kind that is not listed here, and the signature check rebuilds every signature's
 content through the builder listed here, which calls the same pure content function the service signed with:
 what is signed and what is checked cannot drift apart.
+
+Records are corrected by appending, never by writing over, so a correction made properly after signing leaves the
+signature intact: the builder rebuilds the content as of the signature's time (the record's pages show the content
+as it is now, and so a signature "changed since signing"). Of the kinds signed, two have content that grows after
+signing: a process step (value corrections: rebuilt as of `signed_at`, and what was appended since is checked
+against the trail, see `appended_checks`) and a co-signature of a release pending sterility (QC results entered
+later: rebuilt as of `signed_at`). The others are rebuilt from rows that never change once signed: an infusion,
+a specification version, a material lot and its decision entry, a closed deviation, a lot's release decision (the
+result rows it names), an eligibility assessment (the dose from its entry), and a hold lifted (its entry).
 """
 
 from __future__ import annotations
@@ -26,6 +35,13 @@ class ContentsOf(Protocol):
     """Rebuilds the content of each of many signatures of one kind, by signature id (None: record not found)."""
 
     def __call__(self, *, session: Session, signatures: Sequence[Signature]) -> dict[int, dict[str, Any] | None]: ...
+
+
+class AppendedOf(Protocol):
+    """Names, by signature id, what was appended to each signed record after its signature and is not what the
+    application appends (no entry: nothing); the content builder leaves such rows out."""
+
+    def __call__(self, *, session: Session, signatures: Sequence[Signature]) -> dict[int, list[str]]: ...
 
 
 def one_by_one(content_of: ContentOf) -> ContentsOf:
@@ -88,6 +104,15 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
         ("recipient", "approved"): one_by_one(enrolment_service.signed_content_of),
         ("lot_hold", "approved"): one_by_one(holds.signed_content_of),
     }
+
+
+@cache
+def appended_checks() -> dict[tuple[str, str], AppendedOf]:
+    """The check of what was appended after signing, of every kind whose signed content is rebuilt as of a time."""
+    from batchtrack.processing import after_signing
+
+    return {("process_step", "performed"): after_signing.unrecorded_after,
+            ("process_step", "reviewed"): after_signing.unrecorded_after}
 
 
 def builder_for(entity_type: str, meaning: str) -> ContentsOf | None:

@@ -6,7 +6,8 @@ What is recorded inside a step (scans, values, corrections, new vessels) is in `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,13 +21,11 @@ from batchtrack.lots import service as lot_service
 from batchtrack.lots import workflow as lot_workflow
 from batchtrack.models.base import utcnow
 from batchtrack.models.container import Container, ContainerStatus
-from batchtrack.models.equipment import Equipment, EquipmentUse
 from batchtrack.models.label import Label, LabelStatus
 from batchtrack.models.lot import Lot
-from batchtrack.models.material import MaterialLot, MaterialUse
 from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
 from batchtrack.models.signature import Signature, SignatureMeaning
-from batchtrack.processing import definition, gates
+from batchtrack.processing import definition, gates, step_rows
 from batchtrack.processing.definition import Plan, PlannedStep
 from batchtrack.scanning import parser
 from batchtrack.scanning import service as scan_service
@@ -172,12 +171,8 @@ def start_step(*, session: Session, actor: Principal, station: str, step_code: s
 
 def current_values(*, session: Session, step_ids: list[int]) -> dict[tuple[int, str], StepValue]:
     """The value in force for each (step, name): the one no later correction replaced."""
-    if not step_ids:
-        return {}
-    rows = list(session.execute(select(StepValue).where(col(StepValue.step_id).in_(step_ids))
-                                .order_by(col(StepValue.id))).scalars())
-    replaced = {row.replaces_id for row in rows if row.replaces_id is not None}
-    return {(row.step_id, row.name): row for row in rows if row.id not in replaced}
+    return {(step_id, name): value for step_id, rows in step_rows.values_of(session=session, step_ids=step_ids).items()
+            for name, value in step_rows.in_force(rows).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,56 +199,22 @@ def _container_name(container: Container) -> str:
                        sample_flag=container.sample_flag)
 
 
-@dataclass(frozen=True, slots=True)
-class _Recorded:
-    """The rows recorded at one step, each list in the order it was recorded."""
-
-    values: dict[str, StepValue] = field(default_factory=dict)  # the value in force by name
-    vessels: list[tuple[StepVessel, Container]] = field(default_factory=list)
-    materials: list[tuple[MaterialUse, MaterialLot]] = field(default_factory=list)
-    instruments: list[tuple[EquipmentUse, Equipment]] = field(default_factory=list)
-
-
-def _recorded_at(session: Session, step_ids: list[int]) -> dict[int, _Recorded]:
-    """What was recorded at each of the steps, in four queries whatever their number."""
-    recorded = {step_id: _Recorded() for step_id in step_ids}
-    if not step_ids:
-        return recorded
-    for (step_id, name), value in current_values(session=session, step_ids=step_ids).items():
-        recorded[step_id].values[name] = value
-    for vessel, container in session.execute(
-            select(StepVessel, Container).join(Container, col(Container.id) == col(StepVessel.container_id))
-            .where(col(StepVessel.step_id).in_(step_ids)).order_by(col(StepVessel.id))).all():
-        recorded[vessel.step_id].vessels.append((vessel, container))
-    for use, material in session.execute(
-            select(MaterialUse, MaterialLot).join(MaterialLot, col(MaterialLot.id) == col(MaterialUse.material_lot_id))
-            .where(col(MaterialUse.step_id).in_(step_ids)).order_by(col(MaterialUse.id))).all():
-        recorded[use.step_id].materials.append((use, material))
-    for used, instrument in session.execute(
-            select(EquipmentUse, Equipment).join(Equipment, col(Equipment.id) == col(EquipmentUse.equipment_id))
-            .where(col(EquipmentUse.step_id).in_(step_ids)).order_by(col(EquipmentUse.id))).all():
-        recorded[used.step_id].instruments.append((used, instrument))
-    return recorded
-
-
-def contents_of(*, session: Session, step: ProcessStep) -> StepContents:
-    """Everything recorded at a step, and every person who recorded any of it."""
+def contents_of(*, session: Session, step: ProcessStep, as_of: datetime | None = None) -> StepContents:
+    """Everything recorded at a step (as it stood at `as_of`; None: as it is now), and every person who recorded
+    any of it."""
     assert step.id is not None
-    recorded = _recorded_at(session, [step.id])[step.id]
-    values, vessels, materials, instruments = (recorded.values, recorded.vessels, recorded.materials,
-                                               recorded.instruments)
-    people = {step.started_by, *(v.recorded_by for v in session.execute(
-        select(StepValue).where(col(StepValue.step_id) == step.id)).scalars())}
+    rows = step_rows.rows_of(session=session, step_ids=[step.id])[step.id].as_of(as_of)
+    vessels, materials, instruments = rows.vessels, rows.materials, rows.instruments
     out_ids = [c.id for v, c in vessels if v.role == VesselRole.OUT and c.id is not None]
     verified = set(session.execute(select(col(Label.container_id)).where(
         col(Label.container_id).in_(out_ids), col(Label.status) == LabelStatus.APPLIED,
         col(Label.verified_at).is_not(None))).scalars()) if out_ids else set()
-    people |= {v.recorded_by for v, _ in vessels} | {u.used_by for u, _ in materials}
-    people |= {u.used_by for u, _ in instruments}
+    people = {step.started_by, *(v.recorded_by for v in rows.values), *(v.recorded_by for v, _ in vessels)}
+    people |= {u.used_by for u, _ in materials} | {u.used_by for u, _ in instruments}
     if step.completed_by is not None:
         people.add(step.completed_by)
     return StepContents(
-        values={name: row.value for name, row in values.items()},
+        values={name: row.value for name, row in rows.values_in_force().items()},
         vessels_in=[_container_name(c) for v, c in vessels if v.role == VesselRole.IN],
         vessels_out=[(c.id or 0, _container_name(c)) for v, c in vessels if v.role == VesselRole.OUT],
         unverified_out=[_container_name(c) for v, c in vessels if v.role == VesselRole.OUT and c.id not in verified],
@@ -288,28 +249,32 @@ def signed_content(*, lot: Lot, step: ProcessStep, contents: StepContents) -> di
 
 
 def signed_contents_of(*, session: Session, signatures: Sequence[Signature]) -> dict[int, dict[str, Any] | None]:
-    """What each step signature covers, rebuilt from its step as recorded now (None where the step is not
-    found), in six queries whatever their number."""
+    """What each step signature covers, rebuilt from its step as it stood when that signature was made (None where
+    the step is not found), in six queries whatever their number."""
     ids = sorted({int(s.entity_id) for s in signatures if s.entity_id.isdecimal()})
     steps = {row.id: row for row in session.execute(select(ProcessStep).where(col(ProcessStep.id).in_(ids))
                                                     ).scalars()} if ids else {}
     lot_ids = {row.lot_id for row in steps.values()}
     lots = {row.id: row for row in session.execute(select(Lot).where(col(Lot.id).in_(lot_ids))).scalars()
             } if lot_ids else {}
-    recorded = _recorded_at(session, [i for i in steps if i is not None])
-    contents: dict[int | None, dict[str, Any]] = {}
-    for step_id, step in steps.items():
-        lot, rows = lots.get(step.lot_id), recorded[step_id or 0]
-        if lot is None:
+    recorded = step_rows.rows_of(session=session, step_ids=[i for i in steps if i is not None])
+    contents: dict[int, dict[str, Any] | None] = {}
+    for signature in signatures:
+        step = steps.get(int(signature.entity_id)) if signature.entity_id.isdecimal() else None
+        lot = lots.get(step.lot_id) if step is not None else None
+        if step is None or lot is None:
+            contents[signature.id or 0] = None
             continue
-        vessels = rows.vessels
-        contents[step_id] = step_content(
+        # A value corrected after signing is appended, never written over: the signature covers what stood then.
+        rows = recorded[step.id or 0].as_of(signature.signed_at)
+        contents[signature.id or 0] = step_content(
             lot_din=lot.din, step_code=step.step_code, process_code=step.process_code,
-            process_version=step.process_version, values={name: row.value for name, row in rows.values.items()},
-            vessels_in=[_container_name(c) for v, c in vessels if v.role == VesselRole.IN],
-            vessels_out=[_container_name(c) for v, c in vessels if v.role == VesselRole.OUT],
+            process_version=step.process_version,
+            values={name: row.value for name, row in rows.values_in_force().items()},
+            vessels_in=[_container_name(c) for v, c in rows.vessels if v.role == VesselRole.IN],
+            vessels_out=[_container_name(c) for v, c in rows.vessels if v.role == VesselRole.OUT],
             materials=[m.code for _, m in rows.materials], equipment=[e.code for _, e in rows.instruments])
-    return {s.id or 0: contents.get(int(s.entity_id)) if s.entity_id.isdecimal() else None for s in signatures}
+    return contents
 
 
 def record_of(contents: StepContents) -> gates.StepRecord:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from conftest import api_client
@@ -283,7 +284,8 @@ def test_a_thousand_step_signatures_are_rebuilt_in_bulk_as_each_was_signed(
         session.flush()
         for number, lot in enumerate(lots):
             for code in STEP_CODES:
-                step = add_step(session, lot, code, operator, utcnow())
+                # Started three hours ago: its value recorded (30 minutes in) before the signatures below.
+                step = add_step(session, lot, code, operator, utcnow() - timedelta(hours=3))
                 add_value(session, step, "viability_percent", 90.0 + number % 7, operator)
                 # Signed over the content as the service builds it for one step: the bulk rebuild must agree.
                 content = step_service.signed_content(lot=lot, step=step,
