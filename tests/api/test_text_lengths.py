@@ -26,21 +26,24 @@ from batchtrack.scanning import verdict
 from bedside_builders import at_clinic, check_body
 from route_catalogue import Endpoint, endpoints
 
-# Request texts that are not stored as sent, and why: each is checked for what it is, elsewhere.
+# Request texts that are not stored as sent, and why: by field name wherever it appears, or by route and field.
 NOT_STORED_AS_SENT = {
     "scan": "a scan is read as identifiers; an escaped, bounded echo of it is stored",
-    "scans": "a scan is read as identifiers",
     "raw": "a scan is read as identifiers",
     "wristband_scan": "a scan is read as identifiers; its escaped echo is stored (see the bedside check below)",
     "bag_scan": "a scan is read as identifiers; its escaped echo is stored (see the bedside check below)",
     "handed_over_by": "names a user, who is looked up",
     "received_by": "names a user, who is looked up",
     "second_clinician": "names a user, who is looked up",
-    "therapy_coi": "names a therapy, which is looked up",
-    "protocol_id": "names a protocol definition, which is looked up",
-    "printer": "read as host:port",
-    "code": "a specification's code, checked against the specification's pattern",
-    "result_text": "a word a qualitative test allows (the specification's words), at most the column's 64",
+    "instrument": "names an instrument, which is looked up",
+    "station": "names a station: letters, digits and . _ : - (at most 64, as the audit trail's entity id holds)",
+    "POST /api/v1/collections: therapy_coi": "names a therapy, which is looked up",
+    "POST /api/v1/recipients: protocol_id": "names a protocol definition, which is looked up",
+    "POST /api/v1/lots/{din}/labels: printer": "read as host:port",
+    "POST /api/v1/specifications: code": "held to the specification code's pattern when the draft is read",
+    "POST /api/v1/lots/{din}/qc/results: result_text": "one of the words the specification's test allows",
+    "POST /api/v1/lots/{din}/qc/results/{result_id}/corrections: result_text":
+        "one of the words the specification's test allows",
 }
 LONGEST_TRIED = 100_000  # beyond any limit the API sets: a text field without one is found here
 
@@ -85,12 +88,11 @@ def _leaves(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Typ
 
 
 def _is_free_text(name: str, adapter: TypeAdapter[Any]) -> bool:
-    """A text field whose value is not held to a pattern, a format or a list of words, and is not a password."""
-    schema = adapter.json_schema()
-    options = schema.get("anyOf", [schema])
-    texts = [o for o in options if o.get("type") == "string" or o.get("items", {}).get("type") == "string"]
-    return bool(texts) and not any(key in o for o in texts for key in ("pattern", "format", "enum", "const")) \
-        and "password" not in name
+    """A field that takes a few words as they are (so no code, date, choice or number), and is not a password.
+
+    Asked of the field itself, not of its JSON schema: a pattern checked after a normalising step (an asset tag)
+    is not in the schema."""
+    return _accepts(adapter, "a few words") and "password" not in name
 
 
 def _text_fields(model: type[BaseModel] | None) -> dict[str, TypeAdapter[Any]]:
@@ -165,8 +167,9 @@ def test_every_stored_text_of_a_write_route_is_sent_at_its_longest(app: FastAPI)
     bodies = _write_bodies(app)
     missing = [f"{method} {path}: {name}" for (method, path), model in bodies.items()
                for name in _text_fields(model)
-               if (method, path, name) not in covered and name not in NOT_STORED_AS_SENT]
-    assert missing == []
+               if (method, path, name) not in covered
+               and not {name, f"{method} {path}: {name}"} & NOT_STORED_AS_SENT.keys()]
+    assert not missing, "\n".join(missing)
     for scenario in SCENARIOS:
         fields = _text_fields(bodies[scenario.method, scenario.path])
         assert set(scenario.texts) <= set(fields), (scenario.name, set(scenario.texts) - set(fields))
