@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from batchtrack.audit import signature_check
+from batchtrack.audit import signature_check, verdict
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.auth import signatures
 from batchtrack.config import Settings
@@ -95,7 +95,10 @@ def test_a_value_corrected_with_a_reason_after_both_signatures_is_not_a_finding(
     _correct(database, bench, 95)
     _correct(database, bench, 94.5, reason="second reading agreed with the first")  # a correction of a correction
     assert _findings(database) == []
-    # The record itself still says the signed content is not what it holds now.
+    # What `batchtrack audit verify` runs passes too, and the record itself still says the signed content is not
+    # what it holds now.
+    found = verdict.verify_all(database, folders=settings.checkpoint_folders)
+    assert found.ok, [f.line() for f in found.findings]
     assert _batch_record_intact(app, bench) == (False, False)
 
 
