@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text as sql
 from sqlmodel import col, select
+from tampering import guards_off
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -180,10 +180,7 @@ def backdate_weights(database: Database, subject: str, days: int) -> None:
     """Move every recorded weight of the subject `days` back (a fixture: the last visit was that long ago)."""
     with database.transaction() as session:
         # Weights are append-only: this fixture rewrites them with the guard off, in this test's database only.
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(sql("SET LOCAL session_replication_role = replica"))
-        else:
-            session.execute(sql("DROP TRIGGER IF EXISTS weight_record_no_update"))
+        guards_off(session, "weight_record")
         recipient = enrolment_service.get_recipient(session=session, subject_code=subject)
         for record in session.execute(select(WeightRecord).where(
                 col(WeightRecord.recipient_id) == recipient.id)).scalars():

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from tampering import guards_off
 
 from batchtrack.audit import anchoring, chain, keys
 from batchtrack.audit import service as audit_service
@@ -68,11 +69,7 @@ def _append(database: Database, count: int) -> None:
 def _unguarded(database: Database, is_postgres: bool, work: Callable[[Session], None]) -> None:
     """Run `work` with every trigger off, as a database superuser (PostgreSQL) or file owner (SQLite) can."""
     with database.transaction() as session:
-        if is_postgres:
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            for name in session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars():
-                session.execute(text(f'DROP TRIGGER "{name}"'))
+        guards_off(session)
         work(session)
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
+from tampering import guards_off
 
 from batchtrack.audit import signature_check
 from batchtrack.audit.findings import Check, Finding
@@ -50,15 +51,6 @@ STEP_CODES = [s.code for s in definition.plan(definition.load()).steps]
 def _findings(database: Database) -> list[Finding]:
     with database.transaction(write=False) as session:
         return signature_check.check_signatures(session=session)
-
-
-def _guard_off(session: Session, table: str) -> None:
-    """Switch the append-only guard of `table` off for this transaction (PostgreSQL) or this test's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
-        session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
 
 
 @dataclass(frozen=True)
@@ -165,7 +157,7 @@ def test_each_column_of_a_signature_edited_behind_the_applications_back_is_named
     make_user(database, Role.QA)  # the newest user: someone other than the signer
     assert _findings(database) == []
     with database.transaction() as session:
-        _guard_off(session, "signature")
+        guards_off(session, "signature")
         session.execute(text(f"UPDATE signature SET {EDITS[column]} WHERE id = :id"),
                         {"id": signature.id, "zeros": "0" * 64,
                          "earlier": signature.signed_at.replace(microsecond=0, tzinfo=None)
@@ -199,12 +191,12 @@ def test_a_signed_qc_result_edited_with_the_signatures_hashes_recomputed_is_name
         result = session.execute(select(QcResult).where(col(QcResult.lot_id) == decided.lot_id,
                                                         col(QcResult.value).is_not(None))).scalars().first()
         assert result is not None
-        _guard_off(session, "qc_result")
-        _guard_off(session, "signature")
+        guards_off(session, "qc_result")
+        guards_off(session, "signature")
         session.execute(text("UPDATE qc_result SET value = :v WHERE id = :id"), {"v": (result.value or 0) * 3,
                                                                                   "id": result.id})
     with database.transaction() as session:
-        _guard_off(session, "signature")
+        guards_off(session, "signature")
         signature = session.get(Signature, signature_id)
         assert signature is not None
         content_hash, signature_hash = _recomputed(session, signature)
@@ -223,10 +215,7 @@ def test_a_signed_qc_result_edited_with_the_signatures_hashes_recomputed_is_name
 def test_a_signature_with_no_applied_entry_is_named(database: Database, settings: Settings) -> None:
     signature = _material_signature(database, settings)
     with database.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            session.execute(text("DROP TRIGGER IF EXISTS audit_entry_no_update"))
+        guards_off(session, "audit_entry")
         session.execute(text("UPDATE audit_entry SET action = 'signature.removed' "
                              "WHERE action = 'signature.applied'"))
     problems = [f.problem for f in _findings(database)]
@@ -237,8 +226,8 @@ def test_a_signature_with_no_applied_entry_is_named(database: Database, settings
 def test_a_kind_of_signature_with_no_builder_is_a_finding_not_skipped(database: Database, settings: Settings) -> None:
     signature = _material_signature(database, settings)
     with database.transaction() as session:
-        _guard_off(session, "signature")
-        _guard_off(session, "audit_entry")
+        guards_off(session, "signature")
+        guards_off(session, "audit_entry")
         session.execute(text("UPDATE signature SET entity_type = 'sample' WHERE id = :id"), {"id": signature.id})
     assert any("no signed-content builder" in f.problem for f in _findings(database))
 

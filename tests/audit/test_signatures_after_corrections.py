@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
+from tampering import guards_off
 
 from batchtrack.audit import signature_check, verdict
 from batchtrack.audit.findings import Check, Finding
@@ -59,16 +60,6 @@ def _viability(session: Session) -> StepValue:
     """The viability first recorded at the step (the row the signatures were made over)."""
     return session.execute(select(StepValue).where(col(StepValue.name) == "viability")
                            .order_by(col(StepValue.id))).scalars().first()  # type: ignore[return-value]
-
-
-def _guard_off(session: Session, *tables: str) -> None:
-    """Switch the append-only guards of `tables` off for this transaction (PostgreSQL) or this test's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-        return
-    for table in tables:
-        session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
-        session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
 
 
 def _insert_correction(database: Database, bench: Bench, value: float, at: datetime) -> None:
@@ -122,10 +113,10 @@ def test_the_original_value_rewritten_with_the_signatures_hashes_recomputed_is_n
     bench = open_bench(database, settings)
     run_isolation(database, settings, bench)
     with database.transaction() as session:
-        _guard_off(session, "step_value", "signature")
+        guards_off(session, "step_value", "signature")
         session.execute(text("UPDATE step_value SET value = 99 WHERE id = :id"), {"id": _viability(session).id})
     with database.transaction() as session:
-        _guard_off(session, "signature")
+        guards_off(session, "signature")
         signed = [s for s in session.execute(select(Signature).where(col(Signature.entity_type) == "process_step"))
                   .scalars()]
         contents = step_service.signed_contents_of(session=session, signatures=signed)
@@ -175,7 +166,7 @@ def test_a_proper_correction_rewritten_afterwards_is_named(database: Database, s
     run_isolation(database, settings, bench)
     _correct(database, bench, 95)
     with database.transaction() as session:
-        _guard_off(session, "step_value")
+        guards_off(session, "step_value")
         session.execute(text("UPDATE step_value SET value = 60 WHERE replaces_id IS NOT NULL"))
     findings = _findings(database)
     assert findings, "a correction rewritten behind the application's back went unseen"

@@ -13,6 +13,7 @@ from conftest import api_client
 from fastapi import FastAPI
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
+from tampering import guards_off
 
 from batchtrack.audit import service as audit_service
 from batchtrack.audit import state_check
@@ -64,11 +65,7 @@ def _findings(database: Database) -> list[Finding]:
 def _tampered(database: Database, is_postgres: bool, sql: str, **params: Any) -> None:
     """Run SQL with the append-only guards of the custody events off (in this test's database only)."""
     with database.transaction() as session:
-        if is_postgres:
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            session.execute(text("DROP TRIGGER IF EXISTS custody_event_no_update"))
-            session.execute(text("DROP TRIGGER IF EXISTS custody_event_no_delete"))
+        guards_off(session, "custody_event")
         session.execute(text(sql), params)
 
 

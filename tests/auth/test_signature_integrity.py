@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
+from tampering import guards_off
 
 from batchtrack import migrate
 from batchtrack.audit import signature_check
@@ -137,10 +138,7 @@ def test_a_signed_record_that_cannot_be_read_back_is_named_and_the_others_still_
     seed_lot(database, settings)
     seed_lot(database, settings, subject="S-002", mrn="MRN-S-002")
     with database.transaction() as session:
-        if is_postgres:
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            session.execute(text("DROP TRIGGER IF EXISTS eligibility_assessment_no_update"))
+        guards_off(session, "eligibility_assessment")
         session.execute(text("UPDATE eligibility_assessment SET answers = 'not JSON' WHERE id = 1"))
     with database.transaction(write=False) as session:
         first = session.execute(text("SELECT signature_id FROM eligibility_assessment WHERE id = 1")).scalar_one()

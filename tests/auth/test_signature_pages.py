@@ -9,8 +9,8 @@ from typing import Any
 
 from conftest import api_client
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlmodel import col, select
+from tampering import guards_off
 
 from batchtrack.auth import signatures
 from batchtrack.config import Settings
@@ -30,10 +30,7 @@ from quality_builders import approve_default
 def _forge(database: Database, signature_id: int, change: Callable[[Signature], None]) -> None:
     """Edit a signature row with the append-only guard off, and recompute its own hash to fit."""
     with database.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            session.execute(text("DROP TRIGGER IF EXISTS signature_no_update"))
+        guards_off(session, "signature")
         signature = session.get(Signature, signature_id)
         assert signature is not None
         change(signature)
