@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Table, select
 
-from batchtrack.audit import checkpoint_log, keys
+from batchtrack.audit import chain, checkpoint_log, keys
 from batchtrack.audit import service as audit_service
 from batchtrack.audit.checkpoint_files import CheckpointFiles, LogUnavailable
 from batchtrack.auth.principal import SYSTEM
@@ -101,17 +101,7 @@ class Anchor:
         """
         signer = keys.load(self.key_path)
         with self._lock, self.files.locked() as lines:
-            reading = self._judge(lines)
-            if reading.current_key is None:
-                raw = checkpoint_log.key_line(n=1, prev=reading.last_hash, at=datetime.now(UTC), signer=signer,
-                                              new_key=signer.public)
-                self.files.append(raw)
-                reading = self._judge([*lines, raw])
-                lines = [*lines, raw]
-            elif reading.current_key != signer.public.id:
-                raise keys.KeyProblem(f"the key at {self.key_path} ({signer.public.id}) is not the key in force in "
-                                      f"the checkpoint log ({reading.current_key}): `batchtrack audit key rotate` "
-                                      "puts a new key in force")
+            lines, reading = self._in_force(lines, signer)
             lines, reading = self._complete_pending(lines, reading, signer)
             if only_if_due and not self._is_due(reading):
                 return None
@@ -133,10 +123,7 @@ class Anchor:
         the restored chain saying so, and a checkpoint of it."""
         signer = keys.load(self.key_path)
         with self._lock, self.files.locked() as lines:
-            reading = self._judge(lines)
-            if reading.current_key != signer.public.id:
-                raise keys.KeyProblem(f"the key at {self.key_path} ({signer.public.id}) is not the key in force in "
-                                      f"the checkpoint log ({reading.current_key})")
+            lines, reading = self._in_force(lines, signer)
             raw = checkpoint_log.restore_line(n=reading.lines + 1, prev=reading.last_hash, at=datetime.now(UTC),
                                               signer=signer, seq=seq, entry_hash=entry_hash,
                                               backup_sha256=backup_sha256)
@@ -147,6 +134,22 @@ class Anchor:
                                  entity_id=seq, new={"restored_through": seq, "restore_line": reading.lines + 1,
                                                      "backup_sha256": backup_sha256, "checkpointed_entries_lost": lost})
         self.checkpoint("after restore")
+
+    def _in_force(self, lines: list[bytes], signer: keys.SigningKey
+                  ) -> tuple[list[bytes], checkpoint_log.LogReading]:
+        """The log judged, its first line written when it is empty; refused unless `signer` is the key in force."""
+        reading = self._judge(lines)
+        if reading.current_key is None:
+            raw = checkpoint_log.key_line(n=1, prev=reading.last_hash, at=datetime.now(UTC), signer=signer,
+                                          new_key=signer.public)
+            self.files.append(raw)
+            lines = [*lines, raw]
+            return lines, self._judge(lines)
+        if reading.current_key != signer.public.id:
+            raise keys.KeyProblem(f"the key at {self.key_path} ({signer.public.id}) is not the key in force in "
+                                  f"the checkpoint log ({reading.current_key}): `batchtrack audit key rotate` "
+                                  "puts a new key in force")
+        return lines, reading
 
     def _judge(self, lines: list[bytes]) -> checkpoint_log.LogReading:
         reading = checkpoint_log.read(lines, where=str(self.files.path(self.files.folders[0])), resume=self._judged)
@@ -178,21 +181,20 @@ class Anchor:
         return lines, self._judge(lines)
 
     def _is_due(self, reading: checkpoint_log.LogReading) -> bool:
-        last = reading.checkpoints[-1] if reading.checkpoints else None
-        seconds = None
-        if last is not None:
-            seconds = (datetime.now(UTC) - datetime.fromisoformat(last.at.replace("Z", "+00:00"))).total_seconds()
+        return self._due_after(reading.checkpoints[-1] if reading.checkpoints else None)
+
+    def _due_after(self, last: checkpoint_log.Checkpoint | None) -> bool:
+        """Whether a checkpoint is due, the newest being `last` (None: there is none yet)."""
+        seconds = None if last is None else (datetime.now(UTC) - datetime.fromisoformat(last.at)).total_seconds()
         return due(entries_since=self._head()[0] - (last.seq if last else 0), seconds_since=seconds,
                    every_entries=self.every_entries, every_seconds=self.every_seconds)
 
-    def _head(self, connection: Connection | None = None) -> tuple[int, str]:
-        statement = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
-        if connection is not None:
-            row = connection.execute(statement).first()
-        else:
-            with self.database.engine.connect() as fresh:
-                row = fresh.execute(statement).first()
-        return (int(row[0]), str(row[1])) if row else (0, "0" * 64)
+    def _head(self) -> tuple[int, str]:
+        """The committed head of the chain: its seq and hash."""
+        with self.database.engine.connect() as connection:
+            row = connection.execute(
+                select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)).first()
+        return (int(row[0]), str(row[1])) if row else (0, chain.GENESIS_HASH)
 
     def for_printout(self) -> Anchored:
         """The chain's committed head, checkpointed (the newest checkpoint when it is the head already)."""
@@ -202,13 +204,10 @@ class Anchor:
         last = self._last_checkpoint()
         if last is not None and last.seq == seq:
             return Anchored(seq, entry_hash, last.n)
-        try:
-            made = self.checkpoint("printout")
-        except (keys.KeyProblem, LogUnavailable, OSError) as exc:
+        made = self._logging_failure("printout")
+        if made is None:
             # The record is still printed, saying plainly that it is not checkpointed; operators see the error.
-            log.error("audit checkpoint for a printout not written: %s", getattr(exc, "message", exc))
             return Anchored(seq, entry_hash, None, "the checkpoint could not be written; see the server log")
-        assert made is not None
         return Anchored(made.seq, made.hash, made.n)
 
     def _last_checkpoint(self) -> checkpoint_log.Checkpoint | None:
@@ -226,27 +225,24 @@ class Anchor:
 
     def checkpoint_quietly(self, reason: str) -> None:
         """A checkpoint after a decision already committed: a failure is logged loudly, never raised."""
-        if not self.enabled:
-            return
-        try:
-            self.checkpoint(reason)
-        except (keys.KeyProblem, LogUnavailable, OSError) as exc:
-            log.error("audit checkpoint (%s) not written: %s", reason, getattr(exc, "message", exc))
+        if self.enabled:
+            self._logging_failure(reason)
 
     def tick(self) -> None:
         """Write a checkpoint if one is due (called every few seconds by each server process)."""
         if not self.enabled or not (self.every_entries or self.every_seconds):
             return
-        last = self._last_checkpoint()
-        seconds = None if last is None else (
-            datetime.now(UTC) - datetime.fromisoformat(last.at.replace("Z", "+00:00"))).total_seconds()
-        if not due(entries_since=self._head()[0] - (last.seq if last else 0), seconds_since=seconds,
-                   every_entries=self.every_entries, every_seconds=self.every_seconds):
-            return
+        # The log's tail alone decides whether to look further; under the writers' lock it is judged again.
+        if self._due_after(self._last_checkpoint()):
+            self._logging_failure("scheduled", only_if_due=True)
+
+    def _logging_failure(self, reason: str, *, only_if_due: bool = False) -> checkpoint_log.Checkpoint | None:
+        """A checkpoint whose failure is logged loudly, never raised (None then, or when none was due)."""
         try:
-            self.checkpoint("scheduled", only_if_due=True)
+            return self.checkpoint(reason, only_if_due=only_if_due)
         except (keys.KeyProblem, LogUnavailable, OSError) as exc:
-            log.error("scheduled audit checkpoint not written: %s", getattr(exc, "message", exc))
+            log.error("audit checkpoint (%s) not written: %s", reason, getattr(exc, "message", exc))
+            return None
 
 
 class CheckpointTimer:

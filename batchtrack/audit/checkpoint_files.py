@@ -60,12 +60,16 @@ class CheckpointFiles:
         """Every folder's lines (an absent file is an empty copy), keyed by the log file's path."""
         return {str(self.path(folder)): _lines_of(self.path(folder)) for folder in self.folders}
 
-    def read(self) -> tuple[checkpoint_log.LogReading, list[Finding]]:
-        """The fullest copy judged line by line, and every finding (unsound lines, copies that differ)."""
+    def read(self, resume: checkpoint_log.LogReading | None = None
+             ) -> tuple[checkpoint_log.LogReading, list[Finding]]:
+        """The fullest copy judged line by line, and every finding (unsound lines, copies that differ).
+
+        `resume`, an earlier reading of the log, spares judging again the lines it covers (see `checkpoint_log.read`).
+        """
         copies = self.copies()
         differences, fullest = checkpoint_log.compare_copies(copies)
         assert fullest is not None
-        reading = checkpoint_log.read(copies[fullest], where=fullest)
+        reading = checkpoint_log.read(copies[fullest], where=fullest, resume=resume)
         return reading, [*reading.findings, *differences]
 
     def last_line(self) -> bytes | None:

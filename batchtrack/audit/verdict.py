@@ -56,27 +56,27 @@ def verify_all(database: Database, *, folders: list[Path], jobs: int | None = No
                progress: Callable[[int], None] | None = None, records: bool = True) -> Verdict:
     """Verify everything; `since_checkpoint` walks the chain from the newest standing checkpoint only."""
     files = CheckpointFiles(folders)
-    before = _read_log(files, None) if since_checkpoint else None
-    after = _start(database, before.reading.standing()) if before is not None else None
+    before = files.read()[0] if since_checkpoint else None
+    after = _start(database, before.standing()) if before is not None else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-checks") as pool:
         # The log judged (an Ed25519 verification per line) while the chain is walked, not before or after it:
         # read again after the walk, only lines added since are judged. Over 10,000 checkpoints this took some
         # two seconds of wall time out of the whole verification.
-        judged = pool.submit(_read_log, files, None) if before is None else None
+        judged = pool.submit(lambda: files.read()[0]) if before is None else None
         record_checks = pool.submit(check_records, database) if records else None
         result = verification.verify_engine(database.engine, jobs=jobs, progress=progress, after=after)
         first = judged.result() if judged is not None else before
         record_findings = record_checks.result() if record_checks is not None else []
-    log = _read_log(files, first)
+    reading, log_findings = files.read(resume=first)
     walked_head = result.count if result.ok else (result.broken_seq or 1) - 1
-    anchor_findings = _compare(database, log.reading, walked_head)
-    if any(f.problem.startswith("recorded in the chain") for f in anchor_findings):
+    anchor_findings, lines_missing = _compare(database, reading, walked_head)
+    if lines_missing:
         time.sleep(_LINE_GRACE_SECONDS)  # a line being written now: read the log once more before judging
-        log = _read_log(files, log)
-        anchor_findings = _compare(database, log.reading, walked_head)
+        reading, log_findings = files.read(resume=reading)
+        anchor_findings, _ = _compare(database, reading, walked_head)
     chain_findings = [] if result.ok else [Finding(Check.CHAIN, f"entry #{result.broken_seq}", result.problem)]
-    return Verdict(result, 1 if after is None else after[0] + 1, log.reading.lines, len(log.reading.standing()),
-                   records, [*chain_findings, *log.findings, *anchor_findings, *record_findings])
+    return Verdict(result, 1 if after is None else after[0] + 1, reading.lines, len(reading.standing()),
+                   records, [*chain_findings, *log_findings, *anchor_findings, *record_findings])
 
 
 def check_records(database: Database) -> list[Finding]:
@@ -117,28 +117,6 @@ def _mapped(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA mmap_size={before}")
 
 
-@dataclass(frozen=True, slots=True)
-class _LogRead:
-    """The fullest copy's lines, what they say, and every finding about the log."""
-
-    lines: list[bytes]
-    reading: checkpoint_log.LogReading
-    findings: list[Finding]
-
-
-def _read_log(files: CheckpointFiles, earlier: _LogRead | None) -> _LogRead:
-    """The fullest copy of the log judged line by line, and every finding (unsound lines, copies that differ).
-
-    An `earlier` read spares judging again the lines it covers when the copy still begins with exactly those."""
-    copies = files.copies()
-    differences, fullest = checkpoint_log.compare_copies(copies)
-    assert fullest is not None
-    lines = copies[fullest]
-    same = earlier is not None and lines[:len(earlier.lines)] == earlier.lines
-    reading = checkpoint_log.read(lines, where=fullest, resume=earlier.reading if same and earlier else None)
-    return _LogRead(lines, reading, [*reading.findings, *differences])
-
-
 def _start(database: Database, standing: list[checkpoint_log.Checkpoint]) -> verification.Start:
     """Where an incremental walk begins: at the newest standing checkpoint's entry, which it verifies again."""
     if not standing:
@@ -149,14 +127,22 @@ def _start(database: Database, standing: list[checkpoint_log.Checkpoint]) -> ver
     return None if prev is None else (newest.seq - 1, str(prev))
 
 
-def _compare(database: Database, reading: checkpoint_log.LogReading, walked_head: int) -> list[Finding]:
+def _compare(database: Database, reading: checkpoint_log.LogReading, walked_head: int
+             ) -> tuple[list[Finding], bool]:
+    """The chain against the log; and whether a checkpoint the chain records lies past the log's last line."""
     standing = reading.standing()
     with database.engine.connect() as connection:
-        head = int(connection.execute(select(func.coalesce(func.max(_TABLE.c.seq), 0))).scalar_one())
+        head = _head_seq(connection)
         hashes = _hashes_at(connection, sorted({c.seq for c in standing if c.seq <= head}))
         recorded = list(_recorded(connection, walked_head))
-    return anchor_check.compare(standing=standing, head_seq=head, hashes_at=hashes, recorded=recorded,
-                                log_lines=reading.lines, log_checkpoints={c.n: c for c in reading.checkpoints})
+    findings = anchor_check.compare(standing=standing, head_seq=head, hashes_at=hashes, recorded=recorded,
+                                    log_lines=reading.lines, log_checkpoints={c.n: c for c in reading.checkpoints})
+    return findings, any(record.n > reading.lines for record in recorded)
+
+
+def _head_seq(connection: Connection) -> int:
+    """The newest entry's seq as committed now (0 for an empty chain)."""
+    return int(connection.execute(select(func.coalesce(func.max(_TABLE.c.seq), 0))).scalar_one())
 
 
 def _hashes_at(connection: Connection, seqs: list[int]) -> dict[int, str]:
@@ -187,7 +173,7 @@ def restored_against_log(database: Database, reading: checkpoint_log.LogReading
     (with the newest checkpoint, which vouched for them)."""
     standing = reading.standing()
     with database.engine.connect() as connection:
-        head = int(connection.execute(select(func.coalesce(func.max(_TABLE.c.seq), 0))).scalar_one())
+        head = _head_seq(connection)
         within = [c for c in standing if c.seq <= head]
         hashes = _hashes_at(connection, sorted({c.seq for c in within}))
     conflicts = anchor_check.compare(standing=within, head_seq=head, hashes_at=hashes, recorded=[],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from datetime import UTC, datetime
@@ -53,15 +54,13 @@ def audit_verify(jobs: int | None, since_checkpoint: bool, chain_only: bool) -> 
     context.require_current_schema(database)
     started = time.perf_counter()
     total = audit_service.head_seq(database)
+    bar = (click.progressbar(length=total, label=f"Verifying {total:,} audit entries", file=sys.stderr)
+           if total >= _VERIFY_PROGRESS_FROM else None)
     try:
-        if total >= _VERIFY_PROGRESS_FROM:
-            with click.progressbar(length=total, label=f"Verifying {total:,} audit entries", file=sys.stderr) as bar:
-                found = verdicts.verify_all(database, folders=settings.checkpoint_folders, jobs=jobs,
-                                            since_checkpoint=since_checkpoint, progress=bar.update,
-                                            records=not chain_only)
-        else:
+        with bar or contextlib.nullcontext():
             found = verdicts.verify_all(database, folders=settings.checkpoint_folders, jobs=jobs,
-                                        since_checkpoint=since_checkpoint, records=not chain_only)
+                                        since_checkpoint=since_checkpoint, records=not chain_only,
+                                        progress=bar.update if bar is not None else None)
     finally:
         database.dispose()
     elapsed = time.perf_counter() - started
