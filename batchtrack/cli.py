@@ -211,7 +211,7 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password_
 @click.option("--name", "token_name", required=True, help="What the token is for, e.g. 'scanner-bench-3'.")
 def user_token(username: str, token_name: str) -> None:
     """Issue a bearer API token for a user (scanners, integrations). It is shown once."""
-    from batchtrack.auth import service as auth_service
+    from batchtrack.auth import tokens
     from batchtrack.auth.principal import SYSTEM
     from batchtrack.errors import BatchtrackError
 
@@ -220,8 +220,8 @@ def user_token(username: str, token_name: str) -> None:
     context.require_current_schema(database)
     try:
         with database.transaction() as session:
-            token = auth_service.create_api_token(session=session, actor=SYSTEM, username=username.lower(),
-                                                  name=token_name)
+            token = tokens.create(session=session, settings=settings, actor=SYSTEM, username=username.lower(),
+                                  name=token_name)
     except BatchtrackError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(token)

@@ -32,9 +32,20 @@ class Settings(BaseSettings):
     # Product description codes come from licensed tables: the code is a setting, not a constant.
     product_description_code: str = "Y0001"
     product_description: str = "CS20AT04 BM-MSC, fresh, for infusion"
-    session_max_age_seconds: int = 8 * 3600
+    # A browser session ends after this long whatever is done (absolute), and after this many minutes without a
+    # request (idle); every server refuses it at its next request.
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
+    session_idle_minutes: int = Field(default=15, ge=1)
+    # Failed sign-ins and failed electronic signatures, counted together, that lock an account, and for how long.
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # API tokens expire this many days after they are issued unless a shorter time is asked; never later than the
+    # maximum.
+    token_default_days: int = Field(default=90, ge=1)
+    token_max_days: int = Field(default=365, ge=1)
+    # Password rules: at least this many characters, and none of the user's last `password_history_count`.
+    password_min_length: int = Field(default=12, ge=8, le=256)
+    password_history_count: int = Field(default=5, ge=0, le=50)
     # A brake on password spraying (few tries at each of many user names) from one client address: once it has
     # this many failed sign-ins within the window, its further sign-ins are refused with 429 (and Retry-After)
     # until the oldest leave the window. It is counted in memory, per process: the per-account lockout above,

@@ -82,6 +82,15 @@ class Forbidden(BatchtrackError):
     default_code = "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The user signed in with a temporary password: nothing else is allowed until they choose their own."""
+
+    default_code = "password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__("your password was reset: choose a new password before anything else")
+
+
 class NotFound(BatchtrackError):
     """The record does not exist (or is not visible to this user)."""
 

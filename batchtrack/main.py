@@ -15,6 +15,7 @@ from batchtrack.audit import anchoring
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
 from batchtrack.auth import routes as auth_routes
+from batchtrack.auth import usage
 from batchtrack.batch_record import pages as batch_record_pages
 from batchtrack.batch_record import routes as batch_record_routes
 from batchtrack.bedside import pages as bedside_pages
@@ -67,17 +68,22 @@ class InsecureSettings(RuntimeError):
     """The settings may not be used to serve (for example a placeholder secret key in production)."""
 
 
-def _checkpoint_timer(anchor: anchoring.Anchor) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the app runs, a thread writes the checkpoints that fall due (every N entries, every M minutes)."""
+def _background(anchor: anchoring.Anchor, noted: usage.Usage,
+                database: Database) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the app runs, a thread writes the checkpoints that fall due (every N entries, every M minutes), and
+    another when sessions and tokens were last used."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         timer = anchoring.CheckpointTimer(anchor.tick) if anchor.enabled else None
+        writer = usage.UsageWriter(noted, database)
         if timer is not None:
             timer.start()
+        writer.start()
         try:
             yield
         finally:
+            writer.stop()
             if timer is not None:
                 timer.stop()
 
@@ -98,8 +104,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.environment == "production" and (key_problem := anchor.key_problem()):
         raise InsecureSettings(f"audit checkpoints cannot be signed: {key_problem}")
     database.checkpoint = anchor.checkpoint_quietly
+    noted = usage.Usage()
     app = FastAPI(
-        lifespan=_checkpoint_timer(anchor),
+        lifespan=_background(anchor, noted, database),
         title="batchtrack",
         version=batchtrack.__version__,
         description="Chain of identity and custody for patient-specific cell-therapy lots.",
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.anchor = anchor
+    app.state.usage = noted
     app.state.templates = make_templates(settings)
 
     # Routers are included one level deep, the scan pipeline first: every request walks the route table in

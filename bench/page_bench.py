@@ -19,7 +19,7 @@ from typing import Any
 import scan_load
 from sqlalchemy import Engine
 
-from batchtrack.auth import service as auth_service
+from batchtrack.auth import tokens as auth_tokens
 from batchtrack.auth.principal import SYSTEM
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -58,7 +58,7 @@ def build_lot(engine: Engine, *, url: str, data_dir: Path) -> BuiltLot:
     if not summary.lot_din or not summary.coi:
         raise RuntimeError("the demonstration built no lot")
     with database.transaction() as session:
-        token = auth_service.create_api_token(session=session, actor=SYSTEM, username=VIEWER,
+        token = auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=VIEWER,
                                               name=f"page bench {secrets.token_hex(4)}")
     return BuiltLot(summary.lot_din, summary.coi, token)
 

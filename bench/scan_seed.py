@@ -28,7 +28,9 @@ from sqlalchemy import Engine, Table, insert, text
 from batchtrack import migrate
 from batchtrack.audit.chain import canonical_json
 from batchtrack.auth import service as auth_service
+from batchtrack.auth import tokens as auth_tokens
 from batchtrack.auth.principal import SYSTEM
+from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.identifiers import coi as coi_ids
 from batchtrack.identifiers import din as din_ids
@@ -201,7 +203,8 @@ def _operator(database: Database) -> tuple[int, str]:
             session=session, actor=SYSTEM, username=OPERATOR, full_name=OPERATOR_NAME,
             password=secrets.token_urlsafe(18), roles={Role.OPERATOR},
         )
-        token = auth_service.create_api_token(session=session, actor=SYSTEM, username=OPERATOR, name="scan bench")
+        token = auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=OPERATOR,
+                                   name="scan bench")
         assert user.id is not None
         return user.id, token
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from batchtrack.auth import service as auth_service
+from batchtrack.auth import tokens as auth_tokens
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.collections import schemas as collection_schemas
 from batchtrack.collections import service as collection_service
@@ -49,7 +50,7 @@ def make_user(database: Database, *roles: Role, username: str | None = None) -> 
         user = auth_service.create_user(session=session, actor=SYSTEM, username=name,
                                         full_name=f"Test {name.title()}", password=password, roles=set(roles))
         principal = auth_service.principal_for(session=session, user=user)
-        token = auth_service.create_api_token(session=session, actor=SYSTEM, username=name, name="tests")
+        token = auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=name, name="tests")
     return UserHandle(name, password, token, principal)
 
 

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
-from batchtrack.auth import throttle
+from batchtrack.auth import sessions, throttle
 from batchtrack.auth.principal import Principal
-from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep, check_csrf
+from batchtrack.web.deps import ANY_ROLE, SESSION_KEY, SessionDep, SettingsDep, check_csrf
 from batchtrack.web.rendering import render
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,21 @@ def login(
         brake.failed(address)
         return render(request, "auth/login.html", {"next": _safe_next(next), "error": refusal,
                                                    "username": username}, status_code=401)
+    assert user.id is not None
+    key = sessions.start(session=session, user_id=user.id, client_address=address,
+                         user_agent=request.headers.get("user-agent", ""))
     request.session.clear()  # a new session at every sign-in: no fixation
-    request.session["user_id"] = user.id
-    return RedirectResponse(_safe_next(next), status_code=303)
+    request.session[SESSION_KEY] = key
+    target = "/account/password" if user.must_change_password else _safe_next(next)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, _principal: Annotated[Principal, Depends(ANY_ROLE)]) -> Response:
-    """End the browser session."""
+def logout(request: Request, session: SessionDep, principal: Annotated[Principal, Depends(ANY_ROLE)]) -> Response:
+    """End the browser session, on every server: its record is closed, the cookie forgotten."""
+    if principal.session_id is not None:
+        sessions.end(session=session, session_id=principal.session_id, reason=sessions.EndReason.SIGNED_OUT)
+        audit_service.record(session=session, actor=principal, action="auth.logout", entity_type="user",
+                             entity_id=principal.user_id or 0, new={"session_id": principal.session_id})
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -43,6 +43,15 @@ def hash_password(password: str) -> str:
     return _current.hasher.hash(password)
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than the hasher's now (it is then hashed anew at the
+    next successful sign-in)."""
+    try:
+        return _current.hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; an absent hash still costs one verification."""
     try:

@@ -18,6 +18,10 @@ class Principal:
     username: str
     full_name: str
     roles: frozenset[Role]
+    # How the principal signed in: a browser session (its row) or an API token (its row, and its station if any).
+    session_id: int | None = None
+    token_id: int | None = None
+    station: str | None = None
 
     def has_any(self, roles: frozenset[Role] | set[Role]) -> bool:
         """True when the principal holds at least one of `roles`."""

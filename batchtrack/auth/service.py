@@ -1,12 +1,9 @@
-"""Users, login with lockout, sessions' principals, and API tokens."""
+"""Users, and sign-in with lockout (failed signatures count toward it too)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, inspect
@@ -14,16 +11,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from batchtrack.audit import service as audit_service
-from batchtrack.auth import passwords
+from batchtrack.auth import passwords, sessions
 from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.config import Settings
 from batchtrack.db import Lookup
-from batchtrack.errors import BadRequest, Conflict, NotFound
+from batchtrack.errors import BadRequest, Conflict
 from batchtrack.models.base import utcnow
-from batchtrack.models.user import ApiToken, Role, User, UserRole
+from batchtrack.models.user import Role, User, UserRole
 
 log = logging.getLogger(__name__)
-TOKEN_PREFIX = "bt_"  # noqa: S105 - a marker, not a secret
 
 
 def roles_of(*, session: Session, user_id: int) -> frozenset[Role]:
@@ -46,22 +42,12 @@ def _principal_from_rows(rows: list[Any]) -> Principal | None:
     return Principal(user_id, username, full_name, frozenset(Role(r[3]) for r in rows if r[3] is not None))
 
 
-# The principal lookups run on every request (the token's on every scan of every station). They are built once,
-# with bound parameters, from the tables' columns: building such a statement costs more than running it, and
-# plain columns spare each row the ORM's result handling. On a plain connection (the scan route) they go straight
-# to the driver (see db.Lookup).
-_USER, _USER_ROLE, _API_TOKEN = (inspect(model).local_table for model in (User, UserRole, ApiToken))
-_ACTIVE_PRINCIPAL = (
+# Built once, with bound parameters, from the tables' columns (see db.Lookup).
+_USER, _USER_ROLE = (inspect(model).local_table for model in (User, UserRole))
+_PRINCIPAL_BY_ID = Lookup(
     select(_USER.c.id, _USER.c.username, _USER.c.full_name, _USER_ROLE.c.role)
     .select_from(_USER).outerjoin(_USER_ROLE, _USER_ROLE.c.user_id == _USER.c.id)
-    .where(_USER.c.is_active.is_(True))
-)
-_PRINCIPAL_BY_ID = Lookup(_ACTIVE_PRINCIPAL.where(_USER.c.id == bindparam("user_id")))
-_PRINCIPAL_BY_TOKEN = Lookup(_ACTIVE_PRINCIPAL.join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id).where(
-    _API_TOKEN.c.token_hash == bindparam("token_hash"), _API_TOKEN.c.revoked_at.is_(None)))
-_PRINCIPALS_BY_TOKEN_HASHES = (
-    _ACTIVE_PRINCIPAL.add_columns(_API_TOKEN.c.token_hash).join(_API_TOKEN, _API_TOKEN.c.user_id == _USER.c.id)
-    .where(_API_TOKEN.c.token_hash.in_(bindparam("token_hashes", expanding=True)), _API_TOKEN.c.revoked_at.is_(None))
+    .where(_USER.c.is_active.is_(True), _USER.c.id == bindparam("user_id"))
 )
 
 
@@ -115,7 +101,7 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
             entity_id=username[:64], new={"reason": "unknown user"},
         )
         return None, LOGIN_REFUSED
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         # Verified against nothing: the same work as any other attempt, and even the right password is refused.
         passwords.verify_password(None, password)
         audit_service.record(
@@ -124,19 +110,14 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
         )
         return None, LOGIN_REFUSED
     if not user.is_active or not passwords.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= settings.login_max_failures
-        if locked:
-            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-        session.add(user)
-        audit_service.record(
-            session=session, actor=SYSTEM, action="auth.locked" if locked else "auth.login_failed",
-            entity_type="user", entity_id=user.id or 0, new={"username": user.username},
-        )
+        count_failure(session=session, settings=settings, user=user, action="auth.login_failed")
         return None, LOGIN_REFUSED
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = now
+    if passwords.needs_rehash(user.password_hash):
+        # The hashing parameters changed since this hash was made: the password in hand is hashed anew.
+        user.password_hash = passwords.hash_password(password)
     session.add(user)
     audit_service.record(
         session=session, actor=principal_for(session=session, user=user), action="auth.login",
@@ -145,47 +126,29 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
     return user, ""
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def is_locked(user: User, now: datetime) -> bool:
+    """Whether the account is locked out at `now` (pure)."""
+    return user.locked_until is not None and user.locked_until > now
 
 
-def create_api_token(*, session: Session, actor: Principal, username: str, name: str) -> str:
-    """Issue a bearer token for a user; returns the token, shown once (only its hash is kept)."""
-    user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
-    if user is None or user.id is None:
-        raise NotFound(f"no user {username!r}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token))
-    session.add(record)
-    session.flush()
-    audit_service.record(
-        session=session, actor=actor, action="api_token.created", entity_type="user", entity_id=user.id,
-        new={"token_name": name, "token_id": record.id},
-    )
-    return token
+def count_failure(*, session: Session, settings: Settings, user: User, action: str,
+                  details: dict[str, Any] | None = None) -> bool:
+    """Count a failed sign-in or failed signature toward lockout, audited; True when it locked the account.
 
-
-def principal_for_token(*, session: Session | Connection, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown, revoked, or its user inactive.
-
-    One query: it runs on every scan of every station.
+    The two count together (21 CFR 11.300(d)): guessing a password at a signature prompt is guessing it at
+    sign-in. A lockout ends the user's open sessions.
     """
-    if not _may_be_a_token(token):
-        return None
-    return _principal_from_rows(_PRINCIPAL_BY_TOKEN.rows(session, {"token_hash": _token_hash(token)}))
-
-
-def principals_for_tokens(*, session: Session | Connection, tokens: Collection[str]) -> dict[str, Principal | None]:
-    """The principal of each bearer token, as `principal_for_token` gives it, all looked up in one query."""
-    hashes = {_token_hash(token): token for token in tokens if _may_be_a_token(token)}
-    rows: dict[str, list[Any]] = {}
-    if hashes:
-        for row in session.execute(_PRINCIPALS_BY_TOKEN_HASHES, {"token_hashes": list(hashes)}):
-            rows.setdefault(row[4], []).append(row[:4])
-    found = {token: _principal_from_rows(rows.get(token_hash, [])) for token_hash, token in hashes.items()}
-    return {token: found.get(token) for token in tokens}
-
-
-def _may_be_a_token(token: str) -> bool:
-    # Anything else is no token of ours, and is not looked up.
-    return token.startswith(TOKEN_PREFIX) and len(token) <= 128
+    user.failed_logins += 1
+    locked = user.failed_logins >= settings.login_max_failures
+    if locked:
+        user.locked_until = utcnow() + timedelta(minutes=settings.login_lockout_minutes)
+        user.failed_logins = 0
+    session.add(user)
+    new: dict[str, Any] = {"username": user.username, **(details or {})}
+    if locked:
+        assert user.id is not None and user.locked_until is not None
+        sessions.end_all_of(session=session, user_id=user.id, reason=sessions.EndReason.LOCKED)
+        new |= {"after": action, "locked_until": user.locked_until.isoformat()}
+    audit_service.record(session=session, actor=SYSTEM, action="auth.locked" if locked else action,
+                         entity_type="user", entity_id=user.id or 0, new=new)
+    return locked

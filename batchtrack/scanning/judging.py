@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from batchtrack.auth import service as auth_service
+from batchtrack.auth import tokens as auth_tokens
 from batchtrack.auth.principal import Principal
 from batchtrack.db import SCAN_THREADS, Database
 from batchtrack.scanning import parser, schemas, verdict
@@ -44,7 +44,7 @@ def _look_up_together(connection: Connection, works: Sequence[object]) -> None:
     tokens = {scan.credentials.token for scan in scans if scan.credentials.token is not None}
     if len(scans) < 2 or not tokens:
         return
-    callers = auth_service.principals_for_tokens(session=connection, tokens=tokens)
+    callers = auth_tokens.uses(session=connection, tokens=tokens)
     identities = []
     for scan in scans:
         scan.callers = callers
@@ -116,7 +116,7 @@ class _ScanJudging:
     credentials: Credentials
     body: bytes
     content_type: str | None
-    callers: Mapping[str, Principal | None] | None = None  # bearer tokens' principals, looked up for the batch
+    callers: Mapping[str, auth_tokens.TokenUse | None] | None = None  # bearer tokens' uses, looked up for the batch
     known: scan_service.KnownContainers = scan_service.NO_CONTAINERS_KNOWN  # containers looked up for the batch
     # The body read and its scan parsed, once: the request, or why it is malformed; and the parsed scan.
     _request: schemas.ScanRequest | RequestValidationError | None = None

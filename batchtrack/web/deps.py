@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from batchtrack.audit import anchoring
 from batchtrack.audit import service as audit_service
-from batchtrack.auth import service as auth_service
+from batchtrack.auth import sessions, tokens, usage
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Database
-from batchtrack.errors import BatchtrackError, Forbidden, NotAuthenticated
+from batchtrack.errors import BatchtrackError, Forbidden, NotAuthenticated, PasswordChangeRequired
 from batchtrack.models.user import Role
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,21 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+# The browser session's key in the signed cookie (the server keeps its hash, see auth.sessions).
+SESSION_KEY = "sid"
+# What a signed-in user whose password was reset may still reach: the page to change it, and sign-out.
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout", "/api/v1/me/password"})
+SESSION_ENDED: dict[sessions.EndReason | None, str] = {
+    None: "sign in first",
+    sessions.EndReason.SIGNED_OUT: "your session has ended; sign in again",
+    sessions.EndReason.IDLE: "your session ended after a time without use; sign in again",
+    sessions.EndReason.EXPIRED: "your session reached its longest allowed time; sign in again",
+    sessions.EndReason.DEACTIVATED: "your account was deactivated",
+    sessions.EndReason.ROLES_CHANGED: "your roles were changed; sign in again",
+    sessions.EndReason.PASSWORD_CHANGED: "your password was changed; sign in again",
+    sessions.EndReason.ENDED_BY_USER: "this session was ended from your list of sessions; sign in again",
+    sessions.EndReason.LOCKED: "your account was locked after too many failed attempts",
+}
 
 
 # Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop instead of handing each
@@ -141,7 +156,7 @@ async def browser_csrf(request: Request) -> None:
     """
     if request.method in SAFE_METHODS or request.headers.get("authorization"):
         return
-    if isinstance(request.session.get("user_id"), int):
+    if isinstance(request.session.get(SESSION_KEY), str):
         await check_csrf(request)
 
 
@@ -152,47 +167,69 @@ def get_principal(request: Request, _csrf: Annotated[None, Depends(browser_csrf)
     """The authenticated principal: a bearer token, or a browser session (CSRF checked before this runs)."""
     database: Database = request.app.state.db
     with database.transaction(write=False) as session:
-        return _resolve_principal(request, session)
+        principal = _resolve_principal(request, session)
+    if getattr(request.state, "use_noted", False):
+        usage_of(request).flush(database)
+    return principal
+
+
+def usage_of(request: Request) -> usage.Usage:
+    """The application's notes of sessions and tokens used."""
+    noted: usage.Usage = request.app.state.usage
+    return noted
 
 
 def _resolve_principal(request: Request, session: Session) -> Principal:
-    token, user_id = _presented(request)
-    return _look_up(request, session, token, user_id)
+    token, key = _presented(request)
+    return _look_up(request, session, token, key)
 
 
-def _presented(request: Request) -> tuple[str | None, int | None]:
-    # (bearer token, None) or (None, the browser session's user id); a request that presents neither is refused
-    # here, before any database work.
+def _presented(request: Request) -> tuple[str | None, str | None]:
+    # (bearer token, None) or (None, the browser session's key); a request that presents neither is refused here,
+    # before any database work.
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("use the Authorization header as: Bearer <token>")
         return token.strip(), None
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    key = request.session.get(SESSION_KEY)
+    if not isinstance(key, str):
         raise NotAuthenticated("sign in first")
-    return None, user_id
+    return None, key
 
 
-def _look_up(request: Request, session: Session | Connection, token: str | None, user_id: int | None,
-             callers: Mapping[str, Principal | None] | None = None) -> Principal:
-    # `callers`: the principals of bearer tokens looked up already, in the same read transaction.
+def _look_up(request: Request, session: Session | Connection, token: str | None, key: str | None,
+             callers: Mapping[str, tokens.TokenUse | None] | None = None) -> Principal:
+    # `callers`: the uses of bearer tokens looked up already, in the same read transaction.
     if token is not None:
-        if callers is not None and token in callers:
-            principal = callers[token]
-        else:
-            principal = auth_service.principal_for_token(session=session, token=token)
-        if principal is None:
-            raise NotAuthenticated("the API token is unknown or revoked")
+        known = callers is not None and token in callers
+        use = callers[token] if callers is not None and known else tokens.use(session=session, token=token)
+        if use is None:
+            raise NotAuthenticated("the API token is unknown, revoked or expired, or its user may not sign in")
+        if use.stale:
+            _note(request, token_id=use.token_id)
+        principal = use.principal
     else:
-        assert user_id is not None
-        principal = auth_service.load_principal(session=session, user_id=user_id)
-        if principal is None:
+        assert key is not None
+        settings: Settings = request.app.state.settings
+        found = sessions.look_up(session=session, key=key, settings=settings)
+        if found.open is None:
             request.session.clear()
-            raise NotAuthenticated("your account is no longer active; sign in again")
+            raise NotAuthenticated(SESSION_ENDED.get(found.reason, SESSION_ENDED[None]), code="session_ended")
+        if found.open.stale:
+            _note(request, session_id=found.open.principal.session_id)
+        principal = found.open.principal
+        if found.open.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+            request.state.principal = principal
+            raise PasswordChangeRequired()
     request.state.principal = principal  # error pages show who is signed in
     return principal
+
+
+def _note(request: Request, *, session_id: int | None = None, token_id: int | None = None) -> None:
+    usage_of(request).note(session_id=session_id, token_id=token_id)
+    request.state.use_noted = True
 
 
 class Allow:
@@ -219,13 +256,14 @@ class Credentials:
     request: Request
     gate: Allow
     token: str | None
-    user_id: int | None
+    session_key: str | None
 
-    def check(self, session: Session | Connection, callers: Mapping[str, Principal | None] | None = None) -> Principal:
+    def check(self, session: Session | Connection,
+              callers: Mapping[str, tokens.TokenUse | None] | None = None) -> Principal:
         """Look the credentials up in the database and enforce the roles, exactly as `Allow` does: the principal,
-        or NotAuthenticated (401) / Forbidden (403). `callers` holds bearer tokens' principals looked up already
-        in the same transaction (see `auth_service.principals_for_tokens`)."""
-        return self.gate.admit(_look_up(self.request, session, self.token, self.user_id, callers))
+        or NotAuthenticated (401) / Forbidden (403). `callers` holds bearer tokens' uses looked up already in the
+        same transaction (see `tokens.uses`)."""
+        return self.gate.admit(_look_up(self.request, session, self.token, self.session_key, callers))
 
 
 class AllowInRoute(Allow):
@@ -241,8 +279,8 @@ class AllowInRoute(Allow):
     # one more round of FastAPI's dependency resolution on every scan.
     async def __call__(self, request: Request) -> Credentials:  # type: ignore[override]
         await browser_csrf(request)
-        token, user_id = _presented(request)
-        return Credentials(request, self, token, user_id)
+        token, key = _presented(request)
+        return Credentials(request, self, token, key)
 
 
 ANY_ROLE = Allow(*Role)

@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchtrack.errors import BatchtrackError, Conflict, NotAuthenticated, Reason, ServiceUnavailable
+from batchtrack.errors import (
+    BatchtrackError,
+    Conflict,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    Reason,
+    ServiceUnavailable,
+)
 from batchtrack.web import security_headers
 from batchtrack.web.rendering import render
 
@@ -37,6 +44,8 @@ def _page(request: Request, status: int, message: str, reasons: list[Reason], co
 def _respond(request: Request, exc: BatchtrackError) -> Response:
     if isinstance(exc, NotAuthenticated) and not _wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if isinstance(exc, PasswordChangeRequired) and not _wants_json(request):
+        return RedirectResponse("/account/password", status_code=303)
     if _wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)

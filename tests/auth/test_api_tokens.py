@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from batchtrack.audit import service as audit_service
-from batchtrack.auth import service as auth_service
+from batchtrack.auth import tokens as auth_tokens
 from batchtrack.db import Database
 from batchtrack.models.user import Role
 
@@ -38,14 +38,17 @@ def test_tokens_looked_up_together_stand_for_what_each_stands_for_alone(database
     _revoke(database, revoked)
     _deactivate(database, inactive)
     tokens = [operator.token, qa_and_investigator.token, revoked.token, inactive.token,
-              auth_service.TOKEN_PREFIX + "unknown", "not a token", auth_service.TOKEN_PREFIX + "x" * 200]
+              auth_tokens.TOKEN_PREFIX + "unknown", "not a token", auth_tokens.TOKEN_PREFIX + "x" * 200]
     with database.engine.begin() as connection:
-        together = auth_service.principals_for_tokens(session=connection, tokens=tokens)
-        alone = {token: auth_service.principal_for_token(session=connection, token=token) for token in tokens}
+        together = auth_tokens.uses(session=connection, tokens=tokens)
+        alone = {token: auth_tokens.use(session=connection, token=token) for token in tokens}
     assert together == alone
-    assert together[operator.token] == operator.principal
+    found = together[operator.token]
+    assert found is not None
+    assert (found.principal.user_id, found.principal.username, found.principal.roles) == (
+        operator.principal.user_id, operator.principal.username, operator.principal.roles)
     assert together[qa_and_investigator.token] is not None
-    assert together[qa_and_investigator.token].roles == frozenset({Role.QA, Role.INVESTIGATOR})
+    assert together[qa_and_investigator.token].principal.roles == frozenset({Role.QA, Role.INVESTIGATOR})
     assert [together[token] for token in tokens[2:]] == [None] * 5
 
 
