@@ -1,13 +1,26 @@
-"""Password hashing with argon2 (argon2-cffi)."""
+"""Passwords: the rules a new password meets, and hashing with argon2 (argon2-cffi).
+
+A new password is long enough (setting `password_min_length`), is not one of the most common passwords (the list
+shipped beside this module, compared without regard to case, also once the digits and symbols people add at either
+end are taken off), does not contain the user name, and is none of the user's last `password_history_count`
+passwords nor the one they hold now.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from batchtrack.errors import BadRequest
+from batchtrack.errors import BadRequest, Reason
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = 12  # the setting's default; the setting decides
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# What people add to a common password to get past a rule ("Password123!", "!!monkey2026"): taken off both ends.
+_DECORATION = "0123456789!@#$%^&*()_+-=.,;:?~ "
 
 
 class _Hashing:
@@ -28,14 +41,50 @@ def set_hasher(hasher: PasswordHasher) -> None:
     _current = _Hashing(hasher)
 
 
-def check_strength(password: str) -> None:
-    """Refuse a password too short or made of one repeated character."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadRequest(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_weak")
-    if len(set(password)) < 4:
-        raise BadRequest("a password needs at least 4 different characters", code="password_weak")
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower case."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """Whether the password is a common one, as it is or once the digits and symbols at its ends are taken off."""
+    lowered = password.lower()
+    bare = lowered.strip(_DECORATION)
+    common = common_passwords()
+    return lowered in common or (len(bare) >= 4 and bare in common)
+
+
+def weaknesses(password: str, *, username: str, min_length: int) -> list[Reason]:
+    """Why a new password may not be chosen, without regard to the user's past passwords (pure); [] when it may."""
+    found = []
     if "\x00" in password:
-        raise BadRequest("a password cannot contain NUL characters", code="password_invalid")
+        found.append(Reason("password_invalid", "a password cannot contain NUL characters"))
+    if len(password) < min_length:
+        found.append(Reason("password_too_short", f"a password needs at least {min_length} characters"))
+    if len(set(password)) < 4:
+        found.append(Reason("password_too_simple", "a password needs at least 4 different characters"))
+    if is_common(password):
+        found.append(Reason("password_common", "this password is one of the most common passwords; choose another"))
+    if username and username.lower() in password.lower():
+        found.append(Reason("password_contains_username", "a password may not contain the user name"))
+    return found
+
+
+def reused(password: str, hashes: Iterable[str]) -> bool:
+    """Whether the password is the one any of these hashes was made from (one argon2 verification each)."""
+    return any(verify_password(stored, password) for stored in hashes)
+
+
+def require_acceptable(password: str, *, username: str, min_length: int, past_hashes: Iterable[str] = ()) -> None:
+    """Refuse (400, every reason listed) a new password that breaks a rule or is one of `past_hashes`."""
+    found = weaknesses(password, username=username, min_length=min_length)
+    if not found and reused(password, past_hashes):
+        found.append(Reason("password_reused", "this password was used recently; choose one not used before"))
+    if found:
+        raise BadRequest("the new password is refused: " + "; ".join(r.message for r in found),
+                         code=found[0].code, reasons=found)
 
 
 def hash_password(password: str) -> str:

@@ -17,7 +17,7 @@ from batchtrack.config import Settings
 from batchtrack.db import Lookup
 from batchtrack.errors import BadRequest, Conflict
 from batchtrack.models.base import utcnow
-from batchtrack.models.user import Role, User, UserRole
+from batchtrack.models.user import PasswordHistory, Role, User, UserRole
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,11 @@ def load_principal(*, session: Session | Connection, user_id: int) -> Principal 
 
 
 def create_user(
-    *, session: Session, actor: Principal, username: str, full_name: str, password: str, roles: set[Role]
+    *, session: Session, actor: Principal, username: str, full_name: str, password: str, roles: set[Role],
+    settings: Settings | None = None, reason: str = "", signature_id: int | None = None,
 ) -> User:
-    """Create a user with roles; the password is hashed, never stored."""
+    """Create a user with roles; the password meets the password rules, is hashed (never stored) and starts the
+    user's password history. `reason` and `signature_id` record an administrator's signed decision to create it."""
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise BadRequest("a username is letters, digits, dot, dash or underscore", code="username_invalid")
@@ -67,19 +69,25 @@ def create_user(
         raise BadRequest("the printed name is required (it appears on signatures)", code="full_name_required")
     if not roles:
         raise BadRequest("a user needs at least one role", code="roles_required")
-    passwords.check_strength(password)
+    min_length = settings.password_min_length if settings is not None else passwords.MIN_PASSWORD_LENGTH
+    passwords.require_acceptable(password, username=username, min_length=min_length)
     if session.execute(select(col(User.id)).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} already exists", code="user_exists")
-    user = User(username=username, full_name=full_name.strip(), password_hash=passwords.hash_password(password))
+    now = utcnow()
+    user = User(username=username, full_name=full_name.strip(), password_hash=passwords.hash_password(password),
+                password_changed_at=now)
     session.add(user)
     session.flush()
     assert user.id is not None
     for role in sorted(roles):
         session.add(UserRole(user_id=user.id, role=role.value))
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, set_at=now))
     session.flush()
+    signed = {"signature_id": signature_id} if signature_id is not None else {}
     audit_service.record(
         session=session, actor=actor, action="user.created", entity_type="user", entity_id=user.id,
-        new={"username": username, "full_name": user.full_name, "roles": sorted(r.value for r in roles)},
+        new={"username": username, "full_name": user.full_name, "roles": sorted(r.value for r in roles), **signed},
+        reason=reason,
     )
     return user
 

@@ -41,7 +41,7 @@ from batchtrack.quality import specifications
 log = logging.getLogger(__name__)
 
 DEMO_SUBJECT = "KCT0004337-S01"
-DEMO_PASSWORD_SUFFIX = "-demo-pass-2026"  # noqa: S105 - demo installations only
+DEMO_PASSWORD_PREFIX = "demo-pass-2026-"  # noqa: S105 - demo installations only
 DEMO_USERS: dict[str, tuple[str, set[Role]]] = {
     "investigator": ("Dr. Mina Park", {Role.INVESTIGATOR}),
     "nurse": ("Hana Lee", {Role.NURSE}),
@@ -57,8 +57,9 @@ DEMO_USERS: dict[str, tuple[str, set[Role]]] = {
 
 
 def demo_password(username: str) -> str:
-    """The demo password of a demo user (demo installations only)."""
-    return f"{username}{DEMO_PASSWORD_SUFFIX}"
+    """The demo password of a demo user (demo installations only): numbered, as a password may not contain the
+    user name."""
+    return f"{DEMO_PASSWORD_PREFIX}{list(DEMO_USERS).index(username) + 1:02d}"
 
 
 @dataclass

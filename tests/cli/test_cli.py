@@ -13,6 +13,7 @@ from sqlalchemy import text
 from batchtrack.cli import main as cli
 from batchtrack.config import get_settings
 from batchtrack.db import Database, make_engine
+from batchtrack.demo.walkthrough import demo_password
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def test_demo_creates_the_demo_lot_and_is_safe_to_run_twice(env: str, monkeypatc
     first = runner.invoke(cli, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     year = datetime.now(UTC).year % 100
-    assert "qa-demo-pass-2026" in first.output and f"/lots/W0000{year:02d}000001" in first.output
+    assert demo_password("qa") in first.output and f"/lots/W0000{year:02d}000001" in first.output
     second = runner.invoke(cli, ["demo", "--no-serve"])
     assert second.exit_code == 0 and "already present" in second.output
     verify = runner.invoke(cli, ["audit", "verify"])
