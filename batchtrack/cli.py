@@ -16,8 +16,8 @@ from batchtrack import migrate as migrations
 from batchtrack.commands import audit as audit_commands
 from batchtrack.commands import backup as backup_commands
 from batchtrack.commands import context
+from batchtrack.commands import users as user_commands
 from batchtrack.config import DEV_SECRET, Settings, get_settings
-from batchtrack.models.user import Role
 from batchtrack.server_process import cpu as process_cpu
 from batchtrack.server_process import memory as process_memory
 
@@ -173,61 +173,6 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 
 
 @main.group()
-def user() -> None:
-    """Manage users and their API tokens."""
-
-
-@user.command("create")
-@click.argument("username")
-@click.option("--name", "full_name", required=True, help="Printed name, as shown on signatures.")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]),
-              help="A role; repeat for several.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
-def user_create(username: str, full_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
-    """Create a user. The password is prompted for (or read from stdin), never given as an argument."""
-    from batchtrack.auth import service as auth_service
-    from batchtrack.auth.principal import SYSTEM
-    from batchtrack.errors import BatchtrackError
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = context.settings()
-    database = context.database(settings)
-    context.require_current_schema(database)
-    try:
-        with database.transaction() as session:
-            auth_service.create_user(session=session, actor=SYSTEM, username=username, full_name=full_name,
-                                     password=password, roles={Role(r) for r in roles})
-    except BatchtrackError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"user {username.lower()} created with roles: {', '.join(sorted(roles))}")
-
-
-@user.command("token")
-@click.argument("username")
-@click.option("--name", "token_name", required=True, help="What the token is for, e.g. 'scanner-bench-3'.")
-def user_token(username: str, token_name: str) -> None:
-    """Issue a bearer API token for a user (scanners, integrations). It is shown once."""
-    from batchtrack.auth import tokens
-    from batchtrack.auth.principal import SYSTEM
-    from batchtrack.errors import BatchtrackError
-
-    settings = context.settings()
-    database = context.database(settings)
-    context.require_current_schema(database)
-    try:
-        with database.transaction() as session:
-            token = tokens.create(session=session, settings=settings, actor=SYSTEM, username=username.lower(),
-                                  name=token_name)
-    except BatchtrackError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(token)
-
-
-@main.group()
 def labels() -> None:
     """Label layouts and label files (printing with its record is done in the application)."""
 
@@ -283,6 +228,7 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
                "(preview/export: no print recorded)")
 
 
+main.add_command(user_commands.user)
 main.add_command(audit_commands.audit)
 main.add_command(backup_commands.backup)
 main.add_command(backup_commands.restore)

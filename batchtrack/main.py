@@ -11,6 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 import batchtrack
+from batchtrack.accounts import account_pages
+from batchtrack.accounts import pages as account_admin_pages
+from batchtrack.accounts import routes as account_routes
 from batchtrack.audit import anchoring
 from batchtrack.audit import routes as audit_routes
 from batchtrack.auth import pages as auth_pages
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
         quality_routes.router, release_routes.router, bedside_routes.router, coi_report_routes.router,
+        account_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
@@ -137,7 +141,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
                   deviation_pages, batch_record_pages, quality_pages, release_pages,
-                  bedside_pages, coi_report_pages):
+                  bedside_pages, coi_report_pages,
+                  account_pages, account_admin_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

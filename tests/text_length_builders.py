@@ -289,6 +289,37 @@ def _infusion(world: World) -> Prepared:
     return Prepared(nurse, "/api/v1/bedside/infusions", made)
 
 
+def _account_action(action: str, *, target_inactive: bool = False, **more: Any) -> Callable[[World], Prepared]:
+    """An administrator's signed action on another user's account (the reason is filled in)."""
+    def prepare(world: World) -> Prepared:
+        client, admin = world.as_role(Role.ADMIN)
+        target = make_user(world.database, Role.NURSE)
+        signing = {"username": admin.username, "password": admin.password}
+        if target_inactive:
+            done = client.post(f"/api/v1/users/{target.username}/deactivate", json={"reason": "leave", **signing})
+            assert done.status_code == 200, done.text
+        return Prepared(client, f"/api/v1/users/{target.username}/{action}", {**signing, **more})
+    return prepare
+
+
+def _user_creation(world: World) -> Prepared:
+    client, admin = world.as_role(Role.ADMIN)
+    return Prepared(client, "/api/v1/users", {"new_username": "new.user", "roles": ["nurse"],
+                                              "username": admin.username, "password": admin.password})
+
+
+def _token(world: World) -> Prepared:
+    client, _admin = world.as_role(Role.ADMIN)
+    return Prepared(client, "/api/v1/tokens", {"user": make_user(world.database, Role.OPERATOR).username})
+
+
+def _token_revocation(world: World) -> Prepared:
+    client, _user = world.as_role(Role.NURSE)
+    token_id = client.get("/api/v1/tokens").json()[0]["id"]
+    other, _ = world.as_role(Role.ADMIN)
+    return Prepared(other, f"/api/v1/tokens/{token_id}/revoke", {})
+
+
 SCENARIOS = (
     Scenario("POST", "/api/v1/recipients", ("family_name", "given_name", "mrn", "donor.donor_code",
                                             "donor.hla_match", "allergies[].substance", "allergies[].reaction"),
@@ -320,4 +351,12 @@ SCENARIOS = (
     Scenario("POST", "/api/v1/lots/{din}/shipments", ("location", "note"), _shipment),
     Scenario("POST", "/api/v1/lots/{din}/clinic-receipts", ("location", "note"), _clinic_receipt),
     Scenario("POST", "/api/v1/bedside/infusions", ("adverse_reactions",), _infusion),
+    Scenario("POST", "/api/v1/users", ("full_name", "reason"), _user_creation),
+    Scenario("POST", "/api/v1/users/{username}/deactivate", ("reason",), _account_action("deactivate")),
+    Scenario("POST", "/api/v1/users/{username}/reactivate", ("reason",),
+             _account_action("reactivate", target_inactive=True)),
+    Scenario("POST", "/api/v1/users/{username}/roles", ("reason",), _account_action("roles", roles=["qa"])),
+    Scenario("POST", "/api/v1/users/{username}/reset-password", ("reason",), _account_action("reset-password")),
+    Scenario("POST", "/api/v1/tokens", ("name",), _token),
+    Scenario("POST", "/api/v1/tokens/{token_id}/revoke", ("reason",), _token_revocation),
 )

@@ -58,6 +58,8 @@ KINDS: frozenset[tuple[str, str]] = frozenset({
     ("specification", "approved"),  # QA makes a specification version effective
     ("material_lot", "released"), ("material_lot", "rejected"),  # QA's decision on a material lot
     ("deviation", "approved"),  # QA closes a deviation
+    ("user_account", "approved"),  # an administrator creates, deactivates, reactivates an account, changes its roles
+    # or resets its password
     ("lot", "released"), ("lot", "rejected"),  # QA's decision on a lot (also released pending sterility)
     ("lot", "approved"),  # a co-signature of a release pending sterility
     ("recipient", "approved"),  # the investigator's eligibility assessment
@@ -79,6 +81,7 @@ def require_known(entity_type: str, meaning: str) -> None:
 def builders() -> dict[tuple[str, str], ContentsOf]:
     """The content builder of every kind, from the domain service that signs it."""
     # Imported here, not at the top: those services sign through `signatures`, which imports this module.
+    from batchtrack.accounts import service as account_service
     from batchtrack.bedside import infusions
     from batchtrack.deviations import service as deviation_service
     from batchtrack.enrolment import service as enrolment_service
@@ -98,6 +101,7 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
         ("material_lot", "released"): one_by_one(material_service.signed_content_of),
         ("material_lot", "rejected"): one_by_one(material_service.signed_content_of),
         ("deviation", "approved"): one_by_one(deviation_service.signed_content_of),
+        ("user_account", "approved"): one_by_one(account_service.signed_content_of),
         ("lot", "released"): one_by_one(release_service.decision_content_of),
         ("lot", "rejected"): one_by_one(release_service.decision_content_of),
         ("lot", "approved"): one_by_one(release_service.co_signature_content_of),
