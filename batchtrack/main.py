@@ -30,6 +30,7 @@ from batchtrack.collections import routes as collection_routes
 from batchtrack.config import Settings, get_settings
 from batchtrack.custody import routes as custody_routes
 from batchtrack.dashboard import pages as dashboard_pages
+from batchtrack.dashboard import routes as dashboard_routes
 from batchtrack.db import Database, make_engine
 from batchtrack.deviations import pages as deviation_pages
 from batchtrack.deviations import routes as deviation_routes
@@ -47,11 +48,16 @@ from batchtrack.materials import pages as material_pages
 from batchtrack.materials import routes as material_routes
 from batchtrack.processing import pages as processing_pages
 from batchtrack.processing import routes as processing_routes
+from batchtrack.qualifications import pages as qualification_pages
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import routes as qualification_routes
 from batchtrack.quality import pages as quality_pages
 from batchtrack.quality import routes as quality_routes
 from batchtrack.release import pages as release_pages
 from batchtrack.release import routes as release_routes
 from batchtrack.resources import resource_dir
+from batchtrack.review import pages as review_pages
+from batchtrack.review import routes as review_routes
 from batchtrack.scanning import pages as scanning_pages
 from batchtrack.scanning import routes as scanning_routes
 from batchtrack.therapies import pages as therapy_pages
@@ -102,6 +108,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             f"{problem}: set a random secret (python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
             "or set BATCHTRACK_ENVIRONMENT=demo for a demonstration"
         )
+    # What each gate's activity needs is data: a broken requirements file stops the start, not a step at a station.
+    qualification_requirements.load()
     database = database or Database(make_engine(settings.effective_database_url))
     anchor = anchoring.Anchor.from_settings(settings, database)
     if settings.environment == "production" and (key_problem := anchor.key_problem()):
@@ -133,6 +141,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
         quality_routes.router, release_routes.router, bedside_routes.router, coi_report_routes.router,
+        dashboard_routes.router,
+        review_routes.router, qualification_routes.router,
         account_routes.router,
     ]
     for router in api_routers:
@@ -141,7 +151,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for pages in (auth_pages, dashboard_pages, therapy_pages, lot_pages, scanning_pages, label_pages,
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
                   deviation_pages, batch_record_pages, quality_pages, release_pages,
-                  bedside_pages, coi_report_pages,
+                  bedside_pages, coi_report_pages, review_pages, qualification_pages,
                   account_pages, account_admin_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")

@@ -8,7 +8,8 @@ One scratch database (an SQLite file in a temporary folder, or `bt_bench_<pid>` 
 
 1. small: --small-lots seeded lots (default 1% of --lots, 1,000 for 100,000), the demonstration therapy walked
    through the whole chain (its lot is the "fully built lot"), and the same share of the audit entries;
-   the lot page and the chain-of-identity report (page, JSON, PDF) are timed over HTTP.
+   the lot page, the chain-of-identity report (page, JSON, PDF) and the audit trail review (its first page, and
+   the page of the demonstration lot's entries) are timed over HTTP.
 2. large: seeded on to --lots lots and --audit-entries audit entries (a valid hash chain). Then: scan
    verification next to a bare endpoint at 1, 16 and 64 clients; the same pages again (the target: within
    1.5x of the small database); the server's memory after 10,000 mixed requests (on a fresh server);

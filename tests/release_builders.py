@@ -28,6 +28,7 @@ from batchtrack.quality import specification, specifications
 from batchtrack.quality.evaluation import RecipientContext, evaluate
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
 from batchtrack.release import service as release_service
+from batchtrack.review import record_review
 from batchtrack.web.deps import run_audited
 
 from builders import UserHandle, make_user
@@ -70,7 +71,7 @@ def approve_specification(database: Database, qa: UserHandle, text: str | None =
         else:
             spec = specifications.draft(session=session, actor=qa.principal, text=text)
         specifications.approve(session=session, actor=qa.principal, code=spec.code, version=spec.version,
-                               password=qa.password)
+                               username=qa.username, password=qa.password)
 
 
 def without_post_release(version: int = 2) -> str:
@@ -129,8 +130,10 @@ def spec_test_codes(database: Database, din: str) -> list[str]:
 
 
 def ready_lot(database: Database, settings: Settings, *, subject: str = "S-001", skip: tuple[str, ...] = (),
-              sampler: UserHandle | None = None, spec_text: str | None = None, custody: bool = True) -> ReadyLot:
-    """A lot in QC with a conforming final result for every test (but those in `skip`), custody recorded.
+              sampler: UserHandle | None = None, spec_text: str | None = None, custody: bool = True,
+              reviewed: bool = True) -> ReadyLot:
+    """A lot in QC with a conforming final result for every test (but those in `skip`), custody recorded, and its
+    record reviewed by QA (unless `reviewed` is False).
 
     `sampler` registers the QC samples (a processing action) instead of the bench operator.
     """
@@ -152,10 +155,22 @@ def ready_lot(database: Database, settings: Settings, *, subject: str = "S-001",
     for code in spec_test_codes(database, bench.lot.din):
         if code not in skip:
             enter_result(database, bench.lot.din, analyst, code)
-    return ReadyLot(din=bench.lot.din, coi=bench.lot.coi, subject=subject, bench=bench,
-                    qa=make_user(database, Role.QA), analyst=analyst,
-                    physician=make_user(database, Role.INVESTIGATOR),
-                    director=make_user(database, Role.MEDICAL_DIRECTOR))
+    ready = ReadyLot(din=bench.lot.din, coi=bench.lot.coi, subject=subject, bench=bench,
+                     qa=make_user(database, Role.QA), analyst=analyst,
+                     physician=make_user(database, Role.INVESTIGATOR),
+                     director=make_user(database, Role.MEDICAL_DIRECTOR))
+    if reviewed:
+        review_record(database, ready.din, approver)
+    return ready
+
+
+def review_record(database: Database, din: str, qa: UserHandle | None = None) -> None:
+    """QA (a new QA user unless given) signs the review of the lot's record through its newest entry, as the
+    release gate requires."""
+    reviewer = qa or make_user(database, Role.QA)
+    with database.transaction() as session:
+        record_review.sign(session=session, actor=reviewer.principal, din=din, username=reviewer.username,
+                           password=reviewer.password, comment="")
 
 
 def record_allergy(database: Database, subject: str, substance: str) -> None:
@@ -188,11 +203,19 @@ def raise_alert(database: Database, din: str, message: str, *, kind: str = "ster
         return alert.id
 
 
-def refusal(database: Database, din: str, actor: UserHandle, *, pending: bool = False) -> BatchtrackError:
-    """Try to release the lot as `actor` (the refusal is audited as through the API); the refusal it meets."""
+def refusal(database: Database, din: str, actor: UserHandle, *, pending: bool = False,
+            reviewed: bool = True) -> BatchtrackError:
+    """Try to release the lot as `actor` (the refusal is audited as through the API); the refusal it meets.
+
+    The lot's record is reviewed first (unless `reviewed` is False), so that the refusal is that of the condition
+    a test sets up, not of a review made out of date by it.
+    """
+    if reviewed:
+        review_record(database, din)
     try:
         run_audited(database, lambda session: release_service.release(
-            session=session, actor=actor.principal, din=din, password=actor.password, pending_sterility=pending))
+            session=session, actor=actor.principal, din=din,
+            username=actor.username, password=actor.password, pending_sterility=pending))
     except BatchtrackError as exc:
         return exc
     raise AssertionError(f"lot {din} was released")
@@ -206,7 +229,8 @@ def codes(error: BatchtrackError) -> list[str]:
 def co_sign(database: Database, din: str, user: UserHandle, role: str) -> None:
     """Co-sign the lot's release pending sterility through the service."""
     with database.transaction() as session:
-        release_service.co_sign(session=session, actor=user.principal, din=din, role=role, password=user.password)
+        release_service.co_sign(session=session, actor=user.principal, din=din, role=role,
+                                username=user.username, password=user.password)
 
 
 def lot_state(database: Database, din: str) -> str:

@@ -137,7 +137,7 @@ def _lift_hold(world: World) -> Prepared:
     client, qa = world.as_role(Role.QA)
     held = client.post(f"/api/v1/lots/{lot.din}/transitions/hold", json={"reason": "bag seal in doubt"})
     assert held.status_code == 200, held.text
-    return Prepared(client, f"/api/v1/lots/{lot.din}/hold/lift", {"password": qa.password})
+    return Prepared(client, f"/api/v1/lots/{lot.din}/hold/lift", {**qa.credentials})
 
 
 def _expiry(world: World) -> Prepared:
@@ -197,7 +197,7 @@ def _material_decision(decision: str) -> Callable[[World], Prepared]:
     def prepare(world: World) -> Prepared:
         code = received_material(world.database, world.settings, make_user(world.database, Role.OPERATOR))
         client, qa = world.as_role(Role.QA)
-        return Prepared(client, f"/api/v1/materials/{code}/{decision}", {"password": qa.password})
+        return Prepared(client, f"/api/v1/materials/{code}/{decision}", {**qa.credentials})
     return prepare
 
 
@@ -232,7 +232,7 @@ def _deviation_closure(world: World) -> Prepared:
     lot = seed_lot(world.database, world.settings)
     number = open_deviation(world.database, lot.din, make_user(world.database, Role.OPERATOR))
     client, qa = world.as_role(Role.QA)
-    return Prepared(client, f"/api/v1/deviations/{number}/close", {"password": qa.password})
+    return Prepared(client, f"/api/v1/deviations/{number}/close", {**qa.credentials})
 
 
 def _specification(world: World) -> Prepared:
@@ -257,7 +257,18 @@ def _qc_correction(world: World) -> Prepared:
 
 def _rejection(world: World) -> Prepared:
     lot = ready_lot(world.database, world.settings)
-    return Prepared(world.client(lot.qa), f"/api/v1/lots/{lot.din}/reject", {"password": lot.qa.password})
+    return Prepared(world.client(lot.qa), f"/api/v1/lots/{lot.din}/reject", {**lot.qa.credentials})
+
+
+def _record_review(world: World) -> Prepared:
+    lot = ready_lot(world.database, world.settings, reviewed=False)
+    return Prepared(world.client(lot.qa), f"/api/v1/lots/{lot.din}/record-review",
+                    {"username": lot.qa.username, "password": lot.qa.password})
+
+
+def _access_review(world: World) -> Prepared:
+    qa = make_user(world.database, Role.QA)
+    return Prepared(world.client(qa), "/api/v1/access-reviews", {"username": qa.username, "password": qa.password})
 
 
 def _shipment(world: World) -> Prepared:
@@ -351,6 +362,8 @@ SCENARIOS = (
     Scenario("POST", "/api/v1/lots/{din}/shipments", ("location", "note"), _shipment),
     Scenario("POST", "/api/v1/lots/{din}/clinic-receipts", ("location", "note"), _clinic_receipt),
     Scenario("POST", "/api/v1/bedside/infusions", ("adverse_reactions",), _infusion),
+    Scenario("POST", "/api/v1/lots/{din}/record-review", ("comment",), _record_review),
+    Scenario("POST", "/api/v1/access-reviews", ("comment",), _access_review),
     Scenario("POST", "/api/v1/users", ("full_name", "reason"), _user_creation),
     Scenario("POST", "/api/v1/users/{username}/deactivate", ("reason",), _account_action("deactivate")),
     Scenario("POST", "/api/v1/users/{username}/reactivate", ("reason",),

@@ -11,7 +11,9 @@ signing: a process step (value corrections: rebuilt as of `signed_at`, and what 
 against the trail, see `appended_checks`) and a co-signature of a release pending sterility (QC results entered
 later: rebuilt as of `signed_at`). The others are rebuilt from rows that never change once signed: an infusion,
 a specification version, a material lot and its decision entry, a closed deviation, a lot's release decision (the
-result rows it names), an eligibility assessment (the dose from its entry), and a hold lifted (its entry).
+result rows it names), an eligibility assessment (the dose from its entry), a hold lifted (its entry), a lot's record
+review (its row), an access review (its stored report, hashed again), and a qualification's grant or revocation
+(its row).
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ KINDS: frozenset[tuple[str, str]] = frozenset({
     ("lot", "approved"),  # a co-signature of a release pending sterility
     ("recipient", "approved"),  # the investigator's eligibility assessment
     ("lot_hold", "approved"),  # QA lifts a lot's hold
+    ("lot_record_review", "reviewed"),  # QA's review of a lot's record by exception, before release
+    ("access_review", "reviewed"),  # QA's periodic access review
+    ("qualification", "approved"),  # a trainer grants a qualification
+    ("qualification_revocation", "approved"),  # QA revokes a qualification
 })
 
 
@@ -88,8 +94,10 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
     from batchtrack.lots import holds
     from batchtrack.materials import service as material_service
     from batchtrack.processing import service as step_service
+    from batchtrack.qualifications import service as qualification_service
     from batchtrack.quality import specifications
     from batchtrack.release import service as release_service
+    from batchtrack.review import access_review, record_review
 
     return {
         # Two signatures on every step of every lot: the most numerous kind, rebuilt in bulk.
@@ -107,6 +115,10 @@ def builders() -> dict[tuple[str, str], ContentsOf]:
         ("lot", "approved"): one_by_one(release_service.co_signature_content_of),
         ("recipient", "approved"): one_by_one(enrolment_service.signed_content_of),
         ("lot_hold", "approved"): one_by_one(holds.signed_content_of),
+        ("lot_record_review", "reviewed"): one_by_one(record_review.signed_content_of),
+        ("access_review", "reviewed"): one_by_one(access_review.signed_content_of),
+        ("qualification", "approved"): one_by_one(qualification_service.signed_content_of),
+        ("qualification_revocation", "approved"): one_by_one(qualification_service.revocation_content_of),
     }
 
 

@@ -18,6 +18,7 @@ from batchtrack.labels import service as label_service
 from batchtrack.quality import results
 from batchtrack.quality import schemas as quality_schemas
 from batchtrack.release import service as release_service
+from batchtrack.review import record_review
 
 # (test, number, word, status, day): what the demo's QC laboratory found.
 RESULTS: tuple[tuple[str, float | None, str, str, int | None], ...] = (
@@ -69,14 +70,19 @@ def test_and_release(*, session: Session, settings: Settings, signers: Signers, 
         results.enter_result(session=session, actor=signers.analyst, din=din, data=quality_schemas.QcResultCreate(
             scan=scans[0], test_code=test, value=value, result_text=word, status=status, day=day))
     release_service.co_sign(session=session, actor=signers.director, din=din, role="medical_director",
-                            password=signers.director_password)
+                            username=signers.director.username, password=signers.director_password)
     release_service.co_sign(session=session, actor=signers.investigator, din=din, role="treating_physician",
-                            password=signers.investigator_password)
-    release_service.release(session=session, actor=signers.qa, din=din, password=signers.qa_password,
+                            username=signers.investigator.username, password=signers.investigator_password)
+    # QA reviews the lot's record by exception before the release, as the release gate requires.
+    record_review.sign(session=session, actor=signers.qa, din=din, username=signers.qa.username,
+                       password=signers.qa_password, comment="every exception of the demonstration lot reviewed")
+    release_service.release(session=session, actor=signers.qa, din=din, username=signers.qa.username,
+                            password=signers.qa_password,
                             pending_sterility=True)
     return [
         f"QC samples labelled and scanned; {len(RESULTS)} results entered against the specification "
         "(sterility negative at day 2, final at day 14)",
         "release pending sterility co-signed by the medical director and the treating physician",
+        f"QA reviewed lot {din}'s record by exception (signed); the review at /lots/{din}/record-review",
         f"QA released lot {din} pending sterility (signed); certificate of analysis at /lots/{din}/certificate",
     ]

@@ -30,7 +30,10 @@ from batchtrack.models.quality import (
 from batchtrack.models.sequence import IdentifierSequence
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
-from batchtrack.models.user import ApiToken, Role, User, UserRole
+from batchtrack.models.user import ApiToken, PasswordHistory, Role, User, UserRole, UserSession
+
+# Tables of these modules are registered by importing them; their names are imported from the modules themselves.
+from batchtrack.models import qualification, review  # noqa: F401  isort: skip
 
 metadata = SQLModel.metadata
 
@@ -66,6 +69,7 @@ __all__ = [
     "MaterialLot",
     "MaterialStatus",
     "MaterialUse",
+    "PasswordHistory",
     "ProcessStep",
     "QcResult",
     "ReceiptRecord",
@@ -86,6 +90,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "UserSession",
     "VesselRole",
     "WeightRecord",
     "Workstation",

@@ -62,6 +62,8 @@ class ReleaseFacts:
     consent_withdrawn: bool = False
     pen_strep_allergies: tuple[str, ...] = ()
     co_signatures: frozenset[str] = field(default_factory=frozenset)
+    record_reviewed_through: int | None = None  # the last entry QA's latest record review covers; None: no review
+    exceptions_since_review: int = 0  # exceptions recorded since that review, which it does not cover
 
 
 def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str]) -> list[str]:
@@ -125,6 +127,12 @@ def _common(facts: ReleaseFacts, *, pending: bool) -> list[Reason]:
         reasons.append(Reason("release.pen_strep_hypersensitivity",
                               f"the recipient is hypersensitive to {', '.join(facts.pen_strep_allergies)}; "
                               "penicillin and streptomycin are used in manufacture"))
+    if facts.record_reviewed_through is None:
+        reasons.append(Reason("release.record_review_missing", "QA has not signed a review of the lot's record"))
+    elif facts.exceptions_since_review:
+        reasons.append(Reason("release.record_review_outdated",
+                              f"{facts.exceptions_since_review} exception(s) recorded after the record review "
+                              f"(through entry {facts.record_reviewed_through}): the record must be reviewed again"))
     if facts.expires_at is None:
         reasons.append(Reason("lot.no_expiry", "the lot has no expiry recorded"))
     elif facts.now >= facts.expires_at:

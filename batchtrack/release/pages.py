@@ -21,7 +21,7 @@ from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
 from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.web.rendering import form_invalid, render
-from batchtrack.web.validation import DinPath
+from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -47,6 +47,8 @@ CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("release.recipient_not_eligible", "release.consent_withdrawn")),
     ("The recipient has no penicillin or streptomycin hypersensitivity", ("release.pen_strep_hypersensitivity",)),
     ("The lot is not expired", ("lot.no_expiry", "lot.expired")),
+    ("QA signed the review of the lot's record, and no exception was recorded since",
+     ("release.record_review_missing", "release.record_review_outdated")),
 )
 PENDING_CHECKLIST = (
     ("The specification marks sterility as post-release", ("release.pending_not_allowed",)),
@@ -103,14 +105,14 @@ def release_page(din: DinPath, request: Request, session: SessionDep, viewer: Ch
 @router.post("/lots/{din}/release", name="release_sign")
 def release_sign(
     din: DinPath, request: Request, session: SessionDep, actor: Quality, password: PasswordField = "",
-    pending_sterility: Annotated[bool, Form()] = False,
+    pending_sterility: Annotated[bool, Form()] = False, username: SignerUserIdForm = "",
 ) -> Response:
     """Release the lot with QA's signature; a refusal shows every unmet condition."""
     try:
-        data = schemas.ReleaseRequest(password=password, pending_sterility=pending_sterility)
+        data = schemas.ReleaseRequest(username=username, password=password, pending_sterility=pending_sterility)
     except ValidationError as exc:
         raise form_invalid(exc) from exc
-    release_service.release(session=session, actor=actor, din=din, password=data.password,
+    release_service.release(session=session, actor=actor, din=din, username=data.username, password=data.password,
                             pending_sterility=data.pending_sterility)
     return _back(request, din)
 
@@ -118,28 +120,30 @@ def release_sign(
 @router.post("/lots/{din}/reject", name="release_reject")
 def release_reject(
     din: DinPath, request: Request, session: SessionDep, actor: Quality, password: PasswordField = "",
-    reason: Annotated[str, Form(max_length=4000)] = "",
+    reason: Annotated[str, Form(max_length=4000)] = "", username: SignerUserIdForm = "",
 ) -> Response:
     """Reject the lot with QA's signature and the reason."""
     try:
-        data = schemas.RejectRequest(password=password, reason=reason.replace("\r\n", "\n"))
+        data = schemas.RejectRequest(username=username, password=password, reason=reason.replace("\r\n", "\n"))
     except ValidationError as exc:
         raise form_invalid(exc) from exc
-    release_service.reject(session=session, actor=actor, din=din, password=data.password, reason=data.reason)
+    release_service.reject(session=session, actor=actor, din=din, username=data.username, password=data.password,
+                           reason=data.reason)
     return _back(request, din)
 
 
 @router.post("/lots/{din}/release/co-signatures", name="release_co_sign")
 def release_co_sign(
     din: DinPath, request: Request, session: SessionDep, actor: CoSigner, password: PasswordField = "",
-    role: Annotated[str, Form(max_length=32)] = "",
+    role: Annotated[str, Form(max_length=32)] = "", username: SignerUserIdForm = "",
 ) -> Response:
     """Co-sign the release pending sterility as medical director or treating physician."""
     try:
-        data = schemas.CoSignRequest.model_validate({"role": role, "password": password})
+        data = schemas.CoSignRequest.model_validate({"role": role, "username": username, "password": password})
     except ValidationError as exc:
         raise form_invalid(exc) from exc
-    release_service.co_sign(session=session, actor=actor, din=din, role=data.role, password=data.password)
+    release_service.co_sign(session=session, actor=actor, din=din, role=data.role, username=data.username,
+                            password=data.password)
     return _back(request, din)
 
 

@@ -42,9 +42,12 @@ from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role, User
 from batchtrack.protocols import definition, eligibility
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
 from batchtrack.quality import specifications, standing
 from batchtrack.quality.specification import SpecTest
 from batchtrack.release import gate, schemas
+from batchtrack.review import record_review
 
 # Who reads the release checklist: everyone but the courier, who sees COI identifiers only (the checklist
 # names the recipient's hypersensitivities).
@@ -125,6 +128,7 @@ def facts(*, session: Session, lot: Lot, actor: Principal) -> gate.ReleaseFacts:
     reconciliation = label_service.reconcile(session=session, lot=lot)
     recipient = _recipient(session, lot)
     assessment = enrolment_service.latest_assessment(session=session, recipient=recipient)
+    review = record_review.standing(session=session, lot=lot)
     return gate.ReleaseFacts(
         lot_din=lot.din, lot_state=lot.state, now=utcnow(), expires_at=lot.expires_at,
         specification=_spec_label(_specification(session, lot)),
@@ -139,6 +143,7 @@ def facts(*, session: Session, lot: Lot, actor: Principal) -> gate.ReleaseFacts:
         consent_withdrawn=recipient.consent_withdrawn_at is not None,
         pen_strep_allergies=_pen_strep(session, recipient),
         co_signatures=frozenset(a.role for a in _approvals(session, lot)),
+        record_reviewed_through=review.reviewed_through_seq, exceptions_since_review=len(review.outdating),
     )
 
 
@@ -279,13 +284,14 @@ def _facts_json(judged: gate.ReleaseFacts, results: Sequence[QcResult]) -> str:
 
 
 def _decide(session: Session, actor: Principal, lot: Lot, judged: gate.ReleaseFacts, kind: ReleaseDecisionKind,
-            password: str, reason: str) -> ReleaseDecision:
+            username: str, password: str, reason: str) -> ReleaseDecision:
     """Sign the decision, record it (the database allows one per lot) and move the lot."""
     assert lot.id is not None and actor.user_id is not None
     results = list(standing.results_in_force(session=session, lot=lot).values())
     meaning = SignatureMeaning.REJECTED if kind == ReleaseDecisionKind.REJECTED else SignatureMeaning.RELEASED
     signature = signatures.sign(
-        session=session, signer=actor, password=password, meaning=meaning, entity_type="lot", entity_id=lot.din,
+        session=session, signer=actor, username=username, password=password, meaning=meaning, entity_type="lot",
+        entity_id=lot.din,
         content=decision_content(lot_din=lot.din, specification=judged.specification, decision=kind.value,
                                  reason=reason, results=results))
     assert signature.id is not None
@@ -317,7 +323,8 @@ def _decide(session: Session, actor: Principal, lot: Lot, judged: gate.ReleaseFa
     return decision
 
 
-def release(*, session: Session, actor: Principal, din: str, password: str, pending_sterility: bool) -> ReleaseDecision:
+def release(*, session: Session, actor: Principal, din: str, username: str, password: str,
+            pending_sterility: bool) -> ReleaseDecision:
     """Release the lot (or release it pending sterility) as QA's signed decision, if no condition is unmet.
 
     The lot row is locked and the facts are gathered in this same transaction: two releases at once are served
@@ -331,10 +338,13 @@ def release(*, session: Session, actor: Principal, din: str, password: str, pend
         raise _refusal(f"lot {lot.din} cannot be {_WORDS[kind]}: {len(reasons)} condition(s) unmet", reasons,
                        AuditedRefusal(actor, "release.refused", "lot", lot.din,
                                       {"decision": kind.value, "state": lot.state}), "release.refused")
-    return _decide(session, actor, lot, judged, kind, password, reason="")
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.RELEASE_DECISION)
+    return _decide(session, actor, lot, judged, kind, username, password, reason="")
 
 
-def reject(*, session: Session, actor: Principal, din: str, password: str, reason: str) -> ReleaseDecision:
+def reject(*, session: Session, actor: Principal, din: str, username: str, password: str,
+           reason: str) -> ReleaseDecision:
     """Reject the lot as QA's signed decision, with the reason."""
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     judged = facts(session=session, lot=lot, actor=actor)
@@ -343,10 +353,14 @@ def reject(*, session: Session, actor: Principal, din: str, password: str, reaso
         raise _refusal(f"lot {lot.din} cannot be rejected", reasons,
                        AuditedRefusal(actor, "release.reject_refused", "lot", lot.din, {"state": lot.state}),
                        "release.reject_refused")
-    return _decide(session, actor, lot, judged, ReleaseDecisionKind.REJECTED, password, reason=reason.strip())
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.RELEASE_DECISION)
+    return _decide(session, actor, lot, judged, ReleaseDecisionKind.REJECTED, username, password,
+                   reason=reason.strip())
 
 
-def co_sign(*, session: Session, actor: Principal, din: str, role: str, password: str) -> ReleaseApproval:
+def co_sign(*, session: Session, actor: Principal, din: str, role: str, username: str,
+            password: str) -> ReleaseApproval:
     """Co-sign the lot's release pending sterility (meaning: approved), as medical director or treating physician."""
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     assert lot.id is not None
@@ -361,7 +375,7 @@ def co_sign(*, session: Session, actor: Principal, din: str, role: str, password
     specification = _spec_label(_specification(session, lot))
     results = list(standing.results_in_force(session=session, lot=lot).values())
     content = co_signature_content(lot_din=lot.din, specification=specification, role=role, results=results)
-    signature = signatures.sign(session=session, signer=actor, password=password,
+    signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.APPROVED, entity_type="lot", entity_id=lot.din,
                                 content=content)
     assert signature.id is not None

@@ -35,6 +35,7 @@ NOT_STORED_AS_SENT = {
     "handed_over_by": "names a user, who is looked up",
     "received_by": "names a user, who is looked up",
     "second_clinician": "names a user, who is looked up",
+    "username": "the signer's user id, compared with the signer's user name",
     "instrument": "names an instrument, which is looked up",
     "station": "names a station: letters, digits and . _ : - (at most 64, as the audit trail's entity id holds)",
     "POST /api/v1/collections: therapy_coi": "names a therapy, which is looked up",
@@ -44,6 +45,7 @@ NOT_STORED_AS_SENT = {
     "POST /api/v1/lots/{din}/qc/results: result_text": "one of the words the specification's test allows",
     "POST /api/v1/lots/{din}/qc/results/{result_id}/corrections: result_text":
         "one of the words the specification's test allows",
+    "POST /api/v1/access-reviews: accounts_sha256": "a SHA-256 in hex, compared with the report's",
 }
 LONGEST_TRIED = 100_000  # beyond any limit the API sets: a text field without one is found here
 

@@ -114,7 +114,8 @@ def test_release_refused_to_a_qa_person_who_performed_a_step_of_the_lot(
     assert codes(error) == ["release.four_eyes"]
     # Another QA person may release it.
     with database.transaction() as session:
-        release_service.release(session=session, actor=lot.qa.principal, din=lot.din, password=lot.qa.password,
+        release_service.release(session=session, actor=lot.qa.principal, din=lot.din,
+                                username=lot.qa.username, password=lot.qa.password,
                                 pending_sterility=False)
     assert lot_state(database, lot.din) == "released"
 
@@ -166,14 +167,14 @@ def test_every_unmet_condition_is_listed_together_and_the_refusal_is_audited(
     _expire(database, lot.din)
     open_deviation(database, lot.din, lot.analyst, description="Result sheet missing a page.")
 
-    response = api_client(app, both).post(f"/api/v1/lots/{lot.din}/release", json={"password": both.password})
+    response = api_client(app, both).post(f"/api/v1/lots/{lot.din}/release", json=both.credentials)
     assert response.status_code == 409, response.text
     body = response.json()
     assert body["error"] == "release.refused"
     assert sorted(r["code"] for r in body["reasons"]) == sorted([
         "lot.wrong_state", "release.test_missing", "release.test_failed", "release.test_not_final",
         "release.open_deviation", "release.labels_unreconciled", "release.custody_gap", "release.four_eyes",
-        "release.pen_strep_hypersensitivity", "lot.expired",
+        "release.pen_strep_hypersensitivity", "lot.expired", "release.record_review_outdated",
     ])
     # The checklist shows the same reasons before anyone signs.
     summary = api_client(app, both).get(f"/api/v1/lots/{lot.din}/release").json()

@@ -275,13 +275,16 @@ class ChainRunner:
         coi, din = self.to_lab(connect, crew, subject=subject)
         bag_labels = self._expand(connect, crew, din, station)
         self._test(connect, crew, din)
+        # QA reviews the lot's record by exception: the release requires it.
+        expect(crew.http(crew.qa, connect).post(f"{API}/lots/{din}/record-review", json={
+            **crew.qa.credentials}), 201)
         return coi, din, bag_labels
 
     def to_clinic(self, connect: Connect, crew: Crew, *, subject: str, station: str) -> tuple[str, str, list[str]]:
         """A lot released by QA, shipped and received at the clinic: (COI, DIN, the product bags' 2-D codes)."""
         coi, din, bag_labels = self.to_qc(connect, crew, subject=subject, station=station)
         released = expect(crew.http(crew.qa, connect).post(f"{API}/lots/{din}/release",
-                                                            json={"password": crew.qa.password}), 200)
+                                                            json=crew.qa.credentials), 200)
         assert released["decision"] == "released", released
         expect(crew.http(crew.operator, connect).post(
             f"{API}/lots/{din}/shipments",
@@ -296,7 +299,7 @@ class ChainRunner:
         expect(clinician.post(f"{API}/recipients", json=enrolment(subject, f"MRN-{subject}").model_dump(mode="json")),
                201)
         assessed = expect(clinician.post(f"{API}/recipients/{subject}/eligibility", json={
-            "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "password": crew.clinician.password}), 201)
+            "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, **crew.clinician.credentials}), 201)
         coi = assessed["therapy_coi"]
         din = expect(clinician.post(f"{API}/collections", json={"therapy_coi": coi}), 201)["din"]
         now = utcnow()
@@ -336,10 +339,10 @@ class ChainRunner:
             codes = [label["barcodes"]["compound_datamatrix"]["data"] for label in printed["job"]["labels"]]
             for raw in codes:
                 expect(operator.post(f"{at}/scans", json={"scan": raw}), 200)
-        done = expect(operator.post(f"{at}/complete", json={"password": crew.operator.password}), 200)
+        done = expect(operator.post(f"{at}/complete", json=crew.operator.credentials), 200)
         if next(s for s in done["steps"] if s["code"] == code)["second_person"]:
             expect(crew.http(crew.verifier, connect).post(f"{API}/lots/{din}/steps/{code}/verify",
-                                                          json={"password": crew.verifier.password}), 200)
+                                                          json=crew.verifier.credentials), 200)
         return codes
 
     def _vessels(self, connect: Connect, crew: Crew, din: str) -> list[str]:
@@ -464,7 +467,7 @@ class Races:
         clients = [connect(user) for user in releasers]
         try:
             answers = together(attempts, lambda i: clients[i].post(
-                f"{API}/lots/{din}/release", json={"password": releasers[i].password}))
+                f"{API}/lots/{din}/release", json=releasers[i].credentials))
         finally:
             for client in clients:
                 client.close()

@@ -1,0 +1,2 @@
+"""Review of the records: the audit trail read and exported, a lot's record reviewed by exception before release, and
+the periodic access review."""
