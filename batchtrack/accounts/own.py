@@ -91,6 +91,7 @@ def end_sessions(*, session: Session, principal: Principal, include_current: boo
     keep = None if include_current else principal.session_id
     ended = sessions.end_all_of(session=session, user_id=principal.user_id, reason=sessions.EndReason.ENDED_BY_USER,
                                 keep=keep)
-    audit_service.record(session=session, actor=principal, action=SESSIONS_ENDED, entity_type="user",
-                         entity_id=principal.user_id, new={"ended": ended, "current_kept": keep is not None})
+    if ended:  # nothing ended, nothing to record
+        audit_service.record(session=session, actor=principal, action=SESSIONS_ENDED, entity_type="user",
+                             entity_id=principal.user_id, new={"ended": ended, "current_kept": keep is not None})
     return ended
