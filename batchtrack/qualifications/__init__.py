@@ -1,0 +1,1 @@
+"""Qualifications: what each activity needs, who holds it until when, and the training matrix."""
