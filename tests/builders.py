@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from batchtrack.auth import service as auth_service
 from batchtrack.auth import tokens as auth_tokens
@@ -22,8 +23,11 @@ from batchtrack.identifiers import isbt
 from batchtrack.labels import schemas as label_schemas
 from batchtrack.labels import service as label_service
 from batchtrack.models.base import utcnow
-from batchtrack.models.user import Role
+from batchtrack.models.user import Role, User
 from batchtrack.protocols import definition, eligibility
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
+from batchtrack.qualifications.schemas import GrantCreate
 
 PATIENT_FAMILY = "Zwierzynska"
 PATIENT_GIVEN = "Philomena"
@@ -42,8 +46,9 @@ class UserHandle:
     principal: Principal
 
 
-def make_user(database: Database, *roles: Role, username: str | None = None) -> UserHandle:
-    """Create a user holding `roles`, with a password and an API token."""
+def make_user(database: Database, *roles: Role, username: str | None = None, qualified: bool = True) -> UserHandle:
+    """Create a user holding `roles`, with a password and an API token, qualified for what the roles do (unless
+    `qualified` is False)."""
     name = username or f"{roles[0].value}-{secrets.token_hex(3)}"
     password = "Correct-Horse-" + secrets.token_hex(6)
     with database.transaction() as session:
@@ -55,9 +60,36 @@ def make_user(database: Database, *roles: Role, username: str | None = None) -> 
 
 
 def eligible_answers(indication: str = "nephritis", donor_kind: str = "autologous") -> dict[str, bool]:
+    if qualified:
+        qualify(database, name, *sorted(qualification_requirements.load().for_roles(set(roles))))
     """Answers that make a subject eligible: every inclusion holds, no exclusion applies."""
     protocol = definition.load(PROTOCOL)
     subject = eligibility.Subject(indication=indication, donor_kind=donor_kind)
+TRAINING_LEAD = "training-lead"
+TRAINING_LEAD_PASSWORD = "Lead-Trainer-" + secrets.token_hex(6)
+
+
+def _training_lead(session: Session) -> Principal:
+    """The QA training lead of this database, who grants the builders' qualifications (made at first use)."""
+    user = session.execute(select(User).where(col(User.username) == TRAINING_LEAD)).scalar_one_or_none()
+    if user is None:
+        user = auth_service.create_user(session=session, actor=SYSTEM, username=TRAINING_LEAD,
+                                        full_name="Test Training Lead", password=TRAINING_LEAD_PASSWORD,
+                                        roles={Role.QA})
+    return auth_service.principal_for(session=session, user=user)
+
+
+def qualify(database: Database, username: str, *codes: str, expires_on: date | None = None) -> None:
+    """Grant `username` each qualification of `codes`, signed by the training lead (valid for the qualification's
+    validity from today, or until `expires_on`)."""
+    with database.transaction() as session:
+        lead = _training_lead(session)
+        for code in codes:
+            qualification_service.grant(session=session, actor=lead, username=username, data=GrantCreate(
+                qualification=code, expires_on=expires_on, note="tests", username=TRAINING_LEAD,
+                password=TRAINING_LEAD_PASSWORD))
+
+
     return {c.id: c.kind == "inclusion" for c in eligibility.applicable(protocol, subject)}
 
 

@@ -27,6 +27,8 @@ from batchtrack.models.lot import Lot
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
 
 THERAPY_COMPLETED = "completed"
 _DONE = frozenset({ContainerStatus.INFUSED.value, ContainerStatus.DESTROYED.value})
@@ -125,6 +127,10 @@ def record_infusion(*, session: Session, actor: Principal, data: schemas.Infusio
         raise GateRefused(f"the infusion on check {check_row.id} cannot be recorded", reasons=reasons,
                           audit=AuditedRefusal(actor, "infusion.refused", "bedside_check", str(check_row.id),
                                                {"container_id": check_row.container_id}))
+    for person in (actor, second):  # both clinicians sign: both must be qualified
+        qualification_service.require(session=session, actor=actor, activity=qualification_requirements.INFUSION,
+                                      entity_type="bedside_check", entity_id=check_row.id or 0,
+                                      person_id=person.user_id if person is not None else None)
     assert container is not None and lot is not None and second is not None and container.id is not None
     therapy = session.get(Therapy, lot.therapy_id)
     assert therapy is not None and actor.user_id is not None

@@ -28,6 +28,8 @@ from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
 from batchtrack.protocols import definition
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
 from batchtrack.scanning import consistency, parser, verdict
 from batchtrack.scanning import service as scan_service
 from batchtrack.scanning.expectations import ResolvedContainer, ResolvedTherapy
@@ -212,11 +214,17 @@ def check(*, session: Session, settings: Settings, actor: Principal, data: schem
     Never raises for a refusal: the check (and its deviation) must be committed; the caller reports `ok`.
     """
     records.require_clinician(actor)
+    # The refusal concerns the person, not the bag or the recipient: it is recorded against the user.
+    qualification_service.require(session=session, actor=actor, activity=qualification_requirements.BEDSIDE_CHECK,
+                                  entity_type="user", entity_id=actor.username)
     second, second_problems = _second(session, settings, data.second_clinician, data.second_password)
     scanned = _scan_both(session, data.wristband_scan, data.bag_scan)
     facts = _facts(session, actor, scanned, second=second, second_problems=second_problems,
                    acknowledged=data.acknowledge_pending_sterility)
     reasons = gate.refusals(facts)
+    if second is not None and not reasons:  # a check that passes: the second clinician must be qualified too
+        qualification_service.require(session=session, actor=actor, activity=qualification_requirements.BEDSIDE_CHECK,
+                                      entity_type="user", entity_id=actor.username, person_id=second.user_id)
     deviation = _deviation(session, actor, scanned, reasons) if reasons and scanned.lot is not None else None
     therapy_id = scanned.wristband_therapy_id or (scanned.lot.therapy_id if scanned.lot else None)
     assert actor.user_id is not None

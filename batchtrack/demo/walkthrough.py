@@ -23,6 +23,7 @@ from batchtrack.db import Database
 from batchtrack.demo import bedside as demo_bedside
 from batchtrack.demo import expansion as demo_expansion
 from batchtrack.demo import quality as demo_quality
+from batchtrack.demo import training as demo_training
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.identifiers import din as din_id
@@ -53,6 +54,7 @@ DEMO_USERS: dict[str, tuple[str, set[Role]]] = {
     "qa": ("Dr. Ji-ho Han", {Role.QA}),
     "director": ("Dr. Seo Lim", {Role.MEDICAL_DIRECTOR}),
     "admin": ("Site Administrator", {Role.ADMIN}),
+    "qalead": ("Dr. Eun-ji Seo", {Role.QA}),  # head of QA: the training lead who grants qualifications
 }
 
 
@@ -168,6 +170,10 @@ def run(*, database: Database, settings: Settings) -> DemoSummary:
     with database.transaction() as session:
         actors = _ensure_users(session, summary)
         recipient = session.execute(
+        granted = demo_training.qualify(session=session, actors=actors, lead="qalead", deputy="qa",
+                                        password_of=demo_password)
+        if granted:
+            summary.steps.append(f"{len(granted)} qualifications granted by the training lead, each signed")
             select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one_or_none()
         if recipient is None:
             _walk(session, settings, actors, summary)

@@ -27,6 +27,8 @@ from batchtrack.models.processing import ProcessStep, StepState, StepValue, Step
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.processing import definition, gates, step_rows
 from batchtrack.processing.definition import Plan, PlannedStep
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
 from batchtrack.scanning import parser
 from batchtrack.scanning import service as scan_service
 from batchtrack.scanning.expectations import ResolvedCollection, ResolvedContainer
@@ -150,6 +152,9 @@ def start_step(*, session: Session, actor: Principal, station: str, step_code: s
     lot = lot_service.get_by_din(session=session, din=lot.din, for_update=True)
     plan = plan_of(lot)
     step = planned(plan, step_code)
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.process_step(plan.process_code, step.type.code,
+                                                                                   "perform"))
     states = {code: row.state for code, row in steps_of(session=session, lot=lot).items()}
     reasons = gates.start_refusals(plan=plan, step=step, states=states, lot_state=lot.state,
                                    actor_roles=frozenset(r.value for r in actor.roles))
@@ -307,6 +312,9 @@ def complete_step(*, session: Session, actor: Principal, station: str, step_code
     step = planned(plan_of(lot), step_code)
     row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     contents = contents_of(session=session, step=row)
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.process_step(row.process_code, step.type.code,
+                                                                                   "perform"))
     reasons = gates.complete_refusals(step=step, state=row.state, record=record_of(contents),
                                       actor_roles=frozenset(r.value for r in actor.roles), lot_state=lot.state)
     if reasons:
@@ -336,6 +344,9 @@ def verify_step(*, session: Session, actor: Principal, din: str, step_code: str,
     row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     contents = contents_of(session=session, step=row)
     reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.process_step(row.process_code, step.type.code,
+                                                                                   "verify"))
                                     verifier_id=actor.user_id, verifier_roles=frozenset(r.value for r in actor.roles))
     if reasons:
         raise GateRefused(f"{step.title} cannot be verified by {actor.username}", reasons=reasons,

@@ -40,6 +40,8 @@ from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role, User
 from batchtrack.processing import service as step_service
 from batchtrack.protocols import definition
+from batchtrack.qualifications import requirements as qualification_requirements
+from batchtrack.qualifications import service as qualification_service
 from batchtrack.quality import evaluation, gates, schemas, specifications, standing
 from batchtrack.quality.evaluation import Evaluation, RecipientContext
 from batchtrack.quality.specification import SpecTest
@@ -271,6 +273,8 @@ def enter_result(*, session: Session, actor: Principal, din: str, data: schemas.
     if reasons:
         raise _refusal(f"no result of {data.test_code[:32]} can be recorded for lot {lot.din}", reasons, refusal)
     assert spec is not None and test is not None and spec.id is not None and lot.id is not None
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.qc_test(spec.code, test.code))
     sample = _sample(session, lot, data.scan, refusal)
     instrument = _instrument(session, data.instrument, refusal)
     judged = _judge(test, value=data.value, text=data.result_text, status=data.status, day=data.day,
@@ -314,6 +318,8 @@ def correct_result(*, session: Session, actor: Principal, din: str, result_id: i
     if reasons:
         raise _refusal(f"QC result {old.id} of lot {lot.din} cannot be corrected", reasons, refusal)
     assert test is not None
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.qc_test(spec.code, test.code))
     sample_id = _sample(session, lot, data.scan, refusal).container_id if data.scan else old.sample_container_id
     instrument = _instrument(session, data.instrument, refusal) if data.instrument else old.instrument
     judged = _judge(test, value=data.value, text=data.result_text, status=old.status, day=old.day,
