@@ -85,20 +85,23 @@ def role_values(*, session: Session, user_id: int) -> frozenset[str]:
 
 
 def active_admin_count(*, session: Session) -> int:
-    """How many active users hold the admin role; their rows are locked until the transaction ends, so that two
-    administrators removing each other at once cannot both succeed (PostgreSQL; SQLite has one writer)."""
+    """How many active users hold the admin role; their rows are locked (in id order) until the transaction ends,
+    so that two administrators removing each other at once cannot both succeed: the second waits, then counts
+    again (PostgreSQL; SQLite has one writer at a time)."""
     ids = session.execute(select(col(User.id)).join(UserRole, col(UserRole.user_id) == col(User.id))
                           .where(col(User.is_active).is_(True), col(UserRole.role) == Role.ADMIN.value)
-                          .with_for_update(of=User)).scalars().all()
+                          .order_by(col(User.id)).with_for_update(of=User)).scalars().all()
     return len(set(ids))
 
 
-def facts_for(*, session: Session, actor: Principal, user: User) -> gates.AccountFacts:
-    """What the guards need to know about an account, read now."""
+def _account_facts(*, session: Session, actor: Principal, username: str) -> tuple[User, gates.AccountFacts]:
+    """The account acted on, locked, and what the guards need to know about it. The administrators are locked
+    before the account, always in that order, so that two such actions wait for each other instead of deadlocking."""
+    admins = active_admin_count(session=session)
+    user = get_by_username(session=session, username=username, for_update=True)
     assert user.id is not None
-    return gates.AccountFacts(actor_id=actor.user_id, user_id=user.id, is_active=user.is_active,
-                              roles=role_values(session=session, user_id=user.id),
-                              active_admins=active_admin_count(session=session))
+    return user, gates.AccountFacts(actor_id=actor.user_id, user_id=user.id, is_active=user.is_active,
+                                    roles=role_values(session=session, user_id=user.id), active_admins=admins)
 
 
 def _refuse(reasons: list[Reason], *, actor: Principal, action: str, account: str) -> None:
@@ -167,9 +170,8 @@ def create(*, session: Session, settings: Settings, actor: Principal, username: 
 def deactivate(*, session: Session, actor: Principal, username: str, reason: str,
                signing: Signing | None = None) -> User:
     """Deactivate an account: its sessions end at once and its tokens are refused; signed."""
-    user = get_by_username(session=session, username=username, for_update=True)
-    _refuse(gates.guard_deactivate(facts_for(session=session, actor=actor, user=user)), actor=actor,
-            action=DEACTIVATED, account=user.username)
+    user, facts = _account_facts(session=session, actor=actor, username=username)
+    _refuse(gates.guard_deactivate(facts), actor=actor, action=DEACTIVATED, account=user.username)
     text = _reason_text(reason)
     signature_id = _sign(session=session, actor=actor, signing=signing,
                          content=signed_content(action=DEACTIVATED, account=user.username, reason=text, details={}))
@@ -186,9 +188,8 @@ def deactivate(*, session: Session, actor: Principal, username: str, reason: str
 def reactivate(*, session: Session, actor: Principal, username: str, reason: str,
                signing: Signing | None = None) -> User:
     """Reactivate a deactivated account; signed."""
-    user = get_by_username(session=session, username=username, for_update=True)
-    _refuse(gates.guard_reactivate(facts_for(session=session, actor=actor, user=user)), actor=actor,
-            action=REACTIVATED, account=user.username)
+    user, facts = _account_facts(session=session, actor=actor, username=username)
+    _refuse(gates.guard_reactivate(facts), actor=actor, action=REACTIVATED, account=user.username)
     text = _reason_text(reason)
     signature_id = _sign(session=session, actor=actor, signing=signing,
                          content=signed_content(action=REACTIVATED, account=user.username, reason=text, details={}))
@@ -203,8 +204,7 @@ def reactivate(*, session: Session, actor: Principal, username: str, reason: str
 def change_roles(*, session: Session, actor: Principal, username: str, roles: Iterable[str], reason: str,
                  signing: Signing | None = None) -> User:
     """Replace a user's roles; their sessions end at once (their tokens carry only roles they still hold); signed."""
-    user = get_by_username(session=session, username=username, for_update=True)
-    facts = facts_for(session=session, actor=actor, user=user)
+    user, facts = _account_facts(session=session, actor=actor, username=username)
     asked = sorted({r.strip().lower() for r in roles})
     _refuse(gates.guard_change_roles(facts, asked), actor=actor, action=ROLES_CHANGED, account=user.username)
     text = _reason_text(reason)
@@ -226,9 +226,8 @@ def reset_password(*, session: Session, settings: Settings, actor: Principal, us
                    signing: Signing | None = None) -> tuple[User, str]:
     """Give a user a temporary password (returned once, never recorded) that opens only the page to choose their
     own; their sessions end at once; signed."""
-    user = get_by_username(session=session, username=username, for_update=True)
-    _refuse(gates.guard_reset_password(facts_for(session=session, actor=actor, user=user)), actor=actor,
-            action=PASSWORD_RESET, account=user.username)
+    user, facts = _account_facts(session=session, actor=actor, username=username)
+    _refuse(gates.guard_reset_password(facts), actor=actor, action=PASSWORD_RESET, account=user.username)
     text = _reason_text(reason)
     signature_id = _sign(session=session, actor=actor, signing=signing,
                          content=signed_content(action=PASSWORD_RESET, account=user.username, reason=text,

@@ -5,6 +5,7 @@ no command, API or page did any of it."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,9 +14,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from batchtrack.accounts import service as account_service
 from batchtrack.audit import signature_check
 from batchtrack.config import Settings
 from batchtrack.db import Database, make_engine
+from batchtrack.errors import InvalidTransition
 from batchtrack.main import create_app
 from batchtrack.models.user import Role
 
@@ -224,3 +227,36 @@ def test_only_the_admin_role_administers_accounts(database: Database, as_role: C
     nurse = make_user(database, Role.NURSE)
     refused = qa_client.post(f"/api/v1/users/{nurse.username}/deactivate", json=signed(qa))
     assert (refused.status_code, refused.json()["error"]) == (403, "role")
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one_administrator(
+    database: Database, db_url: str
+) -> None:
+    first_admin, second_admin = make_user(database, Role.ADMIN), make_user(database, Role.ADMIN)
+    other_server = Database(make_engine(db_url))
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with other_server.transaction() as session:
+                account_service.deactivate(session=session, actor=second_admin.principal,
+                                           username=first_admin.username, reason="at the same time",
+                                           signing=account_service.Signing(second_admin.username,
+                                                                           second_admin.password))
+            outcome.append("deactivated")
+        except InvalidTransition as exc:
+            outcome.append([r.code for r in exc.reasons])
+
+    try:
+        with database.transaction() as session:
+            account_service.deactivate(session=session, actor=first_admin.principal, username=second_admin.username,
+                                       reason="at the same time",
+                                       signing=account_service.Signing(first_admin.username, first_admin.password))
+            racing = threading.Thread(target=second)
+            racing.start()
+            racing.join(timeout=1.0)
+            assert racing.is_alive(), "the second waits for the first"
+        racing.join(timeout=30)
+    finally:
+        other_server.dispose()
+    assert outcome == [["last_admin"]]
