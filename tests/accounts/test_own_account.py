@@ -8,13 +8,18 @@ import pytest
 from accounts.support import HTML, form_csrf, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from security.authorization_matrix import SAMPLE
 from sqlalchemy import text
 
+from batchtrack.accounts import service as account_service
+from batchtrack.auth.principal import SYSTEM
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.user import Role
+from batchtrack.web.deps import PASSWORD_CHANGE_PATHS
 
 from builders import UserHandle, make_user
+from route_catalogue import protected
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 NEW = "violet-tram-quarry-41"
@@ -129,3 +134,29 @@ def test_ending_all_my_sessions_from_the_page_signs_me_out_too(app: FastAPI, dat
 def test_a_token_lists_no_browser_session_as_its_own(as_role: ClientFactory) -> None:
     client, _user = as_role(Role.COURIER)
     assert client.get("/api/v1/me/sessions").json() == []
+
+
+def test_a_temporary_password_opens_nothing_but_the_change_of_password(
+    app: FastAPI, database: Database, settings: Settings
+) -> None:
+    user = make_user(database, Role.QA, Role.OPERATOR)
+    with database.transaction() as session:
+        temporary = account_service.reset_password(session=session, settings=settings, actor=SYSTEM,
+                                                   username=user.username, reason="forgotten")[1]
+    opened: list[str] = []
+    with TestClient(app, raise_server_exceptions=False) as browser:
+        assert sign_in(browser, user.username, temporary) == "/account/password"
+        csrf = {"x-csrf-token": form_csrf(browser, "/account/password")}
+        for endpoint in protected(app):
+            if endpoint.path in PASSWORD_CHANGE_PATHS:
+                continue
+            url = endpoint.url(SAMPLE)
+            if endpoint.path.startswith("/api/"):
+                answer = browser.request(endpoint.method, url, json={}, headers=csrf)
+                if (answer.status_code, answer.json().get("error")) != (403, "password_change_required"):
+                    opened.append(f"{endpoint.method} {url}: {answer.status_code}")
+            else:
+                answer = browser.request(endpoint.method, url, headers={**HTML, **csrf}, follow_redirects=False)
+                if (answer.status_code, answer.headers.get("location")) != (303, "/account/password"):
+                    opened.append(f"{endpoint.method} {url}: {answer.status_code}")
+    assert len(protected(app)) > 150 and opened == []
