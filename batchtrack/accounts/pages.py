@@ -87,7 +87,7 @@ def _user_page(request: Request, session: Session, admin: Principal, username: s
     assert user.id is not None
     settings = request.app.state.settings
     return render(request, "accounts/user.html", {
-        "user": account_service.to_public_many(session=session, users=[user])[0],
+        "user": account_service.public_of(session=session, user=user),
         "sessions": sessions.open_sessions_of(session=session, user_id=user.id, settings=settings),
         "tokens": api_tokens.of_user(session=session, user_id=user.id),
         "roles": sorted(gates.KNOWN_ROLES), "own": user.id == admin.user_id,

@@ -24,11 +24,6 @@ def _signing(data: schemas.Signed | schemas.UserCreate) -> account_service.Signi
     return account_service.Signing(username=data.username, password=data.password)
 
 
-def _public(session: SessionDep, username: str) -> schemas.UserPublic:
-    user = account_service.get_by_username(session=session, username=username)
-    return account_service.to_public_many(session=session, users=[user])[0]
-
-
 @router.get("/users")
 def list_users(
     session: SessionDep, _admin: Administrator, page: PageDep,
@@ -49,7 +44,7 @@ def get_user(username: schemas.UsernamePath, session: SessionDep, settings: Sett
     """One user: roles, state, last sign-in, open sessions and tokens."""
     user = account_service.get_by_username(session=session, username=username)
     assert user.id is not None
-    public = account_service.to_public_many(session=session, users=[user])[0]
+    public = account_service.public_of(session=session, user=user)
     open_rows = sessions.open_sessions_of(session=session, user_id=user.id, settings=settings)
     return schemas.UserDetail(**public.model_dump(),
                               sessions=[own.session_public(row, current=None) for row in open_rows],
@@ -63,7 +58,7 @@ def create_user(data: schemas.UserCreate, session: SessionDep, settings: Setting
     user, temporary = account_service.create(session=session, settings=settings, actor=admin,
                                              username=data.new_username, full_name=data.full_name, roles=data.roles,
                                              reason=data.reason, signing=_signing(data))
-    public = account_service.to_public_many(session=session, users=[user])[0]
+    public = account_service.public_of(session=session, user=user)
     return schemas.UserCreated(**public.model_dump(), temporary_password=str(temporary))
 
 
@@ -73,7 +68,7 @@ def deactivate_user(username: schemas.UsernamePath, data: schemas.Signed, sessio
     """Deactivate an account: its sessions end and its tokens are refused at once; signed."""
     user = account_service.deactivate(session=session, actor=admin, username=username, reason=data.reason,
                                       signing=_signing(data))
-    return _public(session, user.username)
+    return account_service.public_of(session=session, user=user)
 
 
 @router.post("/users/{username}/reactivate")
@@ -82,7 +77,7 @@ def reactivate_user(username: schemas.UsernamePath, data: schemas.Signed, sessio
     """Reactivate a deactivated account; signed."""
     user = account_service.reactivate(session=session, actor=admin, username=username, reason=data.reason,
                                       signing=_signing(data))
-    return _public(session, user.username)
+    return account_service.public_of(session=session, user=user)
 
 
 @router.post("/users/{username}/roles")
@@ -91,7 +86,7 @@ def change_roles(username: schemas.UsernamePath, data: schemas.RolesChange, sess
     """Replace a user's roles (never one's own); their sessions end at once; signed."""
     user = account_service.change_roles(session=session, actor=admin, username=username, roles=data.roles,
                                         reason=data.reason, signing=_signing(data))
-    return _public(session, user.username)
+    return account_service.public_of(session=session, user=user)
 
 
 @router.post("/users/{username}/reset-password")

@@ -303,6 +303,11 @@ def to_public_many(*, session: Session, users: list[User]) -> list[schemas.UserP
     return [to_public(u, roles.get(u.id or 0, [])) for u in users]
 
 
+def public_of(*, session: Session, user: User) -> schemas.UserPublic:
+    """One user as the administrator sees them."""
+    return to_public_many(session=session, users=[user])[0]
+
+
 def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:
     """What an administrator's signature on an account action covers, rebuilt from the entry that recorded the
     action; None if none records it."""
