@@ -54,7 +54,7 @@ from builders import bag_scan as builders_bag_scan
 from coi_report_builders import reprint_label
 from deviation_builders import open_deviation
 from processing_builders import STATION
-from release_builders import ready_lot, record_custody
+from release_builders import ready_lot, record_custody, review_record
 
 
 def _findings(database: Database) -> list[Finding]:
@@ -120,11 +120,14 @@ def test_a_whole_chain_through_the_services_agrees_with_its_audit_trail(
     quality = make_user(database, Role.QA)
     with database.transaction() as session:
         deviation_service.close_deviation(session=session, actor=quality.principal, number=number,
-                                          closure="CO2 sensor recalibrated; no impact", password=quality.password)
+                                          closure="CO2 sensor recalibrated; no impact",
+                                          username=quality.username, password=quality.password)
         holds.lift(session=session, actor=quality.principal, din=ready.din, reason="deviation closed",
-                   password=quality.password)
+                   username=quality.username, password=quality.password)
+    # The reprint, the void and the deviation came after the lot's record review: QA reviews it again.
+    review_record(database, ready.din, ready.qa)
     released = api_client(app, ready.qa).post(
-        f"/api/v1/lots/{ready.din}/release", json={"password": ready.qa.password})
+        f"/api/v1/lots/{ready.din}/release", json=ready.qa.credentials)
     assert released.status_code == 200, released.text
     _infuse_every_bag(app, database, ProductLot(ready.din, ready.coi, bench, ready.qa, bags))
     # Another subject's aspirate, rejected at receipt.

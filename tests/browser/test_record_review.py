@@ -63,7 +63,7 @@ def test_qa_signs_the_record_review_and_then_releases_the_lot(
     page.locator("#release-link").click()
     expect(page.locator("#release-verdict")).to_have_text("Every condition of a release is met.")
     _fill_signature(page, "release-password", lot.qa)
-    page.get_by_role("button", name="Sign and release").click()
+    page.locator("#do-release").click()
     expect(page.locator("#decision")).to_contain_text("QA decision: released")
     assert _state(database, lot.din) == "released"
 
@@ -81,3 +81,21 @@ def test_a_release_without_the_review_is_refused_with_that_reason_shown(
     expect(page.locator("main")).to_contain_text("release.record_review_missing")
     expect(page.locator("main")).to_contain_text("QA has not signed a review of the lot's record")
     assert _state(database, lot.din) == "in_qc"
+
+
+def test_the_audit_trail_page_reads_on_a_phone_and_pages_back_by_seq(
+    page: Page, database: Database, settings: Settings, sign_in: SignIn
+) -> None:
+    lot = ready_lot(database, settings)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, lot.qa)
+    page.goto(f"/audit?lot={lot.din}")
+    rows = page.locator("#audit-entries tbody tr")
+    expect(rows).to_have_count(50)
+    newest = int(rows.first.locator("td").first.inner_text())
+    page.locator("#audit-older").click()
+    expect(page).to_have_url(re.compile(r"before_seq="))
+    expect(page.locator("#audit-newer")).to_be_visible()
+    assert int(page.locator("#audit-entries tbody tr").first.locator("td").first.inner_text()) < newest
+    # The table scrolls inside its frame; the page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
