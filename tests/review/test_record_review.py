@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from conftest import api_client
 from fastapi import FastAPI
+from sqlalchemy import text
+from tampering import guards_off
 
 from batchtrack.audit import verdict
 from batchtrack.config import Settings
@@ -116,3 +118,25 @@ def test_only_qa_signs_a_record_review_and_a_wrong_password_signs_nothing(
     assert summary["reviews"] == []
     # The refused signature is itself an exception of the lot's record, listed for the next review.
     assert [x["entry"]["action"] for x in summary["exceptions"] if x["kind"] == "refusal"] == ["signature.refused"]
+
+
+def test_a_review_edited_behind_the_applications_back_shows_its_signature_broken(
+    app: FastAPI, database: Database, settings: Settings
+) -> None:
+    lot = ready_lot(database, settings)
+    _correct_viability(database, lot)
+    with api_client(app, lot.qa) as qa:
+        signed = qa.post(f"/api/v1/lots/{lot.din}/record-review", json=_signing(lot.qa)).json()
+    assert signed["reviews"][0]["signature"]["intact"] is True and signed["reviews"][0]["exceptions"]
+    # Someone with database access drops the correction from what the review says it covered.
+    with database.transaction() as session:
+        guards_off(session, "lot_record_review")
+        session.execute(text("UPDATE lot_record_review SET exception_seqs = '[]' WHERE id = :id"),
+                        {"id": signed["reviews"][0]["id"]})
+    with api_client(app, lot.qa) as qa:
+        after = qa.get(f"/api/v1/lots/{lot.din}/record-review").json()
+    assert after["reviews"][0]["signature"]["intact"] is False
+    findings = verdict.verify_all(database, folders=settings.checkpoint_folders).findings
+    # The full verification names the broken signature, and nothing else.
+    assert [(f.check.value, f.subject.split(" on ", 1)[1]) for f in findings] == [
+        ("signature", f"lot record review {lot.din}")], findings
