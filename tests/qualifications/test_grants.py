@@ -18,7 +18,8 @@ from batchtrack.models.signature import Signature
 from batchtrack.models.user import Role
 from batchtrack.qualifications import service as qualification_service
 
-from builders import UserHandle, make_user, seed_lot
+from bedside_builders import check_body
+from builders import UserHandle, make_user
 from quality_builders import client_of
 
 
@@ -114,15 +115,14 @@ def test_an_expiry_in_the_past_or_beyond_the_validity_is_refused_with_the_latest
 
 def test_qa_revokes_a_grant_in_force_with_a_reason_and_the_gate_then_refuses(
         app: FastAPI, database: Database) -> None:
-    qa = make_user(database, Role.QA)
-    releaser = make_user(database, Role.QA)
-    held = _holds(database, releaser)
-    assert "QA-RELEASE" in held
+    qa, nurse = make_user(database, Role.QA), make_user(database, Role.NURSE)
+    assert "CLIN-BEDSIDE" in _holds(database, nurse)
+    nurse_id = nurse.principal.user_id or 0
     with database.transaction(write=False) as session:
-        grant_id = qualification_service.held_by(session=session, user_ids=[releaser.principal.user_id or 0])[
-            releaser.principal.user_id or 0]["QA-RELEASE"].grant_id
+        held = qualification_service.held_by(session=session, user_ids=[nurse_id])[nurse_id]
+    grant_id = held["CLIN-BEDSIDE"].grant_id
     with client_of(app, qa) as client:
-        url = f"/api/v1/users/{releaser.username}/qualifications/{grant_id}/revoke"
+        url = f"/api/v1/users/{nurse.username}/qualifications/{grant_id}/revoke"
         revoked = client.post(url, json={**qa.credentials, "reason": "failed the annual reassessment"})
         assert revoked.status_code == 200, revoked.text
         again = client.post(url, json={**qa.credentials, "reason": "twice"})
@@ -131,14 +131,14 @@ def test_qa_revokes_a_grant_in_force_with_a_reason_and_the_gate_then_refuses(
     assert _intact(database, revoked.json()["signature_id"])
     [entry] = entries_of(database, qualification_service.REVOKED)
     assert entry["reason"] == "failed the annual reassessment" and entry["grant"] == grant_id
-    assert "QA-RELEASE" not in _holds(database, releaser)
-    lot = seed_lot(database, app.state.settings)
-    with client_of(app, releaser) as client:
-        refused = client.post(f"/api/v1/lots/{lot.din}/release", json=releaser.credentials)
+    assert "CLIN-BEDSIDE" not in _holds(database, nurse)
+    doctor = make_user(database, Role.INVESTIGATOR)
+    with client_of(app, nurse) as client:
+        refused = client.post("/api/v1/bedside/checks", json=check_body("x", "y", doctor))
     assert (refused.status_code, refused.json()["error"]) == (403, "qualification.missing")
     # Retrained: a new grant, in force again.
-    assert _grant(app, qa, releaser, "QA-RELEASE").status_code == 201
-    assert "QA-RELEASE" in _holds(database, releaser)
+    assert _grant(app, qa, nurse, "CLIN-BEDSIDE").status_code == 201
+    assert "CLIN-BEDSIDE" in _holds(database, nurse)
 
 
 def test_only_qa_revokes(app: FastAPI, database: Database) -> None:
