@@ -36,6 +36,8 @@ def test_an_administrator_deactivates_a_user_whose_open_session_then_ends(
         page.get_by_role("link", name=nurse.username).click()
         expect(page.locator("#user-state")).to_have_text("active")
         expect(page.locator("#sessions tbody tr")).to_have_count(1)
+        # Wide tables scroll within their box: the page itself never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
         form = page.locator("#deactivate-form")
         form.get_by_label("Why").fill("left the ward on 30 November")
