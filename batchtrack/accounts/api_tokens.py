@@ -79,6 +79,10 @@ def issue(*, session: Session, settings: Settings, actor: Principal, username: s
     if unknown:
         raise BadRequest(f"not a role: {', '.join(unknown)}", code="role_unknown")
     account = username.strip().lower()
+    holder = session.execute(select(User).where(col(User.username) == account)).scalar_one_or_none()
+    if holder is not None and not holder.is_active:
+        # It would be refused at every use: say so now rather than hand out a token that never works.
+        raise BadRequest(f"{account!r} is deactivated: reactivate the account first", code="account_inactive")
     token = tokens.create(session=session, settings=settings, actor=actor, username=account, name=name,
                           roles={Role(r) for r in roles} or None, station=station, days=days)
     record = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == tokens.token_hash(token))).scalar_one()

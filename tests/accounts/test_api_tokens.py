@@ -55,6 +55,15 @@ def test_a_token_carries_only_roles_its_user_holds(database: Database, as_role: 
     assert too_long.status_code == 400
 
 
+def test_no_token_is_issued_for_a_deactivated_account(database: Database, as_role: ClientFactory) -> None:
+    admin_client, admin = as_role(Role.ADMIN)
+    nurse = make_user(database, Role.NURSE)
+    assert admin_client.post(f"/api/v1/users/{nurse.username}/deactivate", json={
+        "reason": "left", "username": admin.username, "password": admin.password}).status_code == 200
+    refused = admin_client.post("/api/v1/tokens", json={"user": nurse.username, "name": "ward tablet"})
+    assert (refused.status_code, refused.json()["error"]) == (400, "account_inactive")
+
+
 def test_a_revoked_token_is_refused_at_once_on_every_server(
     database: Database, as_role: ClientFactory, other_server: TestClient
 ) -> None:
