@@ -20,7 +20,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
 from batchtrack.auth import signatures, tokens
 from batchtrack.auth.principal import Principal
-from batchtrack.errors import Conflict, Forbidden
+from batchtrack.errors import Conflict, Forbidden, NotFound
 from batchtrack.models.base import utcnow
 from batchtrack.models.review import AccessReview
 from batchtrack.models.signature import Signature, SignatureMeaning
@@ -131,6 +131,14 @@ def sign(*, session: Session, actor: Principal, username: str, password: str, co
 def reviews(*, session: Session, limit: int = 100) -> list[AccessReview]:
     """The past access reviews, newest first."""
     return list(session.execute(select(AccessReview).order_by(col(AccessReview.id).desc()).limit(limit)).scalars())
+
+
+def get(*, session: Session, review_id: int) -> AccessReview:
+    """One past access review; NotFound if there is none by that number."""
+    review = session.get(AccessReview, review_id)
+    if review is None:
+        raise NotFound(f"no access review {review_id}", code="access_review.not_found")
+    return review
 
 
 def signed_content_of(*, session: Session, signature: Signature) -> dict[str, Any] | None:

@@ -3,11 +3,12 @@ review."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from batchtrack.audit import schemas as audit_schemas
@@ -119,6 +120,15 @@ def export_access_report(session: SessionDep, _viewer: AccessReviewReader) -> St
     """The access report as it stands now, as CSV."""
     data = access_review.report(session=session)
     return csv_download(iter(list(access_review.report_csv(data))), "access-review.csv")
+
+
+@router.get("/access-reviews/{review_id}.csv")
+def export_signed_access_report(review_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)], session: SessionDep,
+                                _viewer: AccessReviewReader) -> StreamingResponse:
+    """A past access review's report, as it was signed, as CSV."""
+    review = access_review.get(session=session, review_id=review_id)
+    lines = list(access_review.report_csv(json.loads(review.report)))
+    return csv_download(iter(lines), f"access-review-{review_id}.csv")
 
 
 @router.get("/access-reviews")

@@ -3,6 +3,9 @@ signs, stored with its hash; the report signed is the report read."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from conftest import api_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -50,6 +53,13 @@ def test_qa_signs_the_report_read_and_a_changed_report_is_refused(
         assert changed.status_code == 409 and changed.json()["error"] == "access_review.report_changed"
         past = reader.get("/api/v1/access-reviews").json()
     assert [(r["comment"], r["signature"]["meaning"]) for r in past] == [("Q4", "reviewed")]
+    # The report as signed, not as it is now: the account added since is not in it.
+    with api_client(app, qa) as reader:
+        signed_csv = reader.get(f"/api/v1/access-reviews/{past[0]['id']}.csv")
+        missing = reader.get("/api/v1/access-reviews/999999.csv")
+    rows = list(csv.DictReader(io.StringIO(signed_csv.text)))
+    assert sorted(r["username"] for r in rows) == sorted(u["username"] for u in read["users"])
+    assert missing.status_code == 404
 
 
 def test_only_qa_signs_the_access_review(app: FastAPI, database: Database) -> None:
