@@ -12,8 +12,8 @@ against the trail, see `appended_checks`) and a co-signature of a release pendin
 later: rebuilt as of `signed_at`). The others are rebuilt from rows that never change once signed: an infusion,
 a specification version, a material lot and its decision entry, a closed deviation, a lot's release decision (the
 result rows it names), an eligibility assessment (the dose from its entry), a hold lifted (its entry), a lot's record
-review (its row), an access review (its stored report, hashed again), and a qualification's grant or revocation
-(its row).
+review (its row), an access review (its stored report, hashed again), a qualification's grant or revocation
+(its row), and an administrator's action on an account (its entry).
 """
 
 from __future__ import annotations
