@@ -151,7 +151,8 @@ def test_a_deactivated_users_session_is_refused_at_once(client: TestClient, data
     with database.transaction() as session:
         session.execute(text("UPDATE app_user SET is_active = :no WHERE username = :u"),
                         {"no": False, "u": user.username})
-    assert client.get("/api/v1/me").status_code == 401
+    refused = client.get("/api/v1/me")
+    assert refused.status_code == 401 and refused.json()["message"] == "your account was deactivated"
 
 
 @pytest.mark.parametrize(("idle", "age", "ended", "expected"), [
