@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from itertools import groupby
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
+from batchtrack.errors import BadRequest
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.review import access_review, exceptions, record_review, schemas, trail
-from batchtrack.review.routes import ACCESS_REVIEW_READERS, RECORD_REVIEW_READERS, FilterDep, SeqBound
-from batchtrack.web.deps import Allow, SessionDep
-from batchtrack.web.rendering import form_invalid, render
-from batchtrack.web.validation import DinPath, SignerUserIdForm
+from batchtrack.review.routes import (
+    ACCESS_REVIEW_READERS,
+    ACTION_PATTERN,
+    ENTITY_ID_PATTERN,
+    RECORD_REVIEW_READERS,
+    USER_PATTERN,
+    SeqBound,
+)
+from batchtrack.web.deps import Allow, SessionDep, SettingsDep
+from batchtrack.web.rendering import form_invalid, parse_local_time, render
+from batchtrack.web.validation import COI_PATTERN, DIN_PATTERN, DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 # The audit trail page is a reviewer's tool: QA reviews records, the medical director answers for the product.
@@ -40,9 +51,40 @@ def _link(request: Request, name: str, query: dict[str, str]) -> str:
     return str(request.url_for(name).include_query_params(**query))
 
 
+def _matching(value: str, pattern: str, what: str) -> str | None:
+    # A form sends every field, the empty ones as "": those are no filter; any other must have its shape.
+    text = value.strip()
+    if text and not re.fullmatch(pattern, text):
+        raise BadRequest(f"{text[:40]!r} is not {what}", code="form_invalid")
+    return text or None
+
+
+def page_filter(
+    settings: SettingsDep,
+    lot: Annotated[str, Query(max_length=40)] = "", therapy: Annotated[str, Query(max_length=40)] = "",
+    entity_type: Annotated[str, Query(max_length=32)] = "", entity_id: Annotated[str, Query(max_length=64)] = "",
+    user: Annotated[str, Query(max_length=64)] = "", action: Annotated[str, Query(max_length=64)] = "",
+    since: Annotated[str, Query(max_length=40)] = "", until: Annotated[str, Query(max_length=40)] = "",
+) -> trail.TrailFilter:
+    """The page's filters, as the filter form sends them (empty fields, times in the site's zone)."""
+    return trail.TrailFilter(
+        lot=_matching(lot, DIN_PATTERN, "a DIN (13 characters, no check character)"),
+        therapy=_matching(therapy, COI_PATTERN, "a COI identifier"),
+        entity_type=_matching(entity_type, r"^[a-z_]+$", "a record type"),
+        entity_id=_matching(entity_id, ENTITY_ID_PATTERN, "a record id"),
+        user=_matching(user, USER_PATTERN, "a user name"),
+        action=_matching(action, ACTION_PATTERN, "an action (or a prefix ending in '.')"),
+        since=parse_local_time(since, settings.zone), until=parse_local_time(until, settings.zone))
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if moment is not None else ""
+
+
 @router.get("/audit", name="audit_page")
-def audit_page(request: Request, session: SessionDep, viewer: TrailPageReader, wanted: FilterDep,
-               after_seq: SeqBound = None, before_seq: SeqBound = None) -> Response:
+def audit_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: TrailPageReader,
+               wanted: Annotated[trail.TrailFilter, Depends(page_filter)], after_seq: SeqBound = None,
+               before_seq: SeqBound = None) -> Response:
     """The audit trail, newest first, filtered; older and newer pages addressed by seq; the CSV of the filter."""
     where = trail.condition(session=session, wanted=wanted)
     if after_seq is not None:
@@ -60,7 +102,9 @@ def audit_page(request: Request, session: SessionDep, viewer: TrailPageReader, w
             newer = _link(request, "audit_page", {**query, "after_seq": str(entries[0].seq)})
     return render(request, "review/audit.html", {
         "entries": entries, "wanted": wanted, "filtered": bool(query),
-        "paged": after_seq is not None or before_seq is not None, "older": older, "newer": newer,
+        "paged": after_seq is not None or before_seq is not None,
+        "since_local": _local(wanted.since, settings.zone), "until_local": _local(wanted.until, settings.zone),
+        "older": older, "newer": newer,
         "csv": _link(request, "export_entries", query), "newest": _link(request, "audit_page", query),
     }, principal=viewer)
 

@@ -32,16 +32,19 @@ AccessReviewReader = Annotated[Principal, Depends(Allow(*ACCESS_REVIEW_READERS))
 Reviewer = Annotated[Principal, Depends(Allow(*record_review.REVIEWERS))]
 SeqBound = Annotated[int | None, Query(ge=0, le=MAX_DB_INT)]
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+ENTITY_ID_PATTERN = r"^[A-Za-z0-9_. -]+$"
+USER_PATTERN = r"^[A-Za-z0-9_.@-]+$"
+ACTION_PATTERN = r"^[a-z_]+(\.[a-z_]*)?$"
 
 
 def trail_filter(
     lot: Annotated[str | None, Query(pattern=DIN_PATTERN, description="DIN: the lot and every record of it")] = None,
     therapy: Annotated[str | None, Query(pattern=COI_PATTERN, description="COI identifier of a therapy")] = None,
     entity_type: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
-    entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_. -]+$")] = None,
-    user: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$",
+    entity_id: Annotated[str | None, Query(max_length=64, pattern=ENTITY_ID_PATTERN)] = None,
+    user: Annotated[str | None, Query(max_length=64, pattern=USER_PATTERN,
                                       description="user name of the actor")] = None,
-    action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+(\.[a-z_]*)?$",
+    action: Annotated[str | None, Query(max_length=64, pattern=ACTION_PATTERN,
                                         description="an action, or a prefix ending in '.' such as 'label.'")] = None,
     since: Annotated[AwareTime | None, Query(description="occurred at or after (ISO 8601 with offset)")] = None,
     until: Annotated[AwareTime | None, Query(description="occurred before (ISO 8601 with offset)")] = None,
