@@ -30,6 +30,9 @@ class AuditedRefusal:
     entity_type: str
     entity_id: str
     details: dict[str, Any] = field(default_factory=dict)
+    # The user whose failed attempt at their credentials this was (a wrong password or user id at a signature):
+    # counted toward their lockout in the refusal's own transaction, so that the rollback does not undo it.
+    failed_attempt_of: int | None = None
 
 
 class BatchtrackError(Exception):

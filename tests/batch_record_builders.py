@@ -71,7 +71,8 @@ def add_value(session: Session, step: ProcessStep, name: str, value: float, by: 
 def sign_step(session: Session, step: ProcessStep, signer: UserHandle, meaning: SignatureMeaning) -> Signature:
     """An electronic signature over the step, made with the signer's password."""
     assert step.id is not None
-    return signatures.sign(session=session, signer=signer.principal, password=signer.password, meaning=meaning,
+    return signatures.sign(session=session, signer=signer.principal,
+                           username=signer.username, password=signer.password, meaning=meaning,
                            entity_type="process_step", entity_id=step.id,
                            content={"lot_id": step.lot_id, "step": step.step_code, "state": step.state})
 
@@ -157,7 +158,8 @@ def recorded_lot(database: Database, settings: Settings) -> RecordedLot:
             EquipmentUse(step_id=isolation.id, equipment_id=cabinet.id, used_by=user_id(operator),
                          used_at=origin + timedelta(minutes=5)),
         ])
-        closing = signatures.sign(session=session, signer=verifier.principal, password=verifier.password,
+        closing = signatures.sign(session=session, signer=verifier.principal,
+                                  username=verifier.username, password=verifier.password,
                                   meaning=SignatureMeaning.APPROVED, entity_type="deviation", entity_id="DEV",
                                   content={"closure": "accepted"})
         session.add(Deviation(

@@ -52,7 +52,7 @@ def release(database: Database, din: str, qa: UserHandle, decision: str = "relea
     """QA's signed decision inserted as a row, and the lot's state set to it."""
     with database.transaction() as session:
         lot = lot_service.get_by_din(session=session, din=din)
-        signature = signatures.sign(session=session, signer=qa.principal, password=qa.password,
+        signature = signatures.sign(session=session, signer=qa.principal, username=qa.username, password=qa.password,
                                     meaning=SignatureMeaning.RELEASED, entity_type="lot", entity_id=din,
                                     content={"lot": din, "decision": decision})
         assert lot.id is not None and signature.id is not None and qa.principal.user_id is not None
@@ -170,5 +170,5 @@ def infusion_body(check_id: int, first: UserHandle, second: UserHandle, *, start
     end = ended or max(now, start + timedelta(seconds=1))
     return {"check_id": check_id, "started_at": start.isoformat(), "ended_at": end.isoformat(),
             "volume_ml": volume_ml, "vitals_before": VITALS, "vitals_after": {**VITALS, "heart_rate_bpm": 80},
-            "adverse_reactions": reactions, "password": first.password, "second_clinician": second.username,
+            "adverse_reactions": reactions, **first.credentials, "second_clinician": second.username,
             "second_password": second.password}

@@ -45,6 +45,11 @@ class UserHandle:
     token: str
     principal: Principal
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The user id and password an electronic signature asks for, as a request body's fields."""
+        return {"username": self.username, "password": self.password}
+
 
 def make_user(database: Database, *roles: Role, username: str | None = None, qualified: bool = True) -> UserHandle:
     """Create a user holding `roles`, with a password and an API token, qualified for what the roles do (unless
@@ -56,15 +61,11 @@ def make_user(database: Database, *roles: Role, username: str | None = None, qua
                                         full_name=f"Test {name.title()}", password=password, roles=set(roles))
         principal = auth_service.principal_for(session=session, user=user)
         token = auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=name, name="tests")
+    if qualified:
+        qualify(database, name, *sorted(qualification_requirements.load().for_roles(set(roles))))
     return UserHandle(name, password, token, principal)
 
 
-def eligible_answers(indication: str = "nephritis", donor_kind: str = "autologous") -> dict[str, bool]:
-    if qualified:
-        qualify(database, name, *sorted(qualification_requirements.load().for_roles(set(roles))))
-    """Answers that make a subject eligible: every inclusion holds, no exclusion applies."""
-    protocol = definition.load(PROTOCOL)
-    subject = eligibility.Subject(indication=indication, donor_kind=donor_kind)
 TRAINING_LEAD = "training-lead"
 TRAINING_LEAD_PASSWORD = "Lead-Trainer-" + secrets.token_hex(6)
 
@@ -90,6 +91,10 @@ def qualify(database: Database, username: str, *codes: str, expires_on: date | N
                 password=TRAINING_LEAD_PASSWORD))
 
 
+def eligible_answers(indication: str = "nephritis", donor_kind: str = "autologous") -> dict[str, bool]:
+    """Answers that make a subject eligible: every inclusion holds, no exclusion applies."""
+    protocol = definition.load(PROTOCOL)
+    subject = eligibility.Subject(indication=indication, donor_kind=donor_kind)
     return {c.id: c.kind == "inclusion" for c in eligibility.applicable(protocol, subject)}
 
 
@@ -113,7 +118,7 @@ def enrol_eligible(database: Database, settings: Settings, investigator: UserHan
         result = enrolment_service.assess(
             session=session, settings=settings, actor=investigator.principal, subject_code=subject,
             data=enrolment_schemas.EligibilityAnswers(answers=eligible_answers(), prescribed_cells_per_kg=1e6,
-                                                      password=investigator.password))
+                                                      username=investigator.username, password=investigator.password))
         assert result.therapy is not None
         return result.therapy.coi
 

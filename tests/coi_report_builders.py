@@ -114,7 +114,7 @@ def release(database: Database, din: str, qa: UserHandle) -> int:
         session.flush()
         lot = lot_service.get_by_din(session=session, din=din, for_update=True)
         assert lot.id is not None and spec.id is not None
-        signature = signatures.sign(session=session, signer=qa.principal, password=qa.password,
+        signature = signatures.sign(session=session, signer=qa.principal, username=qa.username, password=qa.password,
                                     meaning=SignatureMeaning.RELEASED, entity_type="lot", entity_id=din,
                                     content={"lot": din, "decision": "released", "specification": spec.id})
         assert signature.id is not None
@@ -149,7 +149,7 @@ def refused_check(database: Database, din: str, container_id: int, nurse: UserHa
             deviation_id=deviation.id))
         session.flush()
         deviation_service.close_deviation(session=session, actor=qa.principal, number=deviation.number,
-                                          closure=DEVIATION_CLOSURE, password=qa.password)
+                                          closure=DEVIATION_CLOSURE, username=qa.username, password=qa.password)
         # QA lifts the hold (the lot goes back to where it was).
         lot.state, lot.state_before_hold = state, None
         session.add(lot)
@@ -169,10 +169,12 @@ def infuse(database: Database, din: str, container_id: int, nurse: UserHandle, d
         session.flush()
         started = utcnow()
         content = {"container": container_id, "lot": din, "volume_ml": 50.0}
-        first = signatures.sign(session=session, signer=nurse.principal, password=nurse.password,
+        first = signatures.sign(session=session, signer=nurse.principal,
+                                username=nurse.username, password=nurse.password,
                                 meaning=SignatureMeaning.PERFORMED, entity_type="infusion", entity_id=container_id,
                                 content=content)
-        second = signatures.sign(session=session, signer=doctor.principal, password=doctor.password,
+        second = signatures.sign(session=session, signer=doctor.principal,
+                                 username=doctor.username, password=doctor.password,
                                  meaning=SignatureMeaning.REVIEWED, entity_type="infusion", entity_id=container_id,
                                  content=content)
         assert check.id is not None and first.id is not None and second.id is not None

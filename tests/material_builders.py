@@ -58,7 +58,7 @@ def released_material(
     code = received_material(database, settings, receiver, kind, supplier_lot=supplier_lot)
     with database.transaction() as session:
         material_service.release(session=session, actor=qa.principal, code=code,
-                                 data=material_schemas.MaterialDecision(password=qa.password))
+                                 data=material_schemas.MaterialDecision(username=qa.username, password=qa.password))
     return code
 
 

@@ -130,11 +130,12 @@ def run_isolation(database: Database, settings: Settings, bench: Bench, *, verif
     label_new_vessels(database, settings, bench, "isolation")
     with database.transaction() as session:
         step_service.complete_step(session=session, actor=actor, station=STATION, step_code="isolation",
-                                   password=bench.operator.password)
+                                   username=bench.operator.username, password=bench.operator.password)
     if verify:
         with database.transaction() as session:
             step_service.verify_step(session=session, actor=bench.verifier.principal, din=bench.lot.din,
-                                     step_code="isolation", password=bench.verifier.password)
+                                     step_code="isolation",
+                                     username=bench.verifier.username, password=bench.verifier.password)
 
 
 def run_step(database: Database, settings: Settings, bench: Bench, code: str, *, scans: list[str],
@@ -155,13 +156,13 @@ def run_step(database: Database, settings: Settings, bench: Bench, code: str, *,
         label_new_vessels(database, settings, bench, code)
     with database.transaction() as session:
         step_service.complete_step(session=session, actor=actor, station=STATION, step_code=code,
-                                   password=bench.operator.password)
+                                   username=bench.operator.username, password=bench.operator.password)
         lot = step_service.require_open_lot(session=session, station=STATION)
         needs_second = step_service.planned(step_service.plan_of(lot), code).type.second_person
     if needs_second:
         with database.transaction() as session:
             step_service.verify_step(session=session, actor=bench.verifier.principal, din=bench.lot.din,
-                                     step_code=code, password=bench.verifier.password)
+                                     step_code=code, username=bench.verifier.username, password=bench.verifier.password)
 
 
 def in_use_vessels(database: Database, din: str, kind: str = "culture_vessel") -> list[str]:

@@ -46,7 +46,7 @@ def approve_default(database: Database, qa: UserHandle | None = None) -> UserHan
     with database.transaction() as session:
         spec = specifications.draft_shipped_default(session=session, actor=qa.principal)
         specifications.approve(session=session, actor=qa.principal, code=spec.code, version=spec.version,
-                               password=qa.password)
+                               username=qa.username, password=qa.password)
     return qa
 
 

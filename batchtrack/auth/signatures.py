@@ -1,4 +1,5 @@
-"""Electronic signatures: re-enter the password, state the meaning, hash what is signed and the signature itself.
+"""Electronic signatures: re-enter the password (and the user id when needed), state the meaning, hash what is
+signed and the signature itself.
 
 A signature is intact when three records agree: the row (its own hash over every column), the `signature.applied`
 audit entry written with it (who, what, and both hashes), and the content rebuilt from the signed record now.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,13 +20,14 @@ from sqlmodel import col
 
 from batchtrack.audit import chain
 from batchtrack.audit import service as audit_service
-from batchtrack.auth import passwords, signed_records
+from batchtrack.auth import passwords, sessions, signed_records, signing_rules
+from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, SignatureRefused
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.signature import Signature, SignatureMeaning
-from batchtrack.models.user import User
+from batchtrack.models.user import User, UserSession
 
 APPLIED = "signature.applied"
 # Names the layout of `signature_hash`: a later layout gets a new tag, so old hashes stay checkable.
@@ -53,23 +56,39 @@ def sign(
     *,
     session: Session,
     signer: Principal,
+    username: str | None,
     password: str,
     meaning: SignatureMeaning,
     entity_type: str,
     entity_id: str | int,
     content: dict[str, Any],
 ) -> Signature:
-    """Sign `content` as `signer` after re-checking their password; recorded in the audit trail."""
+    """Sign `content` as `signer` after checking the user id they typed (when needed) and their password.
+
+    Refused, audited: a locked account; a missing user id where the rule needs it; a wrong user id or password, each
+    of which also counts toward the signer's lockout once the request is rolled back (see `signing_rules`).
+    """
     # A kind of record the signature check cannot rebuild would be a signature nobody can verify: refuse to make it.
     signed_records.require_known(entity_type, meaning.value)
     user = session.get(User, signer.user_id) if signer.user_id is not None else None
-    if user is None or not user.is_active or not passwords.verify_password(user.password_hash, password):
-        raise SignatureRefused(
-            "the password does not match the signer: the signature was not applied",
-            code="signature.password",
-            audit=AuditedRefusal(signer, "signature.refused", entity_type, str(entity_id),
-                                 {"meaning": meaning.value}),
-        )
+    refused = AuditedRefusal(signer, "signature.refused", entity_type, str(entity_id), {"meaning": meaning.value})
+    if user is None or not user.is_active:
+        passwords.verify_password(None, password)  # the same work as for anyone else
+        raise SignatureRefused("the password does not match the signer: the signature was not applied",
+                               code=signing_rules.WRONG_PASSWORD, audit=refused)
+    locked = auth_service.is_locked(user, utcnow())
+    attempt = signing_rules.Attempt(
+        signer_username=user.username, typed_username=username or "",
+        # A locked account is verified against nothing: the same work, and even the right password refused.
+        password_matches=passwords.verify_password(None if locked else user.password_hash, password),
+        locked=locked, user_id_needed=asks_user_id(session=session, signer=signer),
+    )
+    reason = signing_rules.signing_refusal(attempt)
+    if reason is not None:
+        counted = signing_rules.counts_toward_lockout(reason)
+        raise SignatureRefused(reason.message, code=reason.code, reasons=[reason], audit=replace(
+            refused, details={**refused.details, "refused_because": reason.code},
+            failed_attempt_of=user.id if counted else None))
     signature = Signature(
         signer_id=user.id or 0,
         printed_name=user.full_name,
@@ -89,7 +108,20 @@ def sign(
         new={"signature_id": signature.id, "meaning": meaning.value, "printed_name": user.full_name,
              "content_hash": signature.content_hash, "signature_hash": signature.hash},
     )
+    if signer.session_id is not None and signer.token_id is None:
+        # Later signings in this browser session may then be made with the password alone.
+        sessions.mark_signed(session=session, session_id=signer.session_id)
     return signature
+
+
+def asks_user_id(*, session: Session, signer: Principal) -> bool:
+    """Whether `signer`'s next signature needs their user id as well as the password (see `signing_rules`)."""
+    first_signed_at: datetime | None = None
+    if signer.session_id is not None and signer.token_id is None:
+        first_signed_at = session.execute(select(col(UserSession.first_signed_at))
+                                          .where(col(UserSession.id) == signer.session_id)).scalar_one_or_none()
+    return signing_rules.user_id_needed(session_id=signer.session_id, token_id=signer.token_id,
+                                        first_signed_at=first_signed_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,10 +140,12 @@ def record_infusion(*, session: Session, actor: Principal, data: schemas.Infusio
                                therapy_coi=therapy.coi, started_at=data.started_at, ended_at=data.ended_at,
                                volume_ml=data.volume_ml, vital_signs=vitals, adverse_reactions=reactions)
     entity = f"{lot.din}-{container.division}"
-    performed = signatures.sign(session=session, signer=actor, password=data.password,
+    performed = signatures.sign(session=session, signer=actor, username=data.username, password=data.password,
                                 meaning=SignatureMeaning.PERFORMED, entity_type="infusion", entity_id=entity,
                                 content=content)
-    reviewed = signatures.sign(session=session, signer=second, password=data.second_password,
+    # The second clinician is not the session's user: the user id they typed (naming them) and their password.
+    reviewed = signatures.sign(session=session, signer=second, username=data.second_clinician,
+                               password=data.second_password,
                                meaning=SignatureMeaning.REVIEWED, entity_type="infusion", entity_id=entity,
                                content=content)
     infusion = Infusion(

@@ -216,7 +216,8 @@ def _infusion_data(form: FormData, settings: Settings) -> schemas.InfusionCreate
         "started_at": parse_local_time(_field(form, "started_at", 32), settings.zone),
         "ended_at": parse_local_time(_field(form, "ended_at", 32), settings.zone),
         "vitals_before": vitals["before"], "vitals_after": vitals["after"],
-        "adverse_reactions": _field(form, "adverse_reactions", 4000), "password": _field(form, "password", 1024),
+        "adverse_reactions": _field(form, "adverse_reactions", 4000), "username": _field(form, "username", 64),
+        "password": _field(form, "password", 1024),
         "second_clinician": _field(form, "second_clinician", 64),
         "second_password": _field(form, "second_password", 1024),
     })
@@ -242,7 +243,7 @@ def infusion_submit(request: Request, database: DatabaseDep, settings: SettingsD
         return f"infusion of bag {public.division} recorded and signed by both clinicians{done}"
 
     try:
-        message = run_audited(database, work)
+        message = run_audited(database, work, settings=settings)
     except BatchtrackError as exc:
         return _check_page(request, database, actor, check_id, _verdict(False, exc.message, exc.reasons),
                            exc.status_code)

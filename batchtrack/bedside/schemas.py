@@ -8,7 +8,16 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from batchtrack.custody.schemas import CustodyEventPublic
-from batchtrack.web.validation import AwareTime, Code, LongText, OptionalShortText, RecordId, RequestModel, ShortText
+from batchtrack.web.validation import (
+    AwareTime,
+    Code,
+    LongText,
+    OptionalShortText,
+    RecordId,
+    RequestModel,
+    ShortText,
+    SignerUserId,
+)
 
 Scan = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 OptionalScan = Annotated[str, StringConstraints(max_length=4096)]
@@ -114,6 +123,7 @@ class InfusionCreate(RequestModel):
     vitals_before: VitalSigns
     vitals_after: VitalSigns
     adverse_reactions: LongText = ""
+    username: SignerUserId = ""  # the signed-in clinician's user id (needed for the session's first signature)
     password: Password  # the signed-in clinician's, meaning "performed"
     second_clinician: Code
     second_password: Password  # meaning "reviewed"

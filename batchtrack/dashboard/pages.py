@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
-from batchtrack.dashboard import search
+from batchtrack.dashboard import lockouts, search
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.workflow import LotState
 from batchtrack.release import alerts as release_alerts
@@ -27,7 +27,7 @@ def dashboard(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     state: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """Therapies and lots by state, the newest lots, and a search box."""
+    """Therapies and lots by state, the newest lots, a search box; for QA and admin, recent account lockouts."""
     state = lot_service.require_state_name(state or None)
     lots, total = lot_service.list_lots(session=session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                         state=state)
@@ -39,6 +39,7 @@ def dashboard(
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total, "state": state,
         "alerts": release_alerts.alerts_public(
             session=session, rows=release_alerts.alerts(session=session, open_only=True, limit=20)),
+        "lockouts": lockouts.recent(session=session) if viewer.has_any(lockouts.VIEWERS) else None,
     }, principal=viewer)
 
 

@@ -73,7 +73,7 @@ def ship_check_and_infuse(*, session: Session, settings: Settings, clinic: Clini
     infusions.record_infusion(session=session, actor=clinic.nurse, data=bedside_schemas.InfusionCreate(
         check_id=check.id, started_at=started, ended_at=max(utcnow(), started + timedelta(seconds=1)),
         volume_ml=50.0, vitals_before=VITALS_BEFORE, vitals_after=VITALS_AFTER, adverse_reactions="",
-        password=clinic.nurse_password, second_clinician=clinic.investigator_username,
+        username=clinic.nurse.username, password=clinic.nurse_password, second_clinician=clinic.investigator_username,
         second_password=clinic.investigator_password))
     return [
         "bag shipped GMP operator -> courier -> nurse at the clinic, each hand-over scanned with its temperature",

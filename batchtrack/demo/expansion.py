@@ -72,7 +72,8 @@ def _stock(session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
                                                 supplier_lot=f"{kind[:3].upper()}-24117",
                                                 expires_at=utcnow() + timedelta(days=200)))
         material_service.release(session=session, actor=crew.qa, code=material.code,
-                                 data=material_schemas.MaterialDecision(password=crew.qa_password,
+                                 data=material_schemas.MaterialDecision(username=crew.qa.username,
+                                                                        password=crew.qa_password,
                                                                         reason="certificate of analysis reviewed"))
         codes[kind] = material.code
     for code, kind, description in INSTRUMENTS:
@@ -127,11 +128,11 @@ def _step(session: Session, settings: Settings, crew: Crew, din: str, code: str,
                               data=schemas.VesselsAdd(count=new_vessels))
         _label_new_vessels(session, settings, crew, code)
     row = step_service.complete_step(session=session, actor=actor, station=STATION, step_code=code,
-                                     password=crew.operator_password)
+                                     username=actor.username, password=crew.operator_password)
     lot = lot_service.get_by_din(session=session, din=din)
     if step_service.planned(step_service.plan_of(lot), row.step_code).type.second_person:
         step_service.verify_step(session=session, actor=crew.verifier, din=din, step_code=code,
-                                 password=crew.verifier_password)
+                                 username=crew.verifier.username, password=crew.verifier_password)
 
 
 def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_scan: str) -> list[str]:

@@ -101,6 +101,7 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
     assessment = enrolment_service.assess(
         session=session, settings=settings, actor=investigator, subject_code=DEMO_SUBJECT,
         data=enrolment_schemas.EligibilityAnswers(answers=answers, prescribed_cells_per_kg=1e6,
+                                                  username=investigator.username,
                                                   password=demo_password("investigator")))
     assert assessment.therapy is not None
     therapy = assessment.therapy
@@ -147,7 +148,7 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
                                data=lot_schemas.ContainerCreate(kind="qc_sample", count=2))
     spec = specifications.draft_shipped_default(session=session, actor=actors["qa"])
     specifications.approve(session=session, actor=actors["qa"], code=spec.code, version=spec.version,
-                           password=demo_password("qa"))
+                           username=actors["qa"].username, password=demo_password("qa"))
     summary.steps.append(f"release specification {spec.code} version {spec.version} approved by QA (signed)")
     lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="submit_to_qc",
                            reason="")
@@ -169,11 +170,11 @@ def run(*, database: Database, settings: Settings) -> DemoSummary:
     summary = DemoSummary()
     with database.transaction() as session:
         actors = _ensure_users(session, summary)
-        recipient = session.execute(
         granted = demo_training.qualify(session=session, actors=actors, lead="qalead", deputy="qa",
                                         password_of=demo_password)
         if granted:
             summary.steps.append(f"{len(granted)} qualifications granted by the training lead, each signed")
+        recipient = session.execute(
             select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one_or_none()
         if recipient is None:
             _walk(session, settings, actors, summary)

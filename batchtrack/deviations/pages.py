@@ -17,7 +17,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import DeviationState
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
 from batchtrack.web.rendering import form_invalid, render
-from batchtrack.web.validation import DinPath
+from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -89,12 +89,13 @@ def open_deviation(
 def close_deviation(
     number: schemas.NumberPath, request: Request, session: SessionDep, actor: Quality,
     closure: Annotated[str, Form(max_length=4000)] = "", password: Annotated[str, Form(max_length=256)] = "",
+    username: SignerUserIdForm = "",
 ) -> Response:
     """Close the deviation with QA's signature, then show it."""
     try:
-        data = schemas.DeviationClose(closure=_text(closure), password=password)
+        data = schemas.DeviationClose(closure=_text(closure), username=username, password=password)
     except ValidationError as exc:
         raise form_invalid(exc) from exc
     deviation_service.close_deviation(session=session, actor=actor, number=number, closure=data.closure,
-                                      password=data.password)
+                                      username=data.username, password=data.password)
     return RedirectResponse(request.url_for("deviation_page", number=number), status_code=303)

@@ -59,5 +59,6 @@ def close_deviation(
     """Close a deviation with QA's signature (approved). The lot stays on hold: lifting the hold is QA's own signed
     decision with a reason (POST /api/v1/lots/{din}/hold/lift), refused while any deviation of the lot is open."""
     deviation = deviation_service.close_deviation(session=session, actor=actor, number=number,
-                                                  closure=data.closure, password=data.password)
+                                                  closure=data.closure, username=data.username,
+                                                  password=data.password)
     return deviation_service.to_public(session=session, deviation=deviation)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, Field, StringConstraints
 
-from batchtrack.web.validation import LongText, RequestModel
+from batchtrack.web.validation import LongText, RequestModel, SignerUserId
 
 NUMBER_PATTERN = r"^DEV-[0-9]{4}-[0-9]{4,9}$"
 NumberPath = Annotated[str, Path(pattern=NUMBER_PATTERN, description="deviation number, DEV-yyyy-nnnn")]
@@ -26,6 +26,7 @@ class DeviationClose(RequestModel):
     """Close a deviation (QA): how it was resolved, signed with the password (meaning: approved)."""
 
     closure: LongText = Field(min_length=1)
+    username: SignerUserId = ""
     password: Password
 
 

@@ -135,7 +135,8 @@ def signed_content_of(*, session: Session, signature: Signature) -> dict[str, An
     return signed_content(session=session, deviation=deviation) if deviation is not None else None
 
 
-def close_deviation(*, session: Session, actor: Principal, number: str, closure: str, password: str) -> Deviation:
+def close_deviation(*, session: Session, actor: Principal, number: str, closure: str, username: str,
+                    password: str) -> Deviation:
     """Close the deviation with QA's signature (approved); the lot stays on hold until QA lifts it."""
     deviation = get_by_number(session=session, number=number, for_update=True)
     reasons = workflow.guard_close(workflow.CloseFacts(
@@ -148,7 +149,7 @@ def close_deviation(*, session: Session, actor: Principal, number: str, closure:
     assert actor.user_id is not None
     text = closure.strip()
     signature = signatures.sign(
-        session=session, signer=actor, password=password, meaning=SignatureMeaning.APPROVED,
+        session=session, signer=actor, username=username, password=password, meaning=SignatureMeaning.APPROVED,
         entity_type="deviation", entity_id=deviation.number,
         content=signed_content(session=session, deviation=deviation) | {"closure": text},
     )

@@ -110,7 +110,8 @@ def assess(
     answers = {str(key)[len("answer-"):]: value == "yes" for key, value in form.items()
                if str(key).startswith("answer-") and value in ("yes", "no")}
     try:
-        data = schemas.EligibilityAnswers(answers=answers, password=str(form.get("password", "")),
+        data = schemas.EligibilityAnswers(answers=answers, username=str(form.get("username", ""))[:64],
+                                          password=str(form.get("password", "")),
                                           prescribed_cells_per_kg=float(str(form.get("prescribed_cells_per_kg", "0"))
                                                                         or 0))
     except (ValidationError, ValueError) as exc:

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from batchtrack.web.validation import Code, IsoDate, LongText, OptionalShortText, RequestModel, ShortText, SubjectCode
+from batchtrack.web.validation import (
+    Code,
+    IsoDate,
+    LongText,
+    OptionalShortText,
+    RequestModel,
+    ShortText,
+    SignerUserId,
+    SubjectCode,
+)
 
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{2,32}$")]
 
@@ -71,6 +80,7 @@ class EligibilityAnswers(RequestModel):
 
     answers: dict[CriterionId, bool] = Field(max_length=100)
     prescribed_cells_per_kg: float = Field(gt=0, le=1e9)
+    username: SignerUserId = ""
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 

@@ -227,7 +227,7 @@ def assess(
         subject_code=recipient.subject_code, protocol_id=protocol.id, protocol_version=protocol.version,
         answers=data.answers, eligible=outcome.eligible, reasons=[r.as_dict() for r in outcome.reasons],
         assessed_on=today, prescribed_cells_per_kg=data.prescribed_cells_per_kg)
-    signature = signatures.sign(session=session, signer=actor, password=data.password,
+    signature = signatures.sign(session=session, signer=actor, username=data.username, password=data.password,
                                 meaning=SignatureMeaning.APPROVED, entity_type="recipient",
                                 entity_id=recipient.subject_code, content=content)
     assert recipient.id is not None and actor.user_id is not None and signature.id is not None

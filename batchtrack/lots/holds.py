@@ -38,7 +38,7 @@ def offered(*, session: Session, lot: Lot, actor: Principal) -> bool:
     return workflow.may_offer_lift_hold(lot_service.facts_for(session=session, lot=lot, actor=actor))
 
 
-def lift(*, session: Session, actor: Principal, din: str, reason: str, password: str) -> Lot:
+def lift(*, session: Session, actor: Principal, din: str, reason: str, username: str, password: str) -> Lot:
     """Lift the lot's hold as QA's signed decision with a reason; refused while any deviation of the lot is open."""
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     text = reason.strip()
@@ -50,7 +50,8 @@ def lift(*, session: Session, actor: Principal, din: str, reason: str, password:
                                                      {"state": lot.state}))
     resumed = workflow.target_state(workflow.LIFT_HOLD, facts).value
     content = hold_content(din=lot.din, resumed_state=resumed, reason=text)
-    signature = signatures.sign(session=session, signer=actor, password=password, meaning=SignatureMeaning.APPROVED,
+    signature = signatures.sign(session=session, signer=actor, username=username, password=password,
+                                meaning=SignatureMeaning.APPROVED,
                                 entity_type=SIGNED_ENTITY, entity_id=lot.din, content=content)
     lifted = lot_service.transition(session=session, actor=actor, din=lot.din, name=workflow.LIFT_HOLD.name,
                                     reason=text, signed_decision=True)

@@ -17,7 +17,7 @@ from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
 from batchtrack.web.deps import ANY_ROLE, SessionDep
 from batchtrack.web.rendering import render
-from batchtrack.web.validation import DinPath, LongText, TransitionName
+from batchtrack.web.validation import DinPath, LongText, SignerUserIdForm, TransitionName
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -56,9 +56,11 @@ def lift_hold(
     din: DinPath, request: Request, session: SessionDep, actor: Quality,
     reason: Annotated[LongText, Form()] = "", password: Annotated[str, Form(max_length=256)] = "",
     deviation: Annotated[str, Form(pattern=f"{deviation_schemas.NUMBER_PATTERN}|^$")] = "",
+    username: SignerUserIdForm = "",
 ) -> Response:
     """Lift the hold as QA's signed decision from the lot's or a deviation's page, then show that page again."""
-    lot = holds.lift(session=session, actor=actor, din=din, reason=reason, password=password)
+    lot = holds.lift(session=session, actor=actor, din=din, reason=reason, username=username.strip(),
+                     password=password)
     if deviation:
         return RedirectResponse(request.url_for("deviation_page", number=deviation), status_code=303)
     return RedirectResponse(request.url_for("lot_page", din=lot.din), status_code=303)

@@ -60,7 +60,8 @@ def apply_transition(
 def lift_hold(din: DinPath, data: schemas.HoldLift, session: SessionDep, actor: Quality) -> schemas.LotPublic:
     """Lift the lot's hold as QA's signed decision (approved) with a reason, back to the state before the hold;
     409 while any deviation of the lot is open (closing a deviation does not lift the hold)."""
-    lot = holds.lift(session=session, actor=actor, din=din, reason=data.reason, password=data.password)
+    lot = holds.lift(session=session, actor=actor, din=din, reason=data.reason, username=data.username,
+                     password=data.password)
     return lot_service.to_public(session=session, lot=lot)
 
 

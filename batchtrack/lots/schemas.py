@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from batchtrack.errors import Reason
-from batchtrack.web.validation import AwareTime, LongText, RequestModel
+from batchtrack.web.validation import AwareTime, LongText, RequestModel, SignerUserId
 
 
 class LotTransition(RequestModel):
@@ -21,6 +21,7 @@ class HoldLift(RequestModel):
     """Lift the lot's hold (QA): why the lot may go on, signed with the password (meaning: approved)."""
 
     reason: LongText
+    username: SignerUserId = ""
     password: str = Field(min_length=1, max_length=256)
 
 

@@ -20,6 +20,7 @@ from batchtrack.models.material import MaterialKind, MaterialStatus
 from batchtrack.models.user import Role
 from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_invalid, parse_local_time, render
+from batchtrack.web.validation import SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -91,10 +92,11 @@ def material_page(code: MaterialCodePath, request: Request, session: SessionDep,
 def release(
     code: MaterialCodePath, request: Request, session: SessionDep, actor: Quality,
     password: Annotated[str, Form(max_length=1024)], reason: Annotated[str, Form(max_length=4000)] = "",
+    username: SignerUserIdForm = "",
 ) -> Response:
     """Release the material lot for use, signed with the password."""
     material = material_service.release(session=session, actor=actor, code=code,
-                                        data=_decision(password=password, reason=reason))
+                                        data=_decision(username=username, password=password, reason=reason))
     return RedirectResponse(request.url_for("material_page", code=material.code), status_code=303)
 
 
@@ -102,15 +104,16 @@ def release(
 def reject(
     code: MaterialCodePath, request: Request, session: SessionDep, actor: Quality,
     password: Annotated[str, Form(max_length=1024)], reason: Annotated[str, Form(max_length=4000)] = "",
+    username: SignerUserIdForm = "",
 ) -> Response:
     """Reject the material lot, signed with the password, with the reason."""
     material = material_service.reject(session=session, actor=actor, code=code,
-                                       data=_decision(password=password, reason=reason))
+                                       data=_decision(username=username, password=password, reason=reason))
     return RedirectResponse(request.url_for("material_page", code=material.code), status_code=303)
 
 
-def _decision(*, password: str, reason: str) -> schemas.MaterialDecision:
+def _decision(*, username: str, password: str, reason: str) -> schemas.MaterialDecision:
     try:
-        return schemas.MaterialDecision(password=password, reason=reason)
+        return schemas.MaterialDecision(username=username, password=password, reason=reason)
     except ValidationError as exc:
         raise form_invalid(exc) from exc

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from batchtrack.models.material import MaterialKind
-from batchtrack.web.validation import AwareTime, Code, LongText, RequestModel, ShortText
+from batchtrack.web.validation import AwareTime, Code, LongText, RequestModel, ShortText, SignerUserId
 
 
 def _at_most_120(value: str) -> str:
@@ -35,6 +35,7 @@ class MaterialLotCreate(RequestModel):
 class MaterialDecision(RequestModel):
     """QA's signed decision on a material lot: the password re-entered, and a reason (required to reject)."""
 
+    username: SignerUserId = ""
     password: Password
     reason: LongText = ""
 

@@ -139,7 +139,7 @@ def _decide(
                                  {"status": material.status}),
         )
     content = decision_content(material=material, status=decision.value, reason=data.reason)
-    signature = signatures.sign(session=session, signer=actor, password=data.password,
+    signature = signatures.sign(session=session, signer=actor, username=data.username, password=data.password,
                                 meaning=SignatureMeaning(decision.value), entity_type=ENTITY,
                                 entity_id=material.code, content=content)
     old = {"status": material.status, "status_by": material.status_by, "status_at": material.status_at}

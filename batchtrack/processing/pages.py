@@ -23,7 +23,7 @@ from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
 from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, run_audited
 from batchtrack.web.rendering import form_data, render
-from batchtrack.web.validation import DinPath
+from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -52,7 +52,7 @@ def _act(request: Request, database: Database, principal: Principal, station: st
          work: Callable[[Session], str]) -> Response:
     """Run one action in its own transaction and show its verdict on the workstation."""
     try:
-        message = run_audited(database, work)
+        message = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
         verdict = {"ok": False, "message": exc.message, "reasons": [r.as_dict() for r in exc.reasons]}
         return _page(request, database, principal, station, verdict, status_code=exc.status_code)
@@ -155,21 +155,23 @@ def add_vessels(station: Station, step: Step, request: Request, database: Databa
 
 @router.post("/processing/{station}/steps/{step}/complete", name="workstation_complete")
 def complete_step(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator,
-                  password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+                  password: Annotated[str, Form(max_length=1024)] = "", username: SignerUserIdForm = "") -> Response:
     """Complete the step with the performer's electronic signature."""
     def work(session: Session) -> str:
         row = step_service.complete_step(session=session, actor=actor, station=station, step_code=step,
-                                         password=password)
+                                         username=username.strip(), password=password)
         return f"{row.title} completed and signed"
     return _act(request, database, actor, station, work)
 
 
 @router.post("/processing/{station}/lots/{din}/steps/{step}/verify", name="workstation_verify")
 def verify_step(station: Station, din: DinPath, step: Step, request: Request, database: DatabaseDep,
-                actor: Reviewer, password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+                actor: Reviewer, password: Annotated[str, Form(max_length=1024)] = "",
+                username: SignerUserIdForm = "") -> Response:
     """Second-person verification, signed by someone who performed no part of the step."""
     def work(session: Session) -> str:
-        row = step_service.verify_step(session=session, actor=actor, din=din, step_code=step, password=password)
+        row = step_service.verify_step(session=session, actor=actor, din=din, step_code=step,
+                                       username=username.strip(), password=password)
         return f"{row.title} verified and signed"
     return _act(request, database, actor, station, work)
 

@@ -83,7 +83,7 @@ def complete_step(station: Station, step: Step, data: schemas.StepSign, session:
                   actor: Operator) -> schemas.WorkstationOut:
     """Complete the step with the performer's electronic signature."""
     step_service.complete_step(session=session, actor=actor, station=station, step_code=step,
-                               password=data.password)
+                               username=data.username, password=data.password)
     return views.workstation(session=session, station=station, roles=_roles(actor))
 
 
@@ -99,7 +99,8 @@ def verify_step(din: DinPath, step: Step, data: schemas.StepSign, session: Sessi
                 actor: Reviewer) -> list[schemas.PlannedStepOut]:
     """Second-person verification with an electronic signature; refused to anyone who performed the step."""
     lot = lot_service.get_by_din(session=session, din=din)
-    step_service.verify_step(session=session, actor=actor, din=din, step_code=step, password=data.password)
+    step_service.verify_step(session=session, actor=actor, din=din, step_code=step, username=data.username,
+                             password=data.password)
     return views.lot_plan(session=session, lot=lot, roles=_roles(actor))
 
 

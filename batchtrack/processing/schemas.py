@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from batchtrack.lots.schemas import ReasonOut
-from batchtrack.web.validation import LongText, RequestModel
+from batchtrack.web.validation import LongText, RequestModel, SignerUserId
 
 StepCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,31}$")]
 ValueName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,31}$")]
@@ -62,6 +62,7 @@ class VesselsAdd(RequestModel):
 class StepSign(RequestModel):
     """Complete or verify a step with an electronic signature."""
 
+    username: SignerUserId = ""
     password: Password
 
 

@@ -305,22 +305,23 @@ def _consume_vessels_in(session: Session, actor: Principal, step: ProcessStep) -
                              new={"status": container.status, "step": step.step_code})
 
 
-def complete_step(*, session: Session, actor: Principal, station: str, step_code: str, password: str) -> ProcessStep:
+def complete_step(*, session: Session, actor: Principal, station: str, step_code: str, username: str,
+                  password: str) -> ProcessStep:
     """Complete the step with the performer's signature, once everything it needs is recorded."""
     lot = require_open_lot(session=session, station=station)
     lot = lot_service.get_by_din(session=session, din=lot.din, for_update=True)
     step = planned(plan_of(lot), step_code)
     row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
-    contents = contents_of(session=session, step=row)
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
                                   activity=qualification_requirements.process_step(row.process_code, step.type.code,
                                                                                    "perform"))
+    contents = contents_of(session=session, step=row)
     reasons = gates.complete_refusals(step=step, state=row.state, record=record_of(contents),
                                       actor_roles=frozenset(r.value for r in actor.roles), lot_state=lot.state)
     if reasons:
         raise GateRefused(f"{step.title} cannot be completed yet", reasons=reasons,
                           audit=AuditedRefusal(actor, "step.complete_refused", "lot", lot.din, {"step": step.code}))
-    signature = signatures.sign(session=session, signer=actor, password=password,
+    signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.PERFORMED, entity_type="process_step",
                                 entity_id=row.id or 0, content=signed_content(lot=lot, step=row, contents=contents))
     row.state, row.completed_by, row.completed_at = StepState.COMPLETED.value, actor.user_id, signature.signed_at
@@ -337,21 +338,22 @@ def complete_step(*, session: Session, actor: Principal, station: str, step_code
     return row
 
 
-def verify_step(*, session: Session, actor: Principal, din: str, step_code: str, password: str) -> ProcessStep:
+def verify_step(*, session: Session, actor: Principal, din: str, step_code: str, username: str,
+                password: str) -> ProcessStep:
     """Second-person verification of a completed step, by someone who performed no part of it."""
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     step = planned(plan_of(lot), step_code)
     row = get_step(session=session, lot=lot, step_code=step_code, for_update=True)
-    contents = contents_of(session=session, step=row)
-    reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
                                   activity=qualification_requirements.process_step(row.process_code, step.type.code,
                                                                                    "verify"))
+    contents = contents_of(session=session, step=row)
+    reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
                                     verifier_id=actor.user_id, verifier_roles=frozenset(r.value for r in actor.roles))
     if reasons:
         raise GateRefused(f"{step.title} cannot be verified by {actor.username}", reasons=reasons,
                           audit=AuditedRefusal(actor, "step.verify_refused", "lot", lot.din, {"step": step.code}))
-    signature = signatures.sign(session=session, signer=actor, password=password,
+    signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.REVIEWED, entity_type="process_step",
                                 entity_id=row.id or 0, content=signed_content(lot=lot, step=row, contents=contents))
     row.state, row.verified_by, row.verified_at = StepState.VERIFIED.value, actor.user_id, signature.signed_at

@@ -24,7 +24,7 @@ from batchtrack.quality import results, schemas, specification, specifications
 from batchtrack.quality.specification import BELOW_LOQ
 from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, SessionDep, run_audited
 from batchtrack.web.rendering import form_invalid, render
-from batchtrack.web.validation import DinPath
+from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(ANY_ROLE)]
@@ -101,11 +101,12 @@ def specification_page(
 @router.post("/specifications/{code}/{version}/approve", name="specification_approve")
 def approve_specification(
     code: schemas.SpecCodePath, version: schemas.VersionPath, request: Request, session: SessionDep,
-    actor: Quality, password: Annotated[str, Form(max_length=1024)] = "",
+    actor: Quality, password: Annotated[str, Form(max_length=1024)] = "", username: SignerUserIdForm = "",
 ) -> Response:
     """QA approves the draft with the password (meaning: approved), then sees it effective."""
-    data = _valid(schemas.SpecificationApproval, {"password": password})
-    specifications.approve(session=session, actor=actor, code=code, version=version, password=data.password)
+    data = _valid(schemas.SpecificationApproval, {"username": username, "password": password})
+    specifications.approve(session=session, actor=actor, code=code, version=version, username=data.username,
+                           password=data.password)
     return RedirectResponse(request.url_for("specification_page", code=code, version=version), status_code=303)
 
 

@@ -62,7 +62,8 @@ def approve_specification(
 ) -> schemas.SpecificationPublic:
     """QA approves a draft with a signature (meaning: approved); it becomes effective and supersedes the previous
     version. Lots already submitted to QC keep the version they were bound to."""
-    spec = specifications.approve(session=session, actor=actor, code=code, version=version, password=data.password)
+    spec = specifications.approve(session=session, actor=actor, code=code, version=version, username=data.username,
+                                  password=data.password)
     return specifications.to_public(session=session, spec=spec)
 
 

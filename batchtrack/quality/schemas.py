@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, Field, JsonValue, StringConstraints
 
-from batchtrack.web.validation import MAX_DB_INT, LongText, OptionalShortText, RequestModel
+from batchtrack.web.validation import MAX_DB_INT, LongText, OptionalShortText, RequestModel, SignerUserId
 
 SPEC_CODE_PATTERN = r"^[A-Z0-9-]{2,32}$"
 TEST_CODE_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
@@ -56,6 +56,7 @@ class DefaultDraft(RequestModel):
 class SpecificationApproval(RequestModel):
     """QA's approval of a draft: the password re-entered (meaning: approved)."""
 
+    username: SignerUserId = ""
     password: Password
 
 

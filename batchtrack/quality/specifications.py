@@ -92,7 +92,8 @@ def draft_shipped_default(*, session: Session, actor: Principal) -> Specificatio
     return draft(session=session, actor=actor, text=specification.canonical(content))
 
 
-def approve(*, session: Session, actor: Principal, code: str, version: int, password: str) -> Specification:
+def approve(*, session: Session, actor: Principal, code: str, version: int, username: str,
+            password: str) -> Specification:
     """Make a draft effective with QA's signature (approved); the version it replaces is superseded."""
     _require_qa(actor, "approves")
     spec = get(session=session, code=code, version=version, for_update=True)
@@ -102,7 +103,7 @@ def approve(*, session: Session, actor: Principal, code: str, version: int, pass
                        reasons=[Reason("specification.not_draft", f"{code} v{version} is {spec.status}")],
                        audit=AuditedRefusal(actor, "specification.approve_refused", "specification",
                                             f"{code} v{version}", {"status": spec.status}))
-    signature = signatures.sign(session=session, signer=actor, password=password,
+    signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.APPROVED, entity_type="specification",
                                 entity_id=f"{code} v{version}", content={"content": spec.content})
     previous = effective(session=session, code=code)

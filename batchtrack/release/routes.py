@@ -48,7 +48,7 @@ def get_release(din: DinPath, session: SessionDep, viewer: ChecklistReader) -> s
 @router.post("/lots/{din}/release")
 def release_lot(din: DinPath, data: schemas.ReleaseRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
     """Release the lot (or release it pending sterility) with QA's signature; 409 with every unmet condition."""
-    release_service.release(session=session, actor=actor, din=din, password=data.password,
+    release_service.release(session=session, actor=actor, din=din, username=data.username, password=data.password,
                             pending_sterility=data.pending_sterility)
     return _decision(session, din)
 
@@ -56,7 +56,8 @@ def release_lot(din: DinPath, data: schemas.ReleaseRequest, session: SessionDep,
 @router.post("/lots/{din}/reject")
 def reject_lot(din: DinPath, data: schemas.RejectRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
     """Reject the lot with QA's signature and the reason."""
-    release_service.reject(session=session, actor=actor, din=din, password=data.password, reason=data.reason)
+    release_service.reject(session=session, actor=actor, din=din, username=data.username, password=data.password,
+                           reason=data.reason)
     return _decision(session, din)
 
 
@@ -70,7 +71,8 @@ def _decision(session: Session, din: str) -> schemas.DecisionOut:
 def co_sign(din: DinPath, data: schemas.CoSignRequest, session: SessionDep,
             actor: CoSigner) -> list[schemas.CoSignatureOut]:
     """Co-sign the lot's release pending sterility (medical director; treating physician, an investigator)."""
-    release_service.co_sign(session=session, actor=actor, din=din, role=data.role, password=data.password)
+    release_service.co_sign(session=session, actor=actor, din=din, role=data.role, username=data.username,
+                            password=data.password)
     return release_service.co_signatures(session=session, lot=lot_service.get_by_din(session=session, din=din))
 
 

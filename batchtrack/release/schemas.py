@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from batchtrack.lots.schemas import LotPublic, ReasonOut
-from batchtrack.web.validation import LongText, RequestModel
+from batchtrack.web.validation import LongText, RequestModel, SignerUserId
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 CoSignerRole = Literal["medical_director", "treating_physician"]
@@ -17,6 +17,7 @@ CoSignerRole = Literal["medical_director", "treating_physician"]
 class ReleaseRequest(RequestModel):
     """Release the lot (QA), signed with the password (meaning: released); pending sterility if so chosen."""
 
+    username: SignerUserId = ""
     password: Password
     pending_sterility: bool = False
 
@@ -24,6 +25,7 @@ class ReleaseRequest(RequestModel):
 class RejectRequest(RequestModel):
     """Reject the lot (QA), signed with the password (meaning: rejected), saying why."""
 
+    username: SignerUserId = ""
     password: Password
     reason: LongText = Field(min_length=1)
 
@@ -32,6 +34,7 @@ class CoSignRequest(RequestModel):
     """Co-sign a release pending sterility: the medical director, or the treating physician (an investigator)."""
 
     role: CoSignerRole
+    username: SignerUserId = ""
     password: Password
 
 

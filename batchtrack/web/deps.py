@@ -13,14 +13,16 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from batchtrack import config
 from batchtrack.audit import anchoring
 from batchtrack.audit import service as audit_service
-from batchtrack.auth import sessions, tokens, usage
+from batchtrack.auth import service as auth_service
+from batchtrack.auth import sessions, signing_rules, tokens, usage
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BatchtrackError, Forbidden, NotAuthenticated, PasswordChangeRequired
-from batchtrack.models.user import Role
+from batchtrack.models.user import Role, User
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def get_session(request: Request) -> Iterator[Session]:
     except BatchtrackError as exc:
         session.rollback()
         if exc.audit is not None:
-            _record_refusal(database, exc)
+            _record_refusal(database, exc, request.app.state.settings)
         raise
     except BaseException:
         session.rollback()
@@ -83,7 +85,9 @@ def get_session(request: Request) -> Iterator[Session]:
     database.committed(session)
 
 
-def _record_refusal(database: Database, exc: BatchtrackError) -> None:
+def _record_refusal(database: Database, exc: BatchtrackError, settings: Settings | None) -> None:
+    """Record a refusal after its request was rolled back; a failed attempt at a user's credentials it was (a
+    wrong password at a signature) counts toward their lockout in the same transaction."""
     assert exc.audit is not None
     refusal = exc.audit
     with database.transaction(write=True) as session:
@@ -93,22 +97,29 @@ def _record_refusal(database: Database, exc: BatchtrackError) -> None:
             new={"refused": exc.code, "reasons": [r.as_dict() for r in exc.reasons], **refusal.details},
             reason=exc.message,
         )
+        if refusal.failed_attempt_of is not None:
+            user = session.get(User, refusal.failed_attempt_of)
+            if user is not None:
+                # Outside a request (a page's own transaction) the process's settings are the application's.
+                auth_service.count_failure(session=session, settings=settings or config.get_settings(), user=user,
+                                           action=signing_rules.FAILED_ACTION, details={"refused": exc.code})
 
 
 T = TypeVar("T")
 
 
-def run_audited(database: Database, work: Callable[[Session], T]) -> T:
+def run_audited(database: Database, work: Callable[[Session], T], *, settings: Settings | None = None) -> T:
     """Run `work` in a write transaction of its own: a refusal rolls it back, is recorded, and is raised again.
 
-    For pages that show a refusal in place (a station's red verdict) rather than as an error page.
+    For pages that show a refusal in place (a station's red verdict) rather than as an error page. `settings`: the
+    application's, for a refused signature's count toward lockout (the process's settings when not given).
     """
     try:
         with database.transaction(write=True) as session:
             return work(session)
     except BatchtrackError as exc:
         if exc.audit is not None:
-            _record_refusal(database, exc)
+            _record_refusal(database, exc, settings)
         raise
 
 

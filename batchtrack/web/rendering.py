@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +13,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
+from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.resources import resource_dir
 from batchtrack.web.deps import csrf_token
@@ -41,8 +44,25 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the CSRF token and the signed-in user available to every template."""
     templates: Jinja2Templates = request.app.state.templates
-    full = {"principal": principal, "csrf_token": csrf_token(request), **(context or {})}
+    full = {"principal": principal, "csrf_token": csrf_token(request),
+            "asks_user_id": _asks_user_id(request, principal), **(context or {})}
     return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def _asks_user_id(request: Request, principal: Principal | None) -> Callable[[], bool]:
+    """Whether the page's signature forms ask for the user id: looked up once, and only by a page that signs."""
+    found: list[bool] = []
+
+    def asks() -> bool:
+        if principal is None:
+            return True
+        if not found:
+            database: Database = request.app.state.db
+            with database.transaction(write=False) as session:
+                found.append(signatures.asks_user_id(session=session, signer=principal))
+        return found[0]
+
+    return asks
 
 
 def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from fastapi import Path
+from fastapi import Form, Path
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -57,6 +57,11 @@ Code = Annotated[
     AfterValidator(_one_line),
 ]
 RecordId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+# The user id a signer types next to their password (21 CFR 11.200(a)(1)); empty when not typed. Compared with the
+# signer's user name, never stored as sent.
+SignerUserId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+# The same field on a page's signature form (see the `signature_fields` macro).
+SignerUserIdForm = Annotated[str, Form(max_length=64)]
 
 
 def _has_utc_equivalent(value: datetime) -> datetime:

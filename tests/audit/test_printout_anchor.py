@@ -65,7 +65,8 @@ def test_a_release_decision_and_an_infusion_are_each_checkpointed_once_committed
     keys.create(settings.checkpoint_key_path)  # the app's anchor signs from now on
     lot = ready_lot(database, settings)
     with database.transaction() as session:
-        release_service.release(session=session, actor=lot.qa.principal, din=lot.din, password=lot.qa.password,
+        release_service.release(session=session, actor=lot.qa.principal, din=lot.din,
+                                username=lot.qa.username, password=lot.qa.password,
                                 pending_sterility=False)
     assert _reasons(settings)[-1] == f"release decision: lot {lot.din} released"
     with database.transaction(write=False) as session:

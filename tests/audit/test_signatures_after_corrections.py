@@ -101,7 +101,7 @@ def test_a_value_corrected_between_the_performers_and_the_verifiers_signature_is
     _correct(database, bench, 95)
     with database.transaction() as session:
         step_service.verify_step(session=session, actor=bench.verifier.principal, din=bench.lot.din,
-                                 step_code=STEP, password=bench.verifier.password)
+                                 step_code=STEP, username=bench.verifier.username, password=bench.verifier.password)
     assert _findings(database) == []
     # The performer signed the value before the correction, the verifier the corrected one.
     assert _batch_record_intact(app, bench) == (False, True)

@@ -34,7 +34,7 @@ WRITE_ONCE = {"signature": "id", "eligibility_assessment": "id", "receipt_record
 def _signed(database: Database) -> Signature:
     qa = make_user(database, Role.QA, qualified=False)  # no qualification grants: this signature is the only one
     with database.transaction() as session:
-        return signatures.sign(session=session, signer=qa.principal, password=qa.password,
+        return signatures.sign(session=session, signer=qa.principal, username=qa.username, password=qa.password,
                                meaning=SignatureMeaning.RELEASED, entity_type="lot", entity_id="W000026000001",
                                content=CONTENT)
 

@@ -69,7 +69,8 @@ def test_a_deviation_closure_signed_at_a_forged_time_is_shown_broken(
     number = open_deviation(database, bench.lot.din, bench.operator)
     with database.transaction() as session:
         closed = deviation_service.close_deviation(session=session, actor=qa.principal, number=number,
-                                                   closure="no impact: the reading was repeated", password=qa.password)
+                                                   closure="no impact: the reading was repeated",
+                                                   username=qa.username, password=qa.password)
         signature_id = closed.closed_signature_id
     assert signature_id is not None
     client = api_client(app, qa)

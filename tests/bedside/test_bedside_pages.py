@@ -74,7 +74,7 @@ def test_the_bedside_page_asks_for_each_field_in_turn_then_records_the_check_and
     assert check.ok
 
     infusion = {"csrf_token": token, "check_id": str(check.id), "started_at": "", "ended_at": "",
-                "volume_ml": "49.5", "adverse_reactions": "", "password": people.nurse.password,
+                "volume_ml": "49.5", "adverse_reactions": "", **people.nurse.credentials,
                 "second_clinician": people.doctor.username, "second_password": people.doctor.password}
     infusion |= {f"{when}_{name}": str(value) for when in ("before", "after") for name, value in VITALS.items()}
     incomplete = client.post("/bedside/infusions", data=infusion, headers=HTML)

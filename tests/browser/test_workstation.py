@@ -59,6 +59,7 @@ def test_a_step_at_the_workstation_with_a_scanner_alone(
     page.get_by_label("Viability (%)").fill("95")
     page.get_by_role("button", name="Record values").click()
     expect(page.locator("#verdict")).to_contain_text("1 value(s) recorded")
+    page.get_by_label("User ID").fill(bench.operator.username)  # the first signature of the session
     page.get_by_label("Your password").fill(bench.operator.password)
     page.get_by_role("button", name="Complete and sign").click()
     expect(page.locator("#verdict")).to_contain_text("STOP")

@@ -37,7 +37,7 @@ def test_a_subject_reassessed_as_not_eligible_is_refused_at_collection(
     coi = enrol_eligible(database, settings, investigator)
     answers = {**eligible_answers(), "EXC-JUDGEMENT": True}
     client.post("/api/v1/recipients/S-001/eligibility", json={
-        "answers": answers, "prescribed_cells_per_kg": 1e6, "password": investigator.password})
+        "answers": answers, "prescribed_cells_per_kg": 1e6, **investigator.credentials})
     response = client.post("/api/v1/collections", json={"therapy_coi": coi})
     assert response.status_code == 409
     assert [r["code"] for r in response.json()["reasons"]] == ["subject.not_eligible"]

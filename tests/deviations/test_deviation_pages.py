@@ -75,15 +75,16 @@ def test_qa_closes_the_deviation_from_its_page_and_sees_the_signature(
     assert 'id="close-form"' in page and 'type="password"' in page and "meaning: approved" in page
 
     wrong = client.post(f"/deviations/{number}/close", headers=HTML, data={
-        "closure": CLOSURE, "password": "not-mine", "csrf_token": csrf_of(client, f"/deviations/{number}")})
+        "closure": CLOSURE, "username": qa.username, "password": "not-mine",
+        "csrf_token": csrf_of(client, f"/deviations/{number}")})
     assert wrong.status_code == 403 and "signature was not applied" in wrong.text
     empty = client.post(f"/deviations/{number}/close", headers=HTML, data={
-        "closure": "", "password": qa.password, "csrf_token": csrf_of(client, f"/deviations/{number}")})
+        "closure": "", **qa.credentials, "csrf_token": csrf_of(client, f"/deviations/{number}")})
     assert empty.status_code == 400 and "input.closure" in empty.text
 
     # A browser sends a textarea's line breaks as CRLF.
     closed = client.post(f"/deviations/{number}/close", headers=HTML, follow_redirects=False, data={
-        "closure": CLOSURE.replace("; ", ";\r\n"), "password": qa.password,
+        "closure": CLOSURE.replace("; ", ";\r\n"), **qa.credentials,
         "csrf_token": csrf_of(client, f"/deviations/{number}")})
     assert closed.status_code == 303, closed.text[:400]
     with database.transaction(write=False) as session:
@@ -114,7 +115,7 @@ def test_the_list_puts_open_deviations_first_filters_and_pages(
     qa = make_user(database, Role.QA)
     with database.transaction() as session:
         deviation_service.close_deviation(session=session, actor=qa.principal, number=numbers[-1], closure="done",
-                                          password=qa.password)
+                                          username=qa.username, password=qa.password)
     first = client.get("/deviations", headers=HTML).text
     listed = re.findall(r">(DEV-\d{4}-\d{4})</a>", first)
     assert listed == list(reversed(numbers[:-1]))  # 25 open ones, newest first; the closed one is on page 2
@@ -145,5 +146,5 @@ def test_a_role_that_cannot_open_or_close_sees_no_form(
     assert number in lot_page and 'id="open-deviation-form"' not in lot_page
     assert 'id="close-form"' not in client.get(f"/deviations/{number}", headers=HTML).text
     refused = client.post(f"/deviations/{number}/close", headers=HTML, data={
-        "closure": CLOSURE, "password": courier.password, "csrf_token": csrf_of(client, f"/deviations/{number}")})
+        "closure": CLOSURE, **courier.credentials, "csrf_token": csrf_of(client, f"/deviations/{number}")})
     assert refused.status_code == 403

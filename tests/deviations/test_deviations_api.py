@@ -28,7 +28,7 @@ def test_the_list_shows_open_deviations_first_and_filters_by_state_and_lot(
     newest = open_deviation(database, first.din, operator, description="third")
     qa, user = as_role(Role.QA)
     assert qa.post(f"/api/v1/deviations/{newest}/close",
-                   json={"closure": "done", "password": user.password}).status_code == 200
+                   json={"closure": "done", **user.credentials}).status_code == 200
 
     listed = qa.get("/api/v1/deviations")
     assert listed.status_code == 200
@@ -58,7 +58,7 @@ def test_unknown_things_are_404_and_malformed_ones_4xx_with_a_reason(
     unknown = qa.get("/api/v1/deviations/DEV-2026-9999")
     assert unknown.status_code == 404 and unknown.json()["error"] == "deviation.unknown"
     closing_unknown = qa.post("/api/v1/deviations/DEV-2026-9999/close",
-                              json={"closure": "x", "password": user.password})
+                              json={"closure": "x", **user.credentials})
     assert closing_unknown.status_code == 404
     assert qa.post("/api/v1/lots/W000099999999/deviations", json={"description": "x"}).status_code == 404
     for url in ("/api/v1/deviations/1", "/api/v1/deviations/DEV-26-1", "/api/v1/deviations/dev-2026-0001%00",

@@ -24,9 +24,9 @@ from deviation_builders import DESCRIPTION, IMPACT, entries, lot_state, open_dev
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
 
-def _close(qa: TestClient, password: str, number: str) -> None:
+def _close(qa: TestClient, signer: UserHandle, number: str) -> None:
     closed = qa.post(f"/api/v1/deviations/{number}/close",
-                     json={"closure": "Sensor recalibrated; viability 94 %.", "password": password})
+                     json={"closure": "Sensor recalibrated; viability 94 %.", **signer.credentials})
     assert closed.status_code == 200, closed.text
 
 
@@ -153,22 +153,22 @@ def test_the_hold_is_lifted_only_by_qa_and_only_after_closure(
     first = open_deviation(database, lot.din, make_user(database, Role.OPERATOR))
     second = open_deviation(database, lot.din, make_user(database, Role.NURSE), description="Second finding.")
 
-    signed = {"reason": "checked", "password": qa_user.password}
+    signed = {"reason": "checked", **qa_user.credentials}
     refused = qa.post(f"/api/v1/lots/{lot.din}/hold/lift", json=signed)
     assert refused.status_code == 409
     assert [r["code"] for r in refused.json()["reasons"]] == ["lot.open_deviation"]
     assert "2 deviation(s)" in refused.json()["reasons"][0]["message"]
 
-    _close(qa, qa_user.password, first)
+    _close(qa, qa_user, first)
     assert lot_state(database, lot.din)[0] == "on_hold"  # closing lifts nothing by itself
     still = qa.post(f"/api/v1/lots/{lot.din}/hold/lift", json=signed)
     assert still.status_code == 409 and "1 deviation(s)" in still.json()["reasons"][0]["message"]
 
-    _close(qa, qa_user.password, second)
+    _close(qa, qa_user, second)
     assert operator.post(f"/api/v1/lots/{lot.din}/transitions/lift_hold", json={}).status_code == 409
     assert operator.post(f"/api/v1/lots/{lot.din}/hold/lift", json=signed).status_code == 403
     lifted = qa.post(f"/api/v1/lots/{lot.din}/hold/lift",
-                     json={"reason": f"{first}, {second} closed", "password": qa_user.password})
+                     json={"reason": f"{first}, {second} closed", **qa_user.credentials})
     assert lifted.status_code == 200, lifted.text
     assert lot_state(database, lot.din) == ("in_process", None)
 

@@ -46,7 +46,7 @@ def test_an_investigator_enrols_and_signs_eligibility_through_the_pages(client: 
     assert "INC-SLE" in page and "Sign the assessment" in page
     answers = {f"answer-{cid}": "yes" if holds else "no" for cid, holds in eligible_answers().items()}
     signed = client.post("/subjects/S-PAGE/eligibility", headers=HTML, follow_redirects=False, data={
-        **answers, "prescribed_cells_per_kg": "1000000", "password": investigator.password,
+        **answers, "prescribed_cells_per_kg": "1000000", **investigator.credentials,
         "csrf_token": _csrf(client, "/subjects/S-PAGE")})
     assert signed.status_code == 303
     page = client.get("/subjects/S-PAGE", headers=HTML).text

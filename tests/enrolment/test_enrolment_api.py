@@ -30,7 +30,7 @@ def test_an_eligible_signed_assessment_opens_the_therapy(as_role: ClientFactory,
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.json()["family_name"] == PATIENT_FAMILY and enrolled.json()["therapy_coi"] is None
     signed = client.post("/api/v1/recipients/S-101/eligibility", json={
-        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "password": investigator.password})
+        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, **investigator.credentials})
     assert signed.status_code == 201, signed.text
     body = signed.json()
     assert body["eligible"] is True and body["reasons"] == []
@@ -49,16 +49,17 @@ def test_a_pen_strep_hypersensitive_recipient_is_refused_whatever_the_answers(as
     client.post("/api/v1/recipients", json=enrolment_body(allergies=[{"substance": "Penicillin G",
                                                                        "reaction": "anaphylaxis"}]))
     body = client.post("/api/v1/recipients/S-101/eligibility", json={
-        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "password": investigator.password}).json()
+        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, **investigator.credentials}).json()
     assert body["eligible"] is False and body["therapy_coi"] is None
     assert [r["code"] for r in body["reasons"]] == ["eligibility.pen_strep_hypersensitivity"]
 
 
 def test_a_wrong_password_signs_nothing_and_opens_nothing(as_role: ClientFactory) -> None:
-    client, _ = as_role(Role.INVESTIGATOR)
+    client, investigator = as_role(Role.INVESTIGATOR)
     client.post("/api/v1/recipients", json=enrolment_body())
     refused = client.post("/api/v1/recipients/S-101/eligibility", json={
-        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "password": "not-my-password"})
+        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "username": investigator.username,
+        "password": "not-my-password"})
     assert refused.status_code == 403 and refused.json()["error"] == "signature.password"
     assert client.get("/api/v1/recipients/S-101").json()["eligible"] is None
 
@@ -76,7 +77,7 @@ def test_a_withdrawn_consent_refuses_a_new_assessment(as_role: ClientFactory) ->
     withdrawn = client.post("/api/v1/recipients/S-101/consent-withdrawal", json={"reason": "subject's wish"})
     assert withdrawn.status_code == 200
     refused = client.post("/api/v1/recipients/S-101/eligibility", json={
-        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, "password": investigator.password})
+        "answers": eligible_answers(), "prescribed_cells_per_kg": 1e6, **investigator.credentials})
     assert refused.status_code == 409 and refused.json()["error"] == "consent.withdrawn"
 
 
@@ -97,7 +98,7 @@ def test_a_directed_allogeneic_enrolment_records_the_donors_eligibility_and_a_di
     assert client.post("/api/v1/recipients", json=body).status_code == 201
     signed = client.post("/api/v1/recipients/S-101/eligibility", json={
         "answers": eligible_answers(donor_kind="directed"), "prescribed_cells_per_kg": 1e6,
-        "password": investigator.password}).json()
+        **investigator.credentials}).json()
     assert signed["eligible"] is True
     subject = client.get("/api/v1/recipients/S-101").json()
     assert (subject["donor_kind"], subject["donor_code"], subject["donor_eligibility"]) == (
@@ -112,7 +113,7 @@ def test_a_directed_donor_outside_18_to_70_is_not_eligible(as_role: ClientFactor
     client.post("/api/v1/recipients", json=body)
     signed = client.post("/api/v1/recipients/S-101/eligibility", json={
         "answers": eligible_answers(donor_kind="directed"), "prescribed_cells_per_kg": 1e6,
-        "password": investigator.password}).json()
+        **investigator.credentials}).json()
     assert signed["eligible"] is False and signed["therapy_coi"] is None
     assert [r["code"] for r in signed["reasons"]] == ["eligibility.donor_age"]
     assert client.get("/api/v1/recipients/S-101").json()["donor_eligibility"] == "ineligible"

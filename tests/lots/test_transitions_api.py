@@ -77,7 +77,7 @@ def test_hold_and_lift_return_the_lot_to_where_it_was(
     unsigned = qa.post(f"/api/v1/lots/{lot.din}/transitions/lift_hold", json={"reason": "investigated"})
     assert unsigned.status_code == 409 and unsigned.json()["reasons"][0]["code"] == "lot.signed_decision"
     lifted = qa.post(f"/api/v1/lots/{lot.din}/hold/lift", json={"reason": "investigated",
-                                                                "password": qa_user.password})
+                                                                **qa_user.credentials})
     assert lifted.json()["state"] == "in_process"
 
 

@@ -75,17 +75,18 @@ def test_qa_releases_through_the_page_only_with_the_right_password(
     page = client.get(f"/materials/{code}", headers=HTML).text
     assert 'id="do-release"' in page and 'id="do-reject"' in page and 'type="password"' in page
     wrong = client.post(f"/materials/{code}/release", headers=HTML,
-                        data={"password": "wrong", "csrf_token": csrf_of(client, f"/materials/{code}")})
+                        data={"username": qa.username, "password": "wrong",
+                              "csrf_token": csrf_of(client, f"/materials/{code}")})
     assert wrong.status_code == 403 and "password does not match" in wrong.text
     assert _status(database, code) == "quarantine"
     right = client.post(f"/materials/{code}/release", headers=HTML, follow_redirects=False,
-                        data={"password": qa.password, "reason": "CoA reviewed",
+                        data={**qa.credentials, "reason": "CoA reviewed",
                               "csrf_token": csrf_of(client, f"/materials/{code}")})
     assert right.status_code == 303 and _status(database, code) == "released"
     page = client.get(f"/materials/{code}", headers=HTML).text
     assert 'id="do-release"' not in page and 'id="do-reject"' in page and "CoA reviewed" in page
     no_reason = client.post(f"/materials/{code}/reject", headers=HTML,
-                            data={"password": qa.password, "csrf_token": csrf_of(client, f"/materials/{code}")})
+                            data={**qa.credentials, "csrf_token": csrf_of(client, f"/materials/{code}")})
     assert no_reason.status_code == 400 and "needs a reason" in no_reason.text
     assert _status(database, code) == "released"
 
@@ -96,7 +97,7 @@ def test_someone_other_than_qa_cannot_decide_from_the_page(
     code = received_material(database, settings, make_user(database, Role.OPERATOR))
     client, operator = as_role(Role.OPERATOR)
     assert 'id="decision"' not in client.get(f"/materials/{code}", headers=HTML).text
-    response = client.post(f"/materials/{code}/release", headers=HTML, data={"password": operator.password})
+    response = client.post(f"/materials/{code}/release", headers=HTML, data=operator.credentials)
     assert response.status_code == 403 and _status(database, code) == "quarantine"
     assert client.get("/materials/MT0000000", headers=HTML).status_code == 404
 

@@ -57,7 +57,7 @@ def test_qa_releases_with_the_right_password_and_the_signature_is_recorded(
 ) -> None:
     code = received_material(database, settings, make_user(database, Role.OPERATOR))
     client, qa = as_role(Role.QA)
-    response = client.post(f"/api/v1/materials/{code}/release", json={"password": qa.password, "reason": "CoA ok"})
+    response = client.post(f"/api/v1/materials/{code}/release", json={**qa.credentials, "reason": "CoA ok"})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "released" and response.json()["status_by"] == f"Test {qa.username.title()}"
     status, actions = _status_and_entries(database, code)
@@ -74,8 +74,9 @@ def test_a_wrong_password_is_refused_audited_and_leaves_the_lot_in_quarantine(
     database: Database, settings: Settings, as_role: ClientFactory
 ) -> None:
     code = received_material(database, settings, make_user(database, Role.OPERATOR))
-    client, _ = as_role(Role.QA)
-    response = client.post(f"/api/v1/materials/{code}/release", json={"password": "not-my-password"})
+    client, qa = as_role(Role.QA)
+    response = client.post(f"/api/v1/materials/{code}/release",
+                           json={"username": qa.username, "password": "not-my-password"})
     assert response.status_code == 403
     assert response.json()["error"] == "signature.password" and response.json()["message"]
     status, actions = _status_and_entries(database, code)
@@ -89,12 +90,12 @@ def test_a_rejected_lot_is_never_released_and_the_refusal_is_audited(
     code = received_material(database, settings, make_user(database, Role.OPERATOR))
     client, qa = as_role(Role.QA)
     rejected = client.post(f"/api/v1/materials/{code}/reject",
-                           json={"password": qa.password, "reason": "CoA missing endotoxin result"})
+                           json={**qa.credentials, "reason": "CoA missing endotoxin result"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
-    refused = client.post(f"/api/v1/materials/{code}/release", json={"password": qa.password})
+    refused = client.post(f"/api/v1/materials/{code}/release", json=qa.credentials)
     assert refused.status_code == 409
     assert [r["code"] for r in refused.json()["reasons"]] == ["material.rejected"]
-    again = client.post(f"/api/v1/materials/{code}/reject", json={"password": qa.password, "reason": "twice"})
+    again = client.post(f"/api/v1/materials/{code}/reject", json={**qa.credentials, "reason": "twice"})
     assert again.status_code == 409 and again.json()["reasons"][0]["code"] == "material.already_rejected"
     status, actions = _status_and_entries(database, code)
     assert status == "rejected"
@@ -106,11 +107,11 @@ def test_a_released_lot_can_still_be_rejected_with_a_reason(
 ) -> None:
     code = received_material(database, settings, make_user(database, Role.OPERATOR))
     client, qa = as_role(Role.QA)
-    assert client.post(f"/api/v1/materials/{code}/release", json={"password": qa.password}).status_code == 200
-    no_reason = client.post(f"/api/v1/materials/{code}/reject", json={"password": qa.password})
+    assert client.post(f"/api/v1/materials/{code}/release", json=qa.credentials).status_code == 200
+    no_reason = client.post(f"/api/v1/materials/{code}/reject", json=qa.credentials)
     assert no_reason.status_code == 400 and no_reason.json()["error"] == "reason_required"
     rejected = client.post(f"/api/v1/materials/{code}/reject",
-                           json={"password": qa.password, "reason": "supplier recall notice 2026-41"})
+                           json={**qa.credentials, "reason": "supplier recall notice 2026-41"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     with database.transaction(write=False) as session:
         entry = audit_service.entries_for(session=session, entity_type="material_lot", entity_id=code)[-1]
@@ -126,7 +127,7 @@ def test_only_qa_releases_or_rejects_and_only_operators_or_qa_receive(
         client, user = as_role(role)
         for action in ("release", "reject"):
             response = client.post(f"/api/v1/materials/{code}/{action}",
-                                   json={"password": user.password, "reason": "r"})
+                                   json={**user.credentials, "reason": "r"})
             assert response.status_code == 403, (role, action)
             assert response.json()["error"] == "role"
     for role in (Role.ADMIN, Role.COURIER, Role.NURSE):
@@ -146,7 +147,7 @@ def test_an_expired_lot_is_neither_received_nor_released(
         material = material_service.get_by_code(session=session, code=code)
         material.expires_at = utcnow() - timedelta(minutes=1)
         session.add(material)
-    refused = client.post(f"/api/v1/materials/{code}/release", json={"password": qa.password})
+    refused = client.post(f"/api/v1/materials/{code}/release", json=qa.credentials)
     assert refused.status_code == 409 and refused.json()["reasons"][0]["code"] == "material.expired"
     assert client.get(f"/api/v1/materials/{code}").json()["expired"] is True
 
@@ -184,7 +185,7 @@ def test_bad_input_is_refused_with_a_reason_and_never_a_server_error(
         assert response.status_code == 422, (body, response.text)
         assert response.json()["reasons"] and response.json()["message"]
     code = received_material(database, settings, qa)
-    decisions: list[dict[str, object]] = [{}, {"password": ""}, {"password": qa.password, "meaning": "approved"},
+    decisions: list[dict[str, object]] = [{}, {"password": ""}, {**qa.credentials, "meaning": "approved"},
                                           {"password": 5}]
     for body in decisions:
         assert client.post(f"/api/v1/materials/{code}/release", json=body).status_code == 422
@@ -192,6 +193,6 @@ def test_bad_input_is_refused_with_a_reason_and_never_a_server_error(
         response = client.get(f"/api/v1/materials/{path}")
         assert response.status_code in (404, 422), (path, response.status_code)
         assert response.json()["message"]
-    missing = client.post("/api/v1/materials/MT0000000/release", json={"password": qa.password})
+    missing = client.post("/api/v1/materials/MT0000000/release", json=qa.credentials)
     assert missing.status_code == 404 and missing.json()["error"] == "material.unknown"
     assert _status_and_entries(database, code)[0] == "quarantine"

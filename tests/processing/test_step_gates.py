@@ -140,7 +140,7 @@ def test_a_step_is_not_completed_until_everything_it_needs_is_recorded(
     client = api_client(app, bench.operator)
     client.post(f"{BASE}/steps/isolation/start")
 
-    response = client.post(f"{BASE}/steps/isolation/complete", json={"password": bench.operator.password})
+    response = client.post(f"{BASE}/steps/isolation/complete", json=bench.operator.credentials)
 
     assert response.status_code == 409
     codes = {r["code"] for r in response.json()["reasons"]}
@@ -156,13 +156,13 @@ def test_second_person_verification_by_the_performer_is_refused(
     din = bench.lot.din
 
     own = api_client(app, bench.operator).post(f"/api/v1/lots/{din}/steps/isolation/verify",
-                                               json={"password": bench.operator.password})
+                                               json=bench.operator.credentials)
     assert own.status_code == 409
     assert "step.four_eyes" in [r["code"] for r in own.json()["reasons"]]
     assert len(_refusals(database, "step.verify_refused", din)) == 1
 
     other = api_client(app, bench.verifier).post(f"/api/v1/lots/{din}/steps/isolation/verify",
-                                                 json={"password": bench.verifier.password})
+                                                 json=bench.verifier.credentials)
     assert other.status_code == 200, other.text
     isolation = next(s for s in other.json() if s["code"] == "isolation")
     assert isolation["state"] == "verified"

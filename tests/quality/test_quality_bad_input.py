@@ -86,7 +86,7 @@ def test_malformed_specifications_are_refused_without_a_server_error(app: FastAP
             assert client.post("/api/v1/specifications/default", json=default).status_code == 422
         for path in ("/api/v1/specifications/MSC-FP/0/approve", "/api/v1/specifications/%00/1/approve",
                      "/api/v1/specifications/MSC-FP/99999999999999/approve"):
-            assert client.post(path, json={"password": qa.password}).status_code in (404, 422), path
+            assert client.post(path, json=qa.credentials).status_code in (404, 422), path
         assert client.get("/api/v1/specifications").json() == []
 
 

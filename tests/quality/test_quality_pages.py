@@ -39,10 +39,11 @@ def test_qa_drafts_the_default_and_approves_it_from_the_pages(client: TestClient
     _no_inline_code(page)
 
     wrong = client.post("/specifications/MSC-FP/1/approve", headers=HTML, data={
-        "password": "not-mine", "csrf_token": csrf_of(client, "/specifications/MSC-FP/1")})
+        "username": qa.username, "password": "not-mine",
+        "csrf_token": csrf_of(client, "/specifications/MSC-FP/1")})
     assert wrong.status_code == 403 and "signature was not applied" in wrong.text
     approved = client.post("/specifications/MSC-FP/1/approve", headers=HTML, follow_redirects=False, data={
-        "password": qa.password, "csrf_token": csrf_of(client, "/specifications/MSC-FP/1")})
+        **qa.credentials, "csrf_token": csrf_of(client, "/specifications/MSC-FP/1")})
     assert approved.status_code == 303
     signed = client.get("/specifications/MSC-FP/1", headers=HTML).text
     signature = signed[signed.index('id="approval-signature"'):]

@@ -52,15 +52,16 @@ def test_qa_drafts_the_shipped_default_and_approves_it_with_a_signature(
     unknown = client.post("/api/v1/specifications/default", json={"code": "CAR-T"})
     assert unknown.status_code == 404
 
-    wrong = client.post("/api/v1/specifications/MSC-FP/1/approve", json={"password": "not-mine"})
+    wrong = client.post("/api/v1/specifications/MSC-FP/1/approve",
+                        json={"username": qa.username, "password": "not-mine"})
     assert wrong.status_code == 403 and wrong.json()["error"] == "signature.password"
-    approved = client.post("/api/v1/specifications/MSC-FP/1/approve", json={"password": qa.password})
+    approved = client.post("/api/v1/specifications/MSC-FP/1/approve", json=qa.credentials)
     assert approved.status_code == 200, approved.text
     signature = approved.json()["approval"]
     assert approved.json()["status"] == "effective" and approved.json()["effective_at"]
     assert signature["printed_name"] == f"Test {qa.username.title()}" and signature["meaning"] == "approved"
     assert signature["intact"] is True
-    again = client.post("/api/v1/specifications/MSC-FP/1/approve", json={"password": qa.password})
+    again = client.post("/api/v1/specifications/MSC-FP/1/approve", json=qa.credentials)
     assert again.status_code == 409 and again.json()["error"] == "specification.not_draft"
     assert client.get("/api/v1/specifications/MSC-FP/1").json()["approval"] == signature
     assert [s["status"] for s in client.get("/api/v1/specifications").json()] == ["effective"]
@@ -108,7 +109,7 @@ def test_approval_supersedes_the_previous_version_and_bound_lots_keep_theirs(
     with client_of(app, qc.qa) as client:
         drafted = client.post("/api/v1/specifications", json=stricter)
         assert drafted.status_code == 201 and drafted.json()["status"] == "draft"
-        approved = client.post("/api/v1/specifications/MSC-FP/2/approve", json={"password": qc.qa.password})
+        approved = client.post("/api/v1/specifications/MSC-FP/2/approve", json=qc.qa.credentials)
         assert approved.status_code == 200
         listed = {(s["version"], s["status"]) for s in client.get("/api/v1/specifications").json()}
         assert listed == {(1, "superseded"), (2, "effective")}
@@ -143,7 +144,7 @@ def test_only_qa_drafts_and_approves_specifications_and_everyone_reads_them(
         client, user = as_role(role)
         assert client.post("/api/v1/specifications", json=_default_content(version=2)).status_code == 403, role
         assert client.post("/api/v1/specifications/default", json={"code": "MSC-FP"}).status_code == 403, role
-        approve = client.post("/api/v1/specifications/MSC-FP/1/approve", json={"password": user.password})
+        approve = client.post("/api/v1/specifications/MSC-FP/1/approve", json=user.credentials)
         assert approve.status_code == 403, role
         assert client.get("/api/v1/specifications").status_code == 200
         assert client.get("/api/v1/specifications/MSC-FP/1").json()["status"] == "draft"

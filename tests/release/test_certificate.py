@@ -42,7 +42,7 @@ def test_the_certificate_pdf_shows_each_result_and_limit_and_the_release_signatu
     app: FastAPI, database: Database, settings: Settings
 ) -> None:
     lot = ready_lot(database, settings)
-    released = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release", json={"password": lot.qa.password})
+    released = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release", json=lot.qa.credentials)
     assert released.status_code == 200, released.text
     signature = released.json()["signature"]
 
@@ -80,7 +80,7 @@ def test_a_release_pending_sterility_is_marked_with_both_co_signatures(
     co_sign(database, lot.din, lot.director, "medical_director")
     co_sign(database, lot.din, lot.physician, "treating_physician")
     released = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release",
-                                            json={"password": lot.qa.password, "pending_sterility": True})
+                                            json={**lot.qa.credentials, "pending_sterility": True})
     assert released.status_code == 200, released.text
     # The final sterility result arrives after the release: the certificate shows it, marked as later.
     enter_result(database, lot.din, lot.analyst, "sterility", text="no growth")

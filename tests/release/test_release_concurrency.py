@@ -48,7 +48,7 @@ def test_twenty_concurrent_release_transactions_release_the_lot_exactly_once(
         barrier.wait()
         try:
             run_audited(database, lambda session: release_service.release(
-                session=session, actor=user.principal, din=lot.din, password=user.password,
+                session=session, actor=user.principal, din=lot.din, username=user.username, password=user.password,
                 pending_sterility=False))
         except BatchtrackError as exc:
             return f"{exc.status_code} {','.join(sorted(r.code for r in exc.reasons))}"
@@ -76,7 +76,7 @@ def test_twenty_concurrent_release_requests_release_the_lot_exactly_once(
     def attempt(index: int) -> tuple[int, str]:
         barrier.wait()
         response = clients[index].post(f"/api/v1/lots/{lot.din}/release",
-                                       json={"password": releasers[index].password})
+                                       json=releasers[index].credentials)
         return response.status_code, response.json().get("error") or response.json().get("decision", "")
 
     try:

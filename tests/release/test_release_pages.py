@@ -53,7 +53,7 @@ def test_the_checklist_shows_every_unmet_condition_and_keeps_the_release_button_
 
     # The server refuses whatever the page shows.
     refused = _submit(client, lot.din, f"/lots/{lot.din}/release",
-                      {"password": lot.qa.password, "pending_sterility": "false"})
+                      {**lot.qa.credentials, "pending_sterility": "false"})
     assert refused.status_code == 409 and "release.test_missing" in refused.text
     assert lot_state(database, lot.din) == "in_qc"
 
@@ -69,7 +69,7 @@ def test_qa_releases_from_the_page_when_nothing_is_left_and_the_lot_page_links_t
     html = client.get(f"/lots/{lot.din}/release", headers=HTML).text
     assert "Every condition of a release is met." in html and "disabled" not in _button(html, "do-release")
     done = _submit(client, lot.din, f"/lots/{lot.din}/release",
-                   {"password": lot.qa.password, "pending_sterility": "false"})
+                   {**lot.qa.credentials, "pending_sterility": "false"})
     assert done.status_code == 303, done.text[:500]
     assert lot_state(database, lot.din) == "released"
     shown = client.get(f"/lots/{lot.din}/release", headers=HTML).text
@@ -87,7 +87,7 @@ def test_a_deviation_opened_after_the_page_was_shown_is_caught_when_the_form_is_
     token = csrf_of(client, f"/lots/{lot.din}/release")  # the page showed every condition met
     open_deviation(database, lot.din, lot.analyst, description="Sample tube label smudged.")
     refused = client.post(f"/lots/{lot.din}/release", headers=HTML, data={
-        "password": lot.qa.password, "pending_sterility": "false", "csrf_token": token})
+        **lot.qa.credentials, "pending_sterility": "false", "csrf_token": token})
     assert refused.status_code == 409
     assert "release.open_deviation" in refused.text and "lot.wrong_state" in refused.text
     assert decisions(database, lot.din) == []
@@ -103,7 +103,7 @@ def test_the_pending_sterility_path_collects_both_co_signatures_from_the_page(
         html = client.get(f"/lots/{lot.din}/release", headers=HTML).text
         assert f'id="co-sign-{role}"' in html and 'id="release-form"' not in html
         signed = _submit(client, lot.din, f"/lots/{lot.din}/release/co-signatures",
-                         {"role": role, "password": user.password})
+                         {"role": role, **user.credentials})
         assert signed.status_code == 303, signed.text[:500]
         client.post("/logout", headers=HTML, data={"csrf_token": csrf_of(client, "/")})
     sign_in(client, lot.qa)
@@ -111,7 +111,7 @@ def test_the_pending_sterility_path_collects_both_co_signatures_from_the_page(
     assert "disabled" in _button(html, "do-release") and "disabled" not in _button(html, "do-release-pending")
     assert lot.director.principal.full_name in html and lot.physician.principal.full_name in html
     released = _submit(client, lot.din, f"/lots/{lot.din}/release",
-                       {"password": lot.qa.password, "pending_sterility": "true"})
+                       {**lot.qa.credentials, "pending_sterility": "true"})
     assert released.status_code == 303
     assert lot_state(database, lot.din) == "released_pending_sterility"
 
@@ -125,7 +125,7 @@ def test_qa_rejects_from_the_page_and_a_courier_cannot_read_the_checklist(
     client.post("/logout", headers=HTML, data={"csrf_token": csrf_of(client, "/")})
     sign_in(client, lot.qa)
     rejected = _submit(client, lot.din, f"/lots/{lot.din}/reject",
-                       {"password": lot.qa.password, "reason": "Bag seal defect found at final inspection."})
+                       {**lot.qa.credentials, "reason": "Bag seal defect found at final inspection."})
     assert rejected.status_code == 303, rejected.text[:500]
     assert lot_state(database, lot.din) == "rejected"
     assert "Bag seal defect found at final inspection." in client.get(f"/lots/{lot.din}/release", headers=HTML).text

@@ -44,7 +44,7 @@ def test_a_lot_whose_results_qc_entered_is_released(app: FastAPI, database: Data
     for code in EVERY_TEST:
         recorded = _enter(database, lot, code)
         assert recorded.result.conforms is True, (code, recorded.message)
-    response = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release", json={"password": lot.qa.password})
+    response = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release", json=lot.qa.credentials)
     assert response.status_code == 200, response.text
     assert lot_state(database, lot.din) == "released"
 
@@ -60,7 +60,7 @@ def test_a_positive_sterility_after_a_release_pending_sterility_alerts_the_clini
     co_sign(database, lot.din, lot.director, "medical_director")
     co_sign(database, lot.din, lot.physician, "treating_physician")
     released = api_client(app, lot.qa).post(f"/api/v1/lots/{lot.din}/release",
-                                            json={"password": lot.qa.password, "pending_sterility": True})
+                                            json={**lot.qa.credentials, "pending_sterility": True})
     assert released.status_code == 200, released.text
 
     recorded = _enter(database, lot, "sterility", text="growth")
