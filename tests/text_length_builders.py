@@ -331,6 +331,23 @@ def _token_revocation(world: World) -> Prepared:
     return Prepared(other, f"/api/v1/tokens/{token_id}/revoke", {})
 
 
+def _qualification_grant(world: World) -> Prepared:
+    client, qa = world.as_role(Role.QA)
+    nurse = make_user(world.database, Role.NURSE, qualified=False)
+    return Prepared(client, f"/api/v1/users/{nurse.username}/qualifications",
+                    {"qualification": "CLIN-BEDSIDE", **qa.credentials})
+
+
+def _qualification_revocation(world: World) -> Prepared:
+    client, qa = world.as_role(Role.QA)
+    nurse = make_user(world.database, Role.NURSE, qualified=False)
+    granted = client.post(f"/api/v1/users/{nurse.username}/qualifications",
+                          json={"qualification": "CLIN-BEDSIDE", **qa.credentials})
+    assert granted.status_code == 201, granted.text
+    return Prepared(client, f"/api/v1/users/{nurse.username}/qualifications/{granted.json()['id']}/revoke",
+                    qa.credentials)
+
+
 SCENARIOS = (
     Scenario("POST", "/api/v1/recipients", ("family_name", "given_name", "mrn", "donor.donor_code",
                                             "donor.hla_match", "allergies[].substance", "allergies[].reaction"),
@@ -372,4 +389,7 @@ SCENARIOS = (
     Scenario("POST", "/api/v1/users/{username}/reset-password", ("reason",), _account_action("reset-password")),
     Scenario("POST", "/api/v1/tokens", ("name",), _token),
     Scenario("POST", "/api/v1/tokens/{token_id}/revoke", ("reason",), _token_revocation),
+    Scenario("POST", "/api/v1/users/{username}/qualifications", ("note",), _qualification_grant),
+    Scenario("POST", "/api/v1/users/{username}/qualifications/{grant_id}/revoke", ("reason",),
+             _qualification_revocation),
 )
