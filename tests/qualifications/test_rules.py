@@ -8,13 +8,17 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from batchtrack.config import Settings
+from batchtrack.db import Database
 from batchtrack.errors import Reason
+from batchtrack.main import create_app
 from batchtrack.qualifications import gates, requirements
 from batchtrack.qualifications.requirements import Qualification, RequirementsError
 
@@ -140,3 +144,19 @@ def test_a_broken_catalogue_or_requirements_file_stops_the_start_naming_what_is_
     with pytest.raises(RequirementsError) as refused:
         requirements.parse(catalogue, needs)
     assert words in str(refused.value), where
+
+
+def test_the_application_does_not_start_with_a_broken_requirements_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings, database: Database) -> None:
+    broken = tmp_path / "requirements.toml"
+    broken.write_text(requirements.REQUIREMENTS_FILE.read_text(encoding="utf-8").replace(
+        'mycoplasma = "QC-MYCO"', 'mycoplasma = "QC-MYCOPLASMA"'), encoding="utf-8")
+    monkeypatch.setattr(requirements, "REQUIREMENTS_FILE", broken)
+    requirements.load.cache_clear()
+    try:
+        with pytest.raises(RequirementsError, match="QC-MYCOPLASMA"):
+            create_app(settings, database)
+    finally:
+        monkeypatch.undo()
+        requirements.load.cache_clear()
+    assert create_app(settings, database) is not None
