@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +47,7 @@ class Held:
     code: str
     expires_on: date
     may_train: bool
-    granted_at: Any
+    granted_at: datetime
     trainer_id: int
 
 
