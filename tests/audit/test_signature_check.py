@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from tampering import guards_off
 
+from batchtrack.accounts import service as account_service
 from batchtrack.audit import signature_check
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.auth import signatures, signed_records
@@ -67,7 +68,8 @@ class Signed:
 def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> Signed:
     """Eligibility, steps, a specification, QC, co-signatures, the lot's record review, a release pending sterility,
     an infusion, a closed deviation and the lot's hold lifted, a material lot released and another rejected, an
-    access review, and qualifications granted and one revoked: all through the services and the API."""
+    access review, qualifications granted and one revoked, and an account's roles changed: all through the services
+    and the API."""
     lot = ready_lot(database, settings, skip=("sterility",))
     enter_result(database, lot.din, lot.analyst, "sterility", text="no growth", status="preliminary")
     co_sign(database, lot.din, lot.director, "medical_director")
@@ -118,6 +120,12 @@ def _every_kind_signed(app: FastAPI, database: Database, settings: Settings) -> 
         qualification_service.revoke(session=session, actor=lot.qa.principal, username=lot.analyst.username,
                                      grant_id=held["QC-FLOW"].grant_id,
                                      data=RevokeRequest(reason="left the site", **lot.qa.credentials))
+    # An administrator's signed action on an account.
+    admin = make_user(database, Role.ADMIN)
+    with database.transaction() as session:
+        account_service.change_roles(session=session, actor=admin.principal, username=lot.analyst.username,
+                                     roles=["qc_analyst", "operator"], reason="cross-trained for the bench",
+                                     signing=account_service.Signing(admin.username, admin.password))
     return Signed(lot.din, decision_signature_id)
 
 
