@@ -22,7 +22,7 @@ from batchtrack.models.bedside import Infusion
 from batchtrack.models.container import Container
 from batchtrack.models.signature import Signature
 from batchtrack.models.therapy import Therapy
-from batchtrack.models.user import Role
+from batchtrack.models.user import Role, User
 
 from bedside_builders import VITALS, Clinic, ProductLot, at_clinic, bag_scan, check_body, infusion_body, wristband
 from builders import UserHandle, make_user
@@ -111,6 +111,19 @@ def test_the_infusion_record_refuses_impossible_times_volumes_and_signers(
         assert session.execute(select(Infusion)).first() is None
         assert session.get(Container, lot.bag_ids[0]).status == "in_use"  # type: ignore[union-attr]
         assert session.execute(select(Signature).where(col(Signature.entity_type) == "infusion")).first() is None
+
+
+def test_a_wrong_password_of_the_second_clinician_counts_toward_their_lockout_not_the_nurses(
+    app: FastAPI, database: Database, settings: Settings
+) -> None:
+    nurse, check_id, _lot, people = _passed_check(app, database, settings)
+    wrong = {**infusion_body(check_id, people.nurse, people.doctor), "second_password": "Not-The-Password-1"}
+    assert nurse.post("/api/v1/bedside/infusions", json=wrong).status_code == 403
+    with database.transaction(write=False) as session:
+        failed = {name: count for name, count in session.execute(select(User.username, User.failed_logins).where(
+            col(User.username).in_([people.nurse.username, people.doctor.username])))}
+    assert failed == {people.nurse.username: 0, people.doctor.username: 1}
+    assert _audit_count(database, "signature.failed") == 1
 
 
 def test_vital_signs_outside_what_a_person_can_show_are_malformed(
