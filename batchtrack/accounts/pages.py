@@ -25,6 +25,7 @@ from batchtrack.errors import BatchtrackError
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow, DatabaseDep, SessionDep, SettingsDep, run_audited
 from batchtrack.web.rendering import form_invalid, render
+from batchtrack.web.validation import OptionalShortText
 
 router = APIRouter(include_in_schema=False)
 Administrator = Annotated[Principal, Depends(Allow(Role.ADMIN))]
@@ -71,7 +72,7 @@ def users_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     role: Annotated[str, Query(max_length=32)] = "",
     state: Annotated[str, Query(max_length=16)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[OptionalShortText, Query(max_length=200)] = "",
 ) -> Response:
     """Users, by user name, filtered by role, state and a text in either name, a page at a time; and the form
     that creates one."""

@@ -13,6 +13,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.models.user import Role
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.web.pagination import PageDep
+from batchtrack.web.validation import OptionalShortText
 
 router = APIRouter(tags=["accounts"])
 # Accounts are the administrator's alone; what an account holds is no patient's identity.
@@ -29,7 +30,7 @@ def list_users(
     session: SessionDep, _admin: Administrator, page: PageDep,
     role: Annotated[str | None, Query(max_length=32)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[OptionalShortText, Query(max_length=200)] = "",
 ) -> list[schemas.UserPublic]:
     """Users by user name, filtered by role, state (active, inactive, locked) and a text in either name."""
     account_service.require_filters(role=role, state=state)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from accounts.support import HTML, form_csrf, sign_in, signed
+from conftest import api_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -260,3 +261,14 @@ def test_two_administrators_deactivating_each_other_at_once_leave_one_administra
     finally:
         other_server.dispose()
     assert outcome == [["last_admin"]]
+
+
+def test_a_user_search_with_a_control_character_is_refused_as_malformed_not_a_server_error(
+    app: FastAPI, database: Database
+) -> None:
+    # PostgreSQL refuses a NUL in text: the search is refused before it reaches the database, on the API and on
+    # the page alike.
+    with api_client(app, make_user(database, Role.ADMIN)) as client:
+        assert client.get("/api/v1/users", params={"q": "\x00kim"}).status_code == 422
+        assert client.get("/admin/users", params={"q": "\x00kim"}, headers=HTML).status_code == 422
+        assert client.get("/api/v1/users", params={"q": "kim"}).status_code == 200
