@@ -29,10 +29,11 @@ except ImportError:
 CLIENTS = 8
 REQUEST_TIMEOUT_S = 30.0
 STARTUP_TIMEOUT_S = 60.0
-# Of every 50 requests: 36 scans, 6 lot pages, 4 report pages, 3 report JSON, 1 report PDF (a PDF costs
-# about as much as 200 scans: more would make the run long without touching other paths).
+# Of every 52 requests: 36 scans, 6 lot pages, 4 report pages, 3 report JSON, 1 report PDF (a PDF costs
+# about as much as 200 scans: more would make the run long without touching other paths), and one of each page of
+# the audit trail review (QA reading the trail while the stations scan).
 MIX = ("scan",) * 36 + ("lot page (HTML)",) * 6 + ("report page (HTML)",) * 4 + ("report JSON",) * 3 + (
-    "report PDF",)
+    "report PDF", "audit review first page (JSON)", "audit review lot page (JSON)")
 
 
 def rss_kib(pid: int) -> dict[str, int]:
