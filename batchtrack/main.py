@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -60,6 +61,7 @@ from batchtrack.review import pages as review_pages
 from batchtrack.review import routes as review_routes
 from batchtrack.scanning import pages as scanning_pages
 from batchtrack.scanning import routes as scanning_routes
+from batchtrack.server_process import periodic
 from batchtrack.therapies import pages as therapy_pages
 from batchtrack.therapies import routes as therapy_routes
 from batchtrack.web import errors_render, log_privacy
@@ -84,17 +86,17 @@ def _background(anchor: anchoring.Anchor, noted: usage.Usage,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        timer = anchoring.CheckpointTimer(anchor.tick) if anchor.enabled else None
-        writer = usage.UsageWriter(noted, database)
-        if timer is not None:
-            timer.start()
-        writer.start()
+        threads = [periodic.Every(partial(noted.flush, database), seconds=usage.FLUSH_SECONDS,
+                                  name="session-usage", at_stop=True)]
+        if anchor.enabled:
+            threads.append(periodic.Every(anchor.tick, seconds=anchoring.TICK_SECONDS, name="audit-checkpoints"))
+        for thread in threads:
+            thread.start()
         try:
             yield
         finally:
-            writer.stop()
-            if timer is not None:
-                timer.stop()
+            for thread in threads:
+                thread.stop()
 
     return lifespan
 

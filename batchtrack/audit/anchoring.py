@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,29 +242,3 @@ class Anchor:
         except (keys.KeyProblem, LogUnavailable, OSError) as exc:
             log.error("audit checkpoint (%s) not written: %s", reason, getattr(exc, "message", exc))
             return None
-
-
-class CheckpointTimer:
-    """A daemon thread that calls `tick` every few seconds until stopped."""
-
-    def __init__(self, tick: Callable[[], None], every: float = TICK_SECONDS) -> None:
-        self._tick, self._every = tick, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="audit-checkpoints", daemon=True)
-
-    def start(self) -> None:
-        """Start ticking."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop ticking and wait for the thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self._tick()
-            except Exception:  # a timer that dies silently would stop anchoring: log and go on
-                log.exception("audit checkpoint timer")

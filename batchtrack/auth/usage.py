@@ -3,18 +3,17 @@
 A session's idle time and a token's last use are kept in the database, so every server sees them. Writing them at
 every request would add a write to every read (and to every scan of every station): a request only notes that its
 session or token was last written longer ago than `sessions.TOUCH_EVERY` / `tokens.TOUCH_EVERY`, and the notes are
-written by the request that made them (pages and API calls) or, for scans, by a thread every few seconds.
+written by the request that made them (pages and API calls) or, for scans, every few seconds by a thread the
+application starts (`main`).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from batchtrack.auth import sessions, tokens
 from batchtrack.db import Database
 
-log = logging.getLogger(__name__)
 FLUSH_SECONDS = 5.0
 
 
@@ -45,33 +44,3 @@ class Usage:
             for session_id in sorted(session_ids):
                 sessions.touch(session=session, session_id=session_id)
             tokens.touch(session=session, token_ids=token_ids)
-
-
-class UsageWriter:
-    """A daemon thread that writes the noted uses every few seconds until stopped (and once more at the end)."""
-
-    def __init__(self, usage: Usage, database: Database, every: float = FLUSH_SECONDS) -> None:
-        self._usage, self._database, self._every = usage, database, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="session-usage", daemon=True)
-
-    def start(self) -> None:
-        """Start writing."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop, writing what is still noted."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-        self._write()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            self._write()
-
-    def _write(self) -> None:
-        try:
-            self._usage.flush(self._database)
-        except Exception:  # a lost note only shortens an idle session; never stop the thread for it
-            log.exception("writing when sessions and tokens were last used")
