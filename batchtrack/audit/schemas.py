@@ -7,8 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 
-class AuditEntryPublic(BaseModel):
-    """One audit entry as recorded."""
+class AuditEntryContent(BaseModel):
+    """What an audit entry records: when, who, what was done to which record, the values and the reason."""
 
     seq: int
     occurred_at: datetime
@@ -19,6 +19,11 @@ class AuditEntryPublic(BaseModel):
     old_values: str
     new_values: str
     reason: str
+
+
+class AuditEntryPublic(AuditEntryContent):
+    """One audit entry as recorded, with the hashes that link it into the chain."""
+
     prev_hash: str
     hash: str
 

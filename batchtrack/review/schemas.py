@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from batchtrack.audit import schemas as audit_schemas
 from batchtrack.web.validation import MAX_DB_INT, LongText, RequestModel, SignerUserId
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -21,18 +22,8 @@ class SignatureOut(BaseModel):
     intact: bool
 
 
-class TrailEntryOut(BaseModel):
+class TrailEntryOut(audit_schemas.AuditEntryContent):
     """An entry of a lot's trail as a review shows it (its hashes are in the audit trail API)."""
-
-    seq: int
-    occurred_at: datetime
-    actor_name: str
-    action: str
-    entity_type: str
-    entity_id: str
-    old_values: str
-    new_values: str
-    reason: str
 
 
 class RecordExceptionOut(BaseModel):
