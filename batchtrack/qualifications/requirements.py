@@ -28,6 +28,7 @@ StepPart = Literal["perform", "verify"]
 # of each qualification a role needs is what the demonstration and the test builders give a user of that role.
 _QC_ROLES = frozenset({Role.QC_ANALYST})
 _RELEASE_ROLES = frozenset({Role.QA})
+_CO_SIGNER_ROLES = frozenset({Role.MEDICAL_DIRECTOR, Role.INVESTIGATOR})
 _BEDSIDE_ROLES = frozenset({Role.INVESTIGATOR, Role.NURSE})
 
 
@@ -65,6 +66,7 @@ def qc_test(specification_code: str, test_code: str) -> Activity:
 
 
 RELEASE_DECISION = Activity("release/decision", "a release decision")
+RELEASE_CO_SIGNATURE = Activity("release/co_signature", "co-signing a release pending sterility")
 BEDSIDE_CHECK = Activity("bedside/check", "a bedside identity check")
 INFUSION = Activity("bedside/infusion", "recording an infusion")
 
@@ -148,13 +150,14 @@ def _specifications(raw: dict[str, Any], needs: dict[str, str], roles: dict[str,
             needs[key], roles[key] = qualification, _QC_ROLES
 
 
-def _fixed(raw: dict[str, Any], section: str, activities: dict[str, Activity], role_set: frozenset[Role],
+def _fixed(raw: dict[str, Any], section: str, activities: dict[str, tuple[Activity, frozenset[Role]]],
            needs: dict[str, str], roles: dict[str, frozenset[Role]]) -> None:
+    # activities: name in the section -> (the activity, the roles that do it)
     entries = raw.get(section)
     if not isinstance(entries, dict) or set(entries) != set(activities):
         raise RequirementsError(f"{REQUIREMENTS_FILE.name}: [{section}] must name exactly: "
                                 f"{', '.join(sorted(activities))}")
-    for name, activity in activities.items():
+    for name, (activity, role_set) in activities.items():
         needs[activity.key], roles[activity.key] = entries[name], role_set
 
 
@@ -172,9 +175,10 @@ def parse(catalogue_raw: dict[str, Any], requirements_raw: dict[str, Any]) -> Re
     except (process_definition.ProcessFileError, spec_definition.SpecificationError, AttributeError,
             ValueError) as exc:
         raise RequirementsError(f"{REQUIREMENTS_FILE.name}: {exc}") from exc
-    _fixed(requirements_raw, "release", {"decision": RELEASE_DECISION}, _RELEASE_ROLES, needs, roles)
-    _fixed(requirements_raw, "bedside", {"check": BEDSIDE_CHECK, "infusion": INFUSION}, _BEDSIDE_ROLES, needs,
-           roles)
+    _fixed(requirements_raw, "release", {"decision": (RELEASE_DECISION, _RELEASE_ROLES),
+                                         "co_signature": (RELEASE_CO_SIGNATURE, _CO_SIGNER_ROLES)}, needs, roles)
+    _fixed(requirements_raw, "bedside", {"check": (BEDSIDE_CHECK, _BEDSIDE_ROLES),
+                                         "infusion": (INFUSION, _BEDSIDE_ROLES)}, needs, roles)
     undefined = sorted(f"{key} -> {code!r}" for key, code in needs.items()
                        if not isinstance(code, str) or code not in catalogue)
     if undefined:

@@ -371,6 +371,8 @@ def co_sign(*, session: Session, actor: Principal, din: str, role: str, username
     if reasons:
         raise _refusal(f"the release of lot {lot.din} pending sterility cannot be co-signed", reasons, audit,
                        "release.co_sign_refused")
+    qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
+                                  activity=qualification_requirements.RELEASE_CO_SIGNATURE)
     assert actor.user_id is not None
     specification = _spec_label(_specification(session, lot))
     results = list(standing.results_in_force(session=session, lot=lot).values())

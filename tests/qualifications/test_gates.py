@@ -117,6 +117,24 @@ def test_a_lot_is_released_or_rejected_only_by_qa_qualified_for_release(
     assert lot_state(database, lot.din) == "in_qc"
 
 
+def test_a_release_pending_sterility_is_co_signed_only_by_clinicians_qualified_to_co_sign(
+        app: FastAPI, database: Database, settings: Settings, travel: Travel) -> None:
+    lot = ready_lot(database, settings, skip=("sterility",))
+    newcomer = make_user(database, Role.MEDICAL_DIRECTOR, qualified=False)
+    path = f"/api/v1/lots/{lot.din}/release/co-signatures"
+    with client_of(app, newcomer) as client:
+        _refused(client.post(path, json={"role": "medical_director", **newcomer.credentials}),
+                 "qualification.missing", "REL-COSIGN", "co-signing a release pending sterility")
+    with client_of(app, lot.director) as client:
+        assert client.post(path, json={"role": "medical_director", **lot.director.credentials}).status_code == 201
+    travel(LATER)
+    with client_of(app, lot.physician) as client:
+        _refused(client.post(path, json={"role": "treating_physician", **lot.physician.credentials}),
+                 "qualification.expired", "REL-COSIGN")
+    assert [(r["entity"], r["refused"]) for r in entries_of(database)] == [
+        (("lot", lot.din), "qualification.missing"), (("lot", lot.din), "qualification.expired")]
+
+
 def test_a_bedside_check_needs_both_clinicians_qualified(
         app: FastAPI, database: Database, settings: Settings, travel: Travel) -> None:
     lot, people = at_clinic(database, settings)
