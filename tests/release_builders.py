@@ -215,7 +215,8 @@ def refusal(database: Database, din: str, actor: UserHandle, *, pending: bool = 
     try:
         run_audited(database, lambda session: release_service.release(
             session=session, actor=actor.principal, din=din,
-            username=actor.username, password=actor.password, pending_sterility=pending))
+            username=actor.username, password=actor.password, pending_sterility=pending),
+            settings=Settings(environment="test"))
     except BatchtrackError as exc:
         return exc
     raise AssertionError(f"lot {din} was released")

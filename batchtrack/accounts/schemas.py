@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, Field, StringConstraints
@@ -121,8 +121,9 @@ class UserPublic(BaseModel):
     username: str
     full_name: str
     roles: list[str]
+    state: Literal["active", "inactive", "locked"]
     is_active: bool
-    locked_until: datetime | None
+    locked_until: datetime | None  # while locked
     must_change_password: bool
     created_at: datetime
     last_login_at: datetime | None

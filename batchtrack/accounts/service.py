@@ -289,10 +289,12 @@ def roles_by_user(*, session: Session, user_ids: Iterable[int]) -> dict[int, lis
 
 
 def to_public(user: User, roles: list[str]) -> schemas.UserPublic:
-    """A user as the administrator sees it."""
-    return schemas.UserPublic(username=user.username, full_name=user.full_name, roles=roles,
-                              is_active=user.is_active, locked_until=user.locked_until
-                              if auth_service.is_locked(user, utcnow()) else None,
+    """A user as the administrator sees it, with its state (inactive before locked: a deactivated account stays
+    closed when its lockout ends)."""
+    locked = auth_service.is_locked(user, utcnow())
+    state = "inactive" if not user.is_active else "locked" if locked else "active"
+    return schemas.UserPublic(username=user.username, full_name=user.full_name, roles=roles, state=state,
+                              is_active=user.is_active, locked_until=user.locked_until if locked else None,
                               must_change_password=user.must_change_password, created_at=user.created_at,
                               last_login_at=user.last_login_at, password_changed_at=user.password_changed_at)
 

@@ -138,7 +138,7 @@ def _record_check(request: Request, database: Database, settings: Settings, acto
         public = bedside_service.check_public(session=session, check=row)
         return row.id or 0, row.ok, bedside_service.reasons_of(row), public.deviation_number
 
-    check_id, ok, reasons, deviation = run_audited(database, work)
+    check_id, ok, reasons, deviation = run_audited(database, work, settings=settings)
     if ok:
         return _check_page(request, database, actor, check_id,
                            _verdict(True, f"identity confirmed by two clinicians (check {check_id}): infuse this bag, "
@@ -178,7 +178,7 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
                        "this (tick the box), then the second clinician enters the password again")
         return _bedside(request, actor, replace(entry, password=""), focus="acknowledge", **shown)
     problems = run_audited(database, lambda session: bedside_service.second_clinician_problems(
-        session=session, settings=settings, username=entry.second, password=entry.password))
+        session=session, settings=settings, username=entry.second, password=entry.password), settings=settings)
     if problems:
         notices += [p.message for p in problems]
         return _bedside(request, actor, replace(entry, password=""), focus="password", **shown)
@@ -269,7 +269,7 @@ def _station(request: Request, template: str, principal: Principal, context: Con
              work: Callable[[Session], str], database: Database) -> Response:
     """Run a hand-over in its own transaction and show its verdict in place."""
     try:
-        message = run_audited(database, work)
+        message = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
         verdict = _verdict(False, exc.message, exc.reasons)
         return render(request, template, {**context(database), "verdict": verdict}, principal=principal,

@@ -99,7 +99,7 @@ def user_list(role: str | None, state: str | None) -> None:
         return
     click.echo(f"{'user':<20} {'state':<12} {'last sign-in':<17} {'roles':<30} name")
     for u in users:
-        state_text = "inactive" if not u.is_active else "locked" if u.locked_until else "active"
+        state_text = u.state
         if u.must_change_password:
             state_text += "*"
         last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"

@@ -179,7 +179,7 @@ def enter_result(
         return recorded.message, recorded.result.conforms
 
     try:
-        outcome = run_audited(database, work)
+        outcome = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
         return _bench(request, database, actor, din, verdict=_refused(exc), form=kept, status_code=exc.status_code)
     return _bench(request, database, actor, din, verdict=_verdict_of(outcome),
@@ -206,7 +206,7 @@ def correct_result(
         return f"correction of result {result_id}: {recorded.message}", recorded.result.conforms
 
     try:
-        outcome = run_audited(database, work)
+        outcome = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
         return _bench(request, database, actor, din, verdict=_refused(exc), status_code=exc.status_code)
     return _bench(request, database, actor, din, verdict=_verdict_of(outcome))

@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from batchtrack import config
 from batchtrack.audit import anchoring
 from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
@@ -85,7 +84,7 @@ def get_session(request: Request) -> Iterator[Session]:
     database.committed(session)
 
 
-def _record_refusal(database: Database, exc: BatchtrackError, settings: Settings | None) -> None:
+def _record_refusal(database: Database, exc: BatchtrackError, settings: Settings) -> None:
     """Record a refusal after its request was rolled back; a failed attempt at a user's credentials it was (a
     wrong password at a signature) counts toward their lockout in the same transaction."""
     assert exc.audit is not None
@@ -100,19 +99,18 @@ def _record_refusal(database: Database, exc: BatchtrackError, settings: Settings
         if refusal.failed_attempt_of is not None:
             user = session.get(User, refusal.failed_attempt_of)
             if user is not None:
-                # Outside a request (a page's own transaction) the process's settings are the application's.
-                auth_service.count_failure(session=session, settings=settings or config.get_settings(), user=user,
+                auth_service.count_failure(session=session, settings=settings, user=user,
                                            action=signing_rules.FAILED_ACTION, details={"refused": exc.code})
 
 
 T = TypeVar("T")
 
 
-def run_audited(database: Database, work: Callable[[Session], T], *, settings: Settings | None = None) -> T:
+def run_audited(database: Database, work: Callable[[Session], T], *, settings: Settings) -> T:
     """Run `work` in a write transaction of its own: a refusal rolls it back, is recorded, and is raised again.
 
     For pages that show a refusal in place (a station's red verdict) rather than as an error page. `settings`: the
-    application's, for a refused signature's count toward lockout (the process's settings when not given).
+    application's, for a refused signature's count toward lockout.
     """
     try:
         with database.transaction(write=True) as session:
@@ -214,8 +212,8 @@ def _look_up(request: Request, session: Session | Connection, token: str | None,
              callers: Mapping[str, tokens.TokenUse | None] | None = None) -> Principal:
     # `callers`: the uses of bearer tokens looked up already, in the same read transaction.
     if token is not None:
-        known = callers is not None and token in callers
-        use = callers[token] if callers is not None and known else tokens.use(session=session, token=token)
+        looked_up = callers or {}
+        use = looked_up[token] if token in looked_up else tokens.use(session=session, token=token)
         if use is None:
             raise NotAuthenticated("the API token is unknown, revoked or expired, or its user may not sign in")
         if use.stale:

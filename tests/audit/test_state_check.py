@@ -190,14 +190,15 @@ def test_the_named_finding_gives_both_values_and_the_entry(database: Database, s
                                           f"(entry #{opened.seq})")]
 
 
-def test_refusals_set_no_state_and_are_not_read_as_transitions(database: Database, seeded: SeededLot) -> None:
+def test_refusals_set_no_state_and_are_not_read_as_transitions(database: Database, settings: Settings,
+                                                                seeded: SeededLot) -> None:
     operator = make_user(database, Role.OPERATOR)
     courier = make_user(database, Role.COURIER)
     # A lot still in process cannot be shipped: the refusal is recorded, without the lot's state.
     with pytest.raises(BatchtrackError):
         run_audited(database, lambda session: handover.ship(
             session=session, actor=operator.principal, din=seeded.din,
-            data=hand_over([builders_bag_scan(seeded.din)], receiver=courier.username)))
+            data=hand_over([builders_bag_scan(seeded.din)], receiver=courier.username)), settings=settings)
     with database.transaction(write=False) as session:
         actions = [e.action for e in audit_service.entries_for(session=session, entity_type="lot",
                                                                 entity_id=seeded.din)]

@@ -49,7 +49,7 @@ def test_twenty_concurrent_release_transactions_release_the_lot_exactly_once(
         try:
             run_audited(database, lambda session: release_service.release(
                 session=session, actor=user.principal, din=lot.din, username=user.username, password=user.password,
-                pending_sterility=False))
+                pending_sterility=False), settings=settings)
         except BatchtrackError as exc:
             return f"{exc.status_code} {','.join(sorted(r.code for r in exc.reasons))}"
         return "released"

@@ -260,7 +260,7 @@ def test_qa_rejects_a_lot_with_a_signed_reason(app: FastAPI, database: Database,
     try:
         run_audited(database, lambda session: release_service.reject(
             session=session, actor=lot.qa.principal, din=lot.din,
-            username=lot.qa.username, password=lot.qa.password, reason=" "))
+            username=lot.qa.username, password=lot.qa.password, reason=" "), settings=settings)
     except BatchtrackError as exc:
         assert codes(exc) == ["lot.wrong_state", "release.reason_required"]
     else:
