@@ -12,7 +12,7 @@ from datetime import datetime
 
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.batch_record.record import BatchRecord, SignatureEntry, StepEntry
-from batchtrack.documents.layout import RecordPdf, Running, Sizes
+from batchtrack.documents.layout import RecordPdf, Running, Sizes, one_at_a_time
 from batchtrack.models.deviation import DeviationState
 
 SIZES = Sizes(orientation="portrait", margin=12.0, body_pt=9.0, small_pt=7.5, table_line=3.6, table_padding=0.8)
@@ -167,6 +167,7 @@ def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
         ])
 
 
+@one_at_a_time
 def render_pdf(record: BatchRecord, *, audit_anchor: str | None = None) -> bytes:
     """The whole batch record as a PDF document; `audit_anchor` is printed in every page's footer."""
     header = record.header

@@ -13,7 +13,7 @@ from datetime import datetime
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.coi_report import events
 from batchtrack.coi_report.record import CoiReport, LotEntry, SignatureEntry
-from batchtrack.documents.layout import RecordPdf, Running, Sizes
+from batchtrack.documents.layout import RecordPdf, Running, Sizes, one_at_a_time
 
 SIZES = Sizes(orientation="landscape", margin=10.0, body_pt=9.0, small_pt=7.0, table_line=3.4, table_padding=0.7)
 
@@ -148,6 +148,7 @@ def _signatures_and_events(pdf: RecordPdf, report: CoiReport) -> None:
              (1.4, 1.8, 1.9, 3, 1.4, 1.5), empty="No event recorded.")
 
 
+@one_at_a_time
 def render_pdf(report: CoiReport, *, audit_anchor: str | None = None) -> bytes:
     """The whole chain-of-identity report as a PDF document; `audit_anchor` is printed in every page's footer."""
     pdf = RecordPdf(SIZES, Running(

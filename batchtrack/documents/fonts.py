@@ -4,16 +4,26 @@ DejaVu Sans prints Latin-1 and the symbols records use (micro sign, multiplicati
 dashes, comparison signs, check mark); NanumSquare is its fallback for Hangul (syllables, compatibility jamo) and
 KS X 1001 Hanja. A character neither has is printed as its code point
 (`<U+1F600>`), so the printout still says what was recorded, and the document logs it.
+
+Each typeface is read and measured once per process (its character map and advance widths, which take most of a
+document's time and memory when parsed afresh), then shared by every document: a document gets its own copy of
+what changes while it is written (the glyphs it uses, the characters it missed) and its own unparsed copy of the
+font file, which fpdf2 cuts down to those glyphs and embeds when the document is written. A server printing many
+records at once parses each font file once, not once for each record in flight.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 FONT_DIR = Path(__file__).resolve().parent / "fontfiles"
 FAMILY = "batchtrack-text"
@@ -25,17 +35,68 @@ _LINE_BREAK = "\n"
 _WHITESPACE = str.maketrans({"\t": " ", "\r": None, "\u2028": "\n", "\u2029": "\n"})
 
 
+# What a document changes in a font while it is written; everything else fpdf2 (2.8) keeps on a font is read only
+# once the font is parsed, and is shared between documents (tests/documents/test_fonts.py checks the list).
+PER_DOCUMENT_SLOTS = frozenset({"i", "cw", "missing_glyphs", "subset", "biggest_size_pt", "_hbfont", "ttfont"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Face:
+    """One typeface, parsed once: the font file's bytes and the font as fpdf2 measured it (without its tables)."""
+
+    data: bytes
+    measured: TTFFont
+
+
+_faces: dict[tuple[str, str], _Face] = {}
+_faces_lock = threading.Lock()
+_covered: list[frozenset[int]] = []
+
+
+def _face(family: str, style: str, name: str) -> _Face:
+    with _faces_lock:
+        face = _faces.get((family, style))
+        if face is None:
+            path = FONT_DIR / name
+            scratch = FPDF()
+            scratch.add_font(family, style, str(path))
+            measured = scratch.fonts[f"{family.lower()}{style}"]
+            assert isinstance(measured, TTFFont)
+            measured.ttfont.close()
+            del measured.ttfont  # parsed tables: each document reads its own copy of the file when written
+            face = _faces[(family, style)] = _Face(path.read_bytes(), measured)
+        return face
+
+
+def _font_for(pdf: FPDF, face: _Face) -> TTFFont:
+    """A font of `pdf` sharing what `face` measured, with what a document changes its own."""
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if slot not in PER_DOCUMENT_SLOTS and hasattr(face.measured, slot):
+            setattr(font, slot, getattr(face.measured, slot))
+    font.i = len(pdf.fonts) + 1
+    font.cw = face.measured.cw.copy()  # a default dictionary: reading a character it lacks adds the character
+    font.missing_glyphs = []
+    font.subset = SubsetMap(font)
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.ttfont = ttLib.TTFont(BytesIO(face.data), recalcTimestamp=False, lazy=True)
+    return font
+
+
 def register(pdf: FPDF) -> frozenset[int]:
     """Add the shipped typefaces to `pdf`, Hangul as the fallback; return the code points every style prints."""
-    for style, name in _TEXT_FILES.items():
-        pdf.add_font(FAMILY, style, str(FONT_DIR / name))
-    for style, name in _FALLBACK_FILES.items():
-        pdf.add_font(FALLBACK_FAMILY, style, str(FONT_DIR / name))
+    for family, files in ((FAMILY, _TEXT_FILES), (FALLBACK_FAMILY, _FALLBACK_FILES)):
+        for style, name in files.items():
+            pdf.fonts[f"{family.lower()}{style}"] = _font_for(pdf, _face(family, style, name))
     # Not exact: italic text borrows the upright Hangul face rather than losing its Hangul.
     pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
-    fallback = _code_points(pdf, FALLBACK_FAMILY, _FALLBACK_FILES)
-    # What bold or italic text cannot print is not printable anywhere: the same text may be shown in any style.
-    return frozenset.intersection(*(_code_points(pdf, FAMILY, [style]) | fallback for style in _TEXT_FILES))
+    if not _covered:
+        fallback = _code_points(pdf, FALLBACK_FAMILY, _FALLBACK_FILES)
+        # What bold or italic text cannot print is not printable anywhere: the same text may be shown in any style.
+        _covered.append(frozenset.intersection(*(_code_points(pdf, FAMILY, [style]) | fallback
+                                                 for style in _TEXT_FILES)))
+    return _covered[0]
 
 
 def select(pdf: FPDF, style: str, size: float) -> None:

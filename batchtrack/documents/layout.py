@@ -4,16 +4,19 @@ and continue on the next page rather than fail or cut text."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, ParamSpec
 
 from fpdf import FPDF
 
 from batchtrack.documents import flow, fonts
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 # Replaced by the page count when the document is written; spelled so no recorded text contains it by chance.
 PAGE_COUNT_ALIAS = "{batchtrack-page-count}"
@@ -21,6 +24,24 @@ HEADING_FILL = (232, 232, 232)
 BANNER_FILL = (255, 244, 214)
 FOOTER_LINE_MM = 3.2
 _PAGE_LINE_MM = 4.0
+_printing = threading.Lock()
+
+
+def one_at_a_time(render: Callable[P, bytes]) -> Callable[P, bytes]:
+    """`render` (a printed record's whole making, from its first page to its bytes) run by one thread of the process
+    at a time.
+
+    Laying out a record and writing it (which parses the parts of its fonts it embeds) take tens of megabytes for a
+    moment. Pure Python, they hold the interpreter's lock as they run, so two records made at once in one process
+    take as long as one after the other, with twice the memory at the peak, which the process then keeps.
+    """
+
+    @functools.wraps(render)
+    def one_by_one(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        with _printing:
+            return render(*args, **kwargs)
+
+    return one_by_one
 
 
 @dataclass(frozen=True, slots=True)

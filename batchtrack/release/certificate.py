@@ -9,7 +9,7 @@ both co-signatures.
 from __future__ import annotations
 
 from batchtrack.batch_record import formatting as fmt
-from batchtrack.documents.layout import RecordPdf, Running, Sizes
+from batchtrack.documents.layout import RecordPdf, Running, Sizes, one_at_a_time
 from batchtrack.models.quality import ReleaseDecisionKind
 from batchtrack.release.schemas import CertificatePublic, CertificateTest, SignatureOut
 
@@ -74,6 +74,7 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
             pdf.paragraph("No co-signature recorded.", style="I")
 
 
+@one_at_a_time
 def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = None) -> bytes:
     """The certificate of analysis as a PDF document; `audit_anchor` is printed in every page's footer."""
     c = certificate
