@@ -136,6 +136,9 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     from batchtrack.demo import walkthrough as demo_data
 
     os.environ.setdefault("BATCHTRACK_ENVIRONMENT", "demo")
+    # The demonstration site is the first one, in Seoul: Korean pages and Korea Standard Time unless told otherwise.
+    os.environ.setdefault("BATCHTRACK_DEFAULT_LANGUAGE", "ko")
+    os.environ.setdefault("BATCHTRACK_DISPLAY_TIMEZONE", "Asia/Seoul")
     get_settings.cache_clear()
     settings = context.settings()
     if settings.environment == "production":

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from batchtrack.i18n.negotiation import LANGUAGES
+
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "dev", "demo"})
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
 FIN_PATTERN = re.compile(r"^[A-NP-Z1-9][0-9]{4}$")
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     facility_name: str = "batchtrack demonstration facility"
     facility_address: str = ""
     display_timezone: str = "UTC"
+    # The language of a reader who has chosen none and whose browser asks for none the product speaks: "ko" or
+    # "en" (the demonstration site in Seoul: "ko").
+    default_language: str = "en"
     # Product description codes come from licensed tables: the code is a setting, not a constant.
     product_description_code: str = "Y0001"
     product_description: str = "CS20AT04 BM-MSC, fresh, for infusion"
@@ -115,6 +120,13 @@ class Settings(BaseSettings):
     def _product_code_shape(cls, value: str) -> str:
         if not re.fullmatch(r"[SY][0-9A-Z]{4}", value):
             raise ValueError("a product description code is S or Y followed by 4 letters or digits")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
         return value
 
     @field_validator("display_timezone")

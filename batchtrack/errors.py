@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from batchtrack.i18n.text import ENGLISH, Text
 
 if TYPE_CHECKING:
     from batchtrack.auth.principal import Principal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Reason:
-    """Why something is refused: a stable code for machines and a message for people."""
+    """Why something is refused: a stable code for machines and a message for people.
+
+    `message` is the English (what logs and the audit trail record); `text` is the same message as marked for
+    translation, shown in the reader's language by `as_dict(translations)`. A message not yet marked is shown as it
+    is in every language.
+    """
 
     code: str
     message: str
+    text: Text = field(compare=False)
 
-    def as_dict(self) -> dict[str, str]:
-        """The reason as JSON-ready data."""
-        return {"code": self.code, "message": self.message}
+    def __init__(self, code: str, message: str | Text) -> None:
+        text = message if isinstance(message, Text) else Text(message)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "message", str(text) if isinstance(message, Text) else message)
+        object.__setattr__(self, "text", text if isinstance(message, Text) else _unmarked(message))
+
+    def as_dict(self, translations: gettext.NullTranslations = ENGLISH) -> dict[str, str]:
+        """The reason as JSON-ready data, its message in the language of `translations`."""
+        return {"code": self.code, "message": self.text.shown_in(translations)}
+
+
+def _unmarked(message: str) -> Text:
+    # Plain text shown as it is: no catalog lookup, and braces in it are not fields.
+    return Text(message.replace("{", "{{").replace("}", "}}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +63,26 @@ class BatchtrackError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: str | Text,
         *,
         code: str | None = None,
         reasons: list[Reason] | None = None,
         audit: AuditedRefusal | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        english = str(message)
+        super().__init__(english)
+        self.message = english  # what logs and the audit trail record
+        self.text = message if isinstance(message, Text) else _unmarked(message)
         self.code = code or self.default_code
         self.reasons = reasons or []
         self.audit = audit
 
-    def as_dict(self) -> dict[str, Any]:
-        """The error as the JSON body of an API response."""
+    def as_dict(self, translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
+        """The error as the JSON body of an API response, its messages in the language of `translations`."""
         return {
             "error": self.code,
-            "message": self.message,
-            "reasons": [reason.as_dict() for reason in self.reasons],
+            "message": self.text.shown_in(translations),
+            "reasons": [reason.as_dict(translations) for reason in self.reasons],
         }
 
 

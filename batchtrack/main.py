@@ -41,6 +41,7 @@ from batchtrack.equipment import pages as equipment_pages
 from batchtrack.equipment import routes as equipment_routes
 from batchtrack.health import openapi_routes
 from batchtrack.health import routes as health_routes
+from batchtrack.i18n import pages as language_pages
 from batchtrack.labels import pages as label_pages
 from batchtrack.labels import routes as label_routes
 from batchtrack.lots import pages as lot_pages
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
                   deviation_pages, batch_record_pages, quality_pages, release_pages,
                   bedside_pages, coi_report_pages, review_pages, qualification_pages,
-                  account_pages, account_admin_pages):
+                  account_pages, account_admin_pages, language_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/health", "GET")}
+# The language switch is on every page, the sign-in page included.
+PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/health", "GET"), ("/language", "POST")}
 
 
 @dataclass(frozen=True)

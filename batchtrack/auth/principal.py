@@ -22,6 +22,8 @@ class Principal:
     session_id: int | None = None
     token_id: int | None = None
     station: str | None = None
+    # The language the user chose for the pages (browser sessions only); None: the browser's, else the site's.
+    language: str | None = None
 
     def has_any(self, roles: frozenset[Role] | set[Role]) -> bool:
         """True when the principal holds at least one of `roles`."""

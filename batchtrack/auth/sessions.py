@@ -98,7 +98,7 @@ _SESSION, _USER, _USER_ROLE = (inspect(model).local_table for model in (UserSess
 _BY_KEY = Lookup(
     select(_SESSION.c.id, _SESSION.c.started_at, _SESSION.c.last_seen_at, _SESSION.c.ended_at,
            _SESSION.c.end_reason, _SESSION.c.first_signed_at, _USER.c.id, _USER.c.username, _USER.c.full_name,
-           _USER.c.must_change_password, _USER.c.is_active, _USER_ROLE.c.role)
+           _USER.c.must_change_password, _USER.c.is_active, _USER_ROLE.c.role, _USER.c.language)
     .select_from(_SESSION).join(_USER, _USER.c.id == _SESSION.c.user_id)
     .outerjoin(_USER_ROLE, _USER_ROLE.c.user_id == _USER.c.id)
     .where(_SESSION.c.key_hash == bindparam("key_hash"))
@@ -119,7 +119,7 @@ def found_of_rows(rows: list[Any], *, now: datetime, idle: timedelta, absolute: 
     if not rows:
         return Found(None)
     (session_id, started_at, last_seen_at, ended_at, end_reason, first_signed_at, user_id, username, full_name,
-     must_change, active, _) = rows[0]
+     must_change, active, _, _) = rows[0]
     if not active:
         return Found(None, EndReason.DEACTIVATED)
     why = refusal(started_at=started_at, last_seen_at=last_seen_at, ended_at=ended_at, now=now, idle=idle,
@@ -127,7 +127,7 @@ def found_of_rows(rows: list[Any], *, now: datetime, idle: timedelta, absolute: 
     if why is not None:
         return Found(None, why)
     roles = frozenset(Role(r[11]) for r in rows if r[11] is not None)
-    principal = Principal(user_id, username, full_name, roles, session_id=session_id)
+    principal = Principal(user_id, username, full_name, roles, session_id=session_id, language=rows[0][12])
     return Found(OpenSession(principal, first_signed_at, bool(must_change), now - last_seen_at >= TOUCH_EVERY))
 
 

@@ -23,8 +23,12 @@ class Recipient(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     subject_code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
+    # The name as the person writes it (Hangul at the first site), and its romanised form (Revised Romanization,
+    # suggested and editable; "" where none was recorded).
     family_name: str = Field(max_length=200)  # ShortText
     given_name: str = Field(max_length=200)
+    family_name_latin: str = Field(default="", max_length=200)
+    given_name_latin: str = Field(default="", max_length=200)
     date_of_birth: date
     mrn: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     sex: str = Field(default="unknown", max_length=8)
@@ -45,6 +49,11 @@ class Donor(SQLModel, table=True):
     kind: str = Field(max_length=16)
     recipient_id: int | None = Field(default=None, foreign_key="recipient.id", ondelete="RESTRICT")
     directed_to_id: int | None = Field(default=None, foreign_key="recipient.id", index=True, ondelete="RESTRICT")
+    # A directed donor's name as written and romanised; None for an autologous donor (the recipient's name).
+    family_name: str | None = Field(default=None, max_length=200)
+    given_name: str | None = Field(default=None, max_length=200)
+    family_name_latin: str | None = Field(default=None, max_length=200)
+    given_name_latin: str | None = Field(default=None, max_length=200)
     date_of_birth: date | None = None
     hla_match: str = Field(default="", max_length=200)
     eligibility: str | None = Field(default=None, max_length=16)

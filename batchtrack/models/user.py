@@ -42,6 +42,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = False
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The language the user reads the pages in ("ko", "en"); none chosen: the browser's, else the site's.
+    language: str | None = Field(default=None, max_length=8)
 
 
 class UserRole(SQLModel, table=True):

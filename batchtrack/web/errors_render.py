@@ -20,23 +20,24 @@ from batchtrack.errors import (
     Reason,
     ServiceUnavailable,
 )
+from batchtrack.i18n.text import Text, _
 from batchtrack.web import security_headers
-from batchtrack.web.rendering import render
+from batchtrack.web.rendering import render, translations_of
 
 log = logging.getLogger("batchtrack.errors")
 
-_TITLES = {400: "Request refused", 401: "Sign in required", 403: "Not allowed", 404: "Not found",
-           405: "Not allowed", 409: "Refused", 413: "Too large", 422: "Malformed request",
-           500: "Something went wrong", 503: "Busy"}
+_TITLES = {400: _("Request refused"), 401: _("Sign in required"), 403: _("Not allowed"), 404: _("Not found"),
+           405: _("Not allowed"), 409: _("Refused"), 413: _("Too large"), 422: _("Malformed request"),
+           500: _("Something went wrong"), 503: _("Busy")}
 
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
 
 
-def _page(request: Request, status: int, message: str, reasons: list[Reason], code: str) -> Response:
+def _page(request: Request, status: int, message: str | Text, reasons: list[Reason], code: str) -> Response:
     return render(request, "errors/error.html", {
-        "status": status, "title": _TITLES.get(status, "Error"), "message": message, "reasons": reasons,
+        "status": status, "title": _TITLES.get(status, _("Error")), "message": message, "reasons": reasons,
         "code": code,
     }, principal=getattr(request.state, "principal", None), status_code=status)
 
@@ -48,8 +49,8 @@ def _respond(request: Request, exc: BatchtrackError) -> Response:
         return RedirectResponse("/account/password", status_code=303)
     if _wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
-    return _page(request, exc.status_code, exc.message, exc.reasons, exc.code)
+        return JSONResponse(exc.as_dict(translations_of(request)), status_code=exc.status_code, headers=headers)
+    return _page(request, exc.status_code, exc.text, exc.reasons, exc.code)
 
 
 def install(app: FastAPI) -> None:
@@ -67,20 +68,20 @@ def install(app: FastAPI) -> None:
         # values, which may be a patient's: they stay out of the log.
         log.warning("integrity error on %s %s: %s", request.method, request.url.path,
                     str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
-        return _respond(request, Conflict("this conflicts with what is already recorded; nothing was changed",
+        return _respond(request, Conflict(_("this conflicts with what is already recorded; nothing was changed"),
                                           code="integrity"))
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> Response:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return _respond(request, ServiceUnavailable(
-            "the database is busy or unavailable; nothing was changed, try again", code="database_unavailable"))
+            _("the database is busy or unavailable; nothing was changed, try again"), code="database_unavailable"))
 
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def _pool_exhausted(request: Request, exc: SQLAlchemyTimeoutError) -> Response:
         log.error("no database connection free for %s %s: %s", request.method, request.url.path, exc)
         return _respond(request, ServiceUnavailable(
-            "the server is busy (no database connection free); nothing was changed, try again", code="busy"))
+            _("the server is busy (no database connection free); nothing was changed, try again"), code="busy"))
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(request: Request, exc: RequestValidationError) -> Response:
@@ -89,15 +90,18 @@ def install(app: FastAPI) -> None:
             for err in exc.errors()[:20]
         ]
         if _wants_json(request):
-            return JSONResponse({"error": "malformed_request", "message": "the request is malformed",
-                                 "reasons": [r.as_dict() for r in problems]}, status_code=422)
-        return _page(request, 422, "Some of what was entered is not valid.", problems, "malformed_request")
+            translations = translations_of(request)
+            return JSONResponse({"error": "malformed_request",
+                                 "message": _("the request is malformed").shown_in(translations),
+                                 "reasons": [r.as_dict(translations) for r in problems]}, status_code=422)
+        return _page(request, 422, _("Some of what was entered is not valid."), problems, "malformed_request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+        message = _TITLES.get(exc.status_code, _("Error")) if exc.detail in (None, "") else _(str(exc.detail))
         if _wants_json(request):
-            return JSONResponse({"error": "http_error", "message": message, "reasons": []},
+            return JSONResponse({"error": "http_error", "message": message.shown_in(translations_of(request)),
+                                 "reasons": []},
                                 status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return _page(request, exc.status_code, message, [], "http_error")
 
@@ -105,10 +109,11 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         if _wants_json(request):
-            response: Response = JSONResponse({"error": "internal", "message": "unexpected error; it has been logged",
-                                               "reasons": []}, status_code=500)
+            message = _("unexpected error; it has been logged").shown_in(translations_of(request))
+            response: Response = JSONResponse({"error": "internal", "message": message, "reasons": []},
+                                              status_code=500)
         else:
-            response = _page(request, 500, "An unexpected error occurred; it has been logged.", [], "internal")
+            response = _page(request, 500, _("An unexpected error occurred; it has been logged."), [], "internal")
         # This handler answers from outside every middleware: it sets the security headers itself.
         security_headers.apply(response.headers, request.scope, behind_tls=request.app.state.settings.cookie_secure)
         return response
