@@ -13,6 +13,7 @@ from batchtrack.auth import tokens
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.errors import BadRequest, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import ApiToken, Role, User
 
@@ -64,7 +65,7 @@ def list_tokens(*, session: Session, principal: Principal, username: str | None 
     elif username:
         found = session.execute(select(col(User.id)).where(col(User.username) == username.strip().lower())).scalar()
         if found is None:
-            raise NotFound(f"no user {username.strip().lower()!r}", code="user_not_found")
+            raise NotFound(_("no user {username}", username=repr(username.strip().lower())), code="user_not_found")
         user_id = found
     else:
         user_id = None
@@ -77,12 +78,13 @@ def issue(*, session: Session, settings: Settings, actor: Principal, username: s
     known = {r.value for r in Role}
     unknown = sorted(set(roles) - known)
     if unknown:
-        raise BadRequest(f"not a role: {', '.join(unknown)}", code="role_unknown")
+        raise BadRequest(_("not a role: {unknown}", unknown=", ".join(unknown)), code="role_unknown")
     account = username.strip().lower()
     holder = session.execute(select(User).where(col(User.username) == account)).scalar_one_or_none()
     if holder is not None and not holder.is_active:
         # It would be refused at every use: say so now rather than hand out a token that never works.
-        raise BadRequest(f"{account!r} is deactivated: reactivate the account first", code="account_inactive")
+        raise BadRequest(_("{account} is deactivated: reactivate the account first", account=repr(account)),
+                         code="account_inactive")
     token = tokens.create(session=session, settings=settings, actor=actor, username=account, name=name,
                           roles={Role(r) for r in roles} or None, station=station, days=days)
     record = session.execute(select(ApiToken).where(col(ApiToken.token_hash) == tokens.token_hash(token))).scalar_one()
@@ -96,8 +98,8 @@ def revoke(*, session: Session, actor: Principal, token_id: int, reason: str,
     record = session.get(ApiToken, token_id)
     mine = record is not None and record.user_id == actor.user_id
     if record is None or (not mine and (own_only or not administers(actor))):
-        raise NotFound(f"no API token {token_id}", code="token_not_found")
+        raise NotFound(_("no API token {token_id}", token_id=token_id), code="token_not_found")
     if not reason.strip():
-        raise BadRequest("say why the token is revoked", code="reason_required")
+        raise BadRequest(_("say why the token is revoked"), code="reason_required")
     revoked = tokens.revoke(session=session, actor=actor, token_id=token_id, reason=reason.strip())
     return listed(session=session, rows=[revoked])[0]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.models.user import Role
 
 KNOWN_ROLES = frozenset(r.value for r in Role)
@@ -45,11 +46,11 @@ def role_problems(roles: Iterable[str]) -> list[Reason]:
     asked = set(roles)
     found = []
     if not asked:
-        found.append(Reason("roles_required", "a user needs at least one role"))
+        found.append(Reason("roles_required", _("a user needs at least one role")))
     unknown = sorted(asked - KNOWN_ROLES)
     if unknown:
-        found.append(Reason("role_unknown", f"not a role: {', '.join(unknown)} (roles are: "
-                                            f"{', '.join(sorted(KNOWN_ROLES))})"))
+        found.append(Reason("role_unknown", _("not a role: {unknown} (roles are: {known})",
+                                              unknown=", ".join(unknown), known=", ".join(sorted(KNOWN_ROLES)))))
     return found
 
 
@@ -62,18 +63,18 @@ def guard_deactivate(facts: AccountFacts) -> list[Reason]:
     """An active account may be deactivated, but not by its own user, and not the last active administrator."""
     found = []
     if facts.is_own:
-        found.append(Reason("own_account", "no one deactivates their own account"))
+        found.append(Reason("own_account", _("no one deactivates their own account")))
     if not facts.is_active:
-        found.append(Reason("already_inactive", "the account is deactivated already"))
+        found.append(Reason("already_inactive", _("the account is deactivated already")))
     if facts.is_last_admin:
-        found.append(Reason("last_admin", "the last active administrator cannot be deactivated: give another "
-                                          "user the admin role first"))
+        found.append(Reason("last_admin", _("the last active administrator cannot be deactivated: give another "
+                                            "user the admin role first")))
     return found
 
 
 def guard_reactivate(facts: AccountFacts) -> list[Reason]:
     """A deactivated account may be reactivated."""
-    return [] if not facts.is_active else [Reason("already_active", "the account is active already")]
+    return [] if not facts.is_active else [Reason("already_active", _("the account is active already"))]
 
 
 def guard_change_roles(facts: AccountFacts, new_roles: Iterable[str]) -> list[Reason]:
@@ -82,12 +83,12 @@ def guard_change_roles(facts: AccountFacts, new_roles: Iterable[str]) -> list[Re
     asked = frozenset(new_roles)
     found = role_problems(asked)
     if facts.is_own:
-        found.append(Reason("own_roles", "no one changes their own roles"))
+        found.append(Reason("own_roles", _("no one changes their own roles")))
     if facts.is_last_admin and Role.ADMIN.value not in asked:
-        found.append(Reason("last_admin", "the last active administrator keeps the admin role: give another user "
-                                          "the admin role first"))
+        found.append(Reason("last_admin", _("the last active administrator keeps the admin role: give another user "
+                                            "the admin role first")))
     if not found and asked == facts.roles:
-        found.append(Reason("roles_unchanged", "the user holds exactly these roles already"))
+        found.append(Reason("roles_unchanged", _("the user holds exactly these roles already")))
     return found
 
 
@@ -96,8 +97,8 @@ def guard_reset_password(facts: AccountFacts) -> list[Reason]:
     with the current one)."""
     found = []
     if facts.is_own:
-        found.append(Reason("own_password", "your own password is changed on your account page, with the current "
-                                            "one, not reset"))
+        found.append(Reason("own_password", _("your own password is changed on your account page, with the "
+                                              "current one, not reset")))
     if not facts.is_active:
-        found.append(Reason("inactive", "the account is deactivated: reactivate it first"))
+        found.append(Reason("inactive", _("the account is deactivated: reactivate it first")))
     return found

@@ -15,6 +15,7 @@ from batchtrack.auth import passwords, sessions
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.errors import AuditedRefusal, BadRequest, Forbidden, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import PasswordHistory, User, UserSession
 
@@ -25,7 +26,7 @@ SESSIONS_ENDED = "auth.sessions_ended"
 def _own_user(*, session: Session, principal: Principal) -> User:
     user = session.get(User, principal.user_id) if principal.user_id is not None else None
     if user is None:
-        raise NotFound("this account has no password of its own", code="user_not_found")
+        raise NotFound(_("this account has no password of its own"), code="user_not_found")
     return user
 
 
@@ -47,11 +48,11 @@ def change_password(*, session: Session, settings: Settings, principal: Principa
     user = _own_user(session=session, principal=principal)
     if not passwords.verify_password(user.password_hash, current):
         # A wrong guess here is a guess at the password: it counts toward lockout like a failed sign-in.
-        raise Forbidden("the current password is not right: the password was not changed", code="password_current",
+        raise Forbidden(_("the current password is not right: the password was not changed"), code="password_current",
                         audit=AuditedRefusal(principal, "user.password_change_refused", "user", str(user.id),
                                              failed_attempt_of=user.id))
     if new != repeat:
-        raise BadRequest("the new password and its repetition differ", code="password_mismatch")
+        raise BadRequest(_("the new password and its repetition differ"), code="password_mismatch")
     passwords.require_acceptable(new, username=user.username, min_length=settings.password_min_length,
                                  past_hashes=past_hashes(session=session, user=user,
                                                          count=settings.password_history_count))

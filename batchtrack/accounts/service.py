@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.errors import AuditedRefusal, BadRequest, InvalidTransition, NotFound, Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.signature import Signature, SignatureMeaning
@@ -42,6 +43,14 @@ PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an audit action, not a se
 SIGNED_DETAILS: dict[str, tuple[str, ...]] = {
     CREATED: ("full_name", "roles"), DEACTIVATED: (), REACTIVATED: (), ROLES_CHANGED: ("roles_before", "roles"),
     PASSWORD_RESET: (),
+}
+# The refusal of each action as people read it; the English is the action's name as recorded ("roles changed").
+_REFUSED: dict[str, Callable[[str], Text]] = {
+    CREATED: lambda account: _("created of {account} refused", account=account),
+    DEACTIVATED: lambda account: _("deactivated of {account} refused", account=account),
+    REACTIVATED: lambda account: _("reactivated of {account} refused", account=account),
+    ROLES_CHANGED: lambda account: _("roles changed of {account} refused", account=account),
+    PASSWORD_RESET: lambda account: _("password reset of {account} refused", account=account),
 }
 # A temporary password: 128 random bits, URL-safe, longer than any minimum length the settings allow below 22.
 _TEMPORARY_BYTES = 16
@@ -75,7 +84,7 @@ def get_by_username(*, session: Session, username: str, for_update: bool = False
     query = select(User).where(col(User.username) == username.strip().lower())
     user = session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user {username.strip().lower()!r}", code="user_not_found")
+        raise NotFound(_("no user {username}", username=repr(username.strip().lower())), code="user_not_found")
     return user
 
 
@@ -109,7 +118,7 @@ def _refuse(reasons: list[Reason], *, actor: Principal, action: str, account: st
     if not reasons:
         return
     audit = AuditedRefusal(actor, f"{action}_refused", "user", account)
-    message = f"{action.removeprefix('user.').replace('_', ' ')} of {account!r} refused"
+    message = _REFUSED[action](repr(account))
     if all(r.code in gates.INPUT_REASONS for r in reasons):
         raise BadRequest(message, code=reasons[0].code, reasons=reasons, audit=audit)
     raise InvalidTransition(message, code="account_refused", reasons=reasons, audit=audit)
@@ -118,7 +127,8 @@ def _refuse(reasons: list[Reason], *, actor: Principal, action: str, account: st
 def _reason_text(reason: str) -> str:
     text = reason.strip()
     if not text:
-        raise BadRequest("say why: every change to an account is recorded with its reason", code="reason_required")
+        raise BadRequest(_("say why: every change to an account is recorded with its reason"),
+                         code="reason_required")
     return text
 
 
@@ -127,7 +137,7 @@ def _sign(*, session: Session, actor: Principal, signing: Signing | None, conten
     if actor.user_id is None:
         return None
     if signing is None:
-        raise BadRequest("sign the change with your password", code="signature_required")
+        raise BadRequest(_("sign the change with your password"), code="signature_required")
     signature = signatures.sign(session=session, signer=actor, username=signing.username, password=signing.password,
                                 meaning=SignatureMeaning.APPROVED, entity_type=SIGNED_ENTITY,
                                 entity_id=content["account"], content=content)
@@ -272,9 +282,9 @@ def list_users(*, session: Session, offset: int, limit: int, role: str | None = 
 def require_filters(*, role: str | None, state: str | None) -> None:
     """Refuse (400) a role or state filter that names none."""
     if role and role not in gates.KNOWN_ROLES:
-        raise BadRequest(f"not a role: {role!r}", code="role_unknown")
+        raise BadRequest(_("not a role: {role}", role=repr(role)), code="role_unknown")
     if state and state not in USER_STATES:
-        raise BadRequest(f"a state is one of {', '.join(USER_STATES)}", code="state_unknown")
+        raise BadRequest(_("a state is one of {states}", states=", ".join(USER_STATES)), code="state_unknown")
 
 
 def roles_by_user(*, session: Session, user_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from batchtrack.errors import BadRequest, Reason
+from batchtrack.i18n.text import Text, _
 
 MIN_PASSWORD_LENGTH = 12  # the setting's default; the setting decides
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -60,15 +61,17 @@ def weaknesses(password: str, *, username: str, min_length: int) -> list[Reason]
     """Why a new password may not be chosen, without regard to the user's past passwords (pure); [] when it may."""
     found = []
     if "\x00" in password:
-        found.append(Reason("password_invalid", "a password cannot contain NUL characters"))
+        found.append(Reason("password_invalid", _("a password cannot contain NUL characters")))
     if len(password) < min_length:
-        found.append(Reason("password_too_short", f"a password needs at least {min_length} characters"))
+        found.append(Reason("password_too_short", _("a password needs at least {min_length} characters",
+                                                                   min_length=min_length)))
     if len(set(password)) < 4:
-        found.append(Reason("password_too_simple", "a password needs at least 4 different characters"))
+        found.append(Reason("password_too_simple", _("a password needs at least 4 different characters")))
     if is_common(password):
-        found.append(Reason("password_common", "this password is one of the most common passwords; choose another"))
+        found.append(Reason("password_common", _("this password is one of the most common passwords; "
+                                                       "choose another")))
     if username and username.lower() in password.lower():
-        found.append(Reason("password_contains_username", "a password may not contain the user name"))
+        found.append(Reason("password_contains_username", _("a password may not contain the user name")))
     return found
 
 
@@ -81,10 +84,19 @@ def require_acceptable(password: str, *, username: str, min_length: int, past_ha
     """Refuse (400, every reason listed) a new password that breaks a rule or is one of `past_hashes`."""
     found = weaknesses(password, username=username, min_length=min_length)
     if not found and reused(password, past_hashes):
-        found.append(Reason("password_reused", "this password was used recently; choose one not used before"))
+        found.append(Reason("password_reused", _("this password was used recently; choose one not used "
+                                                       "before")))
     if found:
-        raise BadRequest("the new password is refused: " + "; ".join(r.message for r in found),
+        raise BadRequest(_("the new password is refused: {why}", why=_listed([r.text for r in found])),
                          code=found[0].code, reasons=found)
+
+
+def _listed(texts: list[Text]) -> Text:
+    """Several messages read as one, separated by semicolons, each in the reader's language."""
+    joined = texts[-1]
+    for text in reversed(texts[:-1]):
+        joined = _("{first}; {rest}", first=text, rest=joined)
+    return joined
 
 
 def hash_password(password: str) -> str:

@@ -16,6 +16,7 @@ from batchtrack.auth.principal import SYSTEM, Principal
 from batchtrack.config import Settings
 from batchtrack.db import Lookup
 from batchtrack.errors import BadRequest, Conflict
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import PasswordHistory, Role, User, UserRole
 
@@ -64,15 +65,15 @@ def create_user(
     user's password history. `reason` and `signature_id` record an administrator's signed decision to create it."""
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise BadRequest("a username is letters, digits, dot, dash or underscore", code="username_invalid")
+        raise BadRequest(_("a username is letters, digits, dot, dash or underscore"), code="username_invalid")
     if not full_name.strip():
-        raise BadRequest("the printed name is required (it appears on signatures)", code="full_name_required")
+        raise BadRequest(_("the printed name is required (it appears on signatures)"), code="full_name_required")
     if not roles:
-        raise BadRequest("a user needs at least one role", code="roles_required")
+        raise BadRequest(_("a user needs at least one role"), code="roles_required")
     min_length = settings.password_min_length if settings is not None else passwords.MIN_PASSWORD_LENGTH
     passwords.require_acceptable(password, username=username, min_length=min_length)
     if session.execute(select(col(User.id)).where(col(User.username) == username)).first():
-        raise Conflict(f"user {username!r} already exists", code="user_exists")
+        raise Conflict(_("user {username} already exists", username=repr(username)), code="user_exists")
     now = utcnow()
     user = User(username=username, full_name=full_name.strip(), password_hash=passwords.hash_password(password),
                 password_changed_at=now)
@@ -95,11 +96,12 @@ def create_user(
 # One message for every refused sign-in: an unknown user name, a wrong password and a locked account read the
 # same, so the answer never tells whether an account exists (lockout would otherwise reveal it after a few tries).
 # A locked-out user learns why from an administrator, who sees the lockout in the audit trail.
-LOGIN_REFUSED = "Unknown user name or wrong password."
+LOGIN_REFUSED = _("Unknown user name or wrong password.")
 
 
-def authenticate(*, session: Session, settings: Settings, username: str, password: str) -> tuple[User | None, str]:
-    """Check a login; count failures and lock the account after too many. Returns (user, refusal reason)."""
+def authenticate(*, session: Session, settings: Settings, username: str,
+                 password: str) -> tuple[User | None, Text | None]:
+    """Check a login; count failures and lock the account after too many. Returns (user, None) or (None, why)."""
     now = utcnow()
     user = session.execute(select(User).where(col(User.username) == username.strip().lower())).scalar_one_or_none()
     if user is None:
@@ -131,7 +133,7 @@ def authenticate(*, session: Session, settings: Settings, username: str, passwor
         session=session, actor=principal_for(session=session, user=user), action="auth.login",
         entity_type="user", entity_id=user.id or 0,
     )
-    return user, ""
+    return user, None
 
 
 def is_locked(user: User, now: datetime) -> bool:

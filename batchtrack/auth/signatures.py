@@ -24,6 +24,7 @@ from batchtrack.auth import passwords, sessions, signed_records, signing_rules
 from batchtrack.auth import service as auth_service
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, SignatureRefused
+from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.signature import Signature, SignatureMeaning
@@ -74,7 +75,7 @@ def sign(
     refused = AuditedRefusal(signer, "signature.refused", entity_type, str(entity_id), {"meaning": meaning.value})
     if user is None or not user.is_active:
         passwords.verify_password(None, password)  # the same work as for anyone else
-        raise SignatureRefused("the password does not match the signer: the signature was not applied",
+        raise SignatureRefused(_("the password does not match the signer: the signature was not applied"),
                                code=signing_rules.WRONG_PASSWORD, audit=refused)
     locked = auth_service.is_locked(user, utcnow())
     attempt = signing_rules.Attempt(
@@ -86,7 +87,7 @@ def sign(
     reason = signing_rules.signing_refusal(attempt)
     if reason is not None:
         counted = signing_rules.counts_toward_lockout(reason)
-        raise SignatureRefused(reason.message, code=reason.code, reasons=[reason], audit=replace(
+        raise SignatureRefused(reason.text, code=reason.code, reasons=[reason], audit=replace(
             refused, details={**refused.details, "refused_because": reason.code},
             failed_attempt_of=user.id if counted else None))
     signature = Signature(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 
 USER_ID_REQUIRED = "signature.user_id_required"
 WRONG_USER_ID = "signature.user_id"
@@ -52,16 +53,16 @@ def same_user(typed: str, username: str) -> bool:
 def signing_refusal(attempt: Attempt) -> Reason | None:
     """Why the signature may not be applied (pure); None when it may."""
     if attempt.locked:
-        return Reason(LOCKED, "the account is locked after too many failed attempts: the signature was not applied "
-                              "(an administrator can say when it opens again)")
+        return Reason(LOCKED, _("the account is locked after too many failed attempts: the signature was not "
+                                "applied (an administrator can say when it opens again)"))
     typed = attempt.typed_username.strip()
     if not typed and attempt.user_id_needed:
-        return Reason(USER_ID_REQUIRED, "enter your user ID with your password: the first signature in a session, "
-                                        "and every signature through an API token, needs both")
+        return Reason(USER_ID_REQUIRED, _("enter your user ID with your password: the first signature in a "
+                                          "session, and every signature through an API token, needs both"))
     if typed and not same_user(typed, attempt.signer_username):
-        return Reason(WRONG_USER_ID, "the user ID is not the signer's: the signature was not applied")
+        return Reason(WRONG_USER_ID, _("the user ID is not the signer's: the signature was not applied"))
     if not attempt.password_matches:
-        return Reason(WRONG_PASSWORD, "the password does not match the signer: the signature was not applied")
+        return Reason(WRONG_PASSWORD, _("the password does not match the signer: the signature was not applied"))
     return None
 
 

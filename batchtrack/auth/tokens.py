@@ -22,6 +22,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Lookup
 from batchtrack.errors import BadRequest, NotFound
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import ApiToken, Role, User, UserRole
 
@@ -46,15 +47,15 @@ def roles_of_text(text: str) -> frozenset[Role]:
     return frozenset(Role(v) for v in text.split(",") if v in known)
 
 
-def issue_refusal(*, asked: frozenset[Role], held: frozenset[Role], days: int, max_days: int) -> str | None:
+def issue_refusal(*, asked: frozenset[Role], held: frozenset[Role], days: int, max_days: int) -> Text | None:
     """Why a token may not be issued with these roles and lifetime (pure); None when it may."""
     if not asked:
-        return "a token needs at least one role"
+        return _("a token needs at least one role")
     if not asked <= held:
         extra = ", ".join(sorted(r.value for r in asked - held))
-        return f"a token carries only roles its user holds (not: {extra})"
+        return _("a token carries only roles its user holds (not: {extra})", extra=extra)
     if days < 1 or days > max_days:
-        return f"a token expires between 1 and {max_days} days after it is issued"
+        return _("a token expires between 1 and {max_days} days after it is issued", max_days=max_days)
     return None
 
 
@@ -66,7 +67,7 @@ def create(*, session: Session, settings: Settings, actor: Principal, username: 
     """
     user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     if user is None or user.id is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(_("no user {username}", username=repr(username)))
     held = frozenset(Role(r) for r in session.execute(
         select(col(UserRole.role)).where(col(UserRole.user_id) == user.id)).scalars())
     asked = frozenset(roles) if roles is not None else held
@@ -75,7 +76,7 @@ def create(*, session: Session, settings: Settings, actor: Principal, username: 
     if why is not None:
         raise BadRequest(why, code="token_refused")
     if not name.strip():
-        raise BadRequest("a token needs a name (what it is for)", code="token_name_required")
+        raise BadRequest(_("a token needs a name (what it is for)"), code="token_name_required")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     record = ApiToken(user_id=user.id, name=name.strip(), token_hash=token_hash(token), created_at=now,
@@ -94,7 +95,7 @@ def revoke(*, session: Session, actor: Principal, token_id: int, reason: str) ->
     """Revoke a token at once; audited. Revoking one revoked already changes nothing."""
     record = session.get(ApiToken, token_id)
     if record is None:
-        raise NotFound(f"no API token {token_id}")
+        raise NotFound(_("no API token {token_id}", token_id=token_id))
     if record.revoked_at is None:
         record.revoked_at = utcnow()
         session.add(record)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.qualifications.requirements import Activity, Qualification
 
 MISSING = "qualification.missing"
@@ -39,15 +40,19 @@ def activity_refusals(*, activity: Activity, needed: Qualification | None, held:
     an activity nobody is trained for is done by nobody).
     """
     if needed is None:
-        return [Reason(UNDEFINED, f"no qualification is named for {activity.described}: the training lead must "
-                                  "add it to the qualification requirements before anyone may do it")]
+        return [Reason(UNDEFINED, _("no qualification is named for {activity}: the training lead must add it "
+                                    "to the qualification requirements before anyone may do it",
+                                    activity=activity.described))]
     expires_on = held.get(needed.code)
     if expires_on is None:
-        return [Reason(MISSING, f"{person} is not qualified for {activity.described}: it needs {needed.code} "
-                                f"({needed.title})")]
+        return [Reason(MISSING, _("{person} is not qualified for {activity}: it needs {code} ({title})",
+                                  person=person, activity=activity.described, code=needed.code,
+                                  title=needed.title))]
     if expires_on <= today:
-        return [Reason(EXPIRED, f"{person}'s qualification {needed.code} ({needed.title}) expired on "
-                                f"{expires_on.isoformat()}: retraining is needed for {activity.described}")]
+        return [Reason(EXPIRED, _("{person}'s qualification {code} ({title}) expired on {expires_on}: "
+                                  "retraining is needed for {activity}", person=person, code=needed.code,
+                                  title=needed.title, expires_on=expires_on.isoformat(),
+                                  activity=activity.described))]
     return []
 
 
@@ -82,23 +87,25 @@ def grant_refusals(facts: GrantFacts) -> list[Reason]:
     """
     reasons: list[Reason] = []
     if facts.qualification is None:
-        return [Reason("qualification.unknown", f"no qualification {facts.code[:32]!r} is in the catalogue")]
+        return [Reason("qualification.unknown", _("no qualification {code} is in the catalogue",
+                                                   code=repr(facts.code[:32])))]
     if facts.trainer_id is None or facts.trainer_id == facts.grantee_id:
-        reasons.append(Reason("qualification.self_grant", "a qualification is granted by another person"))
+        reasons.append(Reason("qualification.self_grant", _("a qualification is granted by another person")))
     if not facts.trainer_is_qa and not facts.trainer_trains_it:
-        reasons.append(Reason("qualification.not_trainer", f"only QA or a current trainer of {facts.code} grants "
-                                                           "it"))
+        reasons.append(Reason("qualification.not_trainer", _("only QA or a current trainer of {code} grants it",
+                                                             code=facts.code)))
     if facts.may_train and not facts.trainer_is_qa:
-        reasons.append(Reason("qualification.trainer_flag", "only QA names a trainer"))
+        reasons.append(Reason("qualification.trainer_flag", _("only QA names a trainer")))
     if not facts.grantee_active:
-        reasons.append(Reason("user.inactive", "the account is deactivated"))
+        reasons.append(Reason("user.inactive", _("the account is deactivated")))
     latest = add_months(facts.today, facts.qualification.validity_months)
     if facts.expires_on <= facts.today:
-        reasons.append(Reason("qualification.expiry_past", "the expiry date must be after today"))
+        reasons.append(Reason("qualification.expiry_past", _("the expiry date must be after today")))
     elif facts.expires_on > latest:
         reasons.append(Reason("qualification.expiry_too_late",
-                              f"{facts.code} is valid for {facts.qualification.validity_months} months at most: "
-                              f"expiry on {latest.isoformat()} or earlier"))
+                              _("{code} is valid for {months} months at most: expiry on {latest} or earlier",
+                                code=facts.code, months=facts.qualification.validity_months,
+                                latest=latest.isoformat())))
     return reasons
 
 
@@ -106,10 +113,10 @@ def revoke_refusals(*, current: bool, revoker_id: int | None, holder_id: int, re
     """Why QA may not revoke this grant; empty when they may (only the grant in force, with a reason)."""
     reasons: list[Reason] = []
     if not current:
-        reasons.append(Reason("qualification.not_current", "only the grant in force is revoked: this one was "
-                                                           "revoked or granted again since"))
+        reasons.append(Reason("qualification.not_current", _("only the grant in force is revoked: this one was "
+                                                             "revoked or granted again since")))
     if revoker_id is None or revoker_id == holder_id:
-        reasons.append(Reason("qualification.self_revoke", "a qualification is revoked by another person"))
+        reasons.append(Reason("qualification.self_revoke", _("a qualification is revoked by another person")))
     if not reason.strip():
-        reasons.append(Reason("reason_required", "say why the qualification is revoked"))
+        reasons.append(Reason("reason_required", _("say why the qualification is revoked")))
     return reasons

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.models.qualification import QualificationGrant, QualificationRevocation
 from batchtrack.models.user import Role, User, UserRole
 from batchtrack.qualifications import gates, requirements, schemas
@@ -26,11 +27,13 @@ def catalogue() -> list[schemas.QualificationPublic]:
 
 def _check_filters(role: str | None, qualification: str | None, standing: str | None) -> None:
     if role and role not in {r.value for r in Role}:
-        raise BadRequest(f"unknown role {role[:32]!r}", code="filter.role")
+        raise BadRequest(_("unknown role {role}", role=repr(role[:32])), code="filter.role")
     if qualification and qualification not in requirements.load().catalogue:
-        raise BadRequest(f"no qualification {qualification[:32]!r} is in the catalogue", code="filter.qualification")
+        raise BadRequest(_("no qualification {code} is in the catalogue", code=repr(qualification[:32])),
+                         code="filter.qualification")
     if standing and standing not in STANDINGS:
-        raise BadRequest(f"unknown standing {standing[:32]!r}; use one of {', '.join(STANDINGS)}",
+        raise BadRequest(_("unknown standing {standing}; use one of {standings}", standing=repr(standing[:32]),
+                           standings=", ".join(STANDINGS)),
                          code="filter.standing")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BatchtrackError, Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 from batchtrack.qualifications import matrix, schemas
 from batchtrack.qualifications import service as qualification_service
@@ -25,8 +26,9 @@ Reader = Annotated[Principal, Depends(Allow(*MATRIX_READERS))]
 Quality = Annotated[Principal, Depends(Allow(Role.QA))]
 
 
-def _outcome(ok: bool, message: str, reasons: list[Reason] | None = None) -> dict[str, Any]:
-    return {"ok": ok, "message": message, "reasons": [r.as_dict() for r in reasons or []]}
+def _outcome(ok: bool, message: Text, reasons: list[Reason] | None = None) -> dict[str, Any]:
+    # Messages stay `Text`: the page shows them in its reader's language.
+    return {"ok": ok, "message": message, "reasons": list(reasons or [])}
 
 
 def _page(request: Request, database: DatabaseDep, viewer: Principal, *, filters: dict[str, Any],
@@ -52,19 +54,20 @@ def training_page(
 
 
 def _signed(request: Request, database: DatabaseDep, settings: SettingsDep, actor: Principal,
-            work: Callable[[Session], object], done: str) -> Response:
+            work: Callable[[Session], object], done: Text) -> Response:
     """Run a signed grant or revocation in its own transaction; the outcome, or the refusal, shown in place."""
     try:
         run_audited(database, work, settings=settings)
     except BatchtrackError as exc:
-        return _page(request, database, actor, filters={}, outcome=_outcome(False, exc.message, exc.reasons),
+        return _page(request, database, actor, filters={}, outcome=_outcome(False, exc.text, exc.reasons),
                      status_code=exc.status_code)
     return _page(request, database, actor, filters={}, outcome=_outcome(True, done))
 
 
 def _invalid(request: Request, database: DatabaseDep, actor: Principal, exc: ValidationError) -> Response:
-    reasons = [Reason("form_invalid", f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}") for e in exc.errors()[:20]]
-    return _page(request, database, actor, filters={}, outcome=_outcome(False, "the form is not valid", reasons),
+    reasons = [Reason("form_invalid", _("{field}: {problem}", field=".".join(str(p) for p in e["loc"]),
+                                        problem=str(e["msg"]))) for e in exc.errors()[:20]]
+    return _page(request, database, actor, filters={}, outcome=_outcome(False, _("the form is not valid"), reasons),
                  status_code=422)
 
 
@@ -88,7 +91,8 @@ def grant(
         return qualification_service.grant(session=session, actor=actor, username=holder, data=data)
 
     return _signed(request, database, settings, actor, work,
-                   f"{data.qualification} granted to {holder.strip().lower()} and signed")
+                   _("{qualification} granted to {holder} and signed", qualification=data.qualification,
+                     holder=holder.strip().lower()))
 
 
 @router.post("/training/revocations", name="training_revoke")
@@ -98,7 +102,7 @@ def revoke(
     password: Annotated[str, Form(max_length=256)], username: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Revoke a grant in force from the form (`<user name>/<grant id>`), signed by QA with the reason."""
-    holder, _, grant_id = grant_ref.partition("/")
+    holder, _slash, grant_id = grant_ref.partition("/")
     try:
         data = schemas.RevokeRequest.model_validate({"reason": reason, "username": username, "password": password})
         number = int(grant_id) if grant_id.isdecimal() and 1 <= int(grant_id) <= MAX_DB_INT else None
@@ -106,11 +110,13 @@ def revoke(
         return _invalid(request, database, actor, exc)
     if number is None:
         return _page(request, database, actor, filters={}, outcome=_outcome(
-            False, "choose the qualification to revoke", [Reason("form_invalid", "grant: not one of the list")]),
+            False, _("choose the qualification to revoke"),
+            [Reason("form_invalid", _("grant: not one of the list"))]),
             status_code=422)
 
     def work(session: Session) -> object:
         return qualification_service.revoke(session=session, actor=actor, username=holder, grant_id=number,
                                             data=data)
 
-    return _signed(request, database, settings, actor, work, f"grant {number} of {holder} revoked and signed")
+    return _signed(request, database, settings, actor, work,
+                   _("grant {number} of {holder} revoked and signed", number=number, holder=holder))

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 from batchtrack.processing import definition as process_definition
 from batchtrack.quality import specification as spec_definition
@@ -50,25 +51,28 @@ class Activity:
     """Something a gate lets only a qualified person do: `key` is stable, `described` is for people."""
 
     key: str
-    described: str
+    described: Text
 
 
 def process_step(process_code: str, step_type: str, part: StepPart) -> Activity:
     """A step of a process, performed (started and completed) or verified by the second person."""
-    word = "performing" if part == "perform" else "verifying"
-    return Activity(f"process/{process_code}/{step_type}/{part}", f"{word} the {step_type.replace('_', ' ')} step")
+    step = step_type.replace("_", " ")
+    described = (_("performing the {step} step", step=step) if part == "perform"
+                 else _("verifying the {step} step", step=step))
+    return Activity(f"process/{process_code}/{step_type}/{part}", described)
 
 
 def qc_test(specification_code: str, test_code: str) -> Activity:
     """Entering (or correcting) a result of a test of a specification."""
     return Activity(f"specification/{specification_code}/{test_code}",
-                    f"QC results of {test_code.replace('_', ' ')} ({specification_code})")
+                    _("QC results of {test} ({specification})", test=test_code.replace("_", " "),
+                      specification=specification_code))
 
 
-RELEASE_DECISION = Activity("release/decision", "a release decision")
-RELEASE_CO_SIGNATURE = Activity("release/co_signature", "co-signing a release pending sterility")
-BEDSIDE_CHECK = Activity("bedside/check", "a bedside identity check")
-INFUSION = Activity("bedside/infusion", "recording an infusion")
+RELEASE_DECISION = Activity("release/decision", _("a release decision"))
+RELEASE_CO_SIGNATURE = Activity("release/co_signature", _("co-signing a release pending sterility"))
+BEDSIDE_CHECK = Activity("bedside/check", _("a bedside identity check"))
+INFUSION = Activity("bedside/infusion", _("recording an infusion"))
 
 
 @dataclass(frozen=True, slots=True)

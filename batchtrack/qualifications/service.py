@@ -19,6 +19,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, Forbidden, NotFound, Reason
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.qualification import QualificationGrant, QualificationRevocation
 from batchtrack.models.signature import Signature, SignatureMeaning
@@ -110,7 +111,7 @@ def _user(session: Session, username: str, *, for_update: bool = False) -> User:
         query = query.with_for_update()
     user = session.execute(query).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user {username[:64]!r}", code="user.unknown")
+        raise NotFound(_("no user {username}", username=repr(username[:64])), code="user.unknown")
     return user
 
 
@@ -147,7 +148,8 @@ def grant(*, session: Session, actor: Principal, username: str, data: schemas.Gr
     if reasons:
         # Who may grant is a permission (403); the rest is what was asked for (400).
         error = Forbidden if any(r.code in gates.PERMISSION_CODES for r in reasons) else BadRequest
-        raise error(f"{code[:32]} cannot be granted to {user.username} by {actor.username}", code=reasons[0].code,
+        raise error(_("{code} cannot be granted to {holder} by {trainer}", code=code[:32], holder=user.username,
+                      trainer=actor.username), code=reasons[0].code,
                     reasons=reasons, audit=AuditedRefusal(actor, "qualification.grant_refused", "user",
                                                           user.username, {"qualification": code[:32]}))
     assert expires_on is not None and actor.user_id is not None
@@ -174,13 +176,15 @@ def revoke(*, session: Session, actor: Principal, username: str, grant_id: int,
     user = _user(session, username, for_update=True)
     row = session.get(QualificationGrant, grant_id)
     if row is None or row.user_id != user.id:
-        raise NotFound(f"{user.username} has no qualification grant {grant_id}", code="qualification.no_grant")
+        raise NotFound(_("{username} has no qualification grant {grant_id}", username=user.username, grant_id=grant_id),
+                       code="qualification.no_grant")
     in_force = held_by(session=session, user_ids=[user.id or 0]).get(user.id or 0, {}).get(row.qualification)
     reason = data.reason.strip()
     reasons = gates.revoke_refusals(current=in_force is not None and in_force.grant_id == row.id,
                                     revoker_id=actor.user_id, holder_id=row.user_id, reason=reason)
     if reasons:
-        raise Conflict(f"grant {grant_id} of {row.qualification} cannot be revoked", code=reasons[0].code,
+        raise Conflict(_("grant {grant_id} of {qualification} cannot be revoked", grant_id=grant_id,
+                         qualification=row.qualification), code=reasons[0].code,
                        reasons=reasons, audit=AuditedRefusal(actor, "qualification.revoke_refused", "user",
                                                              user.username, {"grant_id": grant_id}))
     assert row.id is not None and actor.user_id is not None
@@ -196,7 +200,8 @@ def revoke(*, session: Session, actor: Principal, username: str, grant_id: int,
     try:
         session.flush()
     except IntegrityError as exc:  # revoked at the same moment by someone else
-        raise Conflict(f"grant {grant_id} was revoked already", code="qualification.not_current") from exc
+        raise Conflict(_("grant {grant_id} was revoked already", grant_id=grant_id),
+                       code="qualification.not_current") from exc
     audit_service.record(session=session, actor=actor, action=REVOKED, entity_type="user", entity_id=user.username,
                          old={"grant_id": row.id, "qualification": row.qualification,
                               "expires_on": row.expires_on.isoformat()},

@@ -21,6 +21,7 @@ from batchtrack.auth import service as auth_service
 from batchtrack.auth import signatures, tokens
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import Conflict, Forbidden, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.review import AccessReview
 from batchtrack.models.signature import Signature, SignatureMeaning
@@ -105,13 +106,13 @@ def sign(*, session: Session, actor: Principal, username: str, password: str, co
     """Build the report now and sign it as QA's access review; refused if its accounts are not those read
     (`accounts_sha256`, when given: see `accounts_hash`)."""
     if Role.QA not in actor.roles:
-        raise Forbidden("only QA signs the access review", code="actor.role")
+        raise Forbidden(_("only QA signs the access review"), code="actor.role")
     assert actor.user_id is not None
     data = report(session=session)
     text = report_text(data)
     digest = report_hash(text)
     if accounts_sha256 and accounts_sha256 != accounts_hash(data):
-        raise Conflict("the access report changed since you read it: read it again before signing",
+        raise Conflict(_("the access report changed since you read it: read it again before signing"),
                        code="access_review.report_changed")
     comment = comment.strip()
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,
@@ -137,7 +138,7 @@ def get(*, session: Session, review_id: int) -> AccessReview:
     """One past access review; NotFound if there is none by that number."""
     review = session.get(AccessReview, review_id)
     if review is None:
-        raise NotFound(f"no access review {review_id}", code="access_review.not_found")
+        raise NotFound(_("no access review {review_id}", review_id=review_id), code="access_review.not_found")
     return review
 
 

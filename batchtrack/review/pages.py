@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.review import access_review, exceptions, record_review, schemas, trail
@@ -40,10 +41,10 @@ PasswordField = Annotated[str, Form(max_length=256)]
 CommentField = Annotated[str, Form(max_length=4000)]
 PAGE_SIZE = 50
 KIND_TITLES = {
-    exceptions.ExceptionKind.CORRECTION: "Corrections", exceptions.ExceptionKind.REFUSAL: "Refusals",
-    exceptions.ExceptionKind.DEVIATION: "Deviations and holds", exceptions.ExceptionKind.REPRINT: "Reprints",
-    exceptions.ExceptionKind.VOID: "Voided or destroyed labels", exceptions.ExceptionKind.LATE_ENTRY: "Late entries",
-    exceptions.ExceptionKind.OVERRIDE: "Overrides",
+    exceptions.ExceptionKind.CORRECTION: _("Corrections"), exceptions.ExceptionKind.REFUSAL: _("Refusals"),
+    exceptions.ExceptionKind.DEVIATION: _("Deviations and holds"), exceptions.ExceptionKind.REPRINT: _("Reprints"),
+    exceptions.ExceptionKind.VOID: _("Voided or destroyed labels"),
+    exceptions.ExceptionKind.LATE_ENTRY: _("Late entries"), exceptions.ExceptionKind.OVERRIDE: _("Overrides"),
 }
 
 
@@ -51,11 +52,11 @@ def _link(request: Request, name: str, query: dict[str, str]) -> str:
     return str(request.url_for(name).include_query_params(**query))
 
 
-def _matching(value: str, pattern: str, what: str) -> str | None:
+def _matching(value: str, pattern: str, what: Text) -> str | None:
     # A form sends every field, the empty ones as "": those are no filter; any other must have its shape.
     text = value.strip()
     if text and not re.fullmatch(pattern, text):
-        raise BadRequest(f"{text[:40]!r} is not {what}", code="form_invalid")
+        raise BadRequest(_("{value} is not {what}", value=repr(text[:40]), what=what), code="form_invalid")
     return text or None
 
 
@@ -68,12 +69,12 @@ def page_filter(
 ) -> trail.TrailFilter:
     """The page's filters, as the filter form sends them (empty fields, times in the site's zone)."""
     return trail.TrailFilter(
-        lot=_matching(lot, DIN_PATTERN, "a DIN (13 characters, no check character)"),
-        therapy=_matching(therapy, COI_PATTERN, "a COI identifier"),
-        entity_type=_matching(entity_type, r"^[a-z_]+$", "a record type"),
-        entity_id=_matching(entity_id, ENTITY_ID_PATTERN, "a record id"),
-        user=_matching(user, USER_PATTERN, "a user name"),
-        action=_matching(action, ACTION_PATTERN, "an action (or a prefix ending in '.')"),
+        lot=_matching(lot, DIN_PATTERN, _("a DIN (13 characters, no check character)")),
+        therapy=_matching(therapy, COI_PATTERN, _("a COI identifier")),
+        entity_type=_matching(entity_type, r"^[a-z_]+$", _("a record type")),
+        entity_id=_matching(entity_id, ENTITY_ID_PATTERN, _("a record id")),
+        user=_matching(user, USER_PATTERN, _("a user name")),
+        action=_matching(action, ACTION_PATTERN, _("an action (or a prefix ending in '.')")),
         since=parse_local_time(since, settings.zone), until=parse_local_time(until, settings.zone))
 
 

@@ -20,6 +20,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest, Forbidden
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.lot import Lot
@@ -91,14 +92,14 @@ def sign(*, session: Session, actor: Principal, din: str, username: str, passwor
          reviewed_through_seq: int | None = None) -> LotRecordReview:
     """Sign the review of the lot's record through `reviewed_through_seq` (default: its newest entry), as QA."""
     if Role.QA not in actor.roles:
-        raise Forbidden("only QA reviews a lot's record", code="actor.role")
+        raise Forbidden(_("only QA reviews a lot's record"), code="actor.role")
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     assert lot.id is not None and actor.user_id is not None
     newest = last_seq(session=session, lot=lot)
     through = newest if reviewed_through_seq is None else reviewed_through_seq
     if through > newest:
-        raise BadRequest(f"lot {lot.din}'s trail ends at entry {newest}; entry {through} cannot have been reviewed",
-                         code="record_review.beyond_trail")
+        raise BadRequest(_("lot {din}'s trail ends at entry {newest}; entry {through} cannot have been reviewed",
+                           din=lot.din, newest=newest, through=through), code="record_review.beyond_trail")
     seqs = [e.entry.seq for e in exceptions_of(session=session, lot=lot, through_seq=through)]
     text = comment.strip()
     content = review_content(lot_din=lot.din, reviewed_through_seq=through, exception_seqs=seqs, comment=text)

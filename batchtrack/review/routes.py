@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from batchtrack.audit import schemas as audit_schemas
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.review import access_review, record_review, schemas, trail
@@ -61,7 +62,7 @@ def _no_offset(offset: int | None) -> None:
     # The trail was once paged by OFFSET, which reads and skips every entry before the page; a client still sending
     # it is told how to page now rather than silently given the first page again.
     if offset:
-        raise BadRequest("the audit trail is paged by seq: ask for after_seq=<the last seq of the previous page>",
+        raise BadRequest(_("the audit trail is paged by seq: ask for after_seq=<the last seq of the previous page>"),
                          code="paging.offset_removed")
 
 

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from batchtrack.db import Database
 from batchtrack.errors import NotFound
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.user import User
@@ -67,7 +68,7 @@ def condition(*, session: Session, wanted: TrailFilter) -> ColumnElement[bool]:
     if wanted.user:
         user_id = session.execute(select(col(User.id)).where(col(User.username) == wanted.user)).scalar()
         if user_id is None:
-            raise NotFound(f"no user is named {wanted.user!r}", code="user.not_found")
+            raise NotFound(_("no user is named {username}", username=repr(wanted.user)), code="user.not_found")
         terms.append(col(AuditEntry.actor_id) == user_id)
     if wanted.action:
         if wanted.action.endswith("."):

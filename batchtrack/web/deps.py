@@ -21,6 +21,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BatchtrackError, Forbidden, NotAuthenticated, PasswordChangeRequired
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role, User
 
 log = logging.getLogger(__name__)
@@ -33,16 +34,16 @@ CSRF_HEADER = "x-csrf-token"
 SESSION_KEY = "sid"
 # What a signed-in user whose password was reset may still reach: the page to change it, and sign-out.
 PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout", "/api/v1/me/password"})
-SESSION_ENDED: dict[sessions.EndReason | None, str] = {
-    None: "sign in first",
-    sessions.EndReason.SIGNED_OUT: "your session has ended; sign in again",
-    sessions.EndReason.IDLE: "your session ended after a time without use; sign in again",
-    sessions.EndReason.EXPIRED: "your session reached its longest allowed time; sign in again",
-    sessions.EndReason.DEACTIVATED: "your account was deactivated",
-    sessions.EndReason.ROLES_CHANGED: "your roles were changed; sign in again",
-    sessions.EndReason.PASSWORD_CHANGED: "your password was changed; sign in again",
-    sessions.EndReason.ENDED_BY_USER: "this session was ended from your list of sessions; sign in again",
-    sessions.EndReason.LOCKED: "your account was locked after too many failed attempts",
+SESSION_ENDED: dict[sessions.EndReason | None, Text] = {
+    None: _("sign in first"),
+    sessions.EndReason.SIGNED_OUT: _("your session has ended; sign in again"),
+    sessions.EndReason.IDLE: _("your session ended after a time without use; sign in again"),
+    sessions.EndReason.EXPIRED: _("your session reached its longest allowed time; sign in again"),
+    sessions.EndReason.DEACTIVATED: _("your account was deactivated"),
+    sessions.EndReason.ROLES_CHANGED: _("your roles were changed; sign in again"),
+    sessions.EndReason.PASSWORD_CHANGED: _("your password was changed; sign in again"),
+    sessions.EndReason.ENDED_BY_USER: _("this session was ended from your list of sessions; sign in again"),
+    sessions.EndReason.LOCKED: _("your account was locked after too many failed attempts"),
 }
 
 
@@ -153,7 +154,7 @@ async def check_csrf(request: Request) -> None:
         value = form.get(CSRF_FORM_FIELD)
         supplied = value if isinstance(value, str) else None
     if not isinstance(expected, str) or supplied is None or not hmac.compare_digest(expected, supplied):
-        raise Forbidden("the form has expired or did not come from this site; reload the page and try again",
+        raise Forbidden(_("the form has expired or did not come from this site; reload the page and try again"),
                         code="csrf")
 
 
@@ -198,13 +199,13 @@ def _presented(request: Request) -> tuple[str | None, str | None]:
     # before any database work.
     authorization = request.headers.get("authorization", "")
     if authorization:
-        scheme, _, token = authorization.partition(" ")
+        scheme, _space, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise NotAuthenticated("use the Authorization header as: Bearer <token>")
+            raise NotAuthenticated(_("use the Authorization header as: Bearer <token>"))
         return token.strip(), None
     key = request.session.get(SESSION_KEY)
     if not isinstance(key, str):
-        raise NotAuthenticated("sign in first")
+        raise NotAuthenticated(_("sign in first"))
     return None, key
 
 
@@ -215,7 +216,7 @@ def _look_up(request: Request, session: Session | Connection, token: str | None,
         looked_up = callers or {}
         use = looked_up[token] if token in looked_up else tokens.use(session=session, token=token)
         if use is None:
-            raise NotAuthenticated("the API token is unknown, revoked or expired, or its user may not sign in")
+            raise NotAuthenticated(_("the API token is unknown, revoked or expired, or its user may not sign in"))
         if use.stale:
             _note(request, token_id=use.token_id)
         principal = use.principal
@@ -251,7 +252,7 @@ class Allow:
         """The principal, if it holds one of the roles; refused (403) otherwise."""
         if not principal.has_any(self.roles):
             needed = ", ".join(sorted(r.value for r in self.roles))
-            raise Forbidden(f"this needs one of the roles: {needed}", code="role")
+            raise Forbidden(_("this needs one of the roles: {needed}", needed=needed), code="role")
         return principal
 
     async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
