@@ -21,7 +21,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.i18n import catalogs, negotiation
+from batchtrack.i18n import catalogs, negotiation, numbers
 from batchtrack.i18n.text import ENGLISH, Text, shown_str
 from batchtrack.resources import resource_dir
 from batchtrack.web.deps import csrf_token
@@ -39,6 +39,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_page_gettext, ngettext=_page_ngettext, newstyle=True)
     templates.env.filters["shown"] = _shown
+    # Numbers for people: {{ value|quantity("cell_count", "cells") }} -> 5.84 x 10^7 cells, in superscript digits.
+    templates.env.filters["quantity"] = lambda value, kind="plain", unit="": numbers.shown(
+        value, numbers.Quantity(kind), unit)
     templates.env.globals["languages"] = negotiation.LANGUAGE_NAMES
 
     def local_time(value: datetime | None) -> str:
