@@ -48,10 +48,14 @@ def find(
     request: Request, session: SessionDep, viewer: Viewer, q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Go to the lot or therapy an identifier names, or say why nothing matched."""
-    hit = search.find(session=session, query=q)
+    hit = search.find(session=session, query=q, sees_identity=viewer.sees_patient_identity)
     if hit.kind == "lot":
         return RedirectResponse(request.url_for("lot_page", din=hit.key), status_code=303)
     if hit.kind == "therapy":
         return RedirectResponse(request.url_for("therapy_page", coi=hit.key), status_code=303)
+    if hit.kind == "subject":
+        return RedirectResponse(request.url_for("subject_page", subject_code=hit.key), status_code=303)
+    if hit.kind == "subjects":
+        return RedirectResponse(request.url_for("subjects").include_query_params(name=hit.key), status_code=303)
     return render(request, "dashboard/search.html", {"query": q, "message": hit.message}, principal=viewer,
                   status_code=404)
