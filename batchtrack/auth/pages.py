@@ -12,12 +12,13 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
 from batchtrack.auth import sessions, throttle
 from batchtrack.auth.principal import Principal
+from batchtrack.i18n.text import _
 from batchtrack.web.deps import ANY_ROLE, SESSION_KEY, SessionDep, SettingsDep, check_csrf
 from batchtrack.web.rendering import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
-THROTTLED = "Too many failed sign-ins from this computer or network. Wait a few minutes and try again."
+THROTTLED = _("Too many failed sign-ins from this computer or network. Wait a few minutes and try again.")
 
 
 def _safe_next(target: str) -> str:
