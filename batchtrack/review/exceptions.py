@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from batchtrack.i18n.text import Text, _
+
 
 class ExceptionKind(StrEnum):
     """What makes an entry an exception, in the order a review lists them."""
@@ -47,6 +49,12 @@ OVERRIDE_ACTIONS = frozenset({"release.released_pending_sterility"})
 # lot's record: a review lists them, but they do not make a review signed before them out of date.
 _DECISION_REFUSALS = frozenset({"release.refused", "release.reject_refused", "release.co_sign_refused"})
 _DECISION_SIGNED = frozenset({"lot", "lot_record_review"})
+# Why an entry is an exception, as people read it: the English is the action's or the field's name as recorded.
+_STATED_TIME_NAMES = {"occurred_at": _("occurred at"), "started_at": _("started at"),
+                      "collected_at": _("collected at"), "ended_at": _("ended at")}
+_DEVIATION_WHY = {"deviation.opened": _("deviation opened"), "deviation.closed": _("deviation closed"),
+                  "lot.hold": _("lot hold"), "hold.lifted": _("hold lifted"), "alert.raised": _("alert raised")}
+_VOID_WHY = {"label.voided": _("a printed label was voided"), "label.destroyed": _("a printed label was destroyed")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +78,7 @@ class RecordException:
 
     kind: ExceptionKind
     entry: TrailEntry
-    why: str
+    why: Text  # str() of it is the English the API and the record's CSV give
 
     @property
     def outdates_review(self) -> bool:
@@ -100,38 +108,39 @@ def _stated_time(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _late(entry: TrailEntry, late_after: timedelta) -> str | None:
+def _late(entry: TrailEntry, late_after: timedelta) -> Text | None:
     values = _values(entry.new_values)
     for key in STATED_TIMES:
         stated = _stated_time(values.get(key))
         if stated is not None and entry.occurred_at - stated > late_after:
             hours = (entry.occurred_at - stated).total_seconds() / 3600
-            return f"recorded {hours:.0f} h after the {key.replace('_', ' ')} it states"
+            return _("recorded {hours} h after the {stated} it states", hours=format(hours, ".0f"),
+                     stated=_STATED_TIME_NAMES[key])
     return None
 
 
-def _override(entry: TrailEntry) -> str | None:
+def _override(entry: TrailEntry) -> Text | None:
     if entry.action in OVERRIDE_ACTIONS:
-        return "released before the final sterility result"
+        return _("released before the final sterility result")
     if entry.action == "lot.expiry_set" and _values(entry.old_values).get("expires_at") is not None:
-        return "the lot's expiry was changed after it was set"
+        return _("the lot's expiry was changed after it was set")
     return None
 
 
 def classify(entry: TrailEntry, *, late_after: timedelta = timedelta(hours=LATE_ENTRY_HOURS)) -> list[RecordException]:
     """Every kind of exception one entry is (none: an ordinary entry)."""
-    found: list[tuple[ExceptionKind, str]] = []
+    found: list[tuple[ExceptionKind, Text]] = []
     action = entry.action
     if action.endswith("corrected"):
-        found.append((ExceptionKind.CORRECTION, "a recorded value was corrected"))
+        found.append((ExceptionKind.CORRECTION, _("a recorded value was corrected")))
     if action.endswith("refused"):
-        found.append((ExceptionKind.REFUSAL, "refused"))
+        found.append((ExceptionKind.REFUSAL, _("refused")))
     if action in DEVIATION_ACTIONS:
-        found.append((ExceptionKind.DEVIATION, action.replace(".", " ").replace("_", " ")))
+        found.append((ExceptionKind.DEVIATION, _DEVIATION_WHY[action]))
     if action == "label.reprinted":
-        found.append((ExceptionKind.REPRINT, "a label was printed again"))
+        found.append((ExceptionKind.REPRINT, _("a label was printed again")))
     if action in VOID_ACTIONS:
-        found.append((ExceptionKind.VOID, f"a printed label was {action.removeprefix('label.')}"))
+        found.append((ExceptionKind.VOID, _VOID_WHY[action]))
     late = _late(entry, late_after)
     if late is not None:
         found.append((ExceptionKind.LATE_ENTRY, late))

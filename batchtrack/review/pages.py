@@ -114,11 +114,11 @@ def audit_page(request: Request, session: SessionDep, settings: SettingsDep, vie
 def record_review_page(din: DinPath, request: Request, session: SessionDep, viewer: RecordReviewReader) -> Response:
     """The lot's exceptions grouped by kind, each with its entry; the reviews signed; QA's signing form."""
     lot = lot_service.get_by_din(session=session, din=din)
-    summary = record_review.summary(session=session, lot=lot)
+    summary, whys = record_review.summary_and_whys(session=session, lot=lot)
     groups = [(KIND_TITLES[exceptions.ExceptionKind(kind)], list(found))
               for kind, found in groupby(summary.exceptions, key=lambda e: e.kind)]
     return render(request, "review/record_review.html", {
-        "s": summary, "groups": groups, "lot": lot_service.to_public(session=session, lot=lot),
+        "s": summary, "groups": groups, "whys": whys, "lot": lot_service.to_public(session=session, lot=lot),
         "is_qa": viewer.has_any(record_review.REVIEWERS),
         "trail": _link(request, "audit_page", {"lot": lot.din}),
     }, principal=viewer)

@@ -20,7 +20,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest, Forbidden
-from batchtrack.i18n.text import _
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.lot import Lot
@@ -132,7 +132,7 @@ def signed_content_of(*, session: Session, signature: Signature) -> dict[str, An
 
 def exception_out(found: exceptions.RecordException) -> schemas.RecordExceptionOut:
     """An exception as the API and the page show it."""
-    return schemas.RecordExceptionOut(kind=found.kind.value, why=found.why,
+    return schemas.RecordExceptionOut(kind=found.kind.value, why=str(found.why),
                                       entry=schemas.TrailEntryOut.model_validate(found.entry, from_attributes=True))
 
 
@@ -151,11 +151,17 @@ def _review_out(session: Session, lot: Lot, review: LotRecordReview) -> schemas.
 
 def summary(*, session: Session, lot: Lot) -> schemas.RecordReviewSummary:
     """The lot's exceptions, its signed reviews (each signature checked) and whether the latest is current."""
+    return summary_and_whys(session=session, lot=lot)[0]
+
+
+def summary_and_whys(*, session: Session, lot: Lot) -> tuple[schemas.RecordReviewSummary, dict[tuple[str, int], Text]]:
+    """The summary, with why each exception is one as people read it (by kind and entry seq), for the page."""
     found = exceptions_of(session=session, lot=lot)
     reviews = reviews_of(session=session, lot=lot)
     through = max((r.reviewed_through_seq for r in reviews), default=None)
     outdating = exceptions.outdating_after(found, through) if through is not None else []
+    whys = {(e.kind.value, e.entry.seq): e.why for e in found}
     return schemas.RecordReviewSummary(
         lot=lot.din, last_seq=last_seq(session=session, lot=lot), exceptions=[exception_out(e) for e in found],
         reviews=[_review_out(session, lot, r) for r in reviews], reviewed_through_seq=through,
-        outdating=[exception_out(e) for e in outdating], current=through is not None and not outdating)
+        outdating=[exception_out(e) for e in outdating], current=through is not None and not outdating), whys

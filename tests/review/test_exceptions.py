@@ -51,7 +51,7 @@ def test_an_entry_recorded_more_than_a_day_after_the_time_it_states_is_a_late_en
     collected = _entry(3, "collection.collected", entity_type="collection",
                        new={"started_at": (AT - timedelta(days=3)).isoformat(), "collected_at": AT.isoformat()})
     assert _kinds(late) == [ExceptionKind.LATE_ENTRY]
-    assert "recorded 25 h after the occurred at" in classify(late)[0].why
+    assert "recorded 25 h after the occurred at" in str(classify(late)[0].why)
     assert _kinds(on_time) == []
     assert _kinds(collected) == [ExceptionKind.LATE_ENTRY]
 
