@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -18,7 +18,9 @@ from batchtrack.collections import service as collection_service
 from batchtrack.enrolment import schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
+from batchtrack.people import rules
 from batchtrack.protocols import definition, eligibility
 from batchtrack.web.deps import Allow, SessionDep, SettingsDep
 from batchtrack.web.pagination import PageDep
@@ -30,46 +32,94 @@ Reader = Annotated[Principal, Depends(Allow(*Role))]
 Investigator = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
 Clinician = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.NURSE))]
 Scheduler = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR, Role.COLLECTOR))]
-
+NameField = Annotated[str, Form(max_length=200)]
 
 
 @router.get("/subjects", name="subjects")
-def subjects(request: Request, session: SessionDep, viewer: Reader, page: PageDep) -> Response:
-    """Enrolled subjects (names only for clinical roles)."""
-    rows = enrolment_service.list_recipients(session=session, offset=page.offset, limit=page.limit)
+def subjects(
+    request: Request, session: SessionDep, viewer: Reader, page: PageDep,
+    name: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Enrolled subjects (names only for clinical roles, who may also list those with a name)."""
+    # Filtering by a name would tell a reader who may not see names which subjects have it: clinical roles only.
+    name = name.strip() if viewer.sees_patient_identity else ""
+    rows = enrolment_service.list_recipients(session=session, offset=page.offset, limit=page.limit, name=name)
     return render(request, "enrolment/subjects.html", {
         "subjects": [enrolment_service.summary(session=session, recipient=r, viewer=viewer) for r in rows],
+        "name": name,
     }, principal=viewer)
+
+
+def _enrol_page(request: Request, viewer: Principal, values: dict[str, str], notice: Text | None = None) -> Response:
+    return render(request, "enrolment/enrol.html", {"protocols": definition.available(), "today": date.today(),
+                                                    "values": values, "notice": notice}, principal=viewer)
 
 
 @router.get("/subjects/new", name="enrol_form")
 def enrol_form(request: Request, viewer: Investigator) -> Response:
     """The enrolment form."""
-    return render(request, "enrolment/enrol.html", {"protocols": definition.available(),
-                                                    "today": date.today()}, principal=viewer)
+    return _enrol_page(request, viewer, {})
+
+
+def _with_suggestions(values: dict[str, str], *, replace: bool) -> dict[str, str]:
+    """The form's values with the romanised names suggested from Hangul names (only into empty fields unless
+    `replace`)."""
+    suggested = dict(values)
+    for prefix in ("", "donor_") if values["donor_kind"] == "directed" else ("",):
+        family, given = values[prefix + "family_name"], values[prefix + "given_name"]
+        latin = (prefix + "family_name_latin", prefix + "given_name_latin")
+        suggestion = rules.latin_to_record(family=family, given=given, family_latin=None, given_latin=None)
+        if suggestion.how == rules.Romanisation.SUGGESTED and (replace or not any(values[k] for k in latin)):
+            suggested[latin[0]], suggested[latin[1]] = suggestion.family, suggestion.given
+    return suggested
 
 
 @router.post("/subjects/new")
 def enrol(
     request: Request, session: SessionDep, actor: Investigator,
-    subject_code: Annotated[str, Form(max_length=32)], family_name: Annotated[str, Form(max_length=200)],
-    given_name: Annotated[str, Form(max_length=200)], date_of_birth: Annotated[IsoDate, Form()],
-    mrn: Annotated[str, Form(max_length=64)], sex: Annotated[str, Form(max_length=8)],
-    indication: Annotated[str, Form(max_length=16)], consent_date: Annotated[IsoDate, Form()],
+    subject_code: Annotated[str, Form(max_length=32)] = "", family_name: NameField = "", given_name: NameField = "",
+    family_name_latin: NameField = "", given_name_latin: NameField = "",
+    date_of_birth: Annotated[str, Form(max_length=32)] = "",
+    mrn: Annotated[str, Form(max_length=64)] = "", sex: Annotated[str, Form(max_length=8)] = "unknown",
+    indication: Annotated[str, Form(max_length=16)] = "", consent_date: Annotated[str, Form(max_length=32)] = "",
     protocol_id: Annotated[str, Form(max_length=32)] = "KCT0004337",
     donor_kind: Annotated[str, Form(max_length=16)] = "autologous",
-    donor_code: Annotated[str, Form(max_length=64)] = "", donor_date_of_birth: Annotated[str, Form(max_length=10)] = "",
+    donor_code: Annotated[str, Form(max_length=64)] = "", donor_date_of_birth: Annotated[str, Form(max_length=32)] = "",
+    donor_family_name: NameField = "", donor_given_name: NameField = "",
+    donor_family_name_latin: NameField = "", donor_given_name_latin: NameField = "",
     allergies: Annotated[str, Form(max_length=1000)] = "",
     weight_kg: Annotated[str, Form(max_length=10)] = "", weight_date: Annotated[str, Form(max_length=10)] = "",
+    action: Annotated[str, Form(max_length=16)] = "enrol",
 ) -> Response:
-    """Enrol a subject from the form and open their page."""
+    """Enrol a subject from the form and open their page; or show the form again with the romanised names
+    suggested from Hangul names (asked for, or left empty), for the investigator to check before enrolling."""
+    values = {
+        "subject_code": subject_code, "family_name": family_name, "given_name": given_name,
+        "family_name_latin": family_name_latin, "given_name_latin": given_name_latin,
+        "date_of_birth": date_of_birth, "mrn": mrn, "sex": sex, "indication": indication,
+        "consent_date": consent_date, "protocol_id": protocol_id, "donor_kind": donor_kind, "donor_code": donor_code,
+        "donor_date_of_birth": donor_date_of_birth, "donor_family_name": donor_family_name,
+        "donor_given_name": donor_given_name, "donor_family_name_latin": donor_family_name_latin,
+        "donor_given_name_latin": donor_given_name_latin, "allergies": allergies, "weight_kg": weight_kg,
+        "weight_date": weight_date,
+    }
+    if action == "suggest":
+        return _enrol_page(request, actor, _with_suggestions(values, replace=True))
+    suggested = _with_suggestions(values, replace=False)
+    if suggested != values:
+        # A romanised name is recorded only as a person saw it: a suggestion is shown first, not recorded unseen.
+        return _enrol_page(request, actor, suggested, notice=_(
+            "The romanised names were suggested from the Hangul. Check or correct them, then enrol."))
     try:
         data = schemas.EnrolmentCreate.model_validate({
             "subject_code": subject_code, "family_name": family_name, "given_name": given_name,
+            "family_name_latin": family_name_latin, "given_name_latin": given_name_latin,
             "date_of_birth": date_of_birth, "mrn": mrn, "sex": sex, "indication": indication,
             "consent_date": consent_date, "protocol_id": protocol_id, "donor_kind": donor_kind,
-            "donor": {"donor_code": donor_code, "date_of_birth": donor_date_of_birth} if donor_kind == "directed"
-            else None,
+            "donor": {"donor_code": donor_code, "date_of_birth": donor_date_of_birth,
+                      "family_name": donor_family_name, "given_name": donor_given_name,
+                      "family_name_latin": donor_family_name_latin, "given_name_latin": donor_given_name_latin}
+            if donor_kind == "directed" else None,
             "allergies": [{"substance": a.strip()} for a in allergies.split(",") if a.strip()],
             "weight": {"visit_date": weight_date, "weight_kg": weight_kg} if weight_kg else None,
         })
@@ -117,7 +167,7 @@ def assess(
     except (ValidationError, ValueError) as exc:
         if isinstance(exc, ValidationError):
             raise form_invalid(exc) from exc
-        raise BadRequest("the prescribed dose is not a number", code="form_invalid") from exc
+        raise BadRequest(_("the prescribed dose is not a number"), code="form_invalid") from exc
     enrolment_service.assess(session=session, settings=settings, actor=actor, subject_code=subject_code, data=data)
     return RedirectResponse(request.url_for("subject_page", subject_code=subject_code), status_code=303)
 
@@ -168,7 +218,7 @@ def schedule_collection(
     recipient = enrolment_service.get_recipient(session=session, subject_code=subject_code)
     therapy = enrolment_service.therapy_of(session=session, recipient=recipient)
     if therapy is None:
-        raise BadRequest("the subject has no therapy: sign an eligible assessment first", code="therapy.none")
+        raise BadRequest(_("the subject has no therapy: sign an eligible assessment first"), code="therapy.none")
     collection_service.schedule(session=session, settings=settings, actor=actor,
                                 data=collection_schemas.CollectionCreate(therapy_coi=therapy.coi))
     return RedirectResponse(request.url_for("subject_page", subject_code=subject_code), status_code=303)

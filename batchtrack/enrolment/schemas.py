@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from batchtrack.web.validation import (
     Code,
@@ -21,12 +22,28 @@ from batchtrack.web.validation import (
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{2,32}$")]
 
 
+def _composed(value: str) -> str:
+    # A Hangul name typed as decomposed jamo (NFD) is stored composed, so that it is found as it is typed elsewhere.
+    return unicodedata.normalize("NFC", value)
+
+
+PersonName = Annotated[ShortText, AfterValidator(_composed)]
+OptionalPersonName = Annotated[OptionalShortText, AfterValidator(_composed)]
+
+
 class DonorCreate(RequestModel):
-    """A directed (allogeneic) donor: code, date of birth and HLA match."""
+    """A directed (allogeneic) donor: code, date of birth, HLA match, and the name as written and romanised.
+
+    A romanised name not sent is suggested from a Hangul name (see `EnrolmentCreate`).
+    """
 
     donor_code: Code
     date_of_birth: IsoDate
     hla_match: ShortText = "haplo-identical"
+    family_name: OptionalPersonName = ""
+    given_name: OptionalPersonName = ""
+    family_name_latin: OptionalPersonName | None = None
+    given_name_latin: OptionalPersonName | None = None
 
 
 class WeightCreate(RequestModel):
@@ -44,11 +61,17 @@ class AllergyCreate(RequestModel):
 
 
 class EnrolmentCreate(RequestModel):
-    """Register a subject in a protocol: identity, consent, indication, donor, allergies, first weight."""
+    """Register a subject in a protocol: identity, consent, indication, donor, allergies, first weight.
+
+    The name is as the subject writes it (Hangul at the first site); the romanised name (Latin letters, spaces,
+    hyphens, apostrophes) is recorded as sent, or, when neither part is sent, suggested from a Hangul name.
+    """
 
     subject_code: SubjectCode
-    family_name: ShortText
-    given_name: ShortText
+    family_name: PersonName
+    given_name: PersonName
+    family_name_latin: OptionalPersonName | None = None
+    given_name_latin: OptionalPersonName | None = None
     date_of_birth: IsoDate
     mrn: Code
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
@@ -124,10 +147,16 @@ class RecipientSummary(BaseModel):
 
 
 class RecipientDetail(RecipientSummary):
-    """A subject with identity, for clinical roles."""
+    """A subject with identity, for clinical roles: the name as written and romanised, and a directed donor's."""
 
     family_name: str
     given_name: str
+    family_name_latin: str
+    given_name_latin: str
+    written_name: str
+    romanised_name: str
+    donor_written_name: str | None
+    donor_romanised_name: str | None
     date_of_birth: date
     mrn: str
     sex: str

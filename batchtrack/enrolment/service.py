@@ -15,13 +15,15 @@ from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.enrolment import schemas
-from batchtrack.errors import Conflict, NotFound
+from batchtrack.errors import BadRequest, Conflict, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 from batchtrack.models.enrolment import Allergy, EligibilityAssessment, WeightRecord
 from batchtrack.models.party import Donor, DonorKind, Recipient
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.therapy import Therapy
+from batchtrack.people import matching, names, rules
 from batchtrack.protocols import definition, eligibility
 from batchtrack.therapies import service as therapy_service
 
@@ -33,7 +35,7 @@ def get_recipient(*, session: Session, subject_code: str, for_update: bool = Fal
         query = query.with_for_update()
     recipient = session.execute(query).scalar_one_or_none()
     if recipient is None:
-        raise NotFound(f"no subject {subject_code[:40]!r}", code="subject.unknown")
+        raise NotFound(_("no subject {subject}", subject=repr(subject_code[:40])), code="subject.unknown")
     return recipient
 
 
@@ -44,27 +46,54 @@ def donor_of(*, session: Session, recipient: Recipient) -> Donor:
         .order_by(col(Donor.id).desc())
     ).scalars().first()
     if donor is None:
-        raise NotFound(f"subject {recipient.subject_code} has no donor recorded", code="donor.unknown")
+        raise NotFound(_("subject {subject} has no donor recorded", subject=recipient.subject_code),
+                       code="donor.unknown")
     return donor
 
 
+def _latin_names(data: schemas.EnrolmentCreate) -> tuple[rules.LatinName, rules.LatinName | None]:
+    """The recipient's and the directed donor's romanised names to record; refused unless in Latin letters."""
+    recipient = rules.latin_to_record(family=data.family_name, given=data.given_name,
+                                      family_latin=data.family_name_latin, given_latin=data.given_name_latin)
+    fields = {"family_name_latin": (_("the romanised family name"), recipient.family),
+              "given_name_latin": (_("the romanised given name"), recipient.given)}
+    donor = None
+    if data.donor is not None:
+        donor = rules.latin_to_record(family=data.donor.family_name, given=data.donor.given_name,
+                                      family_latin=data.donor.family_name_latin,
+                                      given_latin=data.donor.given_name_latin)
+        fields |= {"donor.family_name_latin": (_("the donor's romanised family name"), donor.family),
+                   "donor.given_name_latin": (_("the donor's romanised given name"), donor.given)}
+    refusals = rules.latin_name_refusals(fields)
+    if refusals:
+        raise BadRequest(_("a romanised name may hold only Latin letters, spaces, hyphens and apostrophes"),
+                         code="enrolment.romanised_name", reasons=refusals)
+    return recipient, donor
+
+
 def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate) -> Recipient:
-    """Register a subject with identity, consent, indication, donor, allergies and a first weight."""
+    """Register a subject with identity (the name as written and romanised), consent, indication, donor, allergies
+    and a first weight."""
+    latin, donor_latin = _latin_names(data)
     protocol = definition.load(data.protocol_id)
     if data.indication not in protocol.indications:
-        raise Conflict(f"protocol {protocol.id} does not cover {data.indication}", code="enrolment.indication")
+        raise Conflict(_("protocol {protocol} does not cover {indication}", protocol=protocol.id,
+                         indication=data.indication), code="enrolment.indication")
     if data.consent_date > utcnow().date():
-        raise Conflict("the consent date is in the future", code="enrolment.consent_future")
+        raise Conflict(_("the consent date is in the future"), code="enrolment.consent_future")
     if session.execute(select(Recipient.id).where(col(Recipient.subject_code) == data.subject_code)).first():
-        raise Conflict(f"subject code {data.subject_code} is already enrolled", code="subject_exists")
+        raise Conflict(_("subject code {subject} is already enrolled", subject=data.subject_code),
+                       code="subject_exists")
     if session.execute(select(Recipient.id).where(col(Recipient.mrn) == data.mrn)).first():
-        raise Conflict("a recipient with this medical record number is already enrolled", code="mrn_exists")
+        raise Conflict(_("a recipient with this medical record number is already enrolled"), code="mrn_exists")
     if data.donor is not None and session.execute(
         select(Donor.id).where(col(Donor.donor_code) == data.donor.donor_code)
     ).first():
-        raise Conflict(f"donor code {data.donor.donor_code} is already registered", code="donor_exists")
+        raise Conflict(_("donor code {donor} is already registered", donor=data.donor.donor_code),
+                       code="donor_exists")
     recipient = Recipient(
         subject_code=data.subject_code, family_name=data.family_name, given_name=data.given_name,
+        family_name_latin=latin.family, given_name_latin=latin.given,
         date_of_birth=data.date_of_birth, mrn=data.mrn, sex=data.sex, protocol_id=protocol.id,
         indication=data.indication, consent_date=data.consent_date,
     )
@@ -74,16 +103,24 @@ def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate) 
         donor = Donor(donor_code=data.subject_code, kind=DonorKind.AUTOLOGOUS, recipient_id=recipient.id,
                       date_of_birth=data.date_of_birth)
     else:
+        assert donor_latin is not None
         donor = Donor(donor_code=data.donor.donor_code, kind=DonorKind.DIRECTED, directed_to_id=recipient.id,
-                      date_of_birth=data.donor.date_of_birth, hla_match=data.donor.hla_match)
+                      date_of_birth=data.donor.date_of_birth, hla_match=data.donor.hla_match,
+                      family_name=data.donor.family_name or None, given_name=data.donor.given_name or None,
+                      family_name_latin=donor_latin.family or None, given_name_latin=donor_latin.given or None)
     session.add(donor)
     session.flush()
-    # Identity stays in the recipient row: the audit entry carries codes only, as every role may read it.
+    # Identity stays in the recipient and donor rows: the audit entry carries codes only, as every role may read
+    # it (review.routes). It records that each name was recorded and how its romanised form came about.
+    donor_names = {} if donor_latin is None else {
+        "donor_name": "recorded" if donor.family_name or donor.given_name else "none",
+        "donor_romanised_name": donor_latin.how}
     audit_service.record(
         session=session, actor=actor, action="recipient.enrolled", entity_type="recipient",
         entity_id=recipient.subject_code,
         new={"subject_code": recipient.subject_code, "protocol": protocol.id, "indication": data.indication,
-             "consent_date": data.consent_date, "donor_kind": donor.kind, "donor_code": donor.donor_code},
+             "consent_date": data.consent_date, "donor_kind": donor.kind, "donor_code": donor.donor_code,
+             "name": "recorded", "romanised_name": latin.how, **donor_names},
     )
     for allergy in data.allergies:
         record_allergy(session=session, actor=actor, recipient=recipient, data=allergy)
@@ -110,7 +147,7 @@ def record_weight(
     """Record a weight measured at a dated visit."""
     assert recipient.id is not None and actor.user_id is not None
     if data.visit_date > utcnow().date():
-        raise Conflict("a visit date cannot be in the future", code="weight.future")
+        raise Conflict(_("a visit date cannot be in the future"), code="weight.future")
     weight = WeightRecord(recipient_id=recipient.id, visit_date=data.visit_date, weight_kg=data.weight_kg,
                           recorded_by=actor.user_id)
     session.add(weight)
@@ -125,7 +162,8 @@ def withdraw_consent(*, session: Session, actor: Principal, subject_code: str, r
     """Record a withdrawal of consent: no collection can be scheduled or recorded afterwards."""
     recipient = get_recipient(session=session, subject_code=subject_code, for_update=True)
     if recipient.consent_withdrawn_at is not None:
-        raise Conflict(f"subject {recipient.subject_code} already withdrew consent", code="consent.withdrawn")
+        raise Conflict(_("subject {subject} already withdrew consent", subject=recipient.subject_code),
+                       code="consent.withdrawn")
     recipient.consent_withdrawn_at = utcnow()
     recipient.consent_withdrawal_reason = reason
     session.add(recipient)
@@ -212,7 +250,8 @@ def assess(
     """Evaluate and sign the investigator's answers; an eligible subject gets their therapy (COI) opened."""
     recipient = get_recipient(session=session, subject_code=subject_code, for_update=True)
     if recipient.consent_withdrawn_at is not None:
-        raise Conflict(f"subject {recipient.subject_code} withdrew consent", code="consent.withdrawn")
+        raise Conflict(_("subject {subject} withdrew consent", subject=recipient.subject_code),
+                       code="consent.withdrawn")
     protocol = definition.load(recipient.protocol_id)
     donor = donor_of(session=session, recipient=recipient)
     now = utcnow()
@@ -293,17 +332,28 @@ def summary(*, session: Session, recipient: Recipient, viewer: Principal) -> sch
     )
     if not viewer.sees_patient_identity:
         return base
+    directed = donor.kind == DonorKind.DIRECTED
     return schemas.RecipientDetail(
         **base.model_dump(), family_name=recipient.family_name, given_name=recipient.given_name,
+        family_name_latin=recipient.family_name_latin, given_name_latin=recipient.given_name_latin,
+        written_name=names.written(recipient.family_name, recipient.given_name),
+        romanised_name=names.romanised(recipient.family_name_latin, recipient.given_name_latin),
+        donor_written_name=names.written(donor.family_name or "", donor.given_name or "") if directed else None,
+        donor_romanised_name=names.romanised(donor.family_name_latin or "", donor.given_name_latin or "")
+        if directed else None,
         date_of_birth=recipient.date_of_birth, mrn=recipient.mrn, sex=recipient.sex, allergies=list(allergies),
     )
 
 
-def list_recipients(*, session: Session, offset: int, limit: int) -> list[Recipient]:
-    """A page of enrolled subjects, newest first."""
-    return list(session.execute(
-        select(Recipient).order_by(col(Recipient.id).desc()).offset(offset).limit(limit)
-    ).scalars())
+def list_recipients(*, session: Session, offset: int, limit: int, name: str = "") -> list[Recipient]:
+    """A page of enrolled subjects, newest first; only those with `name` (as written or romanised) when it is given.
+
+    A name is a patient's identity: callers pass it only for a reader who may see identity.
+    """
+    query = select(Recipient)
+    if name.strip():
+        query = query.where(matching.recipient_named(name))
+    return list(session.execute(query.order_by(col(Recipient.id).desc()).offset(offset).limit(limit)).scalars())
 
 
 def weight_within(*, session: Session, recipient: Recipient, days: int, on: date) -> WeightRecord | None:
