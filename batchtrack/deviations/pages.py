@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from batchtrack.auth.principal import Principal
 from batchtrack.deviations import schemas, workflow
 from batchtrack.deviations import service as deviation_service
-from batchtrack.lots import holds
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import holds, state_names
 from batchtrack.lots import service as lot_service
 from batchtrack.models.deviation import DeviationState
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
@@ -24,6 +25,16 @@ Viewer = Annotated[Principal, Depends(ANY_ROLE)]
 Opener = Annotated[Principal, Depends(Allow(*workflow.OPENERS))]
 Quality = Annotated[Principal, Depends(Allow(*workflow.CLOSERS))]
 PAGE_SIZE = 25
+# What opened a deviation, as people read it (the code stays as it is in the API).
+ORIGINS: dict[str, Text] = {"manual": _("manual"), "out_of_limit": _("out of limit")}
+
+
+def origin_name(origin: str) -> Text:
+    """The name of a deviation's origin as people read it."""
+    return ORIGINS.get(origin) or Text(origin.replace("_", " ").replace("{", "{{").replace("}", "}}"))
+
+
+_NAMES = {"lot_state_name": state_names.lot_state, "origin_name": origin_name}
 
 
 def _text(value: str) -> str:
@@ -48,7 +59,7 @@ def deviations_page(
         "deviations": [deviation_service.to_public(session=session, deviation=d) for d in rows],
         "states": [s.value for s in DeviationState], "state": state, "lot": lot,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
-        "pager_base": request.url_for("deviations_page").path + "?" + (filters + "&" if filters else ""),
+        "pager_base": request.url_for("deviations_page").path + "?" + (filters + "&" if filters else ""), **_NAMES,
     }, principal=viewer)
 
 
@@ -65,7 +76,7 @@ def deviation_page(number: schemas.NumberPath, request: Request, session: Sessio
         "may_close": viewer.has_any(workflow.CLOSERS),
         # The next step once it is closed: QA's signed decision to lift the lot's hold, when nothing else holds it.
         "may_lift_hold": deviation.state == DeviationState.CLOSED
-        and holds.offered(session=session, lot=lot, actor=viewer),
+        and holds.offered(session=session, lot=lot, actor=viewer), **_NAMES,
     }, principal=viewer)
 
 

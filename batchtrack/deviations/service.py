@@ -14,6 +14,7 @@ from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.deviations import schemas, workflow
 from batchtrack.errors import AuditedRefusal, BadRequest, BatchtrackError, Conflict, Forbidden, NotFound, Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import service as identifier_service
 from batchtrack.lots.workflow import LotState
@@ -30,7 +31,7 @@ _SEQUENCE_KIND = "dev"
 _SEQUENCE_SCOPE = "*"
 
 
-def _refusal(message: str, reasons: list[Reason], audit: AuditedRefusal) -> BatchtrackError:
+def _refusal(message: Text, reasons: list[Reason], audit: AuditedRefusal) -> BatchtrackError:
     """The refusal with the status of its gravest reason: the role (403), the record's state (409), the input."""
     codes = [r.code for r in reasons]
     who = [code for code in codes if code in ("actor.role", "deviation.opener_unknown")]
@@ -65,7 +66,7 @@ def open_deviation(
     )
     reasons = workflow.guard_open(facts)
     if reasons:
-        raise _refusal(f"no deviation can be opened on lot {lot.din}", reasons,
+        raise _refusal(_("no deviation can be opened on lot {din}", din=lot.din), reasons,
                        AuditedRefusal(actor, "deviation.open_refused", "lot", lot.din, {"origin": origin.value}))
     # Lock the lot and read its state afresh: a transition running at the same time must not slip past the hold.
     lot = session.execute(
@@ -111,7 +112,7 @@ def get_by_number(*, session: Session, number: str, for_update: bool = False) ->
         query = query.with_for_update()
     deviation = session.execute(query).scalar_one_or_none()
     if deviation is None:
-        raise NotFound(f"no deviation {number[:20]!r}", code="deviation.unknown")
+        raise NotFound(_("no deviation {number}", number=repr(number[:20])), code="deviation.unknown")
     return deviation
 
 
@@ -143,7 +144,7 @@ def close_deviation(*, session: Session, actor: Principal, number: str, closure:
         actor_roles=actor.roles, state=DeviationState(deviation.state), closure=closure,
     ))
     if reasons:
-        raise _refusal(f"deviation {deviation.number} cannot be closed", reasons,
+        raise _refusal(_("deviation {number} cannot be closed", number=deviation.number), reasons,
                        AuditedRefusal(actor, "deviation.close_refused", "deviation", deviation.number,
                                       {"state": deviation.state}))
     assert actor.user_id is not None
@@ -207,7 +208,7 @@ def of_lot(*, session: Session, lot: Lot) -> list[Deviation]:
 def require_state_name(state: str | None) -> str | None:
     """Refuse a filter on a deviation state that does not exist."""
     if state is not None and state not in {s.value for s in DeviationState}:
-        raise BadRequest(f"unknown deviation state {state[:40]!r}; known: open, closed",
+        raise BadRequest(_("unknown deviation state {state}; known: open, closed", state=repr(state[:40])),
                          code="deviation.unknown_state")
     return state
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.lots.workflow import FINAL_STATES, LotState
 from batchtrack.models.deviation import DeviationOrigin, DeviationState
 from batchtrack.models.user import Role
@@ -51,13 +52,14 @@ def guard_open(facts: OpenFacts) -> list[Reason]:
     """
     reasons = []
     if facts.actor_id is None:
-        reasons.append(Reason("deviation.opener_unknown", "a deviation is opened by a signed-in person"))
+        reasons.append(Reason("deviation.opener_unknown", _("a deviation is opened by a signed-in person")))
     elif facts.origin == DeviationOrigin.MANUAL and not facts.actor_roles & OPENERS:
-        reasons.append(Reason("actor.role", f"to open a deviation you need one of the roles: {_roles(OPENERS)}"))
+        reasons.append(Reason("actor.role", _("to open a deviation you need one of the roles: {roles}",
+                                                roles=_roles(OPENERS))))
     if not facts.description.strip():
-        reasons.append(Reason("deviation.description_required", "describe what deviated"))
+        reasons.append(Reason("deviation.description_required", _("describe what deviated")))
     if not facts.step_of_lot:
-        reasons.append(Reason("deviation.step_not_of_lot", "the step named is not a step of this lot"))
+        reasons.append(Reason("deviation.step_not_of_lot", _("the step named is not a step of this lot")))
     return reasons
 
 
@@ -65,12 +67,13 @@ def guard_close(facts: CloseFacts) -> list[Reason]:
     """Close: QA only, an open deviation, with a closure text (investigation, root cause, actions)."""
     reasons = []
     if not facts.actor_roles & CLOSERS:
-        reasons.append(Reason("actor.role", f"to close a deviation you need one of the roles: {_roles(CLOSERS)}"))
+        reasons.append(Reason("actor.role", _("to close a deviation you need one of the roles: {roles}",
+                                                roles=_roles(CLOSERS))))
     if facts.state != DeviationState.OPEN:
-        reasons.append(Reason("deviation.closed", "the deviation is already closed"))
+        reasons.append(Reason("deviation.closed", _("the deviation is already closed")))
     if not facts.closure.strip():
         reasons.append(Reason("deviation.closure_required",
-                              "say how the deviation was investigated and resolved before closing it"))
+                              _("say how the deviation was investigated and resolved before closing it")))
     return reasons
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +23,21 @@ def use_refusals(equipment: EquipmentFacts, *, kinds_needed: tuple[str, ...], no
     """An instrument is used only if the step calls for its kind, it is in service, and calibration is not due."""
     reasons: list[Reason] = []
     if equipment.kind not in kinds_needed:
-        needed = ", ".join(kinds_needed) or "no instrument"
+        needed = ", ".join(kinds_needed) or _("no instrument")
         reasons.append(Reason("equipment.not_for_step",
-                              f"instrument {equipment.code} is a {equipment.kind}; this step uses: {needed}"))
+                              _("instrument {code} is a {kind}; this step uses: {needed}", code=equipment.code,
+                                kind=equipment.kind, needed=needed)))
     if not equipment.active:
-        reasons.append(Reason("equipment.retired", f"instrument {equipment.code} is out of service"))
+        reasons.append(_out_of_service(equipment))
     if now >= equipment.calibration_due:
         reasons.append(Reason("equipment.calibration_overdue",
-                              f"instrument {equipment.code} was due for calibration at "
-                              f"{equipment.calibration_due.isoformat()}"))
+                              _("instrument {code} was due for calibration at {time}", code=equipment.code,
+                                time=equipment.calibration_due.isoformat())))
     return reasons
+
+
+def _out_of_service(equipment: EquipmentFacts) -> Reason:
+    return Reason("equipment.retired", _("instrument {code} is out of service", code=equipment.code))
 
 
 def calibration_overdue(equipment: EquipmentFacts, *, now: datetime) -> bool:
@@ -43,15 +49,15 @@ def calibration_refusals(equipment: EquipmentFacts, *, due: datetime, now: datet
     """A calibration is recorded for an instrument in service, and sets a next due time in the future."""
     reasons: list[Reason] = []
     if not equipment.active:
-        reasons.append(Reason("equipment.retired", f"instrument {equipment.code} is out of service"))
+        reasons.append(_out_of_service(equipment))
     if due <= now:
         reasons.append(Reason("calibration.due_not_future",
-                              f"the next calibration due time {due.isoformat()} is not in the future"))
+                              _("the next calibration due time {time} is not in the future", time=due.isoformat())))
     return reasons
 
 
 def retire_refusals(equipment: EquipmentFacts) -> list[Reason]:
     """An instrument in service can be taken out of service; once out, it stays out."""
     if not equipment.active:
-        return [Reason("equipment.retired", f"instrument {equipment.code} is already out of service")]
+        return [Reason("equipment.retired", _("instrument {code} is already out of service", code=equipment.code))]
     return []

@@ -14,6 +14,7 @@ from batchtrack.equipment import schemas
 from batchtrack.equipment import service as equipment_service
 from batchtrack.equipment.routes import EquipmentCodePath, Keeper
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.models.equipment import EquipmentKind
 from batchtrack.models.user import Role
 from batchtrack.web.deps import ANY_ROLE, SessionDep, SettingsDep
@@ -35,7 +36,8 @@ def equipment_list_page(
     """Instruments by calibration due time (overdue ones marked), and the form to register one."""
     kind_filter = equipment_service.require_kind(kind or None)
     if service and service not in SERVICE_FILTERS:
-        raise BadRequest(f"unknown filter {service[:40]!r}; use in_service or out_of_service", code="form_invalid")
+        raise BadRequest(_("unknown filter {filter}; use in_service or out_of_service", filter=repr(service[:40])),
+                         code="form_invalid")
     rows, total = equipment_service.list_equipment(
         session=session, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, kind=kind_filter,
         active=SERVICE_FILTERS.get(service))
@@ -59,7 +61,7 @@ def register(
     """Register an instrument from the form, and open its page."""
     due = parse_local_time(calibration_due, settings.zone)
     if due is None:
-        raise BadRequest("enter when the next calibration is due", code="form_invalid")
+        raise BadRequest(_("enter when the next calibration is due"), code="form_invalid")
     try:
         data = schemas.EquipmentCreate.model_validate({
             "code": code, "kind": kind, "description": description, "location": location, "calibration_due": due,

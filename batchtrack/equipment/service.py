@@ -15,6 +15,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.equipment import gates, schemas
 from batchtrack.errors import AuditedRefusal, BadRequest, BatchtrackError, Conflict, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.equipment import Equipment, EquipmentKind, EquipmentUse
 from batchtrack.models.lot import Lot
@@ -30,7 +31,8 @@ def register(*, session: Session, actor: Principal, data: schemas.EquipmentCreat
     """Register an instrument under its asset tag, in service, with its calibration due time."""
     assert actor.user_id is not None
     if session.execute(select(Equipment.id).where(col(Equipment.code) == data.code)).first():
-        raise Conflict(f"an instrument with asset tag {data.code} is already registered", code="equipment.exists")
+        raise Conflict(_("an instrument with asset tag {code} is already registered", code=data.code),
+                       code="equipment.exists")
     equipment = Equipment(code=data.code, kind=data.kind.value, description=data.description,
                           location=data.location, calibration_due=data.calibration_due, registered_by=actor.user_id)
     session.add(equipment)
@@ -53,7 +55,7 @@ def get_by_code(*, session: Session, code: str, for_update: bool = False) -> Equ
             query = query.with_for_update()
         equipment = session.execute(query).scalar_one_or_none()
     if equipment is None:
-        raise NotFound(f"no instrument with asset tag {compact[:20]!r}", code="equipment.unknown")
+        raise NotFound(_("no instrument with asset tag {code}", code=repr(compact[:20])), code="equipment.unknown")
     return equipment
 
 
@@ -73,7 +75,8 @@ def record_calibration(
         # Out of service is a conflict with the record; a due time in the past is input that cannot be used.
         refusal: type[BatchtrackError] = Conflict if not equipment.active else BadRequest
         raise refusal(
-            f"the calibration of instrument {equipment.code} cannot be recorded", code="calibration.refused",
+            _("the calibration of instrument {code} cannot be recorded", code=equipment.code),
+            code="calibration.refused",
             reasons=reasons,
             audit=AuditedRefusal(actor, "equipment.calibration_refused", ENTITY, equipment.code,
                                  {"requested_calibration_due": data.calibration_due}),
@@ -93,7 +96,8 @@ def retire(*, session: Session, actor: Principal, code: str, reason: str) -> Equ
     equipment = get_by_code(session=session, code=code, for_update=True)
     reasons = gates.retire_refusals(facts_of(equipment=equipment))
     if reasons:
-        raise Conflict(f"instrument {equipment.code} cannot be taken out of service", code="equipment.retired",
+        raise Conflict(_("instrument {code} cannot be taken out of service", code=equipment.code),
+                       code="equipment.retired",
                        reasons=reasons, audit=AuditedRefusal(actor, "equipment.retire_refused", ENTITY, equipment.code))
     equipment.active = False
     session.add(equipment)
@@ -124,7 +128,8 @@ def list_equipment(
 def require_kind(kind: str | None) -> str | None:
     """Refuse a filter on an instrument kind that does not exist."""
     if kind is not None and kind not in {k.value for k in EquipmentKind}:
-        raise BadRequest(f"unknown instrument kind {kind[:40]!r}; known: {', '.join(EquipmentKind)}",
+        raise BadRequest(_("unknown instrument kind {kind}; known: {known}", kind=repr(kind[:40]),
+                           known=", ".join(EquipmentKind)),
                          code="equipment.unknown_kind")
     return kind
 

@@ -17,6 +17,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, InvalidTransition
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import workflow
 from batchtrack.models.audit import AuditEntry
@@ -45,7 +46,7 @@ def lift(*, session: Session, actor: Principal, din: str, reason: str, username:
     facts = lot_service.facts_for(session=session, lot=lot, actor=actor, signed_decision=True, reason=text)
     refusals = workflow.guard_lift_hold(facts)
     if refusals:
-        raise InvalidTransition(f"the hold on lot {lot.din} cannot be lifted", reasons=refusals,
+        raise InvalidTransition(_("the hold on lot {din} cannot be lifted", din=lot.din), reasons=refusals,
                                 audit=AuditedRefusal(actor, "lot.lift_hold_refused", "lot", lot.din,
                                                      {"state": lot.state}))
     resumed = workflow.target_state(workflow.LIFT_HOLD, facts).value

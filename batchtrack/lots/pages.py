@@ -11,7 +11,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deviations import schemas as deviation_schemas
 from batchtrack.deviations import service as deviation_service
 from batchtrack.deviations import workflow as deviation_workflow
-from batchtrack.lots import holds, timeline
+from batchtrack.lots import holds, state_names, timeline
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
@@ -38,6 +38,7 @@ def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer
         "may_open_deviation": viewer.has_any(deviation_workflow.OPENERS),
         "deviation_holds": deviation_workflow.holds_lot(LotState(lot.state)),
         "may_lift_hold": holds.offered(session=session, lot=lot, actor=viewer),
+        "lot_state_name": state_names.lot_state,
     }, principal=viewer)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text
 from batchtrack.web.validation import AwareTime, LongText, RequestModel, SignerUserId
 
 
@@ -75,11 +76,19 @@ class ReasonOut(BaseModel):
 
     code: str
     message: str
+    _text: Text | None = PrivateAttr(default=None)
+
+    @property
+    def text(self) -> Text:
+        """The message as marked for translation (a page shows it in the reader's language)."""
+        return self._text if self._text is not None else Reason(self.code, self.message).text
 
     @classmethod
     def of(cls, reason: Reason) -> ReasonOut:
         """Build from a domain reason."""
-        return cls(code=reason.code, message=reason.message)
+        out = cls(code=reason.code, message=reason.message)
+        out._text = reason.text
+        return out
 
 
 class TransitionOption(BaseModel):
@@ -90,6 +99,26 @@ class TransitionOption(BaseModel):
     button: str
     allowed: bool
     reasons: list[ReasonOut]
+    _label_text: Text | None = PrivateAttr(default=None)
+    _button_text: Text | None = PrivateAttr(default=None)
+
+    @property
+    def label_text(self) -> Text:
+        """The label as marked for translation."""
+        return self._label_text if self._label_text is not None else _as_is(self.label)
+
+    @property
+    def button_text(self) -> Text:
+        """What a person presses, as marked for translation."""
+        return self._button_text if self._button_text is not None else _as_is(self.button)
+
+    @classmethod
+    def of(cls, *, name: str, label: Text, button: Text, reasons: list[Reason]) -> TransitionOption:
+        """Build with the label and button kept for translation (their English in the body)."""
+        option = cls(name=name, label=str(label), button=str(button), allowed=not reasons,
+                     reasons=[ReasonOut.of(r) for r in reasons])
+        option._label_text, option._button_text = label, button
+        return option
 
 
 class TimelineEvent(BaseModel):
@@ -100,3 +129,25 @@ class TimelineEvent(BaseModel):
     summary: str
     actor: str
     detail: str
+    _summary_text: Text | None = PrivateAttr(default=None)
+    _detail_text: Text | None = PrivateAttr(default=None)
+
+    @property
+    def summary_text(self) -> Text:
+        """The summary as people read it (an audit entry's action is a code, shown as it is)."""
+        return self._summary_text if self._summary_text is not None else _as_is(self.summary)
+
+    @property
+    def detail_text(self) -> Text:
+        """The detail as people read it (an audit entry's details stay as recorded, in English)."""
+        return self._detail_text if self._detail_text is not None else _as_is(self.detail)
+
+    def with_text(self, *, summary: Text, detail: Text) -> TimelineEvent:
+        """This event with its summary and detail kept for translation (their English in the body)."""
+        self._summary_text, self._detail_text = summary, detail
+        return self
+
+
+def _as_is(text: str) -> Text:
+    # Shown as it is in every language: no catalog lookup, braces are not fields.
+    return Reason("", text).text

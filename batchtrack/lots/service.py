@@ -10,9 +10,10 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
-from batchtrack.lots import schemas, workflow
+from batchtrack.lots import schemas, state_names, workflow
 from batchtrack.lots.workflow import LotFacts, LotState
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
@@ -63,7 +64,7 @@ def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Lot:
         query = query.with_for_update()
     lot = session.execute(query).scalar_one_or_none()
     if lot is None:
-        raise NotFound(f"no lot with DIN {compact[:20]}")
+        raise NotFound(_("no lot with DIN {din}", din=compact[:20]))
     return lot
 
 
@@ -108,10 +109,8 @@ def options(*, session: Session, lot: Lot, actor: Principal) -> list[schemas.Tra
     result = []
     for move in workflow.TRANSITIONS.values():
         reasons = move.guard(facts)
-        result.append(schemas.TransitionOption(
-            name=move.name, label=move.label, button=move.button, allowed=not reasons,
-            reasons=[schemas.ReasonOut.of(r) for r in reasons],
-        ))
+        result.append(schemas.TransitionOption.of(name=move.name, label=move.label, button=move.button,
+                                                  reasons=reasons))
     return result
 
 
@@ -124,12 +123,13 @@ def transition(*, session: Session, actor: Principal, din: str, name: str, reaso
     lot = get_by_din(session=session, din=din, for_update=True)
     move = workflow.TRANSITIONS.get(name)
     if move is None:
-        raise NotFound(f"lots have no transition {name[:40]!r}; known: {', '.join(workflow.TRANSITIONS)}")
+        raise NotFound(_("lots have no transition {name}; known: {known}", name=repr(name[:40]),
+                         known=", ".join(workflow.TRANSITIONS)))
     facts = facts_for(session=session, lot=lot, actor=actor, signed_decision=signed_decision, reason=reason)
     reasons = move.guard(facts)
     if reasons:
         raise InvalidTransition(
-            f"lot {lot.din} cannot be {move.label}", reasons=reasons,
+            _("lot {din} cannot be {name}", din=lot.din, name=move.label), reasons=reasons,
             audit=AuditedRefusal(actor, "lot.transition_refused", "lot", lot.din,
                                  {"transition": name, "state": lot.state}),
         )
@@ -155,13 +155,14 @@ def set_expiry(*, session: Session, actor: Principal, din: str, data: schemas.Ex
     """Record the lot's expiry; changing a recorded expiry is a correction and needs a reason."""
     lot = get_by_din(session=session, din=din, for_update=True)
     if LotState(lot.state) in workflow.FINAL_STATES:
-        raise Conflict(f"lot {lot.din} is {lot.state}; its expiry can no longer change", code="lot.final")
+        raise Conflict(_("lot {din} is {state}; its expiry can no longer change", din=lot.din,
+                         state=state_names.lot_state(lot.state)), code="lot.final")
     try:
         # The product labels carry the expiry as an ISBT 128 structure: it must be one they can encode.
         isbt.expiry_datetime_structure(data.expires_at)
     except din_id.IdentifierError as exc:
-        raise BadRequest(f"an expiry in the year {data.expires_at.year} cannot be printed on a label ({exc.message})",
-                         code="lot.expiry_range") from exc
+        raise BadRequest(_("an expiry in the year {year} cannot be printed on a label ({why})",
+                           year=data.expires_at.year, why=exc.message), code="lot.expiry_range") from exc
     old = {"expires_at": lot.expires_at}
     lot.expires_at = data.expires_at
     lot.updated_at = utcnow()
@@ -182,22 +183,23 @@ def add_containers(
     """Register containers of a lot, each with the next free division (product bags) or flag (others)."""
     lot = get_by_din(session=session, din=din, for_update=True)
     if LotState(lot.state) in workflow.FINAL_STATES or lot.state == LotState.ON_HOLD:
-        raise Conflict(f"lot {lot.din} is {lot.state}: no containers can be added", code="lot.not_open")
+        raise Conflict(_("lot {din} is {state}: no containers can be added", din=lot.din,
+                         state=state_names.lot_state(lot.state)), code="lot.not_open")
     existing = list(session.execute(select(Container).where(col(Container.din) == lot.din)).scalars())
     created: list[Container] = []
-    for _ in range(data.count):
+    for _number in range(data.count):
         if data.kind == ContainerKind.FINAL_PRODUCT.value:
             used = {c.division for c in existing if c.kind == ContainerKind.FINAL_PRODUCT}
             free = [d for d in _DIVISIONS if d not in used]
             if not free:
-                raise Conflict("all 26 product divisions of this lot are in use", code="lot.divisions_full")
+                raise Conflict(_("all 26 product divisions of this lot are in use"), code="lot.divisions_full")
             container = Container(din=lot.din, kind=data.kind, product_code=lot.product_code[:6],
                                   division=free[0], lot_id=lot.id)
         else:
             used = {c.sample_flag for c in existing}
             flags = [f"{n:02d}" for n in range(1, 60) if f"{n:02d}" not in used]
             if not flags:
-                raise Conflict("all 59 container flags of this lot are in use", code="lot.flags_full")
+                raise Conflict(_("all 59 container flags of this lot are in use"), code="lot.flags_full")
             container = Container(din=lot.din, kind=data.kind, product_code=lot.product_code[:6],
                                   sample_flag=flags[0], lot_id=lot.id)
         session.add(container)
@@ -223,7 +225,7 @@ def get_container(*, session: Session, container_id: int) -> Container:
     """One container by id; NotFound otherwise."""
     container = session.get(Container, container_id)
     if container is None:
-        raise NotFound(f"no container {container_id}")
+        raise NotFound(_("no container {id}", id=container_id))
     return container
 
 
@@ -279,5 +281,5 @@ def counts_by_state(*, session: Session) -> dict[str, int]:
 def require_state_name(state: str | None) -> str | None:
     """Refuse a filter on a state that does not exist."""
     if state is not None and state not in {s.value for s in LotState}:
-        raise BadRequest(f"unknown lot state {state[:40]!r}", code="lot.unknown_state")
+        raise BadRequest(_("unknown lot state {state}", state=repr(state[:40])), code="lot.unknown_state")
     return state

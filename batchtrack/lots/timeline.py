@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from batchtrack.custody import service as custody_service
+from batchtrack.i18n.text import _
 from batchtrack.lots import schemas
 from batchtrack.lots import service as lot_service
 from batchtrack.models.audit import AuditEntry
@@ -73,11 +74,14 @@ def build(*, session: Session, lot: Lot) -> list[schemas.TimelineEvent]:
         select(col(User.id), col(User.full_name)).where(col(User.id).in_(people))
     ).all())
     for event in hand_overs:
-        temperature = "" if event.temperature_c is None else f", {event.temperature_c:g} °C"
+        summary = (_("container {id} handed over at {location}", id=event.container_id, location=event.location)
+                   if event.temperature_c is None else
+                   _("container {id} handed over at {location}, {temperature} °C", id=event.container_id,
+                     location=event.location, temperature=format(event.temperature_c, "g")))
+        detail = _("from {giver} to {receiver}", giver=names.get(event.handed_over_by, "?"),
+                   receiver=names.get(event.received_by, "?"))
         events.append(schemas.TimelineEvent(
-            at=event.occurred_at, kind="custody",
-            summary=f"container {event.container_id} handed over at {event.location}{temperature}",
-            actor=names.get(event.recorded_by, "?"),
-            detail=f"from {names.get(event.handed_over_by, '?')} to {names.get(event.received_by, '?')}",
-        ))
+            at=event.occurred_at, kind="custody", summary=str(summary), actor=names.get(event.recorded_by, "?"),
+            detail=str(detail),
+        ).with_text(summary=summary, detail=detail))
     return sorted(events, key=lambda e: e.at)

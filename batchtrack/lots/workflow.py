@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 from batchtrack.models.user import Role
 
 
@@ -68,44 +70,48 @@ class Transition:
     target: LotState | None  # None: the target depends on the facts (lifting a hold)
     roles: frozenset[Role]
     guard: Guard
-    label: str
-    action: str = ""
+    label: Text
+    action: Text | None = None
 
     @property
-    def button(self) -> str:
+    def button(self) -> Text:
         """What a person presses to apply it."""
-        return self.action or f"Mark {self.label}"
+        return self.action or _("Mark {state}", state=self.label)
 
 
-def _human(state: LotState) -> str:
-    return state.value.replace("_", " ")
-
-
-def _state_is(facts: LotFacts, sources: frozenset[LotState], name: str) -> list[Reason]:
+def _state_is(facts: LotFacts, sources: frozenset[LotState], name: Text) -> list[Reason]:
     if facts.state in sources:
         return []
     if facts.state == LotState.ON_HOLD:
-        return [Reason("lot.on_hold", f"the lot is on hold; QA must lift the hold before it can be {name}")]
-    allowed = ", ".join(sorted(_human(s) for s in sources))
-    return [Reason("lot.wrong_state", f"the lot is {_human(facts.state)}; it can be {name} only from: {allowed}")]
+        return [Reason("lot.on_hold", _("the lot is on hold; QA must lift the hold before it can be {name}",
+                                        name=name))]
+    allowed = state_names.joined([state_names.lot_state(s) for s in sorted(sources, key=_english)])
+    return [Reason("lot.wrong_state", _("the lot is {state}; it can be {name} only from: {allowed}",
+                                        state=state_names.lot_state(facts.state), name=name, allowed=allowed))]
 
 
-def _role_in(facts: LotFacts, roles: frozenset[Role], name: str) -> list[Reason]:
+def _english(state: LotState) -> str:
+    return str(state_names.lot_state(state))
+
+
+def _role_in(facts: LotFacts, roles: frozenset[Role], name: Text) -> list[Reason]:
     if facts.actor_roles & roles:
         return []
     needed = ", ".join(sorted(r.value for r in roles))
-    return [Reason("actor.role", f"to mark a lot {name} you need one of the roles: {needed}")]
+    return [Reason("actor.role", _("to mark a lot {name} you need one of the roles: {roles}", name=name,
+                                   roles=needed))]
 
 
 def _not_expired(facts: LotFacts) -> list[Reason]:
     if facts.expires_at is not None and facts.now >= facts.expires_at:
-        return [Reason("lot.expired", f"the lot expired at {facts.expires_at.isoformat()}")]
+        return [Reason("lot.expired", _("the lot expired at {time}", time=facts.expires_at.isoformat()))]
     return []
 
 
 def _no_open_deviation(facts: LotFacts) -> list[Reason]:
     if facts.open_deviations:
-        return [Reason("lot.open_deviation", f"{facts.open_deviations} deviation(s) still open on the lot")]
+        return [Reason("lot.open_deviation", _("{count} deviation(s) still open on the lot",
+                                               count=facts.open_deviations))]
     return []
 
 
@@ -123,11 +129,11 @@ def guard_formulate(facts: LotFacts) -> list[Reason]:
     return _basic(facts, FORMULATE) + _not_expired(facts)
 
 
-def _signed(facts: LotFacts, name: str) -> list[Reason]:
+def _signed(facts: LotFacts, name: Text) -> list[Reason]:
     if facts.signed_decision:
         return []
-    return [Reason("lot.signed_decision", f"a lot is {name} only by QA's signed decision on its release page, "
-                                          "after the release gate's checks")]
+    return [Reason("lot.signed_decision", _("a lot is {name} only by QA's signed decision on its release page, "
+                                            "after the release gate's checks", name=name))]
 
 
 def guard_submit_to_qc(facts: LotFacts) -> list[Reason]:
@@ -135,31 +141,36 @@ def guard_submit_to_qc(facts: LotFacts) -> list[Reason]:
     reasons = _basic(facts, SUBMIT_TO_QC)
     if not facts.effective_specification:
         reasons.append(Reason("lot.no_specification",
-                              "no release specification is effective: QA must approve one before lots go to QC"))
+                              _("no release specification is effective: QA must approve one before lots go to QC")))
     return reasons
 
 
 def guard_release(facts: LotFacts) -> list[Reason]:
     """Release: from in QC, by QA who performed no step of the lot, no open deviation, not expired, and only as
     a signed decision that passed the release gate (batchtrack.release.gate)."""
-    reasons = _basic(facts, RELEASE) + _no_open_deviation(facts) + _not_expired(facts) + _signed(facts, "released")
+    reasons = (_basic(facts, RELEASE) + _no_open_deviation(facts) + _not_expired(facts)
+               + _signed(facts, RELEASE.label))
     if facts.actor_id is not None and facts.actor_id in facts.performers:
-        reasons.append(Reason("release.four_eyes", "the releasing QA person performed a step of this lot"))
+        reasons.append(_four_eyes())
     return reasons
 
 
 def guard_release_pending_sterility(facts: LotFacts) -> list[Reason]:
     """Release pending sterility: as a release, signed; the release gate adds its own conditions."""
     reasons = (_basic(facts, RELEASE_PENDING_STERILITY) + _no_open_deviation(facts) + _not_expired(facts)
-               + _signed(facts, "released pending sterility"))
+               + _signed(facts, RELEASE_PENDING_STERILITY.label))
     if facts.actor_id is not None and facts.actor_id in facts.performers:
-        reasons.append(Reason("release.four_eyes", "the releasing QA person performed a step of this lot"))
+        reasons.append(_four_eyes())
     return reasons
+
+
+def _four_eyes() -> Reason:
+    return Reason("release.four_eyes", _("the releasing QA person performed a step of this lot"))
 
 
 def guard_reject(facts: LotFacts) -> list[Reason]:
     """Reject: QA may reject a lot that is in QC, as a signed decision."""
-    return _basic(facts, REJECT) + _signed(facts, "rejected")
+    return _basic(facts, REJECT) + _signed(facts, REJECT.label)
 
 
 def guard_ship(facts: LotFacts) -> list[Reason]:
@@ -181,7 +192,7 @@ def guard_expire(facts: LotFacts) -> list[Reason]:
     """Expire: a lot not yet infused whose expiry time has passed."""
     reasons = _basic(facts, EXPIRE)
     if facts.expires_at is None or facts.now < facts.expires_at:
-        reasons.append(Reason("lot.not_expired", "the lot has not reached its expiry time"))
+        reasons.append(Reason("lot.not_expired", _("the lot has not reached its expiry time")))
     return reasons
 
 
@@ -200,13 +211,14 @@ def guard_lift_hold(facts: LotFacts) -> list[Reason]:
     before the hold. Closing a deviation never lifts it: QA decides that the lot may go on (batchtrack.lots.holds)."""
     reasons = _basic(facts, LIFT_HOLD) + _no_open_deviation(facts)
     if facts.state == LotState.ON_HOLD and facts.state_before_hold is None:
-        reasons.append(Reason("lot.hold_origin_unknown", "the state before the hold is not recorded"))
+        reasons.append(Reason("lot.hold_origin_unknown", _("the state before the hold is not recorded")))
     if not facts.signed_decision:
         reasons.append(Reason("lot.signed_decision",
-                              "QA lifts a hold only by a signed decision with a reason: the form on the lot's page "
-                              "or its deviation's page (API: POST /api/v1/lots/{din}/hold/lift)"))
+                              _("QA lifts a hold only by a signed decision with a reason: the form on the lot's "
+                                "page or its deviation's page (API: POST {path})",
+                                path="/api/v1/lots/{din}/hold/lift")))
     elif not facts.reason.strip():
-        reasons.append(Reason("reason.required", "say why the lot may go on: lifting a hold needs a reason"))
+        reasons.append(Reason("reason.required", _("say why the lot may go on: lifting a hold needs a reason")))
     return reasons
 
 
@@ -221,32 +233,33 @@ _CLINIC = frozenset({Role.INVESTIGATOR, Role.NURSE})
 _MOVING = frozenset(LotState) - FINAL_STATES - {LotState.ON_HOLD}
 
 HARVEST = Transition("harvest", frozenset({LotState.IN_PROCESS}), LotState.HARVESTED, _OPERATOR,
-                     guard_harvest, "harvested")
+                     guard_harvest, _("harvested"))
 FORMULATE = Transition("formulate", frozenset({LotState.HARVESTED}), LotState.FORMULATED, _OPERATOR,
-                       guard_formulate, "formulated")
+                       guard_formulate, _("formulated"))
 SUBMIT_TO_QC = Transition("submit_to_qc", frozenset({LotState.FORMULATED}), LotState.IN_QC,
-                          frozenset({Role.OPERATOR, Role.QC_ANALYST}), guard_submit_to_qc, "in QC", "Submit to QC")
-RELEASE = Transition("release", frozenset({LotState.IN_QC}), LotState.RELEASED, _QA, guard_release, "released",
-                     "Release")
+                          frozenset({Role.OPERATOR, Role.QC_ANALYST}), guard_submit_to_qc, _("in QC"),
+                          _("Submit to QC"))
+RELEASE = Transition("release", frozenset({LotState.IN_QC}), LotState.RELEASED, _QA, guard_release, _("released"),
+                     _("Release"))
 RELEASE_PENDING_STERILITY = Transition(
     "release_pending_sterility", frozenset({LotState.IN_QC}), LotState.RELEASED_PENDING_STERILITY, _QA,
-    guard_release_pending_sterility, "released pending sterility", "Release pending sterility")
-REJECT = Transition("reject", frozenset({LotState.IN_QC}), LotState.REJECTED, _QA, guard_reject, "rejected",
-                    "Reject")
+    guard_release_pending_sterility, _("released pending sterility"), _("Release pending sterility"))
+REJECT = Transition("reject", frozenset({LotState.IN_QC}), LotState.REJECTED, _QA, guard_reject, _("rejected"),
+                    _("Reject"))
 SHIP = Transition("ship", RELEASED_STATES, LotState.SHIPPED, frozenset({Role.OPERATOR, Role.COURIER}),
-                  guard_ship, "shipped", "Ship")
+                  guard_ship, _("shipped"), _("Ship"))
 RECEIVE_AT_CLINIC = Transition("receive_at_clinic", frozenset({LotState.SHIPPED}), LotState.AT_CLINIC,
-                               _CLINIC | {Role.COURIER}, guard_receive_at_clinic, "received at the clinic",
-                               "Receive at the clinic")
+                               _CLINIC | {Role.COURIER}, guard_receive_at_clinic, _("received at the clinic"),
+                               _("Receive at the clinic"))
 INFUSE = Transition("infuse", frozenset({LotState.AT_CLINIC}), LotState.INFUSED, _CLINIC, guard_infuse,
-                    "infused")
-EXPIRE = Transition("expire", _MOVING | {LotState.ON_HOLD}, LotState.EXPIRED, _QA, guard_expire, "expired")
+                    _("infused"))
+EXPIRE = Transition("expire", _MOVING | {LotState.ON_HOLD}, LotState.EXPIRED, _QA, guard_expire, _("expired"))
 DESTROY = Transition("destroy", _MOVING | {LotState.ON_HOLD, LotState.REJECTED, LotState.EXPIRED},
-                     LotState.DESTROYED, _QA, guard_destroy, "destroyed", "Destroy")
+                     LotState.DESTROYED, _QA, guard_destroy, _("destroyed"), _("Destroy"))
 HOLD = Transition("hold", _MOVING, LotState.ON_HOLD, _QA | _OPERATOR | {Role.QC_ANALYST}, guard_hold,
-                  "put on hold", "Put on hold")
+                  _("put on hold"), _("Put on hold"))
 LIFT_HOLD = Transition("lift_hold", frozenset({LotState.ON_HOLD}), None, _QA, guard_lift_hold,
-                       "released from hold", "Lift the hold")
+                       _("released from hold"), _("Lift the hold"))
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 
 # Spelled as in models.material.MaterialStatus (the tests check), so that this rule imports no table.
 QUARANTINE = "quarantine"
@@ -27,16 +28,21 @@ def use_refusals(material: MaterialFacts, *, kinds_needed: tuple[str, ...], now:
     """A material is used only if the step calls for its kind, QA released it, and it has not expired."""
     reasons: list[Reason] = []
     if material.kind not in kinds_needed:
-        needed = ", ".join(kinds_needed) or "no material"
-        reasons.append(Reason("material.not_for_step",
-                              f"material {material.code} is {material.kind}; this step uses: {needed}"))
+        needed = ", ".join(kinds_needed) or _("no material")
+        reasons.append(Reason("material.not_for_step", _("material {code} is {kind}; this step uses: {needed}",
+                                                         code=material.code, kind=material.kind, needed=needed)))
     if material.status != RELEASED:
         reasons.append(Reason("material.not_released",
-                              f"material {material.code} is {material.status}, not released by QA"))
+                              _("material {code} is {status}, not released by QA", code=material.code,
+                                status=material.status)))
     if now >= material.expires_at:
-        reasons.append(Reason("material.expired",
-                              f"material {material.code} expired at {material.expires_at.isoformat()}"))
+        reasons.append(_expired(material))
     return reasons
+
+
+def _expired(material: MaterialFacts) -> Reason:
+    return Reason("material.expired", _("material {code} expired at {time}", code=material.code,
+                                        time=material.expires_at.isoformat()))
 
 
 def release_refusals(material: MaterialFacts, *, now: datetime) -> list[Reason]:
@@ -44,18 +50,19 @@ def release_refusals(material: MaterialFacts, *, now: datetime) -> list[Reason]:
     reasons: list[Reason] = []
     if material.status == REJECTED:
         reasons.append(Reason("material.rejected",
-                              f"material {material.code} was rejected; a rejected lot is never released"))
+                              _("material {code} was rejected; a rejected lot is never released",
+                                code=material.code)))
     elif material.status != QUARANTINE:
         reasons.append(Reason("material.not_in_quarantine",
-                              f"material {material.code} is {material.status}; only a lot in quarantine is released"))
+                              _("material {code} is {status}; only a lot in quarantine is released",
+                                code=material.code, status=material.status)))
     if now >= material.expires_at:
-        reasons.append(Reason("material.expired",
-                              f"material {material.code} expired at {material.expires_at.isoformat()}"))
+        reasons.append(_expired(material))
     return reasons
 
 
 def reject_refusals(material: MaterialFacts) -> list[Reason]:
     """QA rejects a lot in quarantine, or a released one (which stops its further use); not one already rejected."""
     if material.status == REJECTED:
-        return [Reason("material.already_rejected", f"material {material.code} is already rejected")]
+        return [Reason("material.already_rejected", _("material {code} is already rejected", code=material.code))]
     return []

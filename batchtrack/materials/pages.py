@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
+from batchtrack.lots import state_names
 from batchtrack.materials import gates, schemas
 from batchtrack.materials import service as material_service
 from batchtrack.materials.routes import MaterialCodePath, Quality, Receiver
@@ -60,7 +62,7 @@ def receive(
     """Receive a material lot into quarantine from the form, and open its page."""
     expiry = parse_local_time(expires_at, settings.zone)
     if expiry is None:
-        raise BadRequest("enter the expiry date and time printed by the supplier", code="form_invalid")
+        raise BadRequest(_("enter the expiry date and time printed by the supplier"), code="form_invalid")
     try:
         data = schemas.MaterialLotCreate.model_validate({
             "kind": kind, "description": description, "supplier": supplier, "supplier_lot": supplier_lot,
@@ -84,7 +86,7 @@ def material_page(code: MaterialCodePath, request: Request, session: SessionDep,
                                              entity_id=material.code),
         "is_qa": Role.QA in viewer.roles,
         "release_refusals": gates.release_refusals(facts, now=utcnow()),
-        "reject_refusals": gates.reject_refusals(facts),
+        "reject_refusals": gates.reject_refusals(facts), "lot_state_name": state_names.lot_state,
     }, principal=viewer)
 
 

@@ -16,6 +16,7 @@ from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, InvalidTransition, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import service as identifier_service
 from batchtrack.materials import gates, schemas
 from batchtrack.models.audit import AuditEntry
@@ -41,7 +42,8 @@ def receive(
     assert actor.user_id is not None
     now = utcnow()
     if data.expires_at <= now:
-        raise BadRequest(f"the material expired at {data.expires_at.isoformat()}; an expired lot is not received",
+        raise BadRequest(_("the material expired at {time}; an expired lot is not received",
+                           time=data.expires_at.isoformat()),
                          code="material.expired")
     material = MaterialLot(
         code=_allocate_code(session=session, year=now.year), kind=data.kind.value,
@@ -67,7 +69,8 @@ def _allocate_code(*, session: Session, year: int) -> str:
     """
     number = identifier_service.next_number(session=session, kind="material", fin="*", year=year)
     if number > LAST_NUMBER:
-        raise Conflict(f"all {LAST_NUMBER} material codes of {year} are used", code="material.codes_exhausted")
+        raise Conflict(_("all {count} material codes of {year} are used", count=LAST_NUMBER, year=year),
+                       code="material.codes_exhausted")
     return f"{CODE_PREFIX}{year % 100:02d}{number:05d}"
 
 
@@ -81,7 +84,7 @@ def get_by_code(*, session: Session, code: str, for_update: bool = False) -> Mat
             query = query.with_for_update()
         material = session.execute(query).scalar_one_or_none()
     if material is None:
-        raise NotFound(f"no material lot with code {compact[:20]!r}", code="material.unknown")
+        raise NotFound(_("no material lot with code {code}", code=repr(compact[:20])), code="material.unknown")
     return material
 
 
@@ -99,7 +102,7 @@ def release(*, session: Session, actor: Principal, code: str, data: schemas.Mate
 def reject(*, session: Session, actor: Principal, code: str, data: schemas.MaterialDecision) -> MaterialLot:
     """QA rejects a material lot (also one released earlier), signed with the meaning 'rejected', with a reason."""
     if not data.reason:
-        raise BadRequest("rejecting a material lot needs a reason", code="reason_required")
+        raise BadRequest(_("rejecting a material lot needs a reason"), code="reason_required")
     return _decide(session, actor, code, data, MaterialStatus.REJECTED)
 
 
@@ -134,7 +137,8 @@ def _decide(
     reasons = gates.release_refusals(facts, now=now) if verb == "release" else gates.reject_refusals(facts)
     if reasons:
         raise InvalidTransition(
-            f"material {material.code} cannot be {decision.value}", reasons=reasons,
+            _("material {code} cannot be released", code=material.code) if verb == "release"
+            else _("material {code} cannot be rejected", code=material.code), reasons=reasons,
             audit=AuditedRefusal(actor, f"material.{verb}_refused", ENTITY, material.code,
                                  {"status": material.status}),
         )
@@ -177,7 +181,8 @@ def list_materials(
 def require_kind(kind: str | None) -> str | None:
     """Refuse a filter on a material kind that does not exist."""
     if kind is not None and kind not in {k.value for k in MaterialKind}:
-        raise BadRequest(f"unknown material kind {kind[:40]!r}; known: {', '.join(MaterialKind)}",
+        raise BadRequest(_("unknown material kind {kind}; known: {known}", kind=repr(kind[:40]),
+                           known=", ".join(MaterialKind)),
                          code="material.unknown_kind")
     return kind
 
@@ -185,7 +190,8 @@ def require_kind(kind: str | None) -> str | None:
 def require_status(status: str | None) -> str | None:
     """Refuse a filter on a material status that does not exist."""
     if status is not None and status not in {s.value for s in MaterialStatus}:
-        raise BadRequest(f"unknown material status {status[:40]!r}; known: {', '.join(MaterialStatus)}",
+        raise BadRequest(_("unknown material status {status}; known: {known}", status=repr(status[:40]),
+                           known=", ".join(MaterialStatus)),
                          code="material.unknown_status")
     return status
 

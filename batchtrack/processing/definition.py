@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from batchtrack.errors import NotFound
+from batchtrack.i18n.text import _
 from batchtrack.resources import resource_dir
 
 _CODE = re.compile(r"^[A-Z0-9-]{2,32}$")
@@ -153,7 +154,8 @@ def available() -> list[str]:
 def load(code: str = DEFAULT_PROCESS) -> ProcessDefinition:
     """Load and validate a process definition by code; NotFound for an unknown code."""
     if not _CODE.fullmatch(code) or code not in available():
-        raise NotFound(f"no process {code[:40]!r}; known: {', '.join(available())}", code="process.unknown")
+        raise NotFound(_("no process {code}; known: {known}", code=repr(code[:40]), known=", ".join(available())),
+                       code="process.unknown")
     path = resource_dir("processes") / f"{code}.json"
     try:
         definition = ProcessDefinition.model_validate(json.loads(path.read_text(encoding="utf-8")))

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 from batchtrack.processing.definition import Plan, PlannedStep, ValueDefinition
 
 # Spelled as in models.processing.StepState (the tests check), so that these rules import no table.
@@ -25,6 +27,14 @@ def _human(state: str) -> str:
     return state.replace("_", " ")
 
 
+def _lot_state(state: str) -> Text:
+    return state_names.lot_state(state)
+
+
+def _step_state(state: str) -> Text:
+    return state_names.step_state(state)
+
+
 def step_done(step: PlannedStep, state: str | None) -> bool:
     """A step is done when completed and, where it needs a second person, verified."""
     if step.type.second_person:
@@ -37,7 +47,8 @@ def workstation_refusals(*, station_lot: str | None, lot_din: str) -> list[Reaso
     if station_lot is None or station_lot == lot_din:
         return []
     return [Reason("station.other_lot_open",
-                   f"lot {station_lot} is open at this workstation; close it before opening lot {lot_din}")]
+                   _("lot {open_din} is open at this workstation; close it before opening lot {din}",
+                     open_din=station_lot, din=lot_din))]
 
 
 def start_refusals(
@@ -47,29 +58,39 @@ def start_refusals(
     a state the step allows, and the actor in one of the step's performing roles."""
     reasons: list[Reason] = []
     if step.code in states:
-        reasons.append(Reason("step.already_started", f"{step.title} was already started for this lot"))
+        reasons.append(Reason("step.already_started", _("{step} was already started for this lot", step=step.title)))
     running = [s.title for s in plan.steps if states.get(s.code) == IN_PROGRESS]
     if running:
-        reasons.append(Reason("step.other_in_progress", f"{running[0]} is still in progress; complete it first"))
+        reasons.append(Reason("step.other_in_progress",
+                              _("{step} is still in progress; complete it first", step=running[0])))
     for earlier in plan.steps[: step.ordinal - 1]:
         if earlier.type.optional and earlier.code not in states:
             continue
         if not step_done(earlier, states.get(earlier.code)):
-            need = "completed and verified" if earlier.type.second_person else "completed"
-            reasons.append(Reason("step.out_of_order", f"{earlier.title} must be {need} before {step.title}"))
+            message = (_("{earlier} must be completed and verified before {step}", earlier=earlier.title,
+                         step=step.title) if earlier.type.second_person
+                       else _("{earlier} must be completed before {step}", earlier=earlier.title, step=step.title))
+            reasons.append(Reason("step.out_of_order", message))
             break
     if step.type.after is not None and states.get(step.type.after) is None:
-        reasons.append(Reason("step.out_of_order", f"{step.title} follows {step.type.after}, which was not done"))
+        reasons.append(Reason("step.out_of_order", _("{step} follows {after}, which was not done",
+                                                           step=step.title, after=step.type.after)))
     if lot_state not in step.type.lot_states:
         if lot_state == "on_hold":
-            reasons.append(Reason("lot.on_hold", "the lot is on hold; QA must lift the hold before processing"))
+            reasons.append(Reason("lot.on_hold", _("the lot is on hold; QA must lift the hold before processing")))
         else:
-            allowed = ", ".join(_human(s) for s in step.type.lot_states)
+            allowed = state_names.joined([_lot_state(s) for s in step.type.lot_states])
             reasons.append(Reason("lot.wrong_state",
-                                  f"the lot is {_human(lot_state)}; {step.title} is done only when it is {allowed}"))
+                                  _("the lot is {state}; {step} is done only when it is {allowed}",
+                                    state=_lot_state(lot_state), step=step.title, allowed=allowed)))
     if not actor_roles & set(step.type.perform_roles):
-        reasons.append(Reason("actor.role", f"{step.title} is performed by: {_roles_text(step.type.perform_roles)}"))
+        reasons.append(_performed_by(step))
     return reasons
+
+
+def _performed_by(step: PlannedStep) -> Reason:
+    return Reason("actor.role", _("{step} is performed by: {roles}", step=step.title,
+                                  roles=_roles_text(step.type.perform_roles)))
 
 
 def step_open_refusals(*, step: PlannedStep, state: str, lot_state: str) -> list[Reason]:
@@ -77,30 +98,41 @@ def step_open_refusals(*, step: PlannedStep, state: str, lot_state: str) -> list
     reasons: list[Reason] = []
     if state != IN_PROGRESS:
         reasons.append(Reason("step.not_in_progress",
-                              f"{step.title} is {_human(state)}; recorded values change only by correction"))
+                              _("{step} is {state}; recorded values change only by correction",
+                                step=step.title, state=_step_state(state))))
     if lot_state == "on_hold":
-        reasons.append(Reason("lot.on_hold", "the lot is on hold; QA must lift the hold before processing"))
+        reasons.append(Reason("lot.on_hold", _("the lot is on hold; QA must lift the hold before processing")))
     return reasons
 
 
 def value_refusals(definition: ValueDefinition | None, name: str, value: float) -> list[Reason]:
     """A value must be one the step records, and physically possible (inside its range)."""
     if definition is None:
-        return [Reason("value.unknown", f"this step records no value called {name[:32]!r}")]
+        return [Reason("value.unknown", _("this step records no value called {name}", name=repr(name[:32])))]
     low, high = definition.range
     if not low <= value <= high:
         return [Reason("value.out_of_range",
-                       f"{definition.label} {value:g} {definition.unit} is impossible (range {low:g} to {high:g})")]
+                       _("{label} {value} {unit} is impossible (range {low} to {high})", label=definition.label,
+                         value=format(value, "g"), unit=definition.unit, low=format(low, "g"), high=format(high, "g")))]
     return []
 
 
 def limit_breach(definition: ValueDefinition, value: float) -> str | None:
-    """Why a possible value lies outside the process limits (it is recorded and opens a deviation), or None."""
+    """Why a possible value lies outside the process limits (it is recorded and opens a deviation), or None; in
+    English, as the deviation's description and the batch record keep it."""
+    breach = limit_breach_text(definition, value)
+    return None if breach is None else str(breach)
+
+
+def limit_breach_text(definition: ValueDefinition, value: float) -> Text | None:
+    """Why a possible value lies outside the process limits, for people to read in their language; or None."""
     low, high = definition.limits
     if low is not None and value < low:
-        return f"{definition.label} {value:g} {definition.unit} is below the limit {low:g}"
+        return _("{label} {value} {unit} is below the limit {limit}", label=definition.label, value=format(value, "g"),
+                 unit=definition.unit, limit=format(low, "g"))
     if high is not None and value > high:
-        return f"{definition.label} {value:g} {definition.unit} is above the limit {high:g}"
+        return _("{label} {value} {unit} is above the limit {limit}", label=definition.label, value=format(value, "g"),
+                 unit=definition.unit, limit=format(high, "g"))
     return None
 
 
@@ -123,26 +155,29 @@ def complete_refusals(*, step: PlannedStep, state: str, record: StepRecord, acto
     reasons = step_open_refusals(step=step, state=state, lot_state=lot_state)
     missing = [v.label for v in step.type.values if v.name not in record.values]
     if missing:
-        reasons.append(Reason("step.values_missing", f"not yet recorded: {', '.join(missing)}"))
+        reasons.append(Reason("step.values_missing", _("not yet recorded: {values}", values=", ".join(missing))))
     if step.type.vessels_in and record.vessels_in == 0:
         kinds = " or ".join(_human(k) for k in step.type.vessels_in)
-        reasons.append(Reason("step.vessel_missing", f"scan the {kinds} this step works on"))
+        reasons.append(Reason("step.vessel_missing", _("scan the {kinds} this step works on", kinds=kinds)))
     if step.type.vessels_out is not None:
         if record.vessels_out == 0:
             reasons.append(Reason("step.no_new_vessels",
-                                  f"this step puts the cells into new {_human(step.type.vessels_out)}s: add them"))
+                                  _("this step puts the cells into new {kind}s: add them",
+                                    kind=_human(step.type.vessels_out))))
         if record.vessels_out_unverified:
             unverified = ", ".join(record.vessels_out_unverified)
-            reasons.append(Reason("step.labels_unverified", f"label not applied and scan-verified on: {unverified}"))
+            reasons.append(Reason("step.labels_unverified",
+                                  _("label not applied and scan-verified on: {containers}", containers=unverified)))
     materials = [k for k in step.type.materials if k not in record.material_kinds]
     if materials:
-        reasons.append(Reason("step.materials_missing", f"scan a lot of: {', '.join(_human(k) for k in materials)}"))
+        reasons.append(Reason("step.materials_missing",
+                              _("scan a lot of: {kinds}", kinds=", ".join(_human(k) for k in materials))))
     instruments = [k for k in step.type.equipment if k not in record.equipment_kinds]
     if instruments:
         reasons.append(Reason("step.equipment_missing",
-                              f"scan the instrument used: {', '.join(_human(k) for k in instruments)}"))
+                              _("scan the instrument used: {kinds}", kinds=", ".join(_human(k) for k in instruments))))
     if not actor_roles & set(step.type.perform_roles):
-        reasons.append(Reason("actor.role", f"{step.title} is performed by: {_roles_text(step.type.perform_roles)}"))
+        reasons.append(_performed_by(step))
     return reasons
 
 
@@ -152,12 +187,16 @@ def verify_refusals(*, step: PlannedStep, state: str, performers: frozenset[int]
     who performed any part of the step (four eyes)."""
     reasons: list[Reason] = []
     if not step.type.second_person:
-        reasons.append(Reason("step.no_verification", f"{step.title} does not need a second-person verification"))
+        reasons.append(Reason("step.no_verification",
+                              _("{step} does not need a second-person verification", step=step.title)))
     if state != COMPLETED:
         reasons.append(Reason("step.not_completed",
-                              f"{step.title} is {_human(state)}; only a completed step is verified"))
+                              _("{step} is {state}; only a completed step is verified", step=step.title,
+                                state=_step_state(state))))
     if verifier_id is None or verifier_id in performers:
-        reasons.append(Reason("step.four_eyes", "the verifier performed part of this step; another person must verify"))
+        reasons.append(Reason("step.four_eyes",
+                              _("the verifier performed part of this step; another person must verify")))
     if not verifier_roles & set(step.type.verify_roles):
-        reasons.append(Reason("actor.role", f"{step.title} is verified by: {_roles_text(step.type.verify_roles)}"))
+        reasons.append(Reason("actor.role", _("{step} is verified by: {roles}", step=step.title,
+                                                roles=_roles_text(step.type.verify_roles))))
     return reasons

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
 from batchtrack.errors import BatchtrackError, Reason
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
 from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, run_audited
-from batchtrack.web.rendering import form_data, render
+from batchtrack.web.rendering import form_data, render, translations_of
 from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
@@ -45,26 +47,42 @@ def _page(request: Request, database: Database, principal: Principal, station: s
     running = next((s for s in view.steps if s.state == "in_progress"), None)
     return render(request, "processing/workstation.html", {
         "station": station, "view": view, "running": running, "verdict": verdict, "focus_step": focus_step,
+        "lot_state_name": state_names.lot_state, "step_state_name": state_names.step_state,
     }, principal=principal, status_code=status_code)
 
 
+def _verdict(request: Request, principal: Principal, *, ok: bool, message: Text,
+             reasons: list[Reason] | None = None) -> dict[str, Any]:
+    """The verdict box's content, already in the reader's language."""
+    translations = translations_of(request, principal)
+    return {"ok": ok, "message": message.shown_in(translations),
+            "reasons": [r.as_dict(translations) for r in reasons or []]}
+
+
 def _act(request: Request, database: Database, principal: Principal, station: str,
-         work: Callable[[Session], str]) -> Response:
+         work: Callable[[Session], Text]) -> Response:
     """Run one action in its own transaction and show its verdict on the workstation."""
     try:
         message = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
-        verdict = {"ok": False, "message": exc.message, "reasons": [r.as_dict() for r in exc.reasons]}
+        verdict = _verdict(request, principal, ok=False, message=exc.text, reasons=exc.reasons)
         return _page(request, database, principal, station, verdict, status_code=exc.status_code)
-    return _page(request, database, principal, station, {"ok": True, "message": message, "reasons": []})
+    return _page(request, database, principal, station, _verdict(request, principal, ok=True, message=message))
 
 
 def _invalid(request: Request, database: Database, principal: Principal, station: str,
              exc: ValidationError) -> Response:
-    reasons = [Reason("form_invalid", f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}").as_dict()
-               for e in exc.errors()]
+    # Field paths and pydantic's own messages are shown as they are.
+    reasons = [Reason("form_invalid", _("{field}: {problem}", field=".".join(str(p) for p in e["loc"]),
+                                        problem=e["msg"])) for e in exc.errors()]
     return _page(request, database, principal, station,
-                 {"ok": False, "message": "the form is not complete or not valid", "reasons": reasons}, 422)
+                 _verdict(request, principal, ok=False, message=_("the form is not complete or not valid"),
+                          reasons=reasons), 422)
+
+
+def _not_a_number(request: Request, database: Database, principal: Principal, station: str,
+                  message: Text) -> Response:
+    return _page(request, database, principal, station, _verdict(request, principal, ok=False, message=message), 422)
 
 
 @router.get("/processing", name="processing_start")
@@ -88,27 +106,27 @@ def workstation(station: Station, request: Request, database: DatabaseDep, viewe
 def open_lot(station: Station, request: Request, database: DatabaseDep, actor: Operator,
              scan: Annotated[str, Form(max_length=4096)] = "") -> Response:
     """Open the lot a scanned label names at this workstation."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         lot = step_service.open_at_workstation(session=session, actor=actor, station=station, scan=scan)
-        return f"lot {lot.din} is open at {station}"
+        return _("lot {din} is open at {station}", din=lot.din, station=station)
     return _act(request, database, actor, station, work)
 
 
 @router.post("/processing/{station}/close", name="workstation_close")
 def close_lot(station: Station, request: Request, database: DatabaseDep, actor: Operator) -> Response:
     """Close the lot open at this workstation."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         step_service.close_workstation(session=session, actor=actor, station=station)
-        return f"workstation {station} is free"
+        return _("workstation {station} is free", station=station)
     return _act(request, database, actor, station, work)
 
 
 @router.post("/processing/{station}/steps/{step}/start", name="workstation_start")
 def start_step(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator) -> Response:
     """Start a step of the open lot."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         row = step_service.start_step(session=session, actor=actor, station=station, step_code=step)
-        return f"{row.title} started: scan the vessels, materials and instruments"
+        return _("{step} started: scan the vessels, materials and instruments", step=row.title)
     return _act(request, database, actor, station, work)
 
 
@@ -116,8 +134,8 @@ def start_step(station: Station, step: Step, request: Request, database: Databas
 def scan(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator,
          raw: Annotated[str, Form(max_length=100_000)] = "") -> Response:
     """One scan at the step in progress: green when it belongs here, red with the reasons when not."""
-    def work(session: Session) -> str:
-        return recording.scan(session=session, actor=actor, station=station, step_code=step, raw=raw).message
+    def work(session: Session) -> Text:
+        return recording.scan(session=session, actor=actor, station=station, step_code=step, raw=raw).text
     return _act(request, database, actor, station, work)
 
 
@@ -131,13 +149,12 @@ def record_values(station: Station, step: Step, request: Request, database: Data
     except ValidationError as exc:
         return _invalid(request, database, actor, station, exc)
     except ValueError:
-        return _page(request, database, actor, station, {"ok": False, "message": "a value is not a number",
-                                                         "reasons": []}, 422)
+        return _not_a_number(request, database, actor, station, _("a value is not a number"))
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         for entry in entries:
             recording.record_value(session=session, actor=actor, station=station, step_code=step, data=entry)
-        return f"{len(entries)} value(s) recorded" if entries else "no value was entered"
+        return _("{count} value(s) recorded", count=len(entries)) if entries else _("no value was entered")
     return _act(request, database, actor, station, work)
 
 
@@ -145,11 +162,11 @@ def record_values(station: Station, step: Step, request: Request, database: Data
 def add_vessels(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator,
                 count: Annotated[int, Form(ge=1, le=26)] = 1) -> Response:
     """Register the step's new vessels; their labels are printed from the lot's label page."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         made = recording.add_vessels(session=session, actor=actor, station=station, step_code=step,
                                      data=schemas.VesselsAdd(count=count))
-        return (f"{len(made)} new vessel(s) registered: print their labels, apply them, and scan each label "
-                "here to verify it")
+        return _("{count} new vessel(s) registered: print their labels, apply them, and scan each label here to "
+                 "verify it", count=len(made))
     return _act(request, database, actor, station, work)
 
 
@@ -157,10 +174,10 @@ def add_vessels(station: Station, step: Step, request: Request, database: Databa
 def complete_step(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator,
                   password: Annotated[str, Form(max_length=1024)] = "", username: SignerUserIdForm = "") -> Response:
     """Complete the step with the performer's electronic signature."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         row = step_service.complete_step(session=session, actor=actor, station=station, step_code=step,
                                          username=username.strip(), password=password)
-        return f"{row.title} completed and signed"
+        return _("{step} completed and signed", step=row.title)
     return _act(request, database, actor, station, work)
 
 
@@ -169,10 +186,10 @@ def verify_step(station: Station, din: DinPath, step: Step, request: Request, da
                 actor: Reviewer, password: Annotated[str, Form(max_length=1024)] = "",
                 username: SignerUserIdForm = "") -> Response:
     """Second-person verification, signed by someone who performed no part of the step."""
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         row = step_service.verify_step(session=session, actor=actor, din=din, step_code=step,
                                        username=username.strip(), password=password)
-        return f"{row.title} verified and signed"
+        return _("{step} verified and signed", step=row.title)
     return _act(request, database, actor, station, work)
 
 
@@ -187,10 +204,9 @@ def correct_value(station: Station, din: DinPath, step: Step, request: Request, 
     except ValidationError as exc:
         return _invalid(request, database, actor, station, exc)
     except ValueError:
-        return _page(request, database, actor, station, {"ok": False, "message": "the new value is not a number",
-                                                         "reasons": []}, 422)
+        return _not_a_number(request, database, actor, station, _("the new value is not a number"))
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         recording.correct_value(session=session, actor=actor, din=din, step_code=step, data=data)
-        return f"{name} corrected; the earlier value stays in the batch record"
+        return _("{name} corrected; the earlier value stays in the batch record", name=name)
     return _act(request, database, actor, station, work)

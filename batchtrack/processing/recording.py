@@ -16,6 +16,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deviations import service as deviation_service
 from batchtrack.equipment import gates as equipment_gates
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, GateRefused, IdentityMismatch, NotFound, Reason
+from batchtrack.i18n.text import _
 from batchtrack.labels import service as label_service
 from batchtrack.lots import schemas as lot_schemas
 from batchtrack.lots import service as lot_service
@@ -44,7 +45,7 @@ def _open_step(session: Session, actor: Principal, station: str, step_code: str)
     row = step_service.get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     reasons = gates.step_open_refusals(step=step, state=row.state, lot_state=lot.state)
     if reasons:
-        raise GateRefused(f"nothing can be recorded at {step.title} now", reasons=reasons,
+        raise GateRefused(_("nothing can be recorded at {step} now", step=step.title), reasons=reasons,
                           audit=AuditedRefusal(actor, "step.record_refused", "lot", lot.din, {"step": step.code}))
     return lot, step, row
 
@@ -74,11 +75,11 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
                  row: ProcessStep, raw: str) -> schemas.ScanOutcome:
     container, unreadable = scan_service.scanned_container(session=session, raw=raw)
     if unreadable:
-        raise GateRefused("the scan is not a vessel label, nor a material lot or instrument known here",
+        raise GateRefused(_("the scan is not a vessel label, nor a material lot or instrument known here"),
                           code="scan.unreadable", reasons=unreadable,
                           audit=_refusal(actor, lot, step, station, raw))
     if container is None:
-        raise NotFound("the scan names no recorded container, material lot or instrument", code="scan.not_found",
+        raise NotFound(_("the scan names no recorded container, material lot or instrument"), code="scan.not_found",
                        audit=_refusal(actor, lot, step, station, raw))
     new_vessel = session.execute(select(StepVessel).where(
         col(StepVessel.step_id) == row.id, col(StepVessel.container_id) == container.container_id,
@@ -89,10 +90,11 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
                                      step=step.title)
     reasons = compare(expectation, container)
     if not step.type.vessels_in:
-        reasons.append(Reason("step.no_vessels_in", f"{step.title} takes no vessel in; {describe(container)}"
-                                                    " was scanned"))
+        reasons.append(Reason("step.no_vessels_in", _("{step} takes no vessel in; {container} was scanned",
+                                                      step=step.title, container=describe(container))))
     if reasons:
-        raise IdentityMismatch(f"{describe(container)} is not a vessel of this step of lot {lot.din}",
+        raise IdentityMismatch(_("{container} is not a vessel of this step of lot {din}",
+                                 container=describe(container), din=lot.din),
                                reasons=reasons, audit=_refusal(actor, lot, step, station, raw))
     already = session.execute(select(StepVessel.id).where(
         col(StepVessel.step_id) == row.id, col(StepVessel.container_id) == container.container_id)).first()
@@ -104,8 +106,9 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
                              entity_id=lot.din, new={"step": step.code, "container_id": container.container_id,
                                                      "station": station, "scanned": verdict.escape_raw(raw)})
         session.flush()
-    return schemas.ScanOutcome(ok=True, kind="vessel", step=step.code,
-                               message=f"{describe(container)} belongs to lot {lot.din}: proceed")
+    return schemas.ScanOutcome.of(ok=True, kind="vessel", step=step.code,
+                               message=_("{container} belongs to lot {din}: proceed", container=describe(container),
+                                         din=lot.din))
 
 
 def _apply_new_label(session: Session, actor: Principal, step: PlannedStep, container: ResolvedContainer,
@@ -114,16 +117,19 @@ def _apply_new_label(session: Session, actor: Principal, step: PlannedStep, cont
         col(Label.container_id) == container.container_id,
         col(Label.status).in_([LabelStatus.PRINTED, LabelStatus.APPLIED])).order_by(col(Label.id))).scalars().all()
     if any(label.status == LabelStatus.APPLIED and label.verified_at is not None for label in labels):
-        return schemas.ScanOutcome(ok=True, kind="new_vessel", step=step.code,
-                                   message=f"{describe(container)}: its label is already applied and verified")
+        return schemas.ScanOutcome.of(ok=True, kind="new_vessel", step=step.code,
+                                   message=_("{container}: its label is already applied and verified",
+                                             container=describe(container)))
     printed = [label for label in labels if label.status == LabelStatus.PRINTED]
     if not printed:
-        raise Conflict(f"{describe(container)} has no printed label to apply: print its label first",
+        raise Conflict(_("{container} has no printed label to apply: print its label first",
+                         container=describe(container)),
                        code="label.none_printed")
     assert printed[-1].id is not None
     label_service.apply_label(session=session, actor=actor, label_id=printed[-1].id, scan=raw)
-    return schemas.ScanOutcome(ok=True, kind="new_vessel", step=step.code,
-                               message=f"label applied on {describe(container)} and verified by its scan")
+    return schemas.ScanOutcome.of(ok=True, kind="new_vessel", step=step.code,
+                               message=_("label applied on {container} and verified by its scan",
+                                         container=describe(container)))
 
 
 def _material_scan(session: Session, actor: Principal, station: str, lot: Lot, step: PlannedStep,
@@ -132,7 +138,8 @@ def _material_scan(session: Session, actor: Principal, station: str, lot: Lot, s
                                          expires_at=material.expires_at)
     reasons = material_gates.use_refusals(facts, kinds_needed=step.type.materials, now=utcnow())
     if reasons:
-        raise GateRefused(f"material {material.code} cannot be used at {step.title}", reasons=reasons,
+        raise GateRefused(_("material {code} cannot be used at {step}", code=material.code, step=step.title),
+                          reasons=reasons,
                           audit=_refusal(actor, lot, step, station, raw))
     assert row.id is not None and lot.id is not None and material.id is not None and actor.user_id is not None
     session.add(MaterialUse(step_id=row.id, lot_id=lot.id, material_lot_id=material.id, used_by=actor.user_id))
@@ -140,8 +147,9 @@ def _material_scan(session: Session, actor: Principal, station: str, lot: Lot, s
                          entity_id=lot.din, new={"step": step.code, "material": material.code,
                                                  "kind": material.kind, "supplier_lot": material.supplier_lot})
     session.flush()
-    return schemas.ScanOutcome(ok=True, kind="material", step=step.code,
-                               message=f"{material.kind.replace('_', ' ')} {material.code} recorded")
+    return schemas.ScanOutcome.of(ok=True, kind="material", step=step.code,
+                               message=_("{kind} {code} recorded", kind=material.kind.replace("_", " "),
+                                         code=material.code))
 
 
 def _equipment_scan(session: Session, actor: Principal, station: str, lot: Lot, step: PlannedStep,
@@ -150,7 +158,8 @@ def _equipment_scan(session: Session, actor: Principal, station: str, lot: Lot, 
                                            calibration_due=instrument.calibration_due)
     reasons = equipment_gates.use_refusals(facts, kinds_needed=step.type.equipment, now=utcnow())
     if reasons:
-        raise GateRefused(f"instrument {instrument.code} cannot be used at {step.title}", reasons=reasons,
+        raise GateRefused(_("instrument {code} cannot be used at {step}", code=instrument.code, step=step.title),
+                          reasons=reasons,
                           audit=_refusal(actor, lot, step, station, raw))
     assert row.id is not None and instrument.id is not None and actor.user_id is not None
     session.add(EquipmentUse(step_id=row.id, equipment_id=instrument.id, used_by=actor.user_id))
@@ -158,8 +167,9 @@ def _equipment_scan(session: Session, actor: Principal, station: str, lot: Lot, 
                          entity_id=lot.din, new={"step": step.code, "equipment": instrument.code,
                                                  "kind": instrument.kind})
     session.flush()
-    return schemas.ScanOutcome(ok=True, kind="equipment", step=step.code,
-                               message=f"{instrument.kind.replace('_', ' ')} {instrument.code} recorded")
+    return schemas.ScanOutcome.of(ok=True, kind="equipment", step=step.code,
+                               message=_("{kind} {code} recorded", kind=instrument.kind.replace("_", " "),
+                                         code=instrument.code))
 
 
 def _open_deviation_if_out_of_limit(session: Session, actor: Principal, lot: Lot, step: PlannedStep,
@@ -183,10 +193,11 @@ def record_value(*, session: Session, actor: Principal, station: str, step_code:
     lot, step, row = _open_step(session, actor, station, step_code)
     reasons = gates.value_refusals(step.value(data.name), data.name, data.value)
     if reasons:
-        raise BadRequest(f"{data.name} was not recorded", code=reasons[0].code, reasons=reasons)
+        raise BadRequest(_("{name} was not recorded", name=data.name), code=reasons[0].code, reasons=reasons)
     assert row.id is not None and actor.user_id is not None
     if (row.id, data.name) in step_service.current_values(session=session, step_ids=[row.id]):
-        raise Conflict(f"{data.name} is already recorded at {step.title}; a change is a correction with a reason",
+        raise Conflict(_("{name} is already recorded at {step}; a change is a correction with a reason",
+                         name=data.name, step=step.title),
                        code="value.already_recorded")
     definition = step.value(data.name)
     assert definition is not None
@@ -205,22 +216,23 @@ def correct_value(*, session: Session, actor: Principal, din: str, step_code: st
                   data: schemas.ValueCorrection) -> StepValue:
     """Correct a recorded value: a new entry that replaces the old one, which stays in the record."""
     if not data.reason.strip():
-        raise BadRequest("a correction of a recorded value needs a reason", code="reason_required",
-                         reasons=[Reason("reason_required", "say why the recorded value is wrong")])
+        raise BadRequest(_("a correction of a recorded value needs a reason"), code="reason_required",
+                         reasons=[Reason("reason_required", _("say why the recorded value is wrong"))])
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     step = step_service.planned(step_service.plan_of(lot), step_code)
     row = step_service.get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     if not frozenset(r.value for r in actor.roles) & (set(step.type.perform_roles) | {"qa"}):
-        raise GateRefused("only the step's performing roles or QA correct its values",
-                          reasons=[Reason("actor.role", f"{step.title} is performed by: "
-                                                        f"{', '.join(step.type.perform_roles)}")])
+        raise GateRefused(_("only the step's performing roles or QA correct its values"),
+                          reasons=[Reason("actor.role", _("{step} is performed by: {roles}", step=step.title,
+                                                          roles=", ".join(step.type.perform_roles)))])
     reasons = gates.value_refusals(step.value(data.name), data.name, data.value)
     if reasons:
-        raise BadRequest(f"{data.name} was not corrected", code=reasons[0].code, reasons=reasons)
+        raise BadRequest(_("{name} was not corrected", name=data.name), code=reasons[0].code, reasons=reasons)
     assert row.id is not None and actor.user_id is not None
     current = step_service.current_values(session=session, step_ids=[row.id]).get((row.id, data.name))
     if current is None:
-        raise NotFound(f"{data.name} was never recorded at {step.title}: record it rather than correct it",
+        raise NotFound(_("{name} was never recorded at {step}: record it rather than correct it", name=data.name,
+                         step=step.title),
                        code="value.not_recorded")
     corrected = StepValue(step_id=row.id, name=data.name, value=data.value, unit=current.unit,
                           recorded_by=actor.user_id, replaces_id=current.id, reason=data.reason.strip())
@@ -241,7 +253,7 @@ def add_vessels(*, session: Session, actor: Principal, station: str, step_code: 
     """Register the new vessels the step puts cells into; each then needs its label printed, applied, scanned."""
     lot, step, row = _open_step(session, actor, station, step_code)
     if step.type.vessels_out is None:
-        raise Conflict(f"{step.title} puts the cells into no new vessel", code="step.no_vessels_out")
+        raise Conflict(_("{step} puts the cells into no new vessel", step=step.title), code="step.no_vessels_out")
     containers = lot_service.add_containers(session=session, actor=actor, din=lot.din,
                                             data=lot_schemas.ContainerCreate(kind=step.type.vessels_out,
                                                                              count=data.count))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from batchtrack.auth.principal import Principal
 from batchtrack.lots import schemas as lot_schemas
@@ -13,6 +13,7 @@ from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["processing"])
@@ -56,10 +57,11 @@ def start_step(station: Station, step: Step, session: SessionDep, actor: Operato
 
 
 @router.post("/workstations/{station}/steps/{step}/scans")
-def scan_at_step(station: Station, step: Step, data: schemas.StepScan, session: SessionDep,
-                 actor: Operator) -> schemas.ScanOutcome:
+def scan_at_step(station: Station, step: Step, data: schemas.StepScan, session: SessionDep, actor: Operator,
+                 request: Request) -> schemas.ScanOutcome:
     """Scan a vessel, a new vessel's label, a material lot or an instrument at the open step."""
-    return recording.scan(session=session, actor=actor, station=station, step_code=step, raw=data.scan)
+    outcome = recording.scan(session=session, actor=actor, station=station, step_code=step, raw=data.scan)
+    return outcome.model_copy(update={"message": outcome.text.shown_in(translations_of(request, actor))})
 
 
 @router.post("/workstations/{station}/steps/{step}/values", status_code=201)

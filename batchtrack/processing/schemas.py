@@ -6,8 +6,9 @@ import math
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, field_validator
 
+from batchtrack.i18n.text import Text
 from batchtrack.lots.schemas import ReasonOut
 from batchtrack.web.validation import LongText, RequestModel, SignerUserId
 
@@ -75,6 +76,21 @@ class ValueOut(BaseModel):
     value: float | None
     out_of_limit: str | None = None
     corrected: bool = False
+    _out_of_limit_text: Text | None = PrivateAttr(default=None)
+
+    @property
+    def out_of_limit_text(self) -> Text | None:
+        """Why the value is out of the process limits, for people to read in their language."""
+        return self._out_of_limit_text
+
+    @classmethod
+    def of(cls, *, name: str, label: str, unit: str, value: float | None, out_of_limit: Text | None = None,
+           corrected: bool = False) -> ValueOut:
+        """Build with the reason the value is out of limits (in English in the body, kept for a page)."""
+        out = cls(name=name, label=label, unit=unit, value=value, corrected=corrected,
+                  out_of_limit=None if out_of_limit is None else str(out_of_limit))
+        out._out_of_limit_text = out_of_limit
+        return out
 
 
 class PlannedStepOut(BaseModel):
@@ -95,6 +111,17 @@ class PlannedStepOut(BaseModel):
     completed_at: datetime | None = None
     verified_at: datetime | None = None
     can_complete: list[ReasonOut] = Field(default_factory=list)
+    _vessels_out_text: list[Text] = PrivateAttr(default_factory=list)
+
+    @property
+    def vessels_out_text(self) -> list[Text]:
+        """The new vessels as people read them (a label not yet verified said so in their language)."""
+        return self._vessels_out_text
+
+    def set_vessels_out(self, vessels: list[Text]) -> None:
+        """Set the new vessels: their English in the body, kept for translation on a page."""
+        self.vessels_out = [str(vessel) for vessel in vessels]
+        self._vessels_out_text = vessels
 
 
 class WorkstationOut(BaseModel):
@@ -115,3 +142,16 @@ class ScanOutcome(BaseModel):
     kind: str
     message: str
     step: str
+    _text: Text | None = PrivateAttr(default=None)
+
+    @property
+    def text(self) -> Text:
+        """The message as marked for translation."""
+        return self._text if self._text is not None else Text(self.message.replace("{", "{{").replace("}", "}}"))
+
+    @classmethod
+    def of(cls, *, ok: bool, kind: str, step: str, message: Text) -> ScanOutcome:
+        """Build with the message kept for translation (its English in `message`)."""
+        outcome = cls(ok=ok, kind=kind, step=step, message=str(message))
+        outcome._text = message
+        return outcome

@@ -17,7 +17,9 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, Conflict, GateRefused, NotFound, Reason
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
+from batchtrack.lots import state_names
 from batchtrack.lots import workflow as lot_workflow
 from batchtrack.models.base import utcnow
 from batchtrack.models.container import Container, ContainerStatus
@@ -45,7 +47,8 @@ def planned(plan: Plan, step_code: str) -> PlannedStep:
     step = plan.step(step_code)
     if step is None:
         known = ", ".join(s.code for s in plan.steps)
-        raise NotFound(f"the process has no step {step_code[:32]!r}; its steps: {known}", code="step.unknown")
+        raise NotFound(_("the process has no step {step}; its steps: {known}", step=repr(step_code[:32]), known=known),
+                       code="step.unknown")
     return step
 
 
@@ -68,7 +71,8 @@ def require_open_lot(*, session: Session, station: str) -> Lot:
     """The lot open at `station`; a refusal telling the operator to open one otherwise."""
     lot = open_lot_of(session=session, station=station)
     if lot is None:
-        raise Conflict(f"no lot is open at workstation {station}: scan a label of the lot to open it first",
+        raise Conflict(_("no lot is open at workstation {station}: scan a label of the lot to open it first",
+                         station=station),
                        code="station.no_lot")
     return lot
 
@@ -76,11 +80,11 @@ def require_open_lot(*, session: Session, station: str) -> Lot:
 def _lot_named_by(session: Session, scan: str) -> Lot:
     parsed = parser.parse_scan(scan)
     if isinstance(parsed, parser.ScanRefusal):
-        raise GateRefused("the scan could not be read", code="scan.unreadable", reasons=list(parsed.reasons))
+        raise GateRefused(_("the scan could not be read"), code="scan.unreadable", reasons=list(parsed.reasons))
     found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
     lot_din = found.lot_din if isinstance(found, ResolvedContainer | ResolvedCollection) else None
     if lot_din is None:
-        raise NotFound("the scan names no lot: scan a label of a container or collection of the lot",
+        raise NotFound(_("the scan names no lot: scan a label of a container or collection of the lot"),
                        code="station.no_lot_scanned")
     return lot_service.get_by_din(session=session, din=lot_din, for_update=True)
 
@@ -92,9 +96,11 @@ def open_at_workstation(*, session: Session, actor: Principal, station: str, sca
     current = session.get(Lot, ws.lot_id) if ws is not None and ws.lot_id is not None else None
     reasons = gates.workstation_refusals(station_lot=current.din if current else None, lot_din=lot.din)
     if lot_workflow.LotState(lot.state) in lot_workflow.FINAL_STATES:
-        reasons.append(Reason("lot.final", f"lot {lot.din} is {lot.state}: nothing more is processed"))
+        reasons.append(Reason("lot.final", _("lot {din} is {state}: nothing more is processed", din=lot.din,
+                                                  state=state_names.lot_state(lot.state))))
     if reasons:
-        raise GateRefused(f"lot {lot.din} cannot be opened at workstation {station}", reasons=reasons,
+        raise GateRefused(_("lot {din} cannot be opened at workstation {station}", din=lot.din, station=station),
+                          reasons=reasons,
                           audit=AuditedRefusal(actor, "workstation.open_refused", "lot", lot.din,
                                                {"station": station}))
     if current is not None:
@@ -113,14 +119,14 @@ def close_workstation(*, session: Session, actor: Principal, station: str) -> No
     """Close the lot open at `station`; refused while one of its steps is in progress."""
     ws = _workstation(session, station, for_update=True)
     if ws is None or ws.lot_id is None:
-        raise Conflict(f"no lot is open at workstation {station}", code="station.no_lot")
+        raise Conflict(_("no lot is open at workstation {station}", station=station), code="station.no_lot")
     lot = session.get(Lot, ws.lot_id)
     assert lot is not None
     running = session.execute(select(col(ProcessStep.title)).where(
         col(ProcessStep.lot_id) == lot.id, col(ProcessStep.state) == StepState.IN_PROGRESS,
         col(ProcessStep.station) == station)).scalars().first()
     if running is not None:
-        raise Conflict(f"{running} is in progress at this workstation; complete it before closing the lot",
+        raise Conflict(_("{step} is in progress at this workstation; complete it before closing the lot", step=running),
                        code="station.step_in_progress")
     ws.lot_id, ws.opened_by, ws.opened_at = None, None, None
     session.add(ws)
@@ -142,7 +148,8 @@ def get_step(*, session: Session, lot: Lot, step_code: str, for_update: bool = F
         query = query.with_for_update()
     step = session.execute(query).scalar_one_or_none()
     if step is None:
-        raise NotFound(f"step {step_code[:32]} of lot {lot.din} was not started", code="step.not_started")
+        raise NotFound(_("step {step} of lot {din} was not started", step=step_code[:32], din=lot.din),
+                       code="step.not_started")
     return step
 
 
@@ -159,7 +166,7 @@ def start_step(*, session: Session, actor: Principal, station: str, step_code: s
     reasons = gates.start_refusals(plan=plan, step=step, states=states, lot_state=lot.state,
                                    actor_roles=frozenset(r.value for r in actor.roles))
     if reasons:
-        raise GateRefused(f"{step.title} cannot start for lot {lot.din}", reasons=reasons,
+        raise GateRefused(_("{step} cannot start for lot {din}", step=step.title, din=lot.din), reasons=reasons,
                           audit=AuditedRefusal(actor, "step.start_refused", "lot", lot.din,
                                                {"step": step.code, "station": station}))
     assert lot.id is not None and actor.user_id is not None
@@ -319,7 +326,7 @@ def complete_step(*, session: Session, actor: Principal, station: str, step_code
     reasons = gates.complete_refusals(step=step, state=row.state, record=record_of(contents),
                                       actor_roles=frozenset(r.value for r in actor.roles), lot_state=lot.state)
     if reasons:
-        raise GateRefused(f"{step.title} cannot be completed yet", reasons=reasons,
+        raise GateRefused(_("{step} cannot be completed yet", step=step.title), reasons=reasons,
                           audit=AuditedRefusal(actor, "step.complete_refused", "lot", lot.din, {"step": step.code}))
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.PERFORMED, entity_type="process_step",
@@ -351,7 +358,8 @@ def verify_step(*, session: Session, actor: Principal, din: str, step_code: str,
     reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
                                     verifier_id=actor.user_id, verifier_roles=frozenset(r.value for r in actor.roles))
     if reasons:
-        raise GateRefused(f"{step.title} cannot be verified by {actor.username}", reasons=reasons,
+        raise GateRefused(_("{step} cannot be verified by {user}", step=step.title, user=actor.username),
+                          reasons=reasons,
                           audit=AuditedRefusal(actor, "step.verify_refused", "lot", lot.din, {"step": step.code}))
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.REVIEWED, entity_type="process_step",

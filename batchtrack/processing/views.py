@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import schemas as lot_schemas
 from batchtrack.lots import service as lot_service
 from batchtrack.models.lot import Lot
@@ -18,22 +19,23 @@ def _step_out(session: Session, lot: Lot, step: PlannedStep, row: ProcessStep | 
     out = schemas.PlannedStepOut(code=step.code, ordinal=step.ordinal, title=step.title, optional=step.type.optional,
                                  second_person=step.type.second_person, state=row.state if row else None)
     if row is None:
-        out.values = [schemas.ValueOut(name=v.name, label=v.label, unit=v.unit, value=None) for v in step.type.values]
+        out.values = [schemas.ValueOut.of(name=v.name, label=v.label, unit=v.unit, value=None)
+                      for v in step.type.values]
         return out
     assert row.id is not None
     contents = step_service.contents_of(session=session, step=row)
-    corrected = {name for (_, name), value in step_service.current_values(session=session, step_ids=[row.id]).items()
+    corrected = {name for (_id, name), value in step_service.current_values(session=session, step_ids=[row.id]).items()
                  if value.replaces_id is not None}
     for definition in step.type.values:
         value = contents.values.get(definition.name)
-        out.values.append(schemas.ValueOut(
+        out.values.append(schemas.ValueOut.of(
             name=definition.name, label=definition.label, unit=definition.unit, value=value,
-            out_of_limit=gates.limit_breach(definition, value) if value is not None else None,
+            out_of_limit=gates.limit_breach_text(definition, value) if value is not None else None,
             corrected=definition.name in corrected,
         ))
     out.vessels_in = contents.vessels_in
-    out.vessels_out = [name + (" (label not verified)" if name in contents.unverified_out else "")
-                       for _, name in contents.vessels_out]
+    out.set_vessels_out([_("{vessel} (label not verified)", vessel=name) if name in contents.unverified_out
+                         else Text(name.replace("{", "{{").replace("}", "}}")) for _id, name in contents.vessels_out])
     out.materials = [f"{kind.replace('_', ' ')} {code}" for code, kind in contents.materials]
     out.equipment = [f"{kind.replace('_', ' ')} {code}" for code, kind in contents.equipment]
     out.started_at, out.completed_at, out.verified_at = row.started_at, row.completed_at, row.verified_at
