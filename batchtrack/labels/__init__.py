@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
+from batchtrack.i18n.text import _
 from batchtrack.labels import layouts, render_pdf, render_png, render_svg, render_zpl
 from batchtrack.labels.content import LabelContent, LabelContentError
 from batchtrack.labels.layouts import Layout
@@ -29,7 +30,8 @@ def render(layout: Layout, content: LabelContent, fmt: Format, dpi: int | None =
     if fmt == "pdf":
         return render_pdf.render_pdf(layout, content)
     known = ", ".join(FORMATS)
-    raise LabelContentError(f"unknown label format {fmt!r} (known: {known})", code="label.format")
+    raise LabelContentError(_("unknown label format {format} (known: {known})", format=repr(fmt), known=known),
+                            code="label.format")
 
 
 def render_label(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from batchtrack.config import Settings
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import coi as coi_ids
 from batchtrack.identifiers import din as din_ids
 from batchtrack.identifiers import isbt
@@ -26,6 +27,7 @@ from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerKind
 from batchtrack.models.party import Donor, DonorKind, Recipient
 from batchtrack.models.therapy import Therapy
+from batchtrack.people import names
 
 # Each container kind has a label kind of the same name; the bedside tag goes with a final product bag.
 LABEL_KIND = {kind.value: kind.value for kind in ContainerKind}
@@ -52,7 +54,7 @@ SAMPLE_DESCRIPTION = "QC SAMPLE"
 WITHHELD = "(withheld)"
 _COLLECTION_TYPE = {DonorKind.AUTOLOGOUS.value: isbt.COLLECTION_AUTOLOGOUS,
                     DonorKind.DIRECTED.value: isbt.COLLECTION_DIRECTED}
-_IDENTITY_FIELDS = frozenset({"recipient_name", "recipient_dob"})
+_IDENTITY_FIELDS = frozenset({"recipient_name", "recipient_name_latin", "recipient_dob"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,8 @@ class LabelSource:
     recipient_family: str
     recipient_given: str
     recipient_dob: date
+    recipient_family_latin: str = ""
+    recipient_given_latin: str = ""
 
 
 def label_kind_for(container_kind: str) -> str:
@@ -80,7 +84,7 @@ def label_kind_for(container_kind: str) -> str:
     try:
         return LABEL_KIND[container_kind]
     except KeyError:
-        raise LabelContentError(f"no label kind for container kind {container_kind!r}",
+        raise LabelContentError(_("no label kind for container kind {kind}", kind=repr(container_kind)),
                                 code="label.kind_unknown") from None
 
 
@@ -110,6 +114,7 @@ def load_sources(
             collected_at=collected.get(container.collection_id) if container.collection_id else None,
             coi=therapy.coi, donor_kind=donor.kind, recipient_family=recipient.family_name,
             recipient_given=recipient.given_name, recipient_dob=recipient.date_of_birth,
+            recipient_family_latin=recipient.family_name_latin, recipient_given_latin=recipient.given_name_latin,
         ))
     return sources
 
@@ -120,16 +125,16 @@ def assemble(
     """The content of the container's label (or of `label_kind`, e.g. the bedside tag of a product bag)."""
     kind = label_kind or label_kind_for(source.container_kind)
     if kind == BEDSIDE_TAG and source.container_kind != ContainerKind.FINAL_PRODUCT:
-        raise LabelContentError("a bedside tag goes with a final product bag only", code="label.kind_mismatch")
+        raise LabelContentError(_("a bedside tag goes with a final product bag only"), code="label.kind_mismatch")
     collection_type = _COLLECTION_TYPE.get(source.donor_kind)
     if collection_type is None:
-        raise LabelContentError(f"the donor kind {source.donor_kind!r} has no use statement",
+        raise LabelContentError(_("the donor kind {kind} has no use statement", kind=repr(source.donor_kind)),
                                 code="label.donor_kind")
     try:
         din = din_ids.parse(source.din)
         coi = coi_ids.parse(source.coi)
     except IdentifierError as exc:
-        raise LabelContentError(f"a recorded identifier is malformed: {exc.message}", code=exc.code) from exc
+        raise LabelContentError(_("a recorded identifier is malformed: {why}", why=exc.message), code=exc.code) from exc
     # A product bag's code is its own 6 characters and division; other containers carry the lot's code.
     product_code = source.product_code + source.division if source.product_code else source.lot_product_code
     identity = kind in IDENTITY_KINDS
@@ -147,21 +152,29 @@ def assemble(
         use_statement=label_content.use_statement_for(collection_type),
         antibiotic_statement=label_content.ANTIBIOTIC_STATEMENT,
         facility_name=settings.facility_name,
-        recipient_name=label_content.format_recipient_name(family=source.recipient_family,
-                                                           given=source.recipient_given) if identity else None,
+        recipient_name=_written_name(source) if identity else None,
+        recipient_name_latin=names.romanised(source.recipient_family_latin, source.recipient_given_latin)
+        if identity else None,
         recipient_dob=source.recipient_dob if identity else None,
         sample_flag=source.sample_flag if source.container_kind == ContainerKind.QC_SAMPLE else None,
         sample_description=SAMPLE_DESCRIPTION if source.container_kind == ContainerKind.QC_SAMPLE else None,
         bedside_url=bedside_url,
-        display_zone=settings.display_timezone,
+        display_zone=settings.zone.key,
     )
+
+
+def _written_name(source: LabelSource) -> str:
+    """The recipient's name as written; a recorded name missing its family or given name is refused."""
+    if not " ".join(source.recipient_family.split()) or not " ".join(source.recipient_given.split()):
+        raise LabelContentError(_("a recipient name needs a family and a given name"), code="label.content")
+    return names.written(source.recipient_family, source.recipient_given)
 
 
 def without_identity(layout: Layout, content: LabelContent) -> tuple[Layout, LabelContent]:
     """The layout and content of an on-screen preview for someone who may not see patient identity.
 
-    The recipient's name and date of birth are replaced by "(withheld)"; everything else, barcodes
-    included, is as printed.
+    The recipient's name as written, romanised name and date of birth are replaced by "(withheld)"; everything
+    else, barcodes included, is as printed.
     """
     elements = []
     for element in layout.elements:
@@ -172,7 +185,7 @@ def without_identity(layout: Layout, content: LabelContent) -> tuple[Layout, Lab
                 element = element.model_copy(update={"required": False})
         elements.append(element)
     masked_layout = layout.model_copy(update={"elements": tuple(elements)})
-    return masked_layout, replace(content, recipient_name=None, recipient_dob=None)
+    return masked_layout, replace(content, recipient_name=None, recipient_name_latin=None, recipient_dob=None)
 
 
 def for_screen(source: LabelSource, *, settings: Settings, sees_identity: bool) -> tuple[Layout, LabelContent]:

@@ -17,6 +17,7 @@ from batchtrack.errors import (
     BatchtrackError,
     NotFound,
 )
+from batchtrack.i18n.text import _
 from batchtrack.labels import content as label_content
 from batchtrack.labels import content_builder, layouts, manifest, render_pdf
 from batchtrack.labels.content import LabelContent
@@ -58,7 +59,7 @@ def preview_image(
     lot = lot_service.get_by_din(session=session, din=din)
     container = lot_service.get_container(session=session, container_id=container_id)
     if container.lot_id != lot.id:
-        raise NotFound(f"container {container_id} is not a container of lot {lot.din}")
+        raise NotFound(_("container {container} is not a container of lot {din}", container=container_id, din=lot.din))
     part = preview_parts(session=session, settings=settings, lot=lot, containers=[container], viewer=viewer)
     found = part[container_id]
     if isinstance(found, BatchtrackError):
@@ -82,7 +83,7 @@ def export_lot(
     lot = lot_service.get_by_din(session=session, din=din)
     containers = lot_service.containers_of(session=session, lot=lot)
     if not containers:
-        raise BadRequest(f"lot {lot.din} has no containers to label", code="label.nothing_to_print")
+        raise BadRequest(_("lot {din} has no containers to label", din=lot.din), code="label.nothing_to_print")
     rendered: list[tuple[str, Layout, LabelContent, int, str]] = []
     files: list[ExportFile] = []
     for source in content_builder.load_sources(session=session, therapy_id=lot.therapy_id,
@@ -100,7 +101,7 @@ def export_lot(
             progress(1)
     if fmt == "pdf":
         files.append(ExportFile(rendered[0][0], render_pdf.render_sheet_pdf(
-            [(layout, content) for _, layout, content, _, _ in rendered], title=f"Labels of lot {lot.din}")))
+            [(layout, content) for _file, layout, content, _id, _kind in rendered], title=f"Labels of lot {lot.din}")))
     entries = [
         {**manifest.entry(file=file, layout=layout, content=content).as_dict(), "container_id": container_id,
          "container_kind": kind}

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from batchtrack.errors import BatchtrackError, NotFound
+from batchtrack.i18n.text import _
+from batchtrack.labels import hangul_face
 from batchtrack.resources import resource_dir
 
 KINDS = ("aspirate_bag", "culture_vessel", "qc_sample", "final_product", "bedside_tag")
@@ -29,7 +31,8 @@ MM_PER_INCH = 25.4
 LINE_HEIGHT = 1.2
 BASELINE = 0.93
 # Advance width of every glyph of the monospaced label font (DejaVu Sans Mono 1233/2048, Courier 600/1000),
-# in em: text fitting is then exact for the raster, SVG and PDF outputs and conservative for ZPL.
+# in em: text fitting is then exact for the raster, SVG and PDF outputs and conservative for ZPL. Text the label
+# font cannot print (Hangul) is set in NanumSquare and fitted with that face's own widths.
 MONO_ADVANCE = 0.6021
 DEFAULT_MIN_TEXT_MM = 1.8
 
@@ -51,6 +54,7 @@ TextKey = Literal[
     "antibiotic_statement",
     "facility_name",
     "recipient_name",
+    "recipient_name_latin",
     "recipient_dob",
     "sample_description",
     "bedside_url",
@@ -244,10 +248,11 @@ def list_versions(kind: str, *, root: Path | None = None) -> list[int]:
     """The layout versions installed for `kind`, oldest first."""
     folder = layouts_root(root) / kind
     if not _KIND.fullmatch(kind) or not folder.is_dir():
-        raise LayoutNotFoundError(f"no label layouts of kind {kind!r}", code="label.kind_unknown")
+        raise LayoutNotFoundError(_("no label layouts of kind {kind}", kind=repr(kind)), code="label.kind_unknown")
     versions = [int(m.group(1)) for p in folder.iterdir() if (m := _VERSION_FILE.fullmatch(p.name))]
     if not versions:
-        raise LayoutNotFoundError(f"no layout versions for label kind {kind!r}", code="label.kind_unknown")
+        raise LayoutNotFoundError(_("no layout versions for label kind {kind}", kind=repr(kind)),
+                                  code="label.kind_unknown")
     return sorted(versions)
 
 
@@ -258,33 +263,35 @@ def load_layout(kind: str, version: int | None = None, *, root: Path | None = No
     if chosen not in versions:
         known = ", ".join(f"v{v}" for v in versions)
         raise LayoutNotFoundError(
-            f"label kind {kind!r} has no version {chosen} (installed: {known})", code="label.version_unknown"
+            _("label kind {kind} has no version {version} (installed: {known})", kind=repr(kind), version=chosen,
+              known=known), code="label.version_unknown"
         )
     path = layouts_root(root) / kind / f"v{chosen}.json"
     stat = path.stat()
     layout = _parse(path, stat.st_mtime_ns, stat.st_size)
     if layout.template_id != kind or layout.version != chosen:
-        raise LayoutInvalidError(
-            f"{path.name} of {kind!r} declares {layout.template_id!r} v{layout.version}; the file name and "
-            "folder must match the template id and version"
-        )
+        raise LayoutInvalidError(_(
+            "{file} of {kind} declares {template} v{version}; the file name and folder must match the template id "
+            "and version", file=path.name, kind=repr(kind), template=repr(layout.template_id), version=layout.version
+        ))
     return layout
 
 
 @lru_cache(maxsize=256)
 def _parse(path: Path, mtime_ns: int, size: int) -> Layout:
     # Keyed by modification time and size as well, so a file replaced on disk is never served stale.
+    name = f"{path.parent.name}/{path.name}"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return Layout.model_validate(raw)
     except json.JSONDecodeError as exc:
-        raise LayoutInvalidError(f"label layout {path.parent.name}/{path.name} is not JSON: {exc}") from exc
+        raise LayoutInvalidError(_("label layout {file} is not JSON: {why}", file=name, why=str(exc))) from exc
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc']) or 'layout'}: {error['msg']}"
             for error in exc.errors(include_url=False, include_input=False)
         )
-        raise LayoutInvalidError(f"label layout {path.parent.name}/{path.name} is invalid: {problems}") from exc
+        raise LayoutInvalidError(_("label layout {file} is invalid: {problems}", file=name, problems=problems)) from exc
 
 
 def module_dots(module_mm: float, dpi: int) -> int:
@@ -298,8 +305,10 @@ def dots(mm: float, dpi: int) -> int:
     return round(mm * dpi / MM_PER_INCH)
 
 
-def text_width(text: str, size: float) -> float:
-    """Width in mm of `text` set in the monospaced label font at `size` mm."""
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in mm of `text` at `size` mm: in the monospaced label font, or in NanumSquare when it needs that."""
+    if hangul_face.needs_face(text):
+        return hangul_face.advance_em(text, bold) * size
     return len(text) * MONO_ADVANCE * size
 
 
@@ -308,7 +317,7 @@ def fit_text_size(element: TextElement, text: str) -> float | None:
     room = element.width - (element.size * 0.5 if element.boxed else 0.0)  # box padding, see text_origin
     if not text:
         return element.size
-    size = min(element.size, room / (len(text) * MONO_ADVANCE))
+    size = min(element.size, room / text_width(text, 1.0, element.bold))
     return size if size >= element.min_size - 1e-9 else None
 
 
@@ -316,7 +325,7 @@ def text_origin(element: TextElement, text: str, size: float) -> tuple[float, fl
     """Left edge and baseline (mm) of `text` at `size` in the element, after alignment and box padding."""
     pad = element.size * 0.25 if element.boxed else 0.0
     inner_x, inner_w = element.x + pad, element.width - 2 * pad
-    slack = inner_w - text_width(text, size)
+    slack = inner_w - text_width(text, size, element.bold)
     if element.align == "center":
         left = inner_x + slack / 2
     elif element.align == "right":

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
+from batchtrack.i18n.text import _
 from batchtrack.labels import content_builder, schemas
 from batchtrack.labels import export as label_export
 from batchtrack.labels import service as label_service
@@ -56,6 +57,8 @@ def lot_labels_page(
         "rows": rows,
         "labels": printed,
         "reconciliation": schemas.ReconciliationPublic.of(lot.din, result),
+        "reconciliation_reasons": result.reasons(),
+        "named_difference": result.named_difference_text,
         "may_close": viewer.has_any({Role.OPERATOR, Role.COLLECTOR, Role.QA}),
         "formats": PAGE_FORMATS,
     }, principal=viewer)
@@ -107,7 +110,7 @@ def print_label(
         data = schemas.PrintRequest(container_ids=[container_id], format=output, printer=printer.strip() or None,
                                     reason=reason)
     except ValidationError as exc:
-        raise BadRequest("the print request is not valid", code="label.request", reasons=[
+        raise BadRequest(_("the print request is not valid"), code="label.request", reasons=[
             Reason("label.request", str(error["msg"])) for error in exc.errors()]) from exc
     outcome = label_service.print_labels(session=session, settings=settings, actor=actor, din=din, data=data)
     if outcome.sent_to is not None:

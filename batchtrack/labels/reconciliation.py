@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 
 PRINTED, APPLIED, VOIDED, DESTROYED = "printed", "applied", "voided", "destroyed"
 _KNOWN = frozenset({PRINTED, APPLIED, VOIDED, DESTROYED})
@@ -54,14 +55,20 @@ class Reconciliation:
         return self.difference == 0
 
     @property
+    def named_difference_text(self) -> Text | None:
+        """The labels that make the difference, by id, for people (None when there are none)."""
+        outstanding = _("outstanding: label {labels}", labels=_ids(self.outstanding)) if self.outstanding else None
+        unknown = (_("unrecognised status: label {labels}", labels=_ids(self.unknown_status))
+                   if self.unknown_status else None)
+        if outstanding is not None and unknown is not None:
+            return _("{outstanding}; {unknown}", outstanding=outstanding, unknown=unknown)
+        return outstanding or unknown
+
+    @property
     def named_difference(self) -> str:
         """The labels that make the difference, by id ("" when there are none)."""
-        parts = []
-        if self.outstanding:
-            parts.append(f"outstanding: label {_ids(self.outstanding)}")
-        if self.unknown_status:
-            parts.append(f"unrecognised status: label {_ids(self.unknown_status)}")
-        return "; ".join(parts)
+        text = self.named_difference_text
+        return "" if text is None else str(text)
 
     def reasons(self) -> list[Reason]:
         """Why the labels of the lot are not reconciled (empty: every label accounted for and verified)."""
@@ -69,13 +76,14 @@ class Reconciliation:
         if not self.balanced or self.named_difference:
             found.append(Reason(
                 "labels.unbalanced",
-                f"{self.printed} label(s) printed, {self.accounted} applied, voided or destroyed "
-                f"({self.difference} not accounted for; {self.named_difference})",
+                _("{printed} label(s) printed, {accounted} applied, voided or destroyed "
+                  "({difference} not accounted for; {named})", printed=self.printed, accounted=self.accounted,
+                  difference=self.difference, named=self.named_difference_text or ""),
             ))
         if self.applied_unverified:
             found.append(Reason(
                 "labels.unverified",
-                f"label {_ids(self.applied_unverified)} applied without a verifying scan",
+                _("label {labels} applied without a verifying scan", labels=_ids(self.applied_unverified)),
             ))
         return found
 

@@ -1,4 +1,8 @@
-"""PDF (fpdf2) for sheet printers: labels laid out on A4, barcodes drawn as filled rectangles."""
+"""PDF (fpdf2) for sheet printers: labels laid out on A4, barcodes drawn as filled rectangles.
+
+Text is set in Courier, or in NanumSquare when it holds Hangul: that font is embedded (the glyphs used), so the
+name prints on any printer and reads back as text.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from collections.abc import Sequence
 
 from fpdf import FPDF
 
+from batchtrack.i18n.text import _
 from batchtrack.labels import content as label_content
-from batchtrack.labels import symbols
+from batchtrack.labels import hangul_face, symbols
 from batchtrack.labels.content import LabelContent, LabelContentError
 from batchtrack.labels.layouts import MM_PER_INCH, BoxElement, Layout, text_origin
 
@@ -18,6 +23,14 @@ GAP_MM = 5.0
 GRID_DPI = 300
 _PT_PER_MM = 72 / MM_PER_INCH
 _BOX_LINE_MM = 0.25
+_HANGUL_FAMILY = "nanumsquare"
+
+
+def _use_hangul_face(pdf: FPDF, style: str, size_pt: float) -> None:
+    # Added on first use only: fpdf2 embeds every font added to a document, used or not.
+    if _HANGUL_FAMILY + style not in pdf.fonts:  # fpdf2 keys a font by family (lower case) and style
+        pdf.add_font(_HANGUL_FAMILY, style, str(hangul_face.font_path(style == "B")))
+    pdf.set_font(_HANGUL_FAMILY, style, size_pt)
 
 
 def _draw_label(pdf: FPDF, layout: Layout, content: LabelContent, ox: float, oy: float) -> None:
@@ -36,8 +49,12 @@ def _draw_label(pdf: FPDF, layout: Layout, content: LabelContent, ox: float, oy:
             pdf.set_line_width(t)
             left, top = ox + element.x + t / 2, oy + element.y + t / 2
             pdf.rect(left, top, element.width - t, element.height - t, style="D")
-        # Courier has the 0.6 em advance the layout is fitted to.
-        pdf.set_font("Courier", "B" if element.bold else "", bound.size * _PT_PER_MM)
+        style = "B" if element.bold else ""
+        if hangul_face.needs_face(bound.text):
+            _use_hangul_face(pdf, style, bound.size * _PT_PER_MM)
+        else:
+            # Courier has the 0.6 em advance the layout is fitted to.
+            pdf.set_font("Courier", style, bound.size * _PT_PER_MM)
         x, baseline = text_origin(element, bound.text, bound.size)
         pdf.text(ox + x, oy + baseline, bound.text)
     for element, data in barcodes:
@@ -54,7 +71,7 @@ def _draw_label(pdf: FPDF, layout: Layout, content: LabelContent, ox: float, oy:
 def render_sheet_pdf(labels: Sequence[tuple[Layout, LabelContent]], *, title: str = "batchtrack labels") -> bytes:
     """Several labels on A4 sheets, left to right and top to bottom, in the order given."""
     if not labels:
-        raise LabelContentError("a label sheet needs at least one label", code="label.sheet_empty")
+        raise LabelContentError(_("a label sheet needs at least one label"), code="label.sheet_empty")
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_title(title)
@@ -66,7 +83,8 @@ def render_sheet_pdf(labels: Sequence[tuple[Layout, LabelContent]], *, title: st
     for layout, content in labels:
         if layout.width_mm > usable_w or layout.height_mm > usable_h:
             raise LabelContentError(
-                f"{layout.template_id} ({layout.width_mm}x{layout.height_mm} mm) does not fit on A4",
+                _("{template} ({width}x{height} mm) does not fit on A4", template=layout.template_id,
+                  width=layout.width_mm, height=layout.height_mm),
                 code="label.sheet_too_small",
             )
         if x > 0 and x + layout.width_mm > usable_w:

@@ -1,4 +1,7 @@
-"""PNG raster (Pillow) at a chosen resolution, one bit per pixel, for screens and as the reference image."""
+"""PNG raster (Pillow) at a chosen resolution, one bit per pixel, for screens and as the reference image.
+
+Text is drawn in the monospaced label font, or in NanumSquare when it holds Hangul (see hangul_face).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from importlib import resources
 
 from PIL import Image, ImageDraw, ImageFont
 
+from batchtrack.i18n.text import _
 from batchtrack.labels import content as label_content
-from batchtrack.labels import symbols
+from batchtrack.labels import hangul_face, symbols
 from batchtrack.labels.content import LabelContent
 from batchtrack.labels.layouts import BoxElement, Layout, dots, text_origin
 
@@ -76,7 +80,8 @@ def _paste_symbol(image: Image.Image, symbol: symbols.Symbol, at: symbols.Placem
 def render_image(layout: Layout, content: LabelContent, dpi: int = DEFAULT_DPI) -> Image.Image:
     """One label as a 1-bit Pillow image at `dpi`."""
     if not _MIN_DPI <= dpi <= _MAX_DPI:
-        raise symbols.SymbolError(f"raster output is made at {_MIN_DPI}-{_MAX_DPI} dpi, not {dpi}", code="label.dpi")
+        raise symbols.SymbolError(_("raster output is made at {low}-{high} dpi, not {dpi}", low=_MIN_DPI,
+                                    high=_MAX_DPI, dpi=dpi), code="label.dpi")
     texts = label_content.bound_texts(layout, content)
     barcodes = label_content.bound_barcodes(layout, content)
     image = _base(layout, dpi).copy()
@@ -88,7 +93,11 @@ def render_image(layout: Layout, content: LabelContent, dpi: int = DEFAULT_DPI) 
             x1, y1 = dots(element.x + element.width, dpi), dots(element.y + element.height, dpi)
             draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=0, width=max(1, dots(0.25, dpi)))
         x, baseline = text_origin(element, bound.text, bound.size)
-        mask, left, top = _text_mask(bound.text, max(1, dots(bound.size, dpi)), element.bold)
+        pixels = max(1, dots(bound.size, dpi))
+        if hangul_face.needs_face(bound.text):
+            mask, left, top = hangul_face.text_mask(bound.text, pixels, element.bold)
+        else:
+            mask, left, top = _text_mask(bound.text, pixels, element.bold)
         image.paste(0, (dots(x, dpi) + left, dots(baseline, dpi) + top), mask)
     for barcode, data in barcodes:
         symbol = symbols.make_symbol(barcode.symbology, data)

@@ -1,11 +1,16 @@
-"""SVG for screens: user units are mm, symbols are drawn from their module matrices, text stays text."""
+"""SVG for screens: user units are mm, symbols are drawn from their module matrices, text stays text.
+
+Text in the label font is SVG text (every viewer has a monospaced font). Text that needs NanumSquare (Hangul) is
+drawn as the outlines of its glyphs, so a viewer without the font shows it just the same; the text itself goes
+with it, transparent, so it can still be selected, searched and read out.
+"""
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
 from batchtrack.labels import content as label_content
-from batchtrack.labels import symbols
+from batchtrack.labels import hangul_face, symbols
 from batchtrack.labels.content import LabelContent
 from batchtrack.labels.layouts import MM_PER_INCH, BoxElement, Layout, text_origin
 
@@ -27,6 +32,17 @@ def _symbol_path(symbol: symbols.Symbol, at: symbols.Placement) -> str:
     return "".join(
         f"M{_n(x0 + start * m)} {_n(y0 + row * row_height)}h{_n(length * m)}v{_n(row_height)}h{_n(-length * m)}z"
         for row, start, length in symbol.runs()
+    )
+
+
+def _outlined_text(element_id: str, text: str, x: float, baseline: float, size: float, bold: bool,
+                   weight: str) -> str:
+    place = f'transform="translate({_n(x)} {_n(baseline)})"'
+    return (
+        f'<g id="{element_id}" {place} role="img" aria-label={quoteattr(text)}>'
+        f'<path fill="#000" d="{hangul_face.svg_outline(text, size, bold)}"/>'
+        f'<text x="0" y="0" font-family="{hangul_face.FAMILY}" font-size="{_n(size)}"{weight} fill="none" '
+        f'textLength="{_n(hangul_face.advance_em(text, bold) * size)}" xml:space="preserve">{escape(text)}</text></g>'
     )
 
 
@@ -55,6 +71,9 @@ def render_svg(layout: Layout, content: LabelContent) -> str:
             )
         x, baseline = text_origin(element, bound.text, bound.size)
         weight = ' font-weight="bold"' if element.bold else ""
+        if hangul_face.needs_face(bound.text):
+            out.append(_outlined_text(element.id, bound.text, x, baseline, bound.size, element.bold, weight))
+            continue
         out.append(
             f'<text id="{element.id}" x="{_n(x)}" y="{_n(baseline)}" font-family="{FONT_FAMILY}" '
             f'font-size="{_n(bound.size)}"{weight} xml:space="preserve">{escape(bound.text)}</text>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from batchtrack.auth.principal import Principal
 from batchtrack.labels import schemas
@@ -13,6 +13,7 @@ from batchtrack.labels import service as label_service
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(tags=["labels"])
@@ -48,10 +49,13 @@ def list_labels(din: DinPath, session: SessionDep, _viewer: Reader) -> list[sche
 
 
 @router.get("/lots/{din}/labels/reconciliation")
-def get_reconciliation(din: DinPath, session: SessionDep, _viewer: Reader) -> schemas.ReconciliationPublic:
+def get_reconciliation(
+    din: DinPath, request: Request, session: SessionDep, viewer: Reader
+) -> schemas.ReconciliationPublic:
     """Printed = applied + voided + destroyed? With the outstanding and unverified labels named."""
     lot = lot_service.get_by_din(session=session, din=din)
-    return schemas.ReconciliationPublic.of(lot.din, label_service.reconcile(session=session, lot=lot))
+    return schemas.ReconciliationPublic.of(lot.din, label_service.reconcile(session=session, lot=lot),
+                                           translations_of(request, viewer))
 
 
 @router.get("/labels/{label_id}")

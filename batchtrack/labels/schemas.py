@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gettext
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from batchtrack.i18n.text import ENGLISH
 from batchtrack.labels import printing
 from batchtrack.labels.reconciliation import Reconciliation
 from batchtrack.models.container import Container
@@ -170,12 +172,15 @@ class ReconciliationPublic(BaseModel):
     reasons: list[ReasonOut]
 
     @classmethod
-    def of(cls, din: str, result: Reconciliation) -> ReconciliationPublic:
-        """Build from the reconciliation of the lot's labels."""
+    def of(
+        cls, din: str, result: Reconciliation, translations: gettext.NullTranslations = ENGLISH
+    ) -> ReconciliationPublic:
+        """Build from the reconciliation of the lot's labels, its messages in the language of `translations`."""
+        named = result.named_difference_text
         return cls(
             lot_din=din, printed=result.printed, applied=result.applied, voided=result.voided,
             destroyed=result.destroyed, outstanding=list(result.outstanding),
             applied_unverified=list(result.applied_unverified), balanced=result.balanced,
-            difference=result.difference, named_difference=result.named_difference,
-            reasons=[ReasonOut(code=r.code, message=r.message) for r in result.reasons()],
+            difference=result.difference, named_difference="" if named is None else named.shown_in(translations),
+            reasons=[ReasonOut(**r.as_dict(translations)) for r in result.reasons()],
         )

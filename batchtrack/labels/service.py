@@ -24,6 +24,7 @@ from batchtrack.errors import (
     NotFound,
     Reason,
 )
+from batchtrack.i18n.text import Text, _
 from batchtrack.labels import content_builder, layouts, manifest, printing, render_pdf, schemas
 from batchtrack.labels import reconciliation as label_reconciliation
 from batchtrack.labels.content import LabelContent
@@ -48,6 +49,18 @@ MEDIA_TYPES = {"zpl": "text/plain; charset=us-ascii", "png": "image/png", "svg":
 # Collectors label the aspirate they collect; every other container is labelled in the laboratory.
 _LABELLED_BY = {ContainerKind.ASPIRATE_BAG.value: Role.COLLECTOR}
 Sender = Callable[[str, int, bytes, float], None]
+# The words people read for container kinds and statuses (the codes stay in the API and the audit trail).
+_KIND_WORDS = {ContainerKind.ASPIRATE_BAG.value: _("aspirate bag"),
+               ContainerKind.CULTURE_VESSEL.value: _("culture vessel"),
+               ContainerKind.QC_SAMPLE.value: _("QC sample"), ContainerKind.FINAL_PRODUCT.value: _("final product")}
+_STATUS_WORDS = {ContainerStatus.IN_USE.value: _("in use"), ContainerStatus.CONSUMED.value: _("consumed"),
+                 ContainerStatus.INFUSED.value: _("infused"), ContainerStatus.DESTROYED.value: _("destroyed")}
+_ENTITY_WORDS = {"lot": _("lot"), "collection": _("collection")}
+
+
+def kind_word(container_kind: str) -> Text | str:
+    """A container kind as people read it ("final product"); an unknown code as it is, spaced."""
+    return _KIND_WORDS.get(container_kind, container_kind.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +86,8 @@ def require_labeller(actor: Principal, container_kind: str) -> None:
     """Refuse someone whose role does not label this kind of container."""
     role = _LABELLED_BY.get(container_kind, Role.OPERATOR)
     if role not in actor.roles:
-        raise Forbidden(f"{container_kind.replace('_', ' ')} labels are printed and applied by the {role.value} role",
+        raise Forbidden(_("{kind} labels are printed and applied by the {role} role", kind=kind_word(container_kind),
+                          role=role.value),
                         code="label.role")
 
 
@@ -94,15 +108,16 @@ def _unit(session: Session, din: str) -> _Unit:
     lot = session.execute(select(Lot).where(col(Lot.din) == compact).with_for_update()).scalar_one_or_none()
     if lot is not None:
         if LotState(lot.state) in FINAL_STATES:
-            raise Conflict(f"lot {lot.din} is {lot.state}: no labels are printed for it", code="label.lot_closed")
+            raise Conflict(_("lot {din} is {state}: no labels are printed for it", din=lot.din, state=lot.state),
+                           code="label.lot_closed")
         return _Unit("lot", lot.din, lot.therapy_id, lot.expires_at,
                      lot_service.containers_of(session=session, lot=lot))
     collection = session.execute(
         select(Collection).where(col(Collection.din) == compact).with_for_update()).scalar_one_or_none()
     if collection is None:
-        raise NotFound(f"no lot or collection with DIN {compact}")
+        raise NotFound(_("no lot or collection with DIN {din}", din=compact))
     if collection.state == "rejected":
-        raise Conflict(f"collection {collection.din} was rejected: no labels are printed for it",
+        raise Conflict(_("collection {din} was rejected: no labels are printed for it", din=collection.din),
                        code="label.collection_closed")
     containers = session.execute(
         select(Container).where(col(Container.collection_id) == collection.id).order_by(col(Container.id))
@@ -114,22 +129,26 @@ def _selected(unit: _Unit, data: PrintRequest) -> list[Container]:
     if data.kind is not None:
         chosen = [c for c in unit.containers if c.kind == data.kind and c.status == ContainerStatus.IN_USE]
         if not chosen:
-            raise BadRequest(f"{unit.entity_type} {unit.din} has no {data.kind.replace('_', ' ')} in use to label",
+            raise BadRequest(_("{entity} {din} has no {kind} in use to label", entity=_ENTITY_WORDS[unit.entity_type],
+                               din=unit.din, kind=kind_word(data.kind)),
                              code="label.nothing_to_print")
         return chosen
     assert data.container_ids is not None
     if len(set(data.container_ids)) != len(data.container_ids):
-        raise BadRequest("a container is named twice; one label per container per print", code="label.duplicate")
+        raise BadRequest(_("a container is named twice; one label per container per print"), code="label.duplicate")
     by_id = {c.id: c for c in unit.containers}
     missing = [i for i in data.container_ids if i not in by_id]
     if missing:
-        raise NotFound(f"container {', '.join(map(str, missing))} is not a container of {unit.entity_type} "
-                       f"{unit.din}", code="label.container_not_in_lot")
+        raise NotFound(_("container {containers} is not a container of {entity} {din}",
+                         containers=", ".join(map(str, missing)), entity=_ENTITY_WORDS[unit.entity_type],
+                         din=unit.din), code="label.container_not_in_lot")
     chosen = [by_id[i] for i in data.container_ids]
     ended = [c for c in chosen if c.status != ContainerStatus.IN_USE]
     if ended:
-        raise Conflict("only containers in use are labelled", code="label.container_not_in_use", reasons=[
-            Reason("label.container_not_in_use", f"container {c.id} is {c.status.replace('_', ' ')}") for c in ended])
+        raise Conflict(_("only containers in use are labelled"), code="label.container_not_in_use", reasons=[
+            Reason("label.container_not_in_use", _("container {container} is {status}", container=c.id,
+                                                   status=_STATUS_WORDS.get(c.status, c.status.replace("_", " "))))
+            for c in ended])
     return chosen
 
 
@@ -165,7 +184,8 @@ def _printer_for(data: PrintRequest, settings: Settings) -> str | None:
         return data.printer
     configured = settings.station_printers.get(data.station)
     if configured is None:
-        raise BadRequest(f"station {data.station!r} has no printer configured (BATCHTRACK_STATION_PRINTERS)",
+        raise BadRequest(_("station {station} has no printer configured (BATCHTRACK_STATION_PRINTERS)",
+                           station=repr(data.station)),
                          code="printer.station_unknown")
     return configured
 
@@ -182,7 +202,7 @@ def print_labels(
     containers = _selected(unit, data)
     kinds = sorted({c.kind for c in containers})
     if len(kinds) > 1:
-        raise BadRequest(f"one print is one label kind; these containers are {', '.join(kinds)}",
+        raise BadRequest(_("one print is one label kind; these containers are {kinds}", kinds=", ".join(kinds)),
                          code="label.mixed_kinds")
     require_labeller(actor, kinds[0])
     printer = _printer_for(data, settings)
@@ -190,10 +210,11 @@ def print_labels(
         # The label must carry the recipient's name and date of birth, which this role may not see: the output
         # goes to the printer and never back to the screen.
         raise Forbidden(
-            f"{kinds[0].replace('_', ' ')} labels carry the recipient's name and date of birth: for your role they "
-            "are sent straight to a Zebra printer (give the printer, format zpl)", code="label.identity_to_printer")
+            _("{kind} labels carry the recipient's name and date of birth: for your role they are sent straight to "
+              "a Zebra printer (give the printer, format zpl)", kind=kind_word(kinds[0])),
+            code="label.identity_to_printer")
     if printer is not None and data.format != "zpl":
-        raise BadRequest("only ZPL is sent to a printer; choose format zpl, or leave the printer out",
+        raise BadRequest(_("only ZPL is sent to a printer; choose format zpl, or leave the printer out"),
                          code="label.printer_needs_zpl")
     layout = layouts.load_layout(content_builder.label_kind_for(kinds[0]))
     sources = content_builder.load_sources(session=session, therapy_id=unit.therapy_id,
@@ -202,16 +223,17 @@ def print_labels(
         contents = [content_builder.assemble(source, settings=settings) for source in sources]
         outputs = _render(layout, contents, data.format, data.dpi)
     except BadRequest as exc:
-        exc.reasons = exc.reasons or [Reason(exc.code, exc.message)]
+        exc.reasons = exc.reasons or [Reason(exc.code, exc.text)]
         raise
     container_ids = [c.id for c in containers if c.id is not None]
     live = _live_labels(session, container_ids)
     reason = data.reason.strip()
     if live and not reason:
         raise Conflict(
-            "a container already has a live label: a reprint needs a reason", code="label.reprint_reason_required",
+            _("a container already has a live label: a reprint needs a reason"), code="label.reprint_reason_required",
             reasons=[Reason("label.reprint_reason_required",
-                            f"container {cid} already has label {', '.join(f'#{i}' for i in ids)} printed or applied")
+                            _("container {container} already has label {labels} printed or applied", container=cid,
+                              labels=", ".join(f"#{i}" for i in ids)))
                      for cid, ids in live.items()],
             audit=AuditedRefusal(actor, "label.reprint_refused", unit.entity_type, unit.din,
                                  {"containers": sorted(live), "live_labels": _flat(live)}),
@@ -248,11 +270,13 @@ def print_labels(
     try:
         address = printing.parse_printer(printer)
     except ValueError as exc:
-        raise BadRequest(f"the configured printer {printer[:60]!r} is not a host and port: {exc}",
+        raise BadRequest(_("the configured printer {printer} is not a host and port: {why}",
+                           printer=repr(printer[:60]), why=str(exc)),
                          code="printer.address") from exc
     if not printing.allowed(address, settings.allowed_printers):
         configured = ", ".join(settings.allowed_printers) or "none"
-        raise BadRequest(f"printer {address} is not one of this installation's printers ({configured})",
+        raise BadRequest(_("printer {printer} is not one of this installation's printers ({configured})",
+                           printer=str(address), configured=configured),
                          code="printer.not_configured")
     try:
         send(address.host, address.port, documents[0].data, timeout)
@@ -282,7 +306,7 @@ def get_label(*, session: Session, label_id: int, for_update: bool = False) -> L
         query = query.with_for_update()
     label = session.execute(query).scalar_one_or_none()
     if label is None:
-        raise NotFound(f"no label #{label_id}", code="label.not_found")
+        raise NotFound(_("no label #{label}", label=label_id), code="label.not_found")
     return label
 
 
@@ -307,17 +331,20 @@ def _scan_reasons(session: Session, label: Label, container: Container, scan: st
     reasons: list[Reason] = []
     if cleaned not in {barcode["data"] for barcode in recorded_barcodes(label).values()}:
         reasons.append(Reason("label.scan_not_this_label",
-                              f"the scan is not one of the barcodes printed on label #{label.id}"))
+                              _("the scan is not one of the barcodes printed on label #{label}", label=label.id)))
     identity = parser.identity_of(parsed)
     found = scan_service.resolve(session=session, identity=identity)
-    own = f"{container.kind.replace('_', ' ')} {container.din} (container {container.id})"
+    own = _("{kind} {din} (container {container})", kind=kind_word(container.kind), din=container.din,
+            container=container.id)
     if not isinstance(found.resolved, ResolvedContainer):
-        named = "nothing recorded" if found.resolved is None else describe(found.resolved)
+        named = _("nothing recorded") if found.resolved is None else describe(found.resolved)
         reasons.append(Reason("label.scan_not_a_container",
-                              f"the scan names {named}, not a container; scan the label's code that names {own}"))
+                              _("the scan names {named}, not a container; scan the label's code that names {own}",
+                                named=named, own=own)))
     elif found.resolved.container_id != container.id:
         reasons.append(Reason("label.wrong_container",
-                              f"the scan names {describe(found.resolved)}, but label #{label.id} is for {own}"))
+                              _("the scan names {named}, but label #{label} is for {own}",
+                                named=describe(found.resolved), label=label.id, own=own)))
     return reasons + consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
                                               recorded_expiry=found.recorded_expiry)
 
@@ -332,19 +359,22 @@ def apply_label(*, session: Session, actor: Principal, label_id: int, scan: str)
     refusal = AuditedRefusal(actor, "label.apply_refused", "container", str(container_id),
                              {"label_id": label.id, "raw_escaped": verdict.escape_raw(scan), "raw_length": len(scan)})
     if label.status != LabelStatus.PRINTED:
-        raise Conflict(f"label #{label.id} is {label.status}; only a printed label can be applied",
+        raise Conflict(_("label #{label} is {status}; only a printed label can be applied", label=label.id,
+                         status=label.status),
                        code="label.not_printed", audit=refusal,
-                       reasons=[Reason("label.not_printed", f"label #{label.id} is {label.status}")])
+                       reasons=[Reason("label.not_printed",
+                                       _("label #{label} is {status}", label=label.id, status=label.status))])
     reasons = _scan_reasons(session, label, container, scan)
     others = [i for i in _live_labels(session, [container_id]).get(container_id, []) if i != label.id]
     applied = session.execute(select(col(Label.id)).where(
         col(Label.id).in_(others), col(Label.status) == LabelStatus.APPLIED)).scalars().all()
     if applied:
         reasons.append(Reason("label.container_labelled",
-                              f"container {container_id} already carries applied label "
-                              f"{', '.join(f'#{i}' for i in applied)}: void it first"))
+                              _("container {container} already carries applied label {labels}: void it first",
+                                container=container_id, labels=", ".join(f"#{i}" for i in applied))))
     if reasons:
-        raise IdentityMismatch(f"label #{label.id} was not applied: the scan does not confirm it", reasons=reasons,
+        raise IdentityMismatch(_("label #{label} was not applied: the scan does not confirm it", label=label.id),
+                               reasons=reasons,
                                audit=refusal)
     now = utcnow()
     label.status, label.applied_by, label.applied_at, label.verified_at = (
@@ -363,12 +393,13 @@ def close_label(
     *, session: Session, actor: Principal, label_id: int, status: Literal["voided", "destroyed"], reason: str
 ) -> Label:
     """Void or destroy a printed or applied label; the reason is required and recorded."""
-    verb = "voiding" if status == "voided" else "destroying"
     if not reason.strip():
-        raise BadRequest(f"{verb} a label needs a reason", code="reason_required")
+        needs = _("voiding a label needs a reason") if status == "voided" else _("destroying a label needs a reason")
+        raise BadRequest(needs, code="reason_required")
     label = get_label(session=session, label_id=label_id, for_update=True)
     if label.status not in LIVE:
-        raise Conflict(f"label #{label.id} is already {label.status}", code="label.closed")
+        raise Conflict(_("label #{label} is already {status}", label=label.id, status=label.status),
+                       code="label.closed")
     container_id = _container_of(session, label).id
     assert container_id is not None
     old = {"label_id": label.id, "status": label.status}

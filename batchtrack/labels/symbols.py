@@ -16,6 +16,7 @@ from barcode.charsets import code128 as code128_charset
 from barcode.errors import BarcodeError
 
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.labels.layouts import MM_PER_INCH, BarcodeElement, Symbology, dots, module_dots
 
 # Quiet zones in modules: Code 128 needs 10; Data Matrix needs 1 (2 gives margin for a rough label edge);
@@ -84,7 +85,8 @@ def code128(data: str) -> Symbol:
     try:
         pattern = Code128(data).build()[0]
     except (BarcodeError, KeyError, ValueError, RuntimeError) as exc:
-        raise SymbolError(f"cannot encode {data!r} in Code 128: {exc}", code="label.symbol_data") from exc
+        raise SymbolError(_("cannot encode {data} in Code 128: {why}", data=repr(data), why=str(exc)),
+                          code="label.symbol_data") from exc
     # Read the symbol values back from the drawn pattern (11 modules each; the last is the check character,
     # then the 13-module stop), so the ZPL field describes exactly the bars the other formats draw.
     codewords = tuple(_CODE128_VALUES[pattern[i : i + 11]] for i in range(0, len(pattern) - 13 - 11, 11))
@@ -96,12 +98,14 @@ def datamatrix(data: str) -> Symbol:
     try:
         created = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.DataMatrix, forceSquare=True)
     except (ValueError, RuntimeError) as exc:
-        raise SymbolError(f"cannot encode {data!r} in Data Matrix: {exc}", code="label.symbol_data") from exc
+        raise SymbolError(_("cannot encode {data} in Data Matrix: {why}", data=repr(data), why=str(exc)),
+                          code="label.symbol_data") from exc
     image = created.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
     # zxing ignores options it does not know, so check the shape it actually produced.
     if height != width:
-        raise SymbolError(f"Data Matrix for {data!r} came out {height}x{width}, not square")
+        raise SymbolError(_("Data Matrix for {data} came out {height}x{width}, not square", data=repr(data),
+                            height=height, width=width))
     # zxingcpp's stubs do not declare the buffer protocol its Image implements.
     raw = bytes(memoryview(image)).translate(_ZXING_DARK)  # type: ignore[arg-type]
     rows = tuple(raw[i * width : (i + 1) * width] for i in range(height))
@@ -158,8 +162,10 @@ def place(element: BarcodeElement, symbol: Symbol, dpi: int) -> Placement:
     if total_width > box_w or total_height > box_h:
         need_w, need_h = (round(v * MM_PER_INCH / dpi, 1) for v in (total_width, total_height))
         raise SymbolError(
-            f"barcode {element.id!r} ({symbol.width}x{symbol.height} modules) needs {need_w}x{need_h} mm "
-            f"with its quiet zones at {dpi} dpi; the layout gives {element.width}x{element.height} mm",
+            _("barcode {barcode} ({columns}x{rows} modules) needs {need_w}x{need_h} mm with its quiet zones at "
+              "{dpi} dpi; the layout gives {width}x{height} mm", barcode=repr(element.id), columns=symbol.width,
+              rows=symbol.height, need_w=need_w, need_h=need_h, dpi=dpi, width=element.width,
+              height=element.height),
             code="label.symbol_too_large",
         )
     left = box_x + quiet

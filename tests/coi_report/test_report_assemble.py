@@ -122,7 +122,7 @@ def test_every_label_print_is_listed_with_template_version_who_when_and_the_repr
     prints = report.label_prints
     assert [p.template_kind for p in prints] == [
         "aspirate_bag", "culture_vessel", "culture_vessel", "culture_vessel", "final_product", "final_product"]
-    assert all(p.template_version == 1 for p in prints)
+    assert [p.template_version for p in prints] == [1, 1, 1, 1, 2, 2]  # final_product v2: the romanised name
     assert [p.is_reprint for p in prints] == [False] * 5 + [True]
     reprint = prints[-1]
     assert reprint.reprint_reason == REPRINT_REASON and reprint.printed_by == _name(chain.bench.operator)

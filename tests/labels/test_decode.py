@@ -52,7 +52,7 @@ def test_manifest_names_file_template_version_and_symbology(demo: LabelContent) 
     layout = layouts.load_layout("final_product")
     entry = manifest.entry(file="lot-1/final_product.png", layout=layout, content=demo).as_dict()
     assert entry["file"] == "lot-1/final_product.png"
-    assert (entry["template_id"], entry["version"]) == ("final_product", 1)
+    assert (entry["template_id"], entry["version"]) == ("final_product", 2)
     assert entry["barcodes"]["din_barcode"] == {"symbology": "code128", "data": "=G12341765432170"}
     assert entry["barcodes"]["coi_barcode"] == {"symbology": "code128", "data": f"&/{demo.coi}"}
     assert entry["barcodes"]["expiry_barcode"] == {"symbology": "code128", "data": "&>0263650630"}
