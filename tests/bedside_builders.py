@@ -7,9 +7,11 @@ signed ReleaseDecision row with the lot's state set to match (the release servic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlmodel import col, select
 
 from batchtrack.auth import signatures
 from batchtrack.bedside import handover
@@ -23,6 +25,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
 from batchtrack.models.container import Container, ContainerKind
 from batchtrack.models.lot import Lot
+from batchtrack.models.party import Recipient
 from batchtrack.models.quality import ReleaseDecision
 from batchtrack.models.signature import SignatureMeaning
 from batchtrack.models.therapy import Therapy
@@ -62,9 +65,15 @@ def release(database: Database, din: str, qa: UserHandle, decision: str = "relea
         session.add(lot)
 
 
-def formulated_lot(database: Database, settings: Settings, *, subject: str = "S-001") -> ProductLot:
-    """Expand a lot to two final product bags and free the workstation; QA has not released it."""
-    bench = open_bench(database, settings, subject=subject)
+def formulated_lot(database: Database, settings: Settings, *, subject: str = "S-001",
+                   stock: dict[str, str] | None = None) -> ProductLot:
+    """Expand a lot to two final product bags and free the workstation; QA has not released it.
+
+    `stock`: the materials and instruments an earlier lot of the test stocked (none are stocked again).
+    """
+    bench = open_bench(database, settings, subject=subject, with_stock=stock is None)
+    if stock is not None:
+        bench = replace(bench, stock=stock)
     run_to_formulation(database, settings, bench)
     with database.transaction() as session:
         step_service.close_workstation(session=session, actor=bench.operator.principal, station=STATION)
@@ -99,6 +108,31 @@ def bag_scan(database: Database, container_id: int) -> str:
             isbt.product_structure(container.product_code + container.division),
             isbt.expiry_datetime_structure(lot.expires_at), isbt.coi_structure(coi_id.parse(therapy.coi)),
         ])
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A recipient's name as written and romanised."""
+
+    family: str
+    given: str
+    family_latin: str = ""
+    given_latin: str = ""
+
+
+HONG_GILDONG = PersonName("홍", "길동", "Hong", "Gildong")
+KIM_SEOYEON = PersonName("김", "서연", "Kim", "Seoyeon")
+
+
+def name_recipient(database: Database, coi: str, name: PersonName) -> None:
+    """Record the name of the therapy's recipient as written and romanised (the builders enrol in Latin script)."""
+    with database.transaction() as session:
+        therapy = session.execute(select(Therapy).where(col(Therapy.coi) == coi)).scalar_one()
+        recipient = session.get(Recipient, therapy.recipient_id)
+        assert recipient is not None
+        recipient.family_name, recipient.given_name = name.family, name.given
+        recipient.family_name_latin, recipient.given_name_latin = name.family_latin, name.given_latin
+        session.add(recipient)
 
 
 def wristband(coi: str) -> str:

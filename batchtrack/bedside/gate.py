@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from batchtrack.bedside import vocabulary
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 
 # Spelled as in the models' enumerations (the tests check), so that the gate imports no table.
 CLINICAL_ROLES = frozenset({"investigator", "nurse"})
@@ -76,64 +79,75 @@ class BedsideFacts:
     second_problems: tuple[Reason, ...] = ()  # why the named second clinician could not be authenticated
 
 
+def _lot_state(state: str | None) -> Text:
+    return state_names.lot_state(state) if state else _("unknown")
+
+
 def _clinicians(facts: BedsideFacts) -> list[Reason]:
     reasons: list[Reason] = []
     if not facts.first.roles & CLINICAL_ROLES:
-        reasons.append(Reason("bedside.not_clinician", f"{facts.first.name} is not an investigator or a nurse"))
+        reasons.append(Reason("bedside.not_clinician",
+                              _("{name} is not an investigator or a nurse", name=facts.first.name)))
     if facts.second is None:
         reasons += list(facts.second_problems) or [
-            Reason("bedside.second_clinician_missing", "a second clinician must confirm the identity")]
+            Reason("bedside.second_clinician_missing", _("a second clinician must confirm the identity"))]
     elif facts.second.user_id == facts.first.user_id:
-        reasons.append(Reason("bedside.same_clinician", "the two checks were made by one person; two distinct "
-                                                        "clinicians must confirm"))
+        reasons.append(Reason("bedside.same_clinician", _("the two checks were made by one person; two distinct "
+                                                          "clinicians must confirm")))
     elif not facts.second.roles & CLINICAL_ROLES:
-        reasons.append(Reason("bedside.not_clinician", f"{facts.second.name} is not an investigator or a nurse"))
+        reasons.append(Reason("bedside.not_clinician",
+                              _("{name} is not an investigator or a nurse", name=facts.second.name)))
     return reasons
 
 
 def _bag(facts: BedsideFacts, bag: Bag) -> list[Reason]:
     reasons: list[Reason] = []
     if bag.kind != FINAL_PRODUCT:
-        reasons.append(Reason("bedside.not_a_product_bag", f"the scan names a {bag.kind.replace('_', ' ')}, "
-                                                           "not a final product bag"))
+        reasons.append(Reason("bedside.not_a_product_bag", _("the scan names a {kind}, not a final product bag",
+                                                             kind=vocabulary.container_kind(bag.kind))))
     if facts.wristband_coi is not None and bag.therapy_coi != facts.wristband_coi:
         reasons.append(Reason("bedside.wrong_recipient",
-                              f"the bag belongs to therapy {bag.therapy_coi} but the wristband is therapy "
-                              f"{facts.wristband_coi}: this product is not for this patient"))
+                              _("the bag belongs to therapy {bag_coi} but the wristband is therapy {wristband_coi}: "
+                                "this product is not for this patient", bag_coi=bag.therapy_coi,
+                                wristband_coi=facts.wristband_coi)))
     if bag.status != USABLE:
-        reasons.append(Reason("bedside.bag_" + bag.status, f"the bag is already {bag.status.replace('_', ' ')}"))
+        reasons.append(Reason("bedside.bag_" + bag.status,
+                              _("the bag is already {status}", status=vocabulary.container_status(bag.status))))
     if bag.lot_state not in INFUSIBLE_LOT_STATES or not facts.released:
-        state = (bag.lot_state or "unknown").replace("_", " ")
-        reasons.append(Reason("bedside.not_released", f"lot {bag.lot_din} is {state}: not released by QA"))
+        reasons.append(Reason("bedside.not_released", _("lot {din} is {state}: not released by QA", din=bag.lot_din,
+                                                        state=_lot_state(bag.lot_state))))
     elif facts.pending_sterility and not facts.pending_acknowledged:
         reasons.append(Reason("bedside.pending_sterility_unacknowledged",
-                              "the lot was released before its final sterility result: both clinicians must "
-                              "acknowledge this before the infusion"))
+                              _("the lot was released before its final sterility result: both clinicians must "
+                                "acknowledge this before the infusion")))
     if facts.open_alerts:
-        reasons.append(Reason("bedside.lot_alert", f"{facts.open_alerts} open alert(s) on lot {bag.lot_din} "
-                                                   "(e.g. a positive sterility result): do not infuse"))
+        reasons.append(Reason("bedside.lot_alert", _("{count} open alert(s) on lot {din} (e.g. a positive sterility "
+                                                     "result): do not infuse", count=facts.open_alerts,
+                                                     din=bag.lot_din)))
     if bag.expires_at is None:
-        reasons.append(Reason("bedside.no_expiry", "the product has no recorded expiry"))
+        reasons.append(Reason("bedside.no_expiry", _("the product has no recorded expiry")))
     elif facts.now >= bag.expires_at:
         late = int((facts.now - bag.expires_at).total_seconds() // 60)
-        reasons.append(Reason("bedside.expired", f"the product expired at {bag.expires_at:%Y-%m-%d %H:%M} UTC "
-                                                 f"({late} min ago)"))
+        reasons.append(Reason("bedside.expired", _("the product expired at {moment} UTC ({minutes} min ago)",
+                                                   moment=format(bag.expires_at, "%Y-%m-%d %H:%M"), minutes=late)))
     return reasons
 
 
 def _dose(dose: Dose | None) -> list[Reason]:
     if dose is None or dose.viable_cells is None:
-        return [Reason("bedside.dose_unknown", "the bag's viable cell count is not recorded")]
+        return [Reason("bedside.dose_unknown", _("the bag's viable cell count is not recorded"))]
     target = dose.target
     if target is None:
-        return [Reason("bedside.weight_missing", "no prescription, or no weight from a visit within the "
-                                                 "protocol's window: the dose cannot be checked")]
+        return [Reason("bedside.weight_missing", _("no prescription, or no weight from a visit within the "
+                                                   "protocol's window: the dose cannot be checked"))]
     deviation = abs(dose.viable_cells - target) / target * 100
     if deviation > dose.tolerance_percent:
         return [Reason("bedside.dose_out_of_tolerance",
-                       f"the bag holds {dose.viable_cells:.3g} viable cells; the prescription is {target:.3g} "
-                       f"({dose.prescribed_cells_per_kg:.3g}/kg x {dose.weight_kg:g} kg), off by {deviation:.1f}% "
-                       f"(tolerance {dose.tolerance_percent:g}%)")]
+                       _("the bag holds {cells} viable cells; the prescription is {target} ({per_kg}/kg x {weight} "
+                         "kg), off by {off}% (tolerance {tolerance}%)", cells=format(dose.viable_cells, ".3g"),
+                         target=format(target, ".3g"), per_kg=format(dose.prescribed_cells_per_kg, ".3g"),
+                         weight=format(dose.weight_kg, "g"), off=format(deviation, ".1f"),
+                         tolerance=format(dose.tolerance_percent, "g")))]
     return []
 
 
@@ -142,11 +156,11 @@ def refusals(facts: BedsideFacts) -> list[Reason]:
     reasons = _clinicians(facts)
     reasons += list(facts.wristband_problems)
     if facts.wristband_coi is None and not facts.wristband_problems:
-        reasons.append(Reason("bedside.wristband_unknown", "the wristband scan names no recorded therapy"))
+        reasons.append(Reason("bedside.wristband_unknown", _("the wristband scan names no recorded therapy")))
     reasons += list(facts.bag_problems)
     if facts.bag is None:
         if not facts.bag_problems:
-            reasons.append(Reason("bedside.bag_unknown", "the bag scan names no recorded container"))
+            reasons.append(Reason("bedside.bag_unknown", _("the bag scan names no recorded container")))
     else:
         reasons += _bag(facts, facts.bag)
         reasons += _dose(facts.dose)
@@ -161,15 +175,16 @@ def receipt_refusals(bag: Bag | None) -> list[Reason]:
     """A released bag must have been received at the clinic (custody recorded) before the bedside check."""
     if bag is None or bag.lot_state not in _ON_THE_WAY:
         return []
-    state = (bag.lot_state or "").replace("_", " ")
-    return [Reason("bedside.not_received", f"lot {bag.lot_din} is {state}: record its receipt at the clinic "
-                                           "(scan each bag from the courier) before the bedside check")]
+    return [Reason("bedside.not_received", _("lot {din} is {state}: record its receipt at the clinic (scan each bag "
+                                             "from the courier) before the bedside check", din=bag.lot_din,
+                                             state=_lot_state(bag.lot_state)))]
 
 
 def sterility_refusals(*, final_sterility_conforms: bool | None) -> list[Reason]:
     """A final sterility result that does not conform stops the infusion (None: no final result yet)."""
     if final_sterility_conforms is False:
-        return [Reason("bedside.sterility_failed", "the lot's final sterility result does not conform: do not infuse")]
+        return [Reason("bedside.sterility_failed",
+                       _("the lot's final sterility result does not conform: do not infuse"))]
     return []
 
 
@@ -202,20 +217,23 @@ def _infusion_times(facts: InfusionFacts) -> list[Reason]:
     reasons: list[Reason] = []
     # Times are entered to the minute: a start in the minute of the check is after it.
     if facts.started_at < facts.checked_at.replace(second=0, microsecond=0):
-        reasons.append(Reason("infusion.before_check", f"the infusion cannot start ({facts.started_at:%H:%M} UTC) "
-                                                       f"before its bedside check ({facts.checked_at:%H:%M} UTC)"))
+        reasons.append(Reason("infusion.before_check", _("the infusion cannot start ({start} UTC) before its bedside "
+                                                         "check ({checked} UTC)",
+                                                         start=format(facts.started_at, "%H:%M"),
+                                                         checked=format(facts.checked_at, "%H:%M"))))
     elif facts.started_at - facts.checked_at > CHECK_VALID_FOR:
         late = int((facts.started_at - facts.checked_at).total_seconds() // 60)
         reasons.append(Reason("infusion.check_stale",
-                              f"the infusion started {late} min after the bedside check; a check is valid for "
-                              f"{int(CHECK_VALID_FOR.total_seconds() // 60)} min: check the identity again"))
+                              _("the infusion started {minutes} min after the bedside check; a check is valid for "
+                                "{valid} min: check the identity again", minutes=late,
+                                valid=int(CHECK_VALID_FOR.total_seconds() // 60))))
     if facts.ended_at <= facts.started_at:
-        reasons.append(Reason("infusion.end_before_start", "the infusion must end after it started"))
+        reasons.append(Reason("infusion.end_before_start", _("the infusion must end after it started")))
     if facts.ended_at > facts.now + CLOCK_SKEW:
-        reasons.append(Reason("infusion.in_future", "the infusion cannot end in the future"))
+        reasons.append(Reason("infusion.in_future", _("the infusion cannot end in the future")))
     if facts.expires_at is not None and facts.started_at >= facts.expires_at:
-        reasons.append(Reason("infusion.after_expiry", f"the infusion started after the product expired "
-                                                       f"({facts.expires_at:%Y-%m-%d %H:%M} UTC)"))
+        reasons.append(Reason("infusion.after_expiry", _("the infusion started after the product expired ({moment} "
+                                                         "UTC)", moment=format(facts.expires_at, "%Y-%m-%d %H:%M"))))
     return reasons
 
 
@@ -225,13 +243,14 @@ def _infusion_signers(facts: InfusionFacts) -> list[Reason]:
         return []
     reasons: list[Reason] = []
     if second.user_id == facts.first.user_id:
-        reasons.append(Reason("infusion.same_clinician", "the infusion is signed by two distinct clinicians"))
+        reasons.append(Reason("infusion.same_clinician", _("the infusion is signed by two distinct clinicians")))
     elif {facts.first.user_id, second.user_id} != set(facts.check_clinicians):
         reasons.append(Reason("infusion.not_the_checking_clinicians",
-                              "the infusion is signed by the two clinicians who made its bedside check"))
+                              _("the infusion is signed by the two clinicians who made its bedside check")))
     for person in (facts.first, second):
         if not person.roles & CLINICAL_ROLES:
-            reasons.append(Reason("infusion.not_clinician", f"{person.name} is not an investigator or a nurse"))
+            reasons.append(Reason("infusion.not_clinician",
+                                  _("{name} is not an investigator or a nurse", name=person.name)))
     return reasons
 
 
@@ -239,16 +258,18 @@ def infusion_refusals(facts: InfusionFacts) -> list[Reason]:
     """Every reason an infusion cannot be recorded on its check (empty: both clinicians may sign)."""
     reasons: list[Reason] = []
     if not facts.check_ok:
-        reasons.append(Reason("infusion.check_not_passed", "the bedside check refused this infusion: a new check "
-                                                           "must pass first"))
+        reasons.append(Reason("infusion.check_not_passed", _("the bedside check refused this infusion: a new check "
+                                                             "must pass first")))
     if facts.check_used:
-        reasons.append(Reason("infusion.check_used", "an infusion is already recorded on this bedside check"))
+        reasons.append(Reason("infusion.check_used", _("an infusion is already recorded on this bedside check")))
     elif facts.bag_status != USABLE:
         reasons.append(Reason("infusion.bag_" + facts.bag_status,
-                              f"the bag is {facts.bag_status.replace('_', ' ')}: it cannot be infused"))
+                              _("the bag is {status}: it cannot be infused",
+                                status=vocabulary.container_status(facts.bag_status))))
     reasons += _infusion_times(facts)
     if facts.bag_volume_ml is not None and facts.volume_ml > facts.bag_volume_ml * (1 + VOLUME_TOLERANCE_PERCENT / 100):
         reasons.append(Reason("infusion.volume_exceeds_bag",
-                              f"{facts.volume_ml:g} mL is more than the bag holds ({facts.bag_volume_ml:g} mL, "
-                              f"tolerance {VOLUME_TOLERANCE_PERCENT:g}%)"))
+                              _("{volume} mL is more than the bag holds ({bag_volume} mL, tolerance {tolerance}%)",
+                                volume=format(facts.volume_ml, "g"), bag_volume=format(facts.bag_volume_ml, "g"),
+                                tolerance=format(VOLUME_TOLERANCE_PERCENT, "g"))))
     return reasons + _infusion_signers(facts)

@@ -18,6 +18,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.bedside import gate, records, schemas
 from batchtrack.db import checkpoint_after_commit
 from batchtrack.errors import AuditedRefusal, GateRefused, NotFound, Reason
+from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import workflow
 from batchtrack.models.base import utcnow
@@ -122,9 +123,10 @@ def record_infusion(*, session: Session, actor: Principal, data: schemas.Infusio
     )
     reasons = gate.infusion_refusals(facts)
     if second is None:
-        reasons.insert(0, Reason("infusion.second_unknown", f"no active user {data.second_clinician[:64]!r}"))
+        reasons.insert(0, Reason("infusion.second_unknown",
+                                 _("no active user {username}", username=repr(data.second_clinician[:64]))))
     if reasons:
-        raise GateRefused(f"the infusion on check {check_row.id} cannot be recorded", reasons=reasons,
+        raise GateRefused(_("the infusion on check {check} cannot be recorded", check=check_row.id), reasons=reasons,
                           audit=AuditedRefusal(actor, "infusion.refused", "bedside_check", str(check_row.id),
                                                {"container_id": check_row.container_id}))
     for person in (actor, second):  # both clinicians sign: both must be qualified
@@ -178,7 +180,7 @@ def infusions_of(*, session: Session, coi: str) -> list[Infusion]:
     """The infusions of a therapy, in the order they started."""
     therapy = session.execute(select(Therapy).where(col(Therapy.coi) == coi)).scalar_one_or_none()
     if therapy is None:
-        raise NotFound(f"no therapy with COI identifier {coi[:20]}")
+        raise NotFound(_("no therapy with COI identifier {coi}", coi=coi[:20]))
     return list(session.execute(
         select(Infusion).where(col(Infusion.therapy_id) == therapy.id)
         .order_by(col(Infusion.started_at), col(Infusion.id))

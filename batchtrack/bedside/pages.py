@@ -22,13 +22,16 @@ from starlette.datastructures import FormData, UploadFile
 from batchtrack.auth.principal import Principal
 from batchtrack.bedside import photos, schemas, views
 from batchtrack.bedside import service as bedside_service
+from batchtrack.bedside.identity import Compared
 from batchtrack.bedside.routes import upload_limit
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, BatchtrackError, Reason
+from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow, DatabaseDep, SessionDep, SettingsDep, run_audited
-from batchtrack.web.rendering import form_data, parse_local_time, render
+from batchtrack.web.rendering import form_data, parse_local_time, render, translations_of
 from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(include_in_schema=False)
@@ -42,13 +45,34 @@ ScansField = Annotated[str, Form(max_length=30_000)]
 VITALS = ("temperature_c", "heart_rate_bpm", "systolic_mmhg", "diastolic_mmhg", "spo2_percent")
 
 
-def _verdict(ok: bool, message: str, reasons: list[Reason] | None = None) -> dict[str, Any]:
-    return {"ok": ok, "message": message, "reasons": [r.as_dict() for r in reasons or []]}
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """A station's verdict before it is shown: PROCEED or STOP, what to do, and every reason."""
+
+    ok: bool
+    message: Text
+    reasons: list[Reason]
 
 
-def _invalid(exc: ValidationError) -> dict[str, Any]:
-    return _verdict(False, "the form is not complete or not valid", [
-        Reason("form_invalid", f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}") for e in exc.errors()[:20]])
+def _verdict(ok: bool, message: Text, reasons: list[Reason] | None = None) -> _Verdict:
+    return _Verdict(ok, message, list(reasons or []))
+
+
+def _invalid(exc: ValidationError) -> _Verdict:
+    return _verdict(False, _("the form is not complete or not valid"), [
+        Reason("form_invalid", _("{field}: {why}", field=".".join(str(p) for p in e["loc"]), why=e["msg"]))
+        for e in exc.errors()[:20]])
+
+
+def _page(request: Request, template: str, context: dict[str, Any], *, principal: Principal,
+          status_code: int = 200) -> Response:
+    """Render a bedside or hand-over page, its verdict's message and reasons in the reader's language."""
+    verdict = context.get("verdict")
+    if isinstance(verdict, _Verdict):
+        translations = translations_of(request, principal)
+        context = {**context, "verdict": {"ok": verdict.ok, "message": verdict.message.shown_in(translations),
+                                          "reasons": [r.as_dict(translations) for r in verdict.reasons]}}
+    return render(request, template, context, principal=principal, status_code=status_code)
 
 
 def _field(form: FormData, name: str, limit: int) -> str:
@@ -56,7 +80,8 @@ def _field(form: FormData, name: str, limit: int) -> str:
     if not isinstance(value, str):
         return ""
     if len(value) > limit:
-        raise BadRequest(f"the field {name} is longer than {limit} characters", code="form_invalid")
+        raise BadRequest(_("the field {name} is longer than {limit} characters", name=name, limit=limit),
+                         code="form_invalid")
     return value.strip()
 
 
@@ -87,46 +112,49 @@ def _entry(form: FormData) -> _Entry:
                   acknowledged=form.get("acknowledge_pending_sterility") == "yes")
 
 
-def _read_photos(form: FormData, entry: _Entry) -> tuple[_Entry, list[str]]:
-    notices: list[str] = []
-    for field, what, pick in (("wristband", "wristband", photos.best_for_wristband),
-                              ("bag", "bag label", photos.best_for_bag)):
+def _read_photos(form: FormData, entry: _Entry) -> tuple[_Entry, list[Text]]:
+    notices: list[Text] = []
+    for field, what, pick in (("wristband", _("wristband"), photos.best_for_wristband),
+                              ("bag", _("bag label"), photos.best_for_bag)):
         data = _photo(form, f"{field}_photo")
         if data is None:
             continue
         try:
             texts = photos.decode_photo(image_bytes=data)
         except BatchtrackError as exc:
-            notices.append(f"The {what} photo could not be read: {exc.message}")
+            notices.append(_("The {what} photo could not be read: {why}", what=what, why=exc.text))
             continue
         chosen = pick(texts)
         if chosen is None:
-            notices.append(f"No barcode was found in the {what} photo: take it again, closer and flat, in good light")
+            notices.append(_("No barcode was found in the {what} photo: take it again, closer and flat, in good "
+                             "light", what=what))
             continue
         entry = replace(entry, wristband=chosen) if field == "wristband" else replace(entry, bag=chosen)
-        notices.append(f"The {what} was read from the photo: check the value below")
+        notices.append(_("The {what} was read from the photo: check the value below", what=what))
     return entry, notices
 
 
 def _bedside(request: Request, principal: Principal, entry: _Entry, *, focus: str = "wristband",
              status_code: int = 200, **context: Any) -> Response:
-    return render(request, "bedside/bedside.html", {
+    return _page(request, "bedside/bedside.html", {
         "entry": entry, "focus": focus, "notices": [], "recipient": None, "wristband_problems": [],
-        "bag_text": "", "bag_problems": [], "misread": "", "pending": False, "verdict": None, **context,
+        "bag_text": None, "bag_problems": [], "comparison": [], "misread": "", "pending": False, "verdict": None,
+        **context,
     }, principal=principal, status_code=status_code)
 
 
 def _check_page(request: Request, database: Database, principal: Principal, check_id: int,
-                verdict: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+                verdict: _Verdict | None = None, status_code: int = 200) -> Response:
     with database.transaction(write=False) as session:
         view = views.check(session=session, check_id=check_id)
-    return render(request, "bedside/check.html", {"view": view, "verdict": verdict},
-                  principal=principal, status_code=status_code)
+    return _page(request, "bedside/check.html", {"view": view, "verdict": verdict},
+                 principal=principal, status_code=status_code)
 
 
 def _record_check(request: Request, database: Database, settings: Settings, actor: Principal,
-                  entry: _Entry) -> Response:
-    """Record the check and show its verdict: the infusion form on PROCEED, a fresh start on STOP."""
+                  entry: _Entry, comparison: list[Compared]) -> Response:
+    """Record the check and show its verdict: the infusion form on PROCEED; on STOP, a fresh start below the
+    wristband's and the bag label's identities side by side."""
     try:
         data = schemas.CheckCreate(wristband_scan=entry.wristband, bag_scan=entry.bag, second_clinician=entry.second,
                                    second_password=entry.password, acknowledge_pending_sterility=entry.acknowledged)
@@ -134,23 +162,25 @@ def _record_check(request: Request, database: Database, settings: Settings, acto
         return _bedside(request, actor, replace(entry, password=""), verdict=_invalid(exc), status_code=422)
 
     def work(session: Session) -> tuple[int, bool, list[Reason], str | None]:
-        row = bedside_service.check(session=session, settings=settings, actor=actor, data=data)
-        public = bedside_service.check_public(session=session, check=row)
-        return row.id or 0, row.ok, bedside_service.reasons_of(row), public.deviation_number
+        judged = bedside_service.judge(session=session, settings=settings, actor=actor, data=data)
+        public = bedside_service.check_public(session=session, check=judged.row)
+        return judged.row.id or 0, judged.row.ok, judged.reasons, public.deviation_number
 
     check_id, ok, reasons, deviation = run_audited(database, work, settings=settings)
     if ok:
         return _check_page(request, database, actor, check_id,
-                           _verdict(True, f"identity confirmed by two clinicians (check {check_id}): infuse this bag, "
-                                          "then record the infusion below"))
-    message = f"do not infuse this bag (check {check_id} recorded"
-    message += f"; deviation {deviation} opened)" if deviation else ")"
+                           _verdict(True, _("identity confirmed by two clinicians (check {check}): infuse this bag, "
+                                            "then record the infusion below", check=check_id)))
+    message = _("do not infuse this bag (check {check} recorded)", check=check_id)
+    if deviation:
+        message = _("do not infuse this bag (check {check} recorded; deviation {deviation} opened)", check=check_id,
+                    deviation=deviation)
     return _bedside(request, actor, _Entry(), verdict=_verdict(False, message, reasons), status_code=409,
-                    stopped_check=check_id)
+                    stopped_check=check_id, comparison=comparison)
 
 
 def _advance(request: Request, database: Database, settings: Settings, actor: Principal, entry: _Entry,
-             notices: list[str]) -> Response:
+             notices: list[Text]) -> Response:
     """Show the next field to fill, or record the check once everything is in (see the module docstring)."""
     shown: dict[str, Any] = {"notices": notices}
     with database.transaction(write=False) as session:
@@ -158,6 +188,7 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
             shown["recipient"], shown["wristband_problems"] = views.wristband(session=session, raw=entry.wristband)
         pre = (bedside_service.precheck(session=session, actor=actor, wristband_scan=entry.wristband,
                                         bag_scan=entry.bag) if entry.wristband and entry.bag else None)
+        label_of = views.label_recipient(session=session, bag=pre.bag) if pre is not None else None
     if not entry.wristband or shown["wristband_problems"]:
         # A misread is asked again, not recorded; the field is emptied so that the next scan does not append to it.
         return _bedside(request, actor, replace(entry, wristband="", password=""), focus="wristband",
@@ -167,22 +198,23 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
     if pre.bag is None:
         return _bedside(request, actor, replace(entry, bag="", password=""), focus="bag", bag_problems=pre.reasons,
                         misread=views.escaped(entry.bag), **shown)
-    shown |= {"bag_text": views.describe_bag(pre.bag), "pending": pre.pending_sterility}
+    comparison = views.comparison(shown["recipient"], label_of)
+    shown |= {"bag_text": views.describe_bag(pre.bag), "pending": pre.pending_sterility, "comparison": comparison}
     if pre.reasons:
         # The bag names a recorded container and the scans alone refuse it: stop now, recorded, with a deviation.
-        return _record_check(request, database, settings, actor, entry)
+        return _record_check(request, database, settings, actor, entry, comparison)
     if not entry.second or not entry.password:
         return _bedside(request, actor, entry, focus="password" if entry.second else "second", **shown)
     if pre.pending_sterility and not entry.acknowledged:
-        notices.append("This lot was released before its final sterility result: both of you must acknowledge "
-                       "this (tick the box), then the second clinician enters the password again")
+        notices.append(_("This lot was released before its final sterility result: both of you must acknowledge "
+                         "this (tick the box), then the second clinician enters the password again"))
         return _bedside(request, actor, replace(entry, password=""), focus="acknowledge", **shown)
     problems = run_audited(database, lambda session: bedside_service.second_clinician_problems(
         session=session, settings=settings, username=entry.second, password=entry.password), settings=settings)
     if problems:
-        notices += [p.message for p in problems]
+        notices += [p.text for p in problems]
         return _bedside(request, actor, replace(entry, password=""), focus="password", **shown)
-    return _record_check(request, database, settings, actor, entry)
+    return _record_check(request, database, settings, actor, entry, comparison)
 
 
 @router.get("/bedside", name="bedside_page")
@@ -198,7 +230,7 @@ def bedside_submit(_limit: TwoPhotos, request: Request, database: DatabaseDep, s
     try:
         entry = _entry(form)
     except BadRequest as exc:
-        return _bedside(request, actor, _Entry(), verdict=_verdict(False, exc.message), status_code=400)
+        return _bedside(request, actor, _Entry(), verdict=_verdict(False, exc.text), status_code=400)
     entry, notices = _read_photos(form, entry)
     return _advance(request, database, settings, actor, entry, notices)
 
@@ -232,20 +264,23 @@ def infusion_submit(request: Request, database: DatabaseDep, settings: SettingsD
     except ValidationError as exc:
         return _check_page(request, database, actor, check_id, _invalid(exc), 422)
     except BadRequest as exc:
-        return _check_page(request, database, actor, check_id, _verdict(False, exc.message, exc.reasons), 400)
+        return _check_page(request, database, actor, check_id, _verdict(False, exc.text, exc.reasons), 400)
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         infusion = bedside_service.record_infusion(session=session, actor=actor, data=data)
         public = bedside_service.infusion_public(session=session, infusion=infusion)
-        done = f"; lot {public.lot_din} is {public.lot_state.replace('_', ' ')}"
+        state = state_names.lot_state(public.lot_state)
         if public.therapy_state == bedside_service.THERAPY_COMPLETED:
-            done += f" and therapy {public.therapy_coi} is completed"
-        return f"infusion of bag {public.division} recorded and signed by both clinicians{done}"
+            return _("infusion of bag {division} recorded and signed by both clinicians; lot {din} is {state} and "
+                     "therapy {coi} is completed", division=public.division, din=public.lot_din, state=state,
+                     coi=public.therapy_coi)
+        return _("infusion of bag {division} recorded and signed by both clinicians; lot {din} is {state}",
+                 division=public.division, din=public.lot_din, state=state)
 
     try:
         message = run_audited(database, work, settings=settings)
     except BatchtrackError as exc:
-        return _check_page(request, database, actor, check_id, _verdict(False, exc.message, exc.reasons),
+        return _check_page(request, database, actor, check_id, _verdict(False, exc.text, exc.reasons),
                            exc.status_code)
     return _check_page(request, database, actor, check_id, _verdict(True, message))
 
@@ -266,15 +301,15 @@ Context = Callable[[Database], dict[str, Any]]
 
 
 def _station(request: Request, template: str, principal: Principal, context: Context,
-             work: Callable[[Session], str], database: Database) -> Response:
+             work: Callable[[Session], Text], database: Database) -> Response:
     """Run a hand-over in its own transaction and show its verdict in place."""
     try:
         message = run_audited(database, work, settings=request.app.state.settings)
     except BatchtrackError as exc:
-        verdict = _verdict(False, exc.message, exc.reasons)
-        return render(request, template, {**context(database), "verdict": verdict}, principal=principal,
-                      status_code=exc.status_code)
-    return render(request, template, {**context(database), "verdict": _verdict(True, message)}, principal=principal)
+        verdict = _verdict(False, exc.text, exc.reasons)
+        return _page(request, template, {**context(database), "verdict": verdict}, principal=principal,
+                     status_code=exc.status_code)
+    return _page(request, template, {**context(database), "verdict": _verdict(True, message)}, principal=principal)
 
 
 def _shipment_context(din: str) -> Context:
@@ -302,12 +337,13 @@ def ship_submit(din: DinPath, request: Request, database: DatabaseDep, actor: Sh
     try:
         data = _hand_over_data(scans, operator, courier, temperature_c, location)
     except ValidationError as exc:
-        return render(request, "bedside/ship.html", {**context(database), "verdict": _invalid(exc)},
-                      principal=actor, status_code=422)
+        return _page(request, "bedside/ship.html", {**context(database), "verdict": _invalid(exc)},
+                     principal=actor, status_code=422)
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         outcome = bedside_service.ship(session=session, actor=actor, din=din, data=data)
-        return f"lot {outcome.lot.din} shipped: {len(outcome.events)} bag(s) handed to {courier.strip()}"
+        return _("lot {din} shipped: {count} bag(s) handed to {courier}", din=outcome.lot.din,
+                 count=len(outcome.events), courier=courier.strip())
     return _station(request, "bedside/ship.html", actor, context, work, database)
 
 
@@ -330,10 +366,11 @@ def receive_submit(request: Request, database: DatabaseDep, actor: Receiver, sca
     try:
         data = _hand_over_data(scans, courier, clinician, temperature_c, location)
     except ValidationError as exc:
-        return render(request, "bedside/receive.html", {"verdict": _invalid(exc)}, principal=actor, status_code=422)
+        return _page(request, "bedside/receive.html", {"verdict": _invalid(exc)}, principal=actor, status_code=422)
 
-    def work(session: Session) -> str:
+    def work(session: Session) -> Text:
         din = bedside_service.lot_din_named_by(session=session, scans=data.scans)
         outcome = bedside_service.receive_at_clinic(session=session, actor=actor, din=din, data=data)
-        return f"lot {outcome.lot.din} received at the clinic: {len(outcome.events)} bag(s) from {courier.strip()}"
+        return _("lot {din} received at the clinic: {count} bag(s) from {courier}", din=outcome.lot.din,
+                 count=len(outcome.events), courier=courier.strip())
     return _station(request, "bedside/receive.html", actor, context, work, database)

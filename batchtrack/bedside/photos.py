@@ -10,6 +10,7 @@ import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
 from batchtrack.errors import BadRequest, BatchtrackError
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import isbt
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -32,33 +33,35 @@ def _open(image_bytes: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(image_bytes))
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError, OSError,
             ValueError) as exc:
-        raise BadRequest("the upload is not an image we can read (take the photo as JPEG or PNG)",
+        raise BadRequest(_("the upload is not an image we can read (take the photo as JPEG or PNG)"),
                          code="photo.not_an_image") from exc
     if image.format not in FORMATS:
-        raise BadRequest(f"{image.format or 'this'} images are not read here: take the photo as JPEG or PNG",
-                         code="photo.format")
+        raise BadRequest(_("{format} images are not read here: take the photo as JPEG or PNG",
+                           format=image.format or _("this")), code="photo.format")
     # Checked from the header, before the pixels are decoded into memory.
     if image.width * image.height > MAX_PHOTO_PIXELS:
-        raise PhotoTooLarge(f"the photo has {image.width * image.height / 1e6:.0f} megapixels; at most "
-                            f"{MAX_PHOTO_PIXELS // 1_000_000} are read: take it at a lower resolution")
+        raise PhotoTooLarge(_("the photo has {megapixels} megapixels; at most {limit} are read: take it at a lower "
+                              "resolution", megapixels=format(image.width * image.height / 1e6, ".0f"),
+                              limit=MAX_PHOTO_PIXELS // 1_000_000))
     if max(image.width, image.height) > MAX_PHOTO_SIDE:
-        raise PhotoTooLarge(f"the photo is {image.width} x {image.height} pixels; a side may be at most "
-                            f"{MAX_PHOTO_SIDE}: take it at a lower resolution")
+        raise PhotoTooLarge(_("the photo is {width} x {height} pixels; a side may be at most {limit}: take it at a "
+                              "lower resolution", width=image.width, height=image.height, limit=MAX_PHOTO_SIDE))
     return image
 
 
 def decode_photo(*, image_bytes: bytes) -> list[str]:
     """Every barcode zxing-cpp finds in the photo, as text, in the order found (duplicates once)."""
     if not image_bytes:
-        raise BadRequest("no photo was uploaded", code="photo.empty")
+        raise BadRequest(_("no photo was uploaded"), code="photo.empty")
     if len(image_bytes) > MAX_PHOTO_BYTES:
-        raise PhotoTooLarge(f"the photo is {len(image_bytes) / 1024 / 1024:.1f} MB; at most "
-                            f"{MAX_PHOTO_BYTES // 1024 // 1024} MB are read: take it at a lower resolution")
+        raise PhotoTooLarge(_("the photo is {size} MB; at most {limit} MB are read: take it at a lower resolution",
+                              size=format(len(image_bytes) / 1024 / 1024, ".1f"),
+                              limit=MAX_PHOTO_BYTES // 1024 // 1024))
     image = _open(image_bytes)
     try:
         grey = image.convert("L")
     except (OSError, ValueError) as exc:
-        raise BadRequest("the image is damaged or truncated: take the photo again", code="photo.damaged") from exc
+        raise BadRequest(_("the image is damaged or truncated: take the photo again"), code="photo.damaged") from exc
     texts: list[str] = []
     for result in zxingcpp.read_barcodes(grey):
         if result.text and result.text not in texts:

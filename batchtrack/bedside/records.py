@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from batchtrack.auth.principal import Principal
 from batchtrack.bedside import gate
 from batchtrack.errors import Forbidden, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.bedside import BedsideCheck, Infusion
 from batchtrack.models.lot import Lot
 from batchtrack.models.quality import Alert, QcResult, ReleaseDecision, ReleaseDecisionKind, ResultStatus
@@ -79,7 +80,7 @@ def signature(*, session: Session, signature_id: int) -> Signature:
     """One signature by id; NotFound otherwise."""
     found = session.get(Signature, signature_id)
     if found is None:
-        raise NotFound(f"no signature {signature_id}")
+        raise NotFound(_("no signature {id}", id=signature_id))
     return found
 
 
@@ -87,7 +88,7 @@ def get_check(*, session: Session, check_id: int) -> BedsideCheck:
     """One bedside check; NotFound otherwise."""
     row = session.get(BedsideCheck, check_id)
     if row is None:
-        raise NotFound(f"no bedside check {check_id}", code="bedside.check_unknown")
+        raise NotFound(_("no bedside check {id}", id=check_id), code="bedside.check_unknown")
     return row
 
 
@@ -105,4 +106,4 @@ def clinician_of(principal: Principal) -> gate.Clinician:
 def require_clinician(actor: Principal) -> None:
     """Refuse anyone but an investigator or a nurse (the routes declare the same roles)."""
     if not actor.has_any(CLINICIANS) or actor.user_id is None:
-        raise Forbidden("bedside checks and infusions are recorded by an investigator or a nurse", code="role")
+        raise Forbidden(_("bedside checks and infusions are recorded by an investigator or a nurse"), code="role")

@@ -14,8 +14,10 @@ from batchtrack.auth.principal import Principal
 from batchtrack.bedside import handover, photos, schemas
 from batchtrack.bedside import service as bedside_service
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow, SessionDep, SettingsDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import MAX_DB_INT, CoiPath, DinPath
 
 router = APIRouter(tags=["bedside"])
@@ -38,10 +40,12 @@ def upload_limit(photos_allowed: int) -> Callable[[Request], Awaitable[None]]:
     async def refuse_oversized(request: Request) -> None:
         declared = request.headers.get("content-length", "")
         if not (declared.isascii() and declared.isdigit()):  # '²' is a digit to Python, not to int()
-            raise BadRequest("send the photo as multipart/form-data with its length", code="photo.length_required")
+            raise BadRequest(_("send the photo as multipart/form-data with its length"),
+                             code="photo.length_required")
         if int(declared) > limit:
-            raise photos.PhotoTooLarge(f"the upload is {int(declared) / 1024 / 1024:.1f} MB; a photo may be at most "
-                                       f"{photos.MAX_PHOTO_BYTES // 1024 // 1024} MB")
+            raise photos.PhotoTooLarge(_("the upload is {size} MB; a photo may be at most {limit} MB",
+                                         size=format(int(declared) / 1024 / 1024, ".1f"),
+                                         limit=photos.MAX_PHOTO_BYTES // 1024 // 1024))
 
     return refuse_oversized
 
@@ -52,7 +56,7 @@ OnePhoto = Annotated[None, Depends(upload_limit(1))]
 async def read_photo(upload: object) -> bytes:
     """The bytes of an uploaded file field (at most one byte over the limit is read)."""
     if not isinstance(upload, UploadFile):
-        raise BadRequest("upload the photo as the file field 'image' (multipart/form-data)", code="photo.missing")
+        raise BadRequest(_("upload the photo as the file field 'image' (multipart/form-data)"), code="photo.missing")
     return await upload.read(photos.MAX_PHOTO_BYTES + 1)
 
 
@@ -73,15 +77,21 @@ def receive(din: DinPath, data: schemas.BagsHandOver, session: SessionDep,
 
 @router.post("/bedside/checks", response_model=schemas.CheckPublic,
              responses={409: {"model": schemas.CheckRefusal}})
-def check(data: schemas.CheckCreate, session: SessionDep, settings: SettingsDep,
+def check(data: schemas.CheckCreate, request: Request, session: SessionDep, settings: SettingsDep,
           actor: Clinician) -> schemas.CheckPublic | Response:
-    """The bedside identity check: 200 to proceed; 409 with every reason to stop (the check is recorded)."""
-    row = bedside_service.check(session=session, settings=settings, actor=actor, data=data)
-    public = bedside_service.check_public(session=session, check=row)
-    if row.ok:
+    """The bedside identity check: 200 to proceed; 409 with every reason to stop (the check is recorded).
+
+    The refusal's message and reasons are in the reader's language; the recorded check keeps them in English.
+    """
+    judged = bedside_service.judge(session=session, settings=settings, actor=actor, data=data)
+    public = bedside_service.check_public(session=session, check=judged.row)
+    if judged.row.ok:
         return public
-    refusal = schemas.CheckRefusal(error="bedside.refused", message="STOP: do not infuse this bag",
-                                   reasons=public.reasons, check=public)
+    translations = translations_of(request, actor)
+    refusal = schemas.CheckRefusal(error="bedside.refused",
+                                   message=_("STOP: do not infuse this bag").shown_in(translations),
+                                   reasons=[schemas.ReasonPublic(**r.as_dict(translations)) for r in judged.reasons],
+                                   check=public)
     return JSONResponse(refusal.model_dump(mode="json"), status_code=409)
 
 

@@ -19,6 +19,7 @@ from batchtrack.config import Settings
 from batchtrack.deviations import service as deviation_service
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.base import utcnow
 from batchtrack.models.bedside import BedsideCheck
 from batchtrack.models.container import Container
@@ -63,40 +64,41 @@ class _Scanned:
     lot: Lot | None
 
 
-def _prefixed(what: str, reasons: list[Reason]) -> tuple[Reason, ...]:
-    return tuple(Reason(r.code, f"{what}: {r.message}") for r in reasons)
+def _prefixed(what: Text, reasons: list[Reason]) -> tuple[Reason, ...]:
+    return tuple(Reason(r.code, _("{what}: {why}", what=what, why=r.text)) for r in reasons)
 
 
 def read_wristband(*, session: Session, raw: str) -> tuple[str | None, int | None, tuple[Reason, ...]]:
     """The therapy a wristband scan names: (COI, therapy id, no problems), or why it names none."""
     parsed = parser.parse_scan(raw)
     if isinstance(parsed, parser.ScanRefusal):
-        return None, None, _prefixed("wristband", parsed.reasons)
+        return None, None, _prefixed(_("wristband"), parsed.reasons)
     if not isinstance(parsed, parser.CoiScan):
-        return None, None, (Reason("bedside.wristband_not_coi", "the wristband scan is not a COI identifier "
-                                   "(was a bag label scanned?): scan the recipient's wristband"),)
+        return None, None, (Reason("bedside.wristband_not_coi", _("the wristband scan is not a COI identifier "
+                                   "(was a bag label scanned?): scan the recipient's wristband")),)
     found = scan_service.resolve(session=session, identity=parser.identity_of(parsed)).resolved
     if isinstance(found, ResolvedTherapy):
         return found.coi, found.therapy_id, ()
     return None, None, (Reason("bedside.wristband_unknown",
-                               f"the wristband names therapy {parsed.coi.value}, which is not recorded"),)
+                               _("the wristband names therapy {coi}, which is not recorded", coi=parsed.coi.value)),)
 
 
 def _bag(session: Session, raw: str) -> tuple[gate.Bag | None, tuple[Reason, ...], Container | None, Lot | None]:
     parsed = parser.parse_scan(raw)
     if isinstance(parsed, parser.ScanRefusal):
-        return None, _prefixed("bag", parsed.reasons), None, None
+        return None, _prefixed(_("bag"), parsed.reasons), None, None
     identity = parser.identity_of(parsed)
     if identity.din is None:
-        return None, (Reason("bedside.bag_not_a_container", "the bag scan names no container (was the "
-                             "wristband scanned?): scan the 2-D code on the product bag"),), None, None
+        return None, (Reason("bedside.bag_not_a_container", _("the bag scan names no container (was the "
+                             "wristband scanned?): scan the 2-D code on the product bag")),), None, None
     if identity.product_code is None:
-        return None, (Reason("bedside.bag_scan_incomplete", f"the scan names donation {identity.din} but not which "
-                                                            "bag: scan the 2-D code on the product bag"),), None, None
+        return None, (Reason("bedside.bag_scan_incomplete", _("the scan names donation {din} but not which bag: scan "
+                                                              "the 2-D code on the product bag", din=identity.din)),
+                      ), None, None
     resolution = scan_service.resolve(session=session, identity=identity)
     found = resolution.resolved
     if not isinstance(found, ResolvedContainer):
-        return None, (Reason("bedside.bag_unknown", "the bag scan names no recorded container"),), None, None
+        return None, (Reason("bedside.bag_unknown", _("the bag scan names no recorded container")),), None, None
     container = session.get(Container, found.container_id)
     lot = session.get(Lot, found.lot_id) if found.lot_id is not None else None
     assert container is not None
@@ -122,8 +124,8 @@ def _dose(session: Session, lot: Lot) -> tuple[gate.Dose, list[Reason]]:
     viable = records.per_bag_value(session=session, lot=lot, name=records.VIABLE_CELLS)
     if not recipient.protocol_id:
         return (gate.Dose(viable, therapy.prescribed_cells_per_kg, None, 100.0),
-                [Reason("bedside.no_protocol", f"subject {recipient.subject_code} is on no protocol: the dose "
-                                               "tolerance and the weight window are unknown")])
+                [Reason("bedside.no_protocol", _("subject {subject} is on no protocol: the dose tolerance and the "
+                                                 "weight window are unknown", subject=recipient.subject_code))])
     limits = definition.load(recipient.protocol_id).limits
     weight = enrolment_service.weight_within(session=session, recipient=recipient,
                                              days=limits.weight_visit_window_days, on=utcnow().date())
@@ -157,12 +159,13 @@ def _second(session: Session, settings: Settings, username: str,
         return None, ()
     if not password:
         return None, (Reason("bedside.second_clinician_password",
-                             f"{username[:64]} must enter their password to confirm the identity"),)
+                             _("{username} must enter their password to confirm the identity",
+                               username=username[:64])),)
     user, refusal = auth_service.authenticate(session=session, settings=settings, username=username,
                                               password=password)
     if user is None:
         return None, (Reason("bedside.second_clinician_not_authenticated",
-                             f"the second clinician could not be authenticated: {refusal}"),)
+                             _("the second clinician could not be authenticated: {why}", why=refusal)),)
     return records.clinician_of(auth_service.principal_for(session=session, user=user)), ()
 
 
@@ -173,7 +176,7 @@ def second_clinician_problems(*, session: Session, settings: Settings, username:
     """
     second, problems = _second(session, settings, username, password)
     if second is None and not problems:
-        return [Reason("bedside.second_clinician_missing", "a second clinician must confirm the identity")]
+        return [Reason("bedside.second_clinician_missing", _("a second clinician must confirm the identity"))]
     return list(problems)
 
 
@@ -208,11 +211,25 @@ def _deviation(session: Session, actor: Principal, scanned: _Scanned, reasons: l
         impact="The infusion was stopped at the bedside; the bag was not infused.")
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A recorded check and the reasons it refused the infusion, as judged (their messages marked for
+    translation; the check records them in English)."""
+
+    row: BedsideCheck
+    reasons: list[Reason]
+
+
 def check(*, session: Session, settings: Settings, actor: Principal, data: schemas.CheckCreate) -> BedsideCheck:
     """Judge and record a bedside check; a refusal is recorded too, with a deviation on the bag's lot.
 
     Never raises for a refusal: the check (and its deviation) must be committed; the caller reports `ok`.
     """
+    return judge(session=session, settings=settings, actor=actor, data=data).row
+
+
+def judge(*, session: Session, settings: Settings, actor: Principal, data: schemas.CheckCreate) -> Judged:
+    """Judge and record a bedside check as `check` does; also return the reasons to show in the reader's language."""
     records.require_clinician(actor)
     # The refusal concerns the person, not the bag or the recipient: it is recorded against the user.
     qualification_service.require(session=session, actor=actor, activity=qualification_requirements.BEDSIDE_CHECK,
@@ -250,7 +267,7 @@ def check(*, session: Session, settings: Settings, actor: Principal, data: schem
              "deviation": deviation.number if deviation else None, "reasons": [r.as_dict() for r in reasons],
              "wristband_scan_escaped": row.wristband_scan, "bag_scan_escaped": row.bag_scan},
     )
-    return row
+    return Judged(row, reasons)
 
 
 def reasons_of(check: BedsideCheck) -> list[Reason]:

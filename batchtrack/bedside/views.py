@@ -4,15 +4,18 @@ infusion, a lot's bags for shipment."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
-from batchtrack.bedside import gate, records, schemas
+from batchtrack.bedside import gate, identity, records, schemas, vocabulary
 from batchtrack.bedside import service as bedside_service
+from batchtrack.bedside.identity import Compared, RecipientView
 from batchtrack.errors import Reason
-from batchtrack.labels.content import format_recipient_name
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
+from batchtrack.lots import state_names
 from batchtrack.models.container import ContainerKind
 from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
@@ -20,33 +23,38 @@ from batchtrack.models.therapy import Therapy
 from batchtrack.scanning import verdict
 
 
-@dataclass(frozen=True, slots=True)
-class RecipientView:
-    """The recipient as the clinicians at the bedside confirm them (clinical roles only)."""
-
-    coi: str
-    subject_code: str
-    name: str  # "LAST, First"
-    date_of_birth: date
-
-
 def recipient_of(*, session: Session, therapy_id: int) -> RecipientView:
-    """The recipient of a therapy, with the identity printed on the product's label."""
+    """The recipient of a therapy: their names as written and romanised, date of birth, subject and therapy."""
     therapy = session.get(Therapy, therapy_id)
     assert therapy is not None
     recipient = session.get(Recipient, therapy.recipient_id)
     assert recipient is not None
-    return RecipientView(therapy.coi, recipient.subject_code,
-                         format_recipient_name(family=recipient.family_name, given=recipient.given_name),
-                         recipient.date_of_birth)
+    return identity.recipient(coi=therapy.coi, subject_code=recipient.subject_code, family=recipient.family_name,
+                              given=recipient.given_name, family_latin=recipient.family_name_latin,
+                              given_latin=recipient.given_name_latin, date_of_birth=recipient.date_of_birth)
 
 
 def wristband(*, session: Session, raw: str) -> tuple[RecipientView | None, list[Reason]]:
     """The recipient a wristband scan names, or why it names none."""
     _coi, therapy_id, problems = bedside_service.read_wristband(session=session, raw=raw)
     if therapy_id is None:
-        return None, list(problems) or [Reason("bedside.wristband_unknown", "the wristband names no therapy")]
+        return None, list(problems) or [Reason("bedside.wristband_unknown", _("the wristband names no therapy"))]
     return recipient_of(session=session, therapy_id=therapy_id), []
+
+
+def label_recipient(*, session: Session, bag: gate.Bag | None) -> RecipientView | None:
+    """The recipient the bag's label names: the recipient of the therapy its lot was made for."""
+    if bag is None or bag.therapy_coi is None:
+        return None
+    therapy_id = session.execute(select(col(Therapy.id)).where(col(Therapy.coi) == bag.therapy_coi)).scalar()
+    return recipient_of(session=session, therapy_id=therapy_id) if therapy_id is not None else None
+
+
+def comparison(wristband_of: RecipientView | None, label_of: RecipientView | None) -> list[Compared]:
+    """The wristband's identity and the bag label's side by side (empty unless both are known)."""
+    if wristband_of is None or label_of is None:
+        return []
+    return identity.compare(wristband_of, label_of)
 
 
 def escaped(raw: str) -> str:
@@ -54,12 +62,40 @@ def escaped(raw: str) -> str:
     return verdict.escape_raw(raw) if raw else ""
 
 
-def describe_bag(bag: gate.Bag | None) -> str:
+def describe_bag(bag: gate.Bag | None) -> Text | None:
     """How the page names a scanned bag."""
     if bag is None:
-        return ""
-    state = (bag.lot_state or "unknown").replace("_", " ")
-    return f"{bag.kind.replace('_', ' ')} of lot {bag.lot_din} ({state}), therapy {bag.therapy_coi}"
+        return None
+    state = state_names.lot_state(bag.lot_state) if bag.lot_state else _("unknown")
+    return _("{kind} of lot {din} ({state}), therapy {coi}", kind=vocabulary.container_kind(bag.kind),
+             din=bag.lot_din, state=state, coi=bag.therapy_coi)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedView:
+    """One signature of a recorded infusion as the check page shows it."""
+
+    meaning: Text
+    printed_name: str
+    signed_at: datetime
+    intact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InfusionView:
+    """A recorded infusion as the check page shows it: the record, and the states and signatures named for people."""
+
+    record: schemas.InfusionPublic
+    lot_state: Text
+    therapy_state: Text
+    signatures: list[SignedView]
+
+
+def _infusion_view(infusion: schemas.InfusionPublic) -> InfusionView:
+    return InfusionView(infusion, state_names.lot_state(infusion.lot_state),
+                        vocabulary.therapy_state(infusion.therapy_state),
+                        [SignedView(vocabulary.signature_meaning(s.meaning), s.printed_name, s.signed_at, s.intact)
+                         for s in infusion.signatures])
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +104,9 @@ class CheckView:
 
     check: schemas.CheckPublic
     recipient: RecipientView | None
+    comparison: list[Compared]  # the wristband's recipient and the bag label's, when both are known
     bag_volume_ml: float | None
-    infusion: schemas.InfusionPublic | None
+    infusion: InfusionView | None
     valid_until: datetime
     may_infuse: bool
 
@@ -80,10 +117,15 @@ def check(*, session: Session, check_id: int) -> CheckView:
     public = bedside_service.check_public(session=session, check=row)
     lot = session.get(Lot, row.lot_id) if row.lot_id else None
     recorded = bedside_service.infusion_of_check(session=session, check_id=check_id)
-    infusion = bedside_service.infusion_public(session=session, infusion=recorded) if recorded else None
+    infusion = _infusion_view(bedside_service.infusion_public(session=session, infusion=recorded)) if recorded else None
+    # The check records the scan as read (escaped); a wristband that named a therapy reads the same again.
+    _coi, wristband_therapy, _problems = bedside_service.read_wristband(session=session, raw=row.wristband_scan)
     return CheckView(
         check=public,
         recipient=recipient_of(session=session, therapy_id=row.therapy_id) if row.therapy_id else None,
+        comparison=comparison(
+            recipient_of(session=session, therapy_id=wristband_therapy) if wristband_therapy else None,
+            recipient_of(session=session, therapy_id=lot.therapy_id) if lot else None),
         bag_volume_ml=records.per_bag_value(session=session, lot=lot, name=records.VOLUME) if lot else None,
         infusion=infusion, valid_until=row.checked_at + gate.CHECK_VALID_FOR,
         may_infuse=row.ok and infusion is None,
