@@ -42,6 +42,9 @@ from batchtrack.quality import specifications
 log = logging.getLogger(__name__)
 
 DEMO_SUBJECT = "KCT0004337-S01"
+# The demo subject's name as she writes it (the first site is in Seoul) and as her passport romanises it.
+DEMO_NAME = ("김", "수아")
+DEMO_NAME_LATIN = ("Kim", "Sua")
 DEMO_PASSWORD_PREFIX = "demo-pass-2026-"  # noqa: S105 - demo installations only
 DEMO_USERS: dict[str, tuple[str, set[Role]]] = {
     "investigator": ("Dr. Mina Park", {Role.INVESTIGATOR}),
@@ -89,7 +92,8 @@ def _ensure_users(session: Session, summary: DemoSummary) -> dict[str, Principal
 def _walk(session: Session, settings: Settings, actors: dict[str, Principal], summary: DemoSummary) -> None:
     investigator = actors["investigator"]
     enrolment_service.enrol(session=session, actor=investigator, data=enrolment_schemas.EnrolmentCreate(
-        subject_code=DEMO_SUBJECT, family_name="Kim", given_name="Soo-ah", date_of_birth=date(1991, 4, 17),
+        subject_code=DEMO_SUBJECT, family_name=DEMO_NAME[0], given_name=DEMO_NAME[1],
+        family_name_latin=DEMO_NAME_LATIN[0], given_name_latin=DEMO_NAME_LATIN[1], date_of_birth=date(1991, 4, 17),
         mrn="MRN-0042-7781", sex="female", indication="nephritis", consent_date=utcnow().date() - timedelta(days=7),
         allergies=[enrolment_schemas.AllergyCreate(substance="iodinated contrast", reaction="urticaria")],
         weight=enrolment_schemas.WeightCreate(visit_date=utcnow().date() - timedelta(days=1), weight_kg=58.4),
