@@ -1,15 +1,18 @@
 """The growth curve as SVG (pure): cumulative population doublings against days since the first step.
 
 Every piece of text is escaped here, so a page may embed the result as markup; the SVG uses presentation
-attributes only (no style attributes, no script), which the content security policy allows.
+attributes only (no style attributes, no script), which the content security policy allows. Its words are in the
+language of the `translations` given (English by default).
 """
 
 from __future__ import annotations
 
+import gettext
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.processing.growth import GrowthPoint
 
 WIDTH, HEIGHT = 640, 360
@@ -43,12 +46,13 @@ def _label(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _point_text(point: GrowthPoint, labels: Mapping[str, str]) -> str:
-    name = labels.get(point.step_code, point.step_code)
-    doubling = ("" if point.doubling_time_hours is None
-                else f", doubling time {point.doubling_time_hours:.1f} h")
-    return (f"{name}: day {point.days:.1f}, population doublings {point.population_doublings:.2f}, "
-            f"cumulative {point.cumulative_doublings:.2f}{doubling}")
+def _point_text(point: GrowthPoint, labels: Mapping[str, str]) -> Text:
+    values = {"name": labels.get(point.step_code, point.step_code), "day": f"{point.days:.1f}",
+              "doublings": f"{point.population_doublings:.2f}", "cumulative": f"{point.cumulative_doublings:.2f}"}
+    if point.doubling_time_hours is None:
+        return _("{name}: day {day}, population doublings {doublings}, cumulative {cumulative}", **values)
+    return _("{name}: day {day}, population doublings {doublings}, cumulative {cumulative}, doubling time {hours} h",
+             hours=format(point.doubling_time_hours, ".1f"), **values)
 
 
 def _open(title: str, description: str) -> list[str]:
@@ -61,23 +65,24 @@ def _open(title: str, description: str) -> list[str]:
     ]
 
 
-def _empty(title: str) -> str:
-    message = "No growth data yet: a point appears once cells seeded at one passage are harvested at the next."
-    parts = _open(title, message)
+def _empty(title: str, translations: gettext.NullTranslations) -> str:
+    message = _("No growth data yet: a point appears once cells seeded at one passage are harvested at the next.")
+    parts = _open(title, message.shown_in(translations))
     parts.append(f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
                  f'fill="none" stroke="{GRID}"/>')
     parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" font-family="sans-serif" '
-                 f'font-size="14" fill="{INK}">No growth data yet</text>')
+                 f'font-size="14" fill="{INK}">{escape(_("No growth data yet").shown_in(translations))}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def render(points: Sequence[GrowthPoint], *, title: str = "Growth curve",
-           labels: Mapping[str, str] | None = None) -> str:
+def render(points: Sequence[GrowthPoint], *, title: str | Text = _("Growth curve"),
+           labels: Mapping[str, str] | None = None, translations: gettext.NullTranslations = ENGLISH) -> str:
     """The curve as a standalone SVG document: axes with ticks and labels, one circle per point joined by a
     line, a <title> and a <desc> for screen readers; a clear empty state when there is no point."""
+    title = title.shown_in(translations) if isinstance(title, Text) else title
     if not points:
-        return _empty(title)
+        return _empty(title, translations)
     names = labels or {}
     x_ticks = ticks(min(0.0, *(p.days for p in points)), max(1.0, *(p.days for p in points)))
     y_ticks = ticks(min(0.0, *(p.cumulative_doublings for p in points)),
@@ -91,8 +96,11 @@ def render(points: Sequence[GrowthPoint], *, title: str = "Growth curve",
     def sy(doublings: float) -> float:
         return TOP + plot_h - (doublings - y0) / (y1 - y0) * plot_h
 
-    description = (f"Cumulative population doublings against days since the first step; {len(points)} point"
-                   f"{'s' if len(points) != 1 else ''}. " + "; ".join(_point_text(p, names) for p in points) + ".")
+    described = [_point_text(p, names).shown_in(translations) for p in points]
+    description = (_("Cumulative population doublings against days since the first step; 1 point. {points}.",
+                     points="; ".join(described)) if len(points) == 1 else
+                   _("Cumulative population doublings against days since the first step; {count} points. {points}.",
+                     count=len(points), points="; ".join(described))).shown_in(translations)
     parts = _open(title, description)
     bottom, right = TOP + plot_h, LEFT + plot_w
     parts.append(f'<g stroke="{GRID}" stroke-width="1">')
@@ -111,18 +119,18 @@ def render(points: Sequence[GrowthPoint], *, title: str = "Growth curve",
     parts.extend(f'<text x="{LEFT - 9}" y="{_num(sy(t) + 4)}" text-anchor="end">{_label(t)}</text>'
                  for t in y_ticks)
     parts.append(f'<text x="{_num(LEFT + plot_w / 2)}" y="{HEIGHT - 12}" text-anchor="middle">'
-                 "Days since the first step</text>")
+                 f'{escape(_("Days since the first step").shown_in(translations))}</text>')
     middle = _num(TOP + plot_h / 2)
     parts.append(f'<text x="16" y="{middle}" text-anchor="middle" transform="rotate(-90 16 {middle})">'
-                 "Cumulative population doublings</text>")
+                 f'{escape(_("Cumulative population doublings").shown_in(translations))}</text>')
     parts.append("</g>")
     coordinates = " ".join(f"{_num(sx(p.days))},{_num(sy(p.cumulative_doublings))}" for p in points)
     parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2"/>')
     parts.append(f'<g fill="{LINE}">')
     parts.extend(
         f'<circle cx="{_num(sx(p.days))}" cy="{_num(sy(p.cumulative_doublings))}" r="4">'
-        f"<title>{escape(_point_text(p, names))}</title></circle>"
-        for p in points
+        f"<title>{escape(text)}</title></circle>"
+        for p, text in zip(points, described, strict=True)
     )
     parts.append("</g>")
     parts.append("</svg>")

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting, growth_svg
 from batchtrack.batch_record.routes import pdf_response, record_for
+from batchtrack.i18n.text import _
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
-from batchtrack.web.rendering import render
+from batchtrack.web.rendering import render, translations_of
 from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,8 @@ def batch_record_page(
     """The whole batch record as tables, corrections shown old and new, with the growth curve."""
     record = record_for(session=session, settings=settings, din=din)
     titles = {step.code: step.title for step in record.steps}
-    svg = growth_svg.render(record.growth, title=f"Growth curve of lot {record.header.din}", labels=titles)
+    svg = growth_svg.render(record.growth, title=_("Growth curve of lot {din}", din=record.header.din), labels=titles,
+                            translations=translations_of(request, viewer))
     return render(request, "batch_record/record.html", {
         "record": record, "svg": svg, "titles": titles, "fmt": formatting,
     }, principal=viewer)

@@ -49,6 +49,7 @@ from batchtrack.models.processing import ProcessStep
 from batchtrack.models.quality import ReleaseApproval
 from batchtrack.models.signature import Signature
 from batchtrack.models.therapy import Therapy
+from batchtrack.people import names
 from batchtrack.processing import service as step_service
 
 
@@ -110,8 +111,11 @@ def _recipient_entry(recipient: loading.RecipientRow) -> RecipientEntry:
     if recipient.family_name is None or recipient.given_name is None:
         return RecipientEntry(subject_code=recipient.subject_code, identity_shown=False)
     family, given = " ".join(recipient.family_name.split()), " ".join(recipient.given_name.split())
+    romanised = names.romanised(recipient.family_name_latin, recipient.given_name_latin)
     return RecipientEntry(subject_code=recipient.subject_code, identity_shown=True, family_name=family,
-                          given_name=given, date_of_birth=recipient.date_of_birth, name=f"{family.upper()}, {given}")
+                          given_name=given, date_of_birth=recipient.date_of_birth, name=names.written(family, given),
+                          family_name_latin=recipient.family_name_latin, given_name_latin=recipient.given_name_latin,
+                          romanised_name=romanised or None)
 
 
 def _reasons(text: str) -> tuple[ReasonEntry, ...]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from batchtrack.errors import Conflict, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import isbt
 from batchtrack.labels import content as label_content
 from batchtrack.lots.workflow import LotState
@@ -82,11 +83,12 @@ def product_facts(*, session: Session, container_id: int) -> ProductFacts:
         .where(col(Container.id) == container_id)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no container {container_id}")
+        raise NotFound(_("no container {container}", container=container_id))
     container, lot, coi, donor_kind = row
     if container.kind != ContainerKind.FINAL_PRODUCT or lot is None or coi is None:
-        raise Conflict(f"container {container_id} is a {container.kind.replace('_', ' ')}: only final product bags "
-                       "are exported as a BiologicallyDerivedProduct", code="fhir.not_a_final_product")
+        raise Conflict(_("container {container} is a {kind}: only final product bags are exported as a "
+                         "BiologicallyDerivedProduct", container=container_id, kind=container.kind.replace("_", " ")),
+                       code="fhir.not_a_final_product")
     collected_at = session.execute(
         select(col(Collection.collected_at)).join(LotCollection, col(LotCollection.collection_id) == col(Collection.id))
         .where(col(LotCollection.lot_id) == lot.id, col(Collection.collected_at).is_not(None))

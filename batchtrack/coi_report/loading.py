@@ -43,6 +43,8 @@ class RecipientRow:
     family_name: str | None = None
     given_name: str | None = None
     date_of_birth: date | None = None
+    family_name_latin: str = ""
+    given_name_latin: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +94,11 @@ def _recipient(session: Session, therapy: Therapy, viewer: Principal) -> tuple[D
     base = select(Donor).select_from(Therapy).join(Donor, col(Donor.id) == col(Therapy.donor_id)).join(
         Recipient, col(Recipient.id) == col(Therapy.recipient_id)).where(col(Therapy.id) == therapy.id)
     if viewer.sees_patient_identity:
-        donor, code, family, given, born = session.execute(base.add_columns(
+        donor, code, family, given, born, family_latin, given_latin = session.execute(base.add_columns(
             col(Recipient.subject_code), col(Recipient.family_name), col(Recipient.given_name),
-            col(Recipient.date_of_birth))).one()
-        return donor, RecipientRow(str(code), str(family), str(given), born)
+            col(Recipient.date_of_birth), col(Recipient.family_name_latin), col(Recipient.given_name_latin))).one()
+        return donor, RecipientRow(str(code), str(family), str(given), born, str(family_latin or ""),
+                                   str(given_latin or ""))
     donor, code = session.execute(base.add_columns(col(Recipient.subject_code))).one()
     return donor, RecipientRow(str(code))
 

@@ -11,6 +11,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
 from batchtrack.coi_report import events
 from batchtrack.coi_report.routes import pdf_response, report_for
+from batchtrack.people import names
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.rendering import render
 from batchtrack.web.validation import CoiPath
@@ -27,6 +28,8 @@ def coi_report_page(
     report = report_for(session=session, settings=settings, coi=coi, viewer=viewer)
     return render(request, "coi_report/report.html", {
         "report": report, "fmt": formatting, "temperature": events.temperature,
+        # A name in Hangul is marked as Korean, so that a screen reader reads it as such on an English page too.
+        "name_is_hangul": names.is_hangul(report.recipient.name or ""),
     }, principal=viewer)
 
 

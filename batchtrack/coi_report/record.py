@@ -54,8 +54,13 @@ class RecipientEntry:
     family_name: str | None = None
     given_name: str | None = None
     date_of_birth: date | None = None
-    # The name in the fixed format of the product label ("LAST, First"); None when not shown.
+    # The name as its owner writes it (Hangul "홍길동", other scripts "LAST, First"); None when not shown.
     name: str | None = None
+    # The romanised name as recorded ("" when none was, or when the name is not shown).
+    family_name_latin: str = ""
+    given_name_latin: str = ""
+    # The romanised name "LAST, First"; None when not shown or none is recorded.
+    romanised_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,8 @@ class TherapyPublic(_ReadModel):
 
 
 class RecipientPublic(_ReadModel):
-    """The recipient: subject code; name ("LAST, First") and date of birth only when `identity_shown`."""
+    """The recipient: subject code; the name as written ("홍길동", "LAST, First"), the romanised name ("HONG,
+    Gildong") and the date of birth only when `identity_shown`."""
 
     subject_code: str
     identity_shown: bool
@@ -49,6 +50,7 @@ class RecipientPublic(_ReadModel):
     given_name: str | None
     date_of_birth: date | None
     name: str | None
+    romanised_name: str | None
 
 
 class DonorPublic(_ReadModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
 
 
@@ -54,7 +55,7 @@ def _range_text(test: SpecTest) -> str:
     return f"{text} or {BELOW_LOQ}" if test.below_loq_conforms else text
 
 
-def _cannot(limit: str, code: str, message: str) -> Evaluation:
+def _cannot(limit: str, code: str, message: Text) -> Evaluation:
     return Evaluation(None, limit, (Reason(code, message),))
 
 
@@ -63,14 +64,16 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
     if test.kind == "qualitative":
         limit = " or ".join(test.expected)
         if text not in test.results:
-            return _cannot(limit, "result.unknown_word", f"{test.title}: enter one of {', '.join(test.results)}")
+            return _cannot(limit, "result.unknown_word", _("{test}: enter one of {words}", test=test.title,
+                                                           words=", ".join(test.results)))
         return Evaluation(text in test.expected, limit)
     if test.kind == "numeric":
         limit = _range_text(test)
         if value is None:
             if test.below_loq_conforms and text == BELOW_LOQ:
                 return Evaluation(True, limit)
-            return _cannot(limit, "result.value_missing", f"{test.title}: enter a number in {test.unit or 'units'}")
+            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}", test=test.title,
+                                                            unit=test.unit or _("units")))
         low_ok = test.min is None or value >= test.min
         high_ok = test.max is None or value <= test.max
         return Evaluation(low_ok and high_ok, limit)
@@ -78,22 +81,23 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
         assert test.k_eu_per_kg is not None and test.infusion_hours is not None
         if context.weight_kg is None or context.volume_ml is None:
             return _cannot("K/M (needs weight and volume)", "result.context_missing",
-                           "the endotoxin limit needs the recipient's recent weight and the lot's volume")
+                           _("the endotoxin limit needs the recipient's recent weight and the lot's volume"))
         limit_value = endotoxin_limit_eu_per_ml(k_eu_per_kg=test.k_eu_per_kg, weight_kg=context.weight_kg,
                                                 volume_ml=context.volume_ml, hours=test.infusion_hours)
         limit = (f"<= {limit_value:.3g} EU/mL (K {test.k_eu_per_kg:g} EU/kg x {context.weight_kg:g} kg x "
                  f"{test.infusion_hours:g} h / {context.volume_ml:g} mL)")
         if value is None:
-            return _cannot(limit, "result.value_missing", f"{test.title}: enter a number in EU/mL")
+            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}", test=test.title,
+                                                            unit="EU/mL"))
         return Evaluation(value <= limit_value, limit)
     # dose
     if context.weight_kg is None or context.prescribed_cells_per_kg is None or context.dose_tolerance_percent is None:
         return _cannot("prescription x weight (not recorded)", "result.context_missing",
-                       "the dose limit needs the prescription and the recipient's recent weight")
+                       _("the dose limit needs the prescription and the recipient's recent weight"))
     target = context.prescribed_cells_per_kg * context.weight_kg
     spread = target * context.dose_tolerance_percent / 100
     limit = (f"{target - spread:.3e} to {target + spread:.3e} cells ({context.prescribed_cells_per_kg:.3g}/kg x "
              f"{context.weight_kg:g} kg +/- {context.dose_tolerance_percent:g}%)")
     if value is None:
-        return _cannot(limit, "result.value_missing", f"{test.title}: enter the viable cell count")
+        return _cannot(limit, "result.value_missing", _("{test}: enter the viable cell count", test=test.title))
     return Evaluation(target - spread <= value <= target + spread, limit)

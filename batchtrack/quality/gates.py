@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.quality import evaluation
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
 
@@ -61,10 +62,12 @@ def _state_reasons(facts: EntryFacts) -> list[Reason]:
     if state in AFTER_RELEASE:
         if facts.test is None or facts.test.stage == POST_RELEASE:
             return []
-        return [Reason("qc.lot_released", f"lot {facts.lot_din} is {_human(facts.lot_state)}: only its "
-                                          f"post-release tests take results now, not {facts.test.title}")]
-    return [Reason("qc.lot_state", f"lot {facts.lot_din} is {_human(facts.lot_state)}; results are recorded "
-                                   "while it is in QC (post-release tests also after its release)")]
+        return [Reason("qc.lot_released", _("lot {din} is {state}: only its post-release tests take results now, "
+                                            "not {test}", din=facts.lot_din, state=_human(facts.lot_state),
+                                            test=facts.test.title))]
+    return [Reason("qc.lot_state", _("lot {din} is {state}; results are recorded while it is in QC (post-release "
+                                     "tests also after its release)", din=facts.lot_din,
+                                     state=_human(facts.lot_state)))]
 
 
 def _status_reasons(facts: EntryFacts, test: SpecTest) -> list[Reason]:
@@ -72,19 +75,21 @@ def _status_reasons(facts: EntryFacts, test: SpecTest) -> list[Reason]:
     if facts.status == PRELIMINARY and not facts.correction:
         if test.final_after_days is None:
             reasons.append(Reason("result.preliminary_not_allowed",
-                                  f"{test.title} has no preliminary results: enter its final result"))
+                                  _("{test} has no preliminary results: enter its final result", test=test.title)))
         elif facts.day is None:
             reasons.append(Reason("result.day_required",
-                                  f"a preliminary result of {test.title} says on which day it was read"))
+                                  _("a preliminary result of {test} says on which day it was read",
+                                    test=test.title)))
         elif not 1 <= facts.day <= test.final_after_days:
-            reasons.append(Reason("result.day_out_of_range", f"{test.title} is read on days 1 to "
-                                                             f"{test.final_after_days}, not day {facts.day}"))
+            reasons.append(Reason("result.day_out_of_range", _("{test} is read on days 1 to {last}, not day {day}",
+                                                               test=test.title, last=test.final_after_days,
+                                                               day=facts.day)))
     if facts.day is not None and test.final_after_days is None and not facts.correction:
         reasons.append(Reason("result.day_unexpected",
-                              f"{test.title} is not read over days: leave the day empty"))
+                              _("{test} is not read over days: leave the day empty", test=test.title)))
     if facts.final_in_force and not facts.correction:
-        reasons.append(Reason("result.final_exists", f"a final result of {test.title} is recorded; "
-                                                     "a change is a correction with a reason"))
+        reasons.append(Reason("result.final_exists", _("a final result of {test} is recorded; a change is a "
+                                                       "correction with a reason", test=test.title)))
     return reasons
 
 
@@ -94,15 +99,16 @@ def entry_refusals(facts: EntryFacts) -> list[Reason]:
     day; never a second final result (a change is a correction)."""
     reasons: list[Reason] = []
     if not facts.actor_is_analyst:
-        reasons.append(Reason("actor.role", "QC results are recorded by a QC analyst"))
+        reasons.append(Reason("actor.role", _("QC results are recorded by a QC analyst")))
     if facts.specification is None:
         reasons.append(Reason("qc.no_specification",
-                              f"lot {facts.lot_din} has no specification bound: it is bound when the lot is "
-                              "submitted to QC"))
+                              _("lot {din} has no specification bound: it is bound when the lot is submitted to "
+                                "QC", din=facts.lot_din)))
         return reasons
     if facts.test is None:
         reasons.append(Reason("qc.unknown_test",
-                              f"{facts.specification} has no test {facts.test_code[:32]!r}"))
+                              _("{specification} has no test {test}", specification=facts.specification,
+                                test=repr(facts.test_code[:32]))))
     reasons += _state_reasons(facts)
     if facts.test is not None:
         reasons += _status_reasons(facts, facts.test)
@@ -115,22 +121,27 @@ def form_refusals(test: SpecTest, *, value: float | None, text: str) -> list[Rea
     if test.kind == "qualitative":
         reasons = []
         if value is not None:
-            reasons.append(Reason("result.value_unexpected", f"{test.title} takes a word, not a number"))
+            reasons.append(Reason("result.value_unexpected", _("{test} takes a word, not a number",
+                                                                test=test.title)))
         if text not in test.results:
-            reasons.append(Reason("result.unknown_word", f"{test.title}: enter one of {', '.join(test.results)}"))
+            reasons.append(Reason("result.unknown_word", _("{test}: enter one of {words}", test=test.title,
+                                                            words=", ".join(test.results))))
         return reasons
     below_loq = test.kind == "numeric" and test.below_loq_conforms and text == BELOW_LOQ
-    unit = test.unit or "units"
+    unit = test.unit or _("units")
     if value is None and not below_loq:
-        accepted = f" or {BELOW_LOQ!r}" if test.kind == "numeric" and test.below_loq_conforms else ""
-        return [Reason("result.value_missing", f"{test.title}: enter a number in {unit}{accepted}")]
+        if test.kind == "numeric" and test.below_loq_conforms:
+            return [Reason("result.value_missing", _("{test}: enter a number in {unit} or {word}", test=test.title,
+                                                     unit=unit, word=repr(BELOW_LOQ)))]
+        return [Reason("result.value_missing", _("{test}: enter a number in {unit}", test=test.title, unit=unit))]
     if value is not None and text == BELOW_LOQ:
-        return [Reason("result.value_and_text", f"{test.title}: enter a number in {unit} or {BELOW_LOQ!r}, "
-                                                "not both")]
+        return [Reason("result.value_and_text", _("{test}: enter a number in {unit} or {word}, not both",
+                                                  test=test.title, unit=unit, word=repr(BELOW_LOQ)))]
     if text and not below_loq:
-        return [Reason("result.text_unexpected", f"{test.title} takes a number in {unit}, not words")]
+        return [Reason("result.text_unexpected", _("{test} takes a number in {unit}, not words", test=test.title,
+                                                   unit=unit))]
     if value is not None and value < 0:
-        return [Reason("result.negative", f"{test.title}: a measured value is not negative")]
+        return [Reason("result.negative", _("{test}: a measured value is not negative", test=test.title))]
     return []
 
 
@@ -138,8 +149,9 @@ def early_final_refusals(test: SpecTest, *, status: str, day: int | None, confor
     """A conforming result of a test read over days is final only once its full time has run."""
     if (status == FINAL and test.final_after_days is not None and day is not None and conforms
             and day < test.final_after_days):
-        return [Reason("result.final_too_early", f"{test.title} conforms only after {test.final_after_days} "
-                                                 f"days; at day {day} record a preliminary result")]
+        return [Reason("result.final_too_early", _("{test} conforms only after {days} days; at day {day} record a "
+                                                   "preliminary result", test=test.title,
+                                                   days=test.final_after_days, day=day))]
     return []
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
 from batchtrack.errors import BatchtrackError
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.quality import SpecificationStatus
 from batchtrack.models.user import Role
@@ -135,18 +136,17 @@ def _bench(request: Request, database: Database, principal: Principal, din: str,
     }, principal=principal, status_code=status_code)
 
 
-def _verdict_of(outcome: tuple[str, bool | None]) -> dict[str, Any]:
+def _verdict_of(outcome: tuple[Text, bool | None]) -> dict[str, Any]:
     message, conforms = outcome
     if conforms is None:
-        return {"kind": "warn", "title": "RECORDED, NOT JUDGED", "message": message, "reasons": []}
+        return {"kind": "warn", "title": _("RECORDED, NOT JUDGED"), "message": message, "reasons": []}
     if conforms:
-        return {"kind": "ok", "title": "RECORDED", "message": message, "reasons": []}
-    return {"kind": "stop", "title": "OUT OF SPECIFICATION", "message": message, "reasons": []}
+        return {"kind": "ok", "title": _("RECORDED"), "message": message, "reasons": []}
+    return {"kind": "stop", "title": _("OUT OF SPECIFICATION"), "message": message, "reasons": []}
 
 
 def _refused(exc: BatchtrackError) -> dict[str, Any]:
-    return {"kind": "stop", "title": "NOT RECORDED", "message": exc.message,
-            "reasons": [r.as_dict() for r in exc.reasons]}
+    return {"kind": "stop", "title": _("NOT RECORDED"), "message": exc.text, "reasons": exc.reasons}
 
 
 @router.get("/lots/{din}/qc", name="lot_qc_page")
@@ -174,7 +174,7 @@ def enter_result(
     except BatchtrackError as exc:
         return _bench(request, database, actor, din, verdict=_refused(exc), form=kept, status_code=exc.status_code)
 
-    def work(session: Session) -> tuple[str, bool | None]:
+    def work(session: Session) -> tuple[Text, bool | None]:
         recorded = results.enter_result(session=session, actor=actor, din=din, data=data)
         return recorded.message, recorded.result.conforms
 
@@ -201,9 +201,10 @@ def correct_result(
     except BatchtrackError as exc:
         return _bench(request, database, actor, din, verdict=_refused(exc), status_code=exc.status_code)
 
-    def work(session: Session) -> tuple[str, bool | None]:
+    def work(session: Session) -> tuple[Text, bool | None]:
         recorded = results.correct_result(session=session, actor=actor, din=din, result_id=result_id, data=data)
-        return f"correction of result {result_id}: {recorded.message}", recorded.result.conforms
+        return (_("correction of result {result}: {message}", result=result_id, message=recorded.message),
+                recorded.result.conforms)
 
     try:
         outcome = run_audited(database, work, settings=request.app.state.settings)

@@ -5,6 +5,7 @@ a correction is a new result that replaces it, with the reason, and the old one 
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ from batchtrack.errors import (
     NotFound,
     Reason,
 )
+from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
 from batchtrack.models.container import Container, ContainerKind
@@ -65,7 +67,7 @@ class Recorded:
     result: QcResult
     deviation: Deviation | None
     alert: Alert | None
-    message: str
+    message: Text
 
 
 def formulated_volume(*, session: Session, lot: Lot) -> float | None:
@@ -102,7 +104,7 @@ def specification_of(*, session: Session, lot: Lot) -> Specification | None:
     return session.get(Specification, lot.specification_id) if lot.specification_id is not None else None
 
 
-def _refusal(message: str, reasons: list[Reason], audit: AuditedRefusal) -> BatchtrackError:
+def _refusal(message: Text, reasons: list[Reason], audit: AuditedRefusal) -> BatchtrackError:
     codes = [r.code for r in reasons]
     if "actor.role" in codes:
         return Forbidden(message, code="actor.role", reasons=reasons, audit=audit)
@@ -122,16 +124,17 @@ def _sample(session: Session, lot: Lot, raw: str, refusal: AuditedRefusal) -> Re
     audit = AuditedRefusal(refusal.actor, "qc.sample_refused", "lot", lot.din, {**refusal.details, **scanned})
     container, unreadable = scan_service.scanned_container(session=session, raw=raw)
     if unreadable:
-        raise BadRequest("the scan is not a readable QC sample label", code="scan.unreadable", reasons=unreadable,
-                         audit=audit)
+        raise BadRequest(_("the scan is not a readable QC sample label"), code="scan.unreadable",
+                         reasons=unreadable, audit=audit)
     if container is None:
-        raise NotFound("the scan names no recorded container: scan the QC sample's label", code="scan.not_found",
-                       audit=audit)
+        raise NotFound(_("the scan names no recorded container: scan the QC sample's label"),
+                       code="scan.not_found", audit=audit)
     reasons = compare(StationExpectation(lot_din=lot.din, container_kinds=frozenset({ContainerKind.QC_SAMPLE.value})),
                       container)
     if reasons:
         raise IdentityMismatch(
-            f"{describe(container)} is not a QC sample of lot {lot.din}", reasons=reasons,
+            _("{container} is not a QC sample of lot {din}", container=describe(container), din=lot.din),
+            reasons=reasons,
             audit=AuditedRefusal(refusal.actor, audit.action, "lot", lot.din,
                                  {**audit.details, "scanned_lot": container.lot_din, "kind": container.kind}))
     return container
@@ -144,14 +147,15 @@ def _instrument(session: Session, code: str, refusal: AuditedRefusal) -> str:
         return ""
     instrument = session.execute(select(Equipment).where(col(Equipment.code) == compact)).scalar_one_or_none()
     if instrument is None:
-        raise NotFound(f"no instrument {compact[:20]} is registered", code="equipment.unknown", audit=refusal)
+        raise NotFound(_("no instrument {code} is registered", code=compact[:20]), code="equipment.unknown",
+                       audit=refusal)
     facts = equipment_gates.EquipmentFacts(code=instrument.code, kind=instrument.kind, active=instrument.active,
                                            calibration_due=instrument.calibration_due)
     # Any kind of instrument may serve a QC method: only its service and calibration are checked.
     reasons = equipment_gates.use_refusals(facts, kinds_needed=(instrument.kind,), now=utcnow())
     if reasons:
-        raise GateRefused(f"instrument {instrument.code} cannot be used for a QC result", reasons=reasons,
-                          audit=refusal)
+        raise GateRefused(_("instrument {code} cannot be used for a QC result", code=instrument.code),
+                          reasons=reasons, audit=refusal)
     return instrument.code
 
 
@@ -165,8 +169,8 @@ def _judge(test: SpecTest, *, value: float | None, text: str, status: str, day: 
         reasons = [r for r in judged.reasons if r.code != CONTEXT_MISSING]
     reasons = reasons or gates.early_final_refusals(test, status=status, day=day, conforms=judged.conforms)
     if reasons:
-        raise BadRequest(f"{test.title}: the result was not recorded", code=reasons[0].code, reasons=reasons,
-                         audit=refusal)
+        raise BadRequest(_("{test}: the result was not recorded", test=test.title), code=reasons[0].code,
+                         reasons=reasons, audit=refusal)
     return judged
 
 
@@ -239,15 +243,18 @@ def _consequences(session: Session, actor: Principal, lot: Lot, test: SpecTest, 
     return deviation, alert
 
 
-def _message(test: SpecTest, row: QcResult, deviation: Deviation | None, alert: Alert | None) -> str:
-    what = f"{test.title}: {shown(row)} recorded ({row.status})"
+def _message(test: SpecTest, row: QcResult, deviation: Deviation | None, alert: Alert | None) -> Text:
+    what = _("{test}: {result} recorded ({status})", test=test.title, result=shown(row), status=row.status)
     if row.conforms is None:
-        return f"{what}, not judged: {row.limit_text}"
+        return _("{what}, not judged: {limit}", what=what, limit=row.limit_text)
     if row.conforms:
-        return f"{what}; conforms to {row.limit_text}"
-    raised = f"; deviation {deviation.number} opened" if deviation is not None else ""
-    alerted = "; the clinic is alerted" if alert is not None else ""
-    return f"{what}; OUT OF SPECIFICATION ({row.limit_text}){raised}{alerted}"
+        return _("{what}; conforms to {limit}", what=what, limit=row.limit_text)
+    out_of = _("{what}; OUT OF SPECIFICATION ({limit})", what=what, limit=row.limit_text)
+    if deviation is not None and alert is not None:
+        return _("{what}; deviation {number} opened; the clinic is alerted", what=out_of, number=deviation.number)
+    if deviation is not None:
+        return _("{what}; deviation {number} opened", what=out_of, number=deviation.number)
+    return out_of
 
 
 def _facts(lot: Lot, spec: Specification | None, test_code: str, test: SpecTest | None, status: str,
@@ -271,7 +278,8 @@ def enter_result(*, session: Session, actor: Principal, din: str, data: schemas.
                                           in_force is not None and in_force.status == ResultStatus.FINAL,
                                           actor, correction=False))
     if reasons:
-        raise _refusal(f"no result of {data.test_code[:32]} can be recorded for lot {lot.din}", reasons, refusal)
+        raise _refusal(_("no result of {test} can be recorded for lot {din}", test=data.test_code[:32], din=lot.din),
+                       reasons, refusal)
     assert spec is not None and test is not None and spec.id is not None and lot.id is not None
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
                                   activity=qualification_requirements.qc_test(spec.code, test.code))
@@ -301,22 +309,25 @@ def correct_result(*, session: Session, actor: Principal, din: str, result_id: i
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     old = session.get(QcResult, result_id)
     if old is None or old.lot_id != lot.id:
-        raise NotFound(f"lot {lot.din} has no QC result {result_id}", code="result.unknown")
+        raise NotFound(_("lot {din} has no QC result {result}", din=lot.din, result=result_id),
+                       code="result.unknown")
     refusal = _audit(actor, lot, "qc.correction_refused", result_id=result_id, test=old.test_code)
     if not data.reason.strip():
-        raise BadRequest("a correction of a QC result needs a reason", code="reason_required",
-                         reasons=[Reason("reason_required", "say why the recorded result is wrong")], audit=refusal)
+        raise BadRequest(_("a correction of a QC result needs a reason"), code="reason_required",
+                         reasons=[Reason("reason_required", _("say why the recorded result is wrong"))],
+                         audit=refusal)
     later = session.execute(select(col(QcResult.id)).where(col(QcResult.replaces_id) == old.id)).scalar()
     if later is not None:
-        raise Conflict(f"QC result {old.id} was already corrected by result {later}: correct that one",
-                       code="result.already_corrected", audit=refusal)
+        raise Conflict(_("QC result {result} was already corrected by result {later}: correct that one",
+                         result=old.id, later=later), code="result.already_corrected", audit=refusal)
     spec = session.get(Specification, old.specification_id)
     assert spec is not None and spec.id is not None and lot.id is not None and actor.user_id is not None
     test = specifications.content_of(spec).test(old.test_code)
     reasons = gates.entry_refusals(_facts(lot, spec, old.test_code, test, old.status, old.day, False, actor,
                                           correction=True))
     if reasons:
-        raise _refusal(f"QC result {old.id} of lot {lot.din} cannot be corrected", reasons, refusal)
+        raise _refusal(_("QC result {result} of lot {din} cannot be corrected", result=old.id, din=lot.din),
+                       reasons, refusal)
     assert test is not None
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
                                   activity=qualification_requirements.qc_test(spec.code, test.code))
@@ -359,10 +370,11 @@ def _publics(session: Session, rows: list[QcResult]) -> list[schemas.QcResultPub
     ]
 
 
-def recorded_public(*, session: Session, recorded: Recorded) -> schemas.QcResultRecorded:
-    """What the API answers after a result was recorded."""
+def recorded_public(*, session: Session, recorded: Recorded,
+                    translations: gettext.NullTranslations = ENGLISH) -> schemas.QcResultRecorded:
+    """What the API answers after a result was recorded, its message in the language of `translations`."""
     return schemas.QcResultRecorded(
-        message=recorded.message, result=_publics(session, [recorded.result])[0],
+        message=recorded.message.shown_in(translations), result=_publics(session, [recorded.result])[0],
         deviation_number=recorded.deviation.number if recorded.deviation is not None else None,
         alert_id=recorded.alert.id if recorded.alert is not None else None)
 

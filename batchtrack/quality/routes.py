@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from batchtrack.auth.principal import Principal
 from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.quality import results, schemas, specifications
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["quality"])
@@ -76,19 +77,19 @@ def lot_qc(din: DinPath, session: SessionDep, _viewer: Reader) -> schemas.LotQcP
 
 @router.post("/lots/{din}/qc/results", status_code=201)
 def enter_result(
-    din: DinPath, data: schemas.QcResultCreate, session: SessionDep, actor: Analyst
+    din: DinPath, data: schemas.QcResultCreate, request: Request, session: SessionDep, actor: Analyst
 ) -> schemas.QcResultRecorded:
     """Record a result on the scanned QC sample; it is evaluated now, and out of specification it opens a
     deviation (after release, a failing post-release test also alerts the clinic)."""
     recorded = results.enter_result(session=session, actor=actor, din=din, data=data)
-    return results.recorded_public(session=session, recorded=recorded)
+    return results.recorded_public(session=session, recorded=recorded, translations=translations_of(request, actor))
 
 
 @router.post("/lots/{din}/qc/results/{result_id}/corrections", status_code=201)
 def correct_result(
-    din: DinPath, result_id: schemas.ResultIdPath, data: schemas.QcResultCorrection, session: SessionDep,
-    actor: Analyst,
+    din: DinPath, result_id: schemas.ResultIdPath, data: schemas.QcResultCorrection, request: Request,
+    session: SessionDep, actor: Analyst,
 ) -> schemas.QcResultRecorded:
     """Correct a result with a reason: a new result replaces it and is evaluated again; the old one stays."""
     recorded = results.correct_result(session=session, actor=actor, din=din, result_id=result_id, data=data)
-    return results.recorded_public(session=session, recorded=recorded)
+    return results.recorded_public(session=session, recorded=recorded, translations=translations_of(request, actor))

@@ -14,6 +14,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, Forbidden, NotFound, Reason
+from batchtrack.i18n.text import _
 from batchtrack.models.quality import Specification, SpecificationStatus
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.user import Role, User
@@ -26,9 +27,12 @@ def content_of(spec: Specification) -> SpecificationContent:
     return specification.parse(spec.content)
 
 
+_ONLY_QA = {"drafts": _("only QA drafts a specification"), "approves": _("only QA approves a specification")}
+
+
 def _require_qa(actor: Principal, what: str) -> None:
     if Role.QA not in actor.roles:
-        raise Forbidden(f"only QA {what} a specification", code="actor.role")
+        raise Forbidden(_ONLY_QA[what], code="actor.role")
 
 
 def get(*, session: Session, code: str, version: int, for_update: bool = False) -> Specification:
@@ -38,7 +42,8 @@ def get(*, session: Session, code: str, version: int, for_update: bool = False) 
         query = query.with_for_update()
     spec = session.execute(query).scalar_one_or_none()
     if spec is None:
-        raise NotFound(f"no specification {code[:32]} version {version}", code="specification.unknown")
+        raise NotFound(_("no specification {code} version {version}", code=code[:32], version=version),
+                       code="specification.unknown")
     return spec
 
 
@@ -63,12 +68,14 @@ def draft(*, session: Session, actor: Principal, text: str) -> Specification:
     try:
         content = specification.parse(text)
     except SpecificationError as exc:
-        raise BadRequest(f"the specification is not valid: {exc}", code="specification.invalid") from exc
+        raise BadRequest(_("the specification is not valid: {problems}", problems=str(exc)),
+                         code="specification.invalid") from exc
     latest = session.execute(select(func.max(Specification.version)).where(
         col(Specification.code) == content.code)).scalar_one_or_none()
     expected = (latest or 0) + 1
     if content.version != expected:
-        raise Conflict(f"{content.code} version {content.version} cannot be stored: the next version is {expected}",
+        raise Conflict(_("{code} version {version} cannot be stored: the next version is {expected}",
+                         code=content.code, version=content.version, expected=expected),
                        code="specification.version")
     assert actor.user_id is not None
     spec = Specification(code=content.code, version=content.version, title=content.title,
@@ -98,9 +105,11 @@ def approve(*, session: Session, actor: Principal, code: str, version: int, user
     _require_qa(actor, "approves")
     spec = get(session=session, code=code, version=version, for_update=True)
     if spec.status != SpecificationStatus.DRAFT:
-        raise Conflict(f"{code} version {version} is {spec.status}; only a draft is approved",
+        raise Conflict(_("{code} version {version} is {status}; only a draft is approved", code=code,
+                         version=version, status=spec.status),
                        code="specification.not_draft",
-                       reasons=[Reason("specification.not_draft", f"{code} v{version} is {spec.status}")],
+                       reasons=[Reason("specification.not_draft", _("{code} v{version} is {status}", code=code,
+                                                                    version=version, status=spec.status))],
                        audit=AuditedRefusal(actor, "specification.approve_refused", "specification",
                                             f"{code} v{version}", {"status": spec.status}))
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,
@@ -140,7 +149,7 @@ def require_effective(*, session: Session) -> Specification:
     """The effective default specification; a refusal that says QA must approve one otherwise."""
     spec = effective(session=session)
     if spec is None:
-        raise Conflict("no release specification is effective: QA must approve one", code="specification.none")
+        raise Conflict(_("no release specification is effective: QA must approve one"), code="specification.none")
     return spec
 
 
@@ -162,9 +171,11 @@ def draft_from_json(*, session: Session, actor: Principal, text: str) -> Specifi
     try:
         json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except SpecificationError as exc:
-        raise BadRequest(f"the specification is not valid: {exc}", code="specification.invalid") from exc
+        raise BadRequest(_("the specification is not valid: {problems}", problems=str(exc)),
+                         code="specification.invalid") from exc
     except RecursionError as exc:
-        raise BadRequest("the specification is not valid: nested too deeply", code="specification.invalid") from exc
+        raise BadRequest(_("the specification is not valid: nested too deeply"),
+                         code="specification.invalid") from exc
     except ValueError:
         pass  # not JSON at all: `draft` says where
     return draft(session=session, actor=actor, text=text)
@@ -174,8 +185,8 @@ def draft_default(*, session: Session, actor: Principal, code: str) -> Specifica
     """Store the specification shipped under `code` as a draft (once; later calls return it)."""
     _require_qa(actor, "drafts")
     if code != specification.DEFAULT_CODE:
-        raise NotFound(f"no specification {code[:32]} is shipped; the shipped one is {specification.DEFAULT_CODE}",
-                       code="specification.unknown")
+        raise NotFound(_("no specification {code} is shipped; the shipped one is {shipped}", code=code[:32],
+                         shipped=specification.DEFAULT_CODE), code="specification.unknown")
     return draft_shipped_default(session=session, actor=actor)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import Conflict, Forbidden, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.deviation import Deviation
 from batchtrack.models.lot import Lot
@@ -33,12 +34,12 @@ def alerts(*, session: Session, open_only: bool = False, offset: int = 0, limit:
 def acknowledge_alert(*, session: Session, actor: Principal, alert_id: int) -> Alert:
     """Record that a clinician (investigator, nurse) or QA has seen the alert; once per alert."""
     if not actor.has_any(ACKNOWLEDGERS):
-        raise Forbidden("only an investigator, a nurse or QA acknowledges an alert", code="actor.role")
+        raise Forbidden(_("only an investigator, a nurse or QA acknowledges an alert"), code="actor.role")
     alert = session.execute(select(Alert).where(col(Alert.id) == alert_id).with_for_update()).scalar_one_or_none()
     if alert is None:
-        raise NotFound(f"no alert {alert_id}", code="alert.unknown")
+        raise NotFound(_("no alert {alert}", alert=alert_id), code="alert.unknown")
     if alert.acknowledged_at is not None:
-        raise Conflict(f"alert {alert_id} was already acknowledged", code="alert.acknowledged")
+        raise Conflict(_("alert {alert} was already acknowledged", alert=alert_id), code="alert.acknowledged")
     alert.acknowledged_by, alert.acknowledged_at = actor.user_id, utcnow()
     session.add(alert)
     lot = session.get(Lot, alert.lot_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 
 # Spelled as in lots.workflow.LotState, models.quality.ResultStatus and ApprovalRole (the tests check), so
 # that the gate imports no table.
@@ -54,7 +55,7 @@ class ReleaseFacts:
     open_deviations: int = 0
     labels_unaccounted: int = 0  # printed - (applied + voided + destroyed)
     labels_unverified: int = 0  # applied without a verifying scan
-    custody_gaps: tuple[str, ...] = ()
+    custody_gaps: tuple[Text, ...] = ()
     actor_id: int | None = None
     actor_is_qa: bool = False
     performers: frozenset[int] = field(default_factory=frozenset)
@@ -66,16 +67,17 @@ class ReleaseFacts:
     exceptions_since_review: int = 0  # exceptions recorded since that review, which it does not cover
 
 
-def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str]) -> list[str]:
+def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str]) -> list[Text]:
     """Breaks in the chain of custody: none recorded, or a hand-over by someone who had not received it."""
     if not hand_overs:
-        return ["no custody hand-over is recorded for the lot's collection"]
-    gaps: list[str] = []
+        return [_("no custody hand-over is recorded for the lot's collection")]
+    gaps: list[Text] = []
     ordered = sorted(hand_overs, key=lambda h: h.at)
     for before, after in itertools.pairwise(ordered):
         if after.giver != before.receiver:
-            gaps.append(f"{names.get(before.receiver, before.receiver)} received the bag at "
-                        f"{before.at:%Y-%m-%d %H:%M} UTC but {names.get(after.giver, after.giver)} handed it over next")
+            gaps.append(_("{receiver} received the bag at {at} UTC but {giver} handed it over next",
+                          receiver=names.get(before.receiver, before.receiver), at=before.at.strftime("%Y-%m-%d %H:%M"),
+                          giver=names.get(after.giver, after.giver)))
     return gaps
 
 
@@ -85,58 +87,65 @@ def _tests(facts: ReleaseFacts, *, pending: bool) -> list[Reason]:
         post_release_ok = pending and test.stage == "post_release"
         if test.status is None:
             if not post_release_ok:
-                reasons.append(Reason("release.test_missing", f"{test.title}: no result"))
+                reasons.append(Reason("release.test_missing", _("{test}: no result", test=test.title)))
         elif test.conforms is False:
-            reasons.append(Reason("release.test_failed", f"{test.title}: the result does not meet the specification"))
+            reasons.append(Reason("release.test_failed", _("{test}: the result does not meet the specification",
+                                                           test=test.title)))
         elif test.conforms is None:
-            reasons.append(Reason("release.test_not_evaluated", f"{test.title}: the result could not be evaluated"))
+            reasons.append(Reason("release.test_not_evaluated", _("{test}: the result could not be evaluated",
+                                                                  test=test.title)))
         elif test.status != FINAL and not post_release_ok:
             reasons.append(Reason("release.test_not_final",
-                                  f"{test.title}: only a preliminary result; a release before the final result "
-                                  "is a release pending sterility, with its two co-signatures"))
+                                  _("{test}: only a preliminary result; a release before the final result is a "
+                                    "release pending sterility, with its two co-signatures", test=test.title)))
     return reasons
 
 
 def _common(facts: ReleaseFacts, *, pending: bool) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.lot_state != IN_QC:
-        reasons.append(Reason("lot.wrong_state", f"lot {facts.lot_din} is {facts.lot_state.replace('_', ' ')}; "
-                                                 "only a lot in QC is released"))
+        reasons.append(Reason("lot.wrong_state", _("lot {din} is {state}; only a lot in QC is released",
+                                                   din=facts.lot_din, state=facts.lot_state.replace("_", " "))))
     if not facts.actor_is_qa:
-        reasons.append(Reason("actor.role", "only QA releases a lot"))
+        reasons.append(Reason("actor.role", _("only QA releases a lot")))
     if facts.specification is None:
-        reasons.append(Reason("release.no_specification", "no specification is bound to the lot"))
+        reasons.append(Reason("release.no_specification", _("no specification is bound to the lot")))
     reasons += _tests(facts, pending=pending)
     if facts.open_deviations:
-        reasons.append(Reason("release.open_deviation", f"{facts.open_deviations} deviation(s) still open"))
+        reasons.append(Reason("release.open_deviation", _("{count} deviation(s) still open",
+                                                          count=facts.open_deviations)))
     if facts.labels_unaccounted:
         reasons.append(Reason("release.labels_unreconciled",
-                              f"{facts.labels_unaccounted} printed label(s) not accounted for as applied, voided "
-                              "or destroyed"))
+                              _("{count} printed label(s) not accounted for as applied, voided or destroyed",
+                                count=facts.labels_unaccounted)))
     if facts.labels_unverified:
         reasons.append(Reason("release.labels_unverified",
-                              f"{facts.labels_unverified} applied label(s) not verified by a scan"))
+                              _("{count} applied label(s) not verified by a scan", count=facts.labels_unverified)))
     reasons += [Reason("release.custody_gap", gap) for gap in facts.custody_gaps]
     if facts.actor_id is not None and facts.actor_id in facts.performers:
-        reasons.append(Reason("release.four_eyes", "the releasing QA person performed a processing step of this lot"))
+        reasons.append(Reason("release.four_eyes",
+                              _("the releasing QA person performed a processing step of this lot")))
     if facts.consent_withdrawn:
-        reasons.append(Reason("release.consent_withdrawn", "the recipient withdrew consent"))
+        reasons.append(Reason("release.consent_withdrawn", _("the recipient withdrew consent")))
     if facts.recipient_eligible is not True:
-        reasons.append(Reason("release.recipient_not_eligible", "the recipient's signed eligibility is not 'eligible'"))
+        reasons.append(Reason("release.recipient_not_eligible",
+                              _("the recipient's signed eligibility is not 'eligible'")))
     if facts.pen_strep_allergies:
         reasons.append(Reason("release.pen_strep_hypersensitivity",
-                              f"the recipient is hypersensitive to {', '.join(facts.pen_strep_allergies)}; "
-                              "penicillin and streptomycin are used in manufacture"))
+                              _("the recipient is hypersensitive to {allergies}; penicillin and streptomycin are "
+                                "used in manufacture", allergies=", ".join(facts.pen_strep_allergies))))
     if facts.record_reviewed_through is None:
-        reasons.append(Reason("release.record_review_missing", "QA has not signed a review of the lot's record"))
+        reasons.append(Reason("release.record_review_missing", _("QA has not signed a review of the lot's record")))
     elif facts.exceptions_since_review:
         reasons.append(Reason("release.record_review_outdated",
-                              f"{facts.exceptions_since_review} exception(s) recorded after the record review "
-                              f"(through entry {facts.record_reviewed_through}): the record must be reviewed again"))
+                              _("{count} exception(s) recorded after the record review (through entry {seq}): the "
+                                "record must be reviewed again", count=facts.exceptions_since_review,
+                                seq=facts.record_reviewed_through)))
     if facts.expires_at is None:
-        reasons.append(Reason("lot.no_expiry", "the lot has no expiry recorded"))
+        reasons.append(Reason("lot.no_expiry", _("the lot has no expiry recorded")))
     elif facts.now >= facts.expires_at:
-        reasons.append(Reason("lot.expired", f"the lot expired at {facts.expires_at:%Y-%m-%d %H:%M} UTC"))
+        reasons.append(Reason("lot.expired", _("the lot expired at {at} UTC",
+                                               at=facts.expires_at.strftime("%Y-%m-%d %H:%M"))))
     return reasons
 
 
@@ -155,20 +164,24 @@ def pending_sterility_refusals(facts: ReleaseFacts) -> list[Reason]:
     post_release = [t for t in facts.tests if t.stage == "post_release"]
     if not post_release:
         reasons.append(Reason("release.pending_not_allowed",
-                              "the lot's specification marks no test as post-release: only a full release"))
+                              _("the lot's specification marks no test as post-release: only a full release")))
     by_code = {t.code: t for t in facts.tests}
-    for code, title in (("sterility_in_process", "in-process sterility"), ("gram_stain", "Gram stain")):
+    for code, needed in (("sterility_in_process", _("a release pending sterility needs a final negative in-process "
+                                                    "sterility")),
+                         ("gram_stain", _("a release pending sterility needs a final negative Gram stain"))):
         test = by_code.get(code)
         if test is None or test.status != FINAL or test.conforms is not True:
-            reasons.append(Reason("release.pending_prerequisite",
-                                  f"a release pending sterility needs a final negative {title}"))
+            reasons.append(Reason("release.pending_prerequisite", needed))
     for role in CO_SIGNERS:
         if role not in facts.co_signatures:
-            reasons.append(Reason("release.co_signature_missing",
-                                  f"the {role.replace('_', ' ')}'s signature for a release pending sterility"))
+            reasons.append(Reason("release.co_signature_missing", _MISSING_CO_SIGNATURE[role]))
     return reasons
 
 
+_MISSING_CO_SIGNATURE = {
+    "medical_director": _("the medical director's signature for a release pending sterility"),
+    "treating_physician": _("the treating physician's signature for a release pending sterility"),
+}
 # The role a person must hold to co-sign as each co-signer (spelled as models.user.Role).
 CO_SIGNER_ROLES = {"medical_director": "medical_director", "treating_physician": "investigator"}
 
@@ -180,13 +193,26 @@ def rejection_refusals(facts: ReleaseFacts, *, reason: str) -> list[Reason]:
     """
     reasons: list[Reason] = []
     if facts.lot_state != IN_QC:
-        reasons.append(Reason("lot.wrong_state", f"lot {facts.lot_din} is {facts.lot_state.replace('_', ' ')}; "
-                                                 "only a lot in QC is rejected"))
+        reasons.append(Reason("lot.wrong_state", _("lot {din} is {state}; only a lot in QC is rejected",
+                                                   din=facts.lot_din, state=facts.lot_state.replace("_", " "))))
     if not facts.actor_is_qa:
-        reasons.append(Reason("actor.role", "only QA rejects a lot"))
+        reasons.append(Reason("actor.role", _("only QA rejects a lot")))
     if not reason.strip():
-        reasons.append(Reason("release.reason_required", "say why the lot is rejected"))
+        reasons.append(Reason("release.reason_required", _("say why the lot is rejected")))
     return reasons
+
+
+_ONLY_ROLE_SIGNS = {
+    "medical_director": _("only a user with the medical director role signs as the medical director"),
+    "treating_physician": _("only a user with the investigator role signs as the treating physician"),
+}
+
+
+def already_co_signed(role: str, lot_din: str) -> Text:
+    """The refusal of a second co-signature in `role` (one of CO_SIGNERS) for the lot."""
+    if role == "medical_director":
+        return _("the medical director has already signed for lot {din}", din=lot_din)
+    return _("the treating physician has already signed for lot {din}", din=lot_din)
 
 
 def co_signature_refusals(*, lot_din: str, lot_state: str, role: str, actor_roles: frozenset[str],
@@ -198,19 +224,18 @@ def co_signature_refusals(*, lot_din: str, lot_state: str, role: str, actor_role
     """
     reasons: list[Reason] = []
     if lot_state != IN_QC:
-        reasons.append(Reason("lot.wrong_state", f"lot {lot_din} is {lot_state.replace('_', ' ')}; "
-                                                 "only a lot in QC awaits a release decision"))
+        reasons.append(Reason("lot.wrong_state", _("lot {din} is {state}; only a lot in QC awaits a release decision",
+                                                   din=lot_din, state=lot_state.replace("_", " "))))
     needed = CO_SIGNER_ROLES.get(role)
     if needed is None:
-        reasons.append(Reason("release.co_signer_unknown", f"{role[:40]!r} is not one of {', '.join(CO_SIGNERS)}"))
+        reasons.append(Reason("release.co_signer_unknown", _("{role} is not one of {roles}", role=repr(role[:40]),
+                                                             roles=", ".join(CO_SIGNERS))))
     elif needed not in actor_roles:
-        reasons.append(Reason("actor.role", f"only a user with the {needed.replace('_', ' ')} role signs as the "
-                                            f"{role.replace('_', ' ')}"))
+        reasons.append(Reason("actor.role", _ONLY_ROLE_SIGNS[role]))
     if role in signed_by:
-        reasons.append(Reason("release.co_signature_exists",
-                              f"the {role.replace('_', ' ')} has already signed for lot {lot_din}"))
+        reasons.append(Reason("release.co_signature_exists", already_co_signed(role, lot_din)))
     others = {r for r, user in signed_by.items() if r != role and user == actor_id}
     if actor_id is not None and others:
         reasons.append(Reason("release.co_signer_same_person",
-                              "the medical director and the treating physician must be two different people"))
+                              _("the medical director and the treating physician must be two different people")))
     return reasons

@@ -12,15 +12,16 @@ from pydantic import ValidationError
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting
 from batchtrack.errors import NotFound
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.schemas import ReasonOut
 from batchtrack.models.user import Role
 from batchtrack.release import alerts as release_alerts
-from batchtrack.release import certificate, schemas
+from batchtrack.release import schemas
 from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
 from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
-from batchtrack.web.rendering import form_invalid, render
+from batchtrack.web.rendering import form_invalid, render, translations_of
 from batchtrack.web.validation import DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
@@ -32,28 +33,29 @@ Acknowledger = Annotated[Principal, Depends(Allow(*release_alerts.ACKNOWLEDGERS)
 PasswordField = Annotated[str, Form(max_length=256)]
 
 # The release checklist: each condition of DESIGN.md section 4 and the reason codes that say it is unmet.
-CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("The lot is in QC", ("lot.wrong_state",)),
-    ("You are QA", ("actor.role",)),
-    ("A specification version is bound to the lot", ("release.no_specification",)),
-    ("Every test has a final result within its limit",
+CHECKLIST: tuple[tuple[Text, tuple[str, ...]], ...] = (
+    (_("The lot is in QC"), ("lot.wrong_state",)),
+    (_("You are QA"), ("actor.role",)),
+    (_("A specification version is bound to the lot"), ("release.no_specification",)),
+    (_("Every test has a final result within its limit"),
      ("release.test_missing", "release.test_failed", "release.test_not_evaluated", "release.test_not_final")),
-    ("No deviation is open", ("release.open_deviation",)),
-    ("Every printed label is accounted for and every applied label was verified by a scan",
+    (_("No deviation is open"), ("release.open_deviation",)),
+    (_("Every printed label is accounted for and every applied label was verified by a scan"),
      ("release.labels_unreconciled", "release.labels_unverified")),
-    ("The chain of custody has no gap", ("release.custody_gap",)),
-    ("You performed no processing step of this lot", ("release.four_eyes",)),
-    ("The recipient is still eligible and has not withdrawn consent",
+    (_("The chain of custody has no gap"), ("release.custody_gap",)),
+    (_("You performed no processing step of this lot"), ("release.four_eyes",)),
+    (_("The recipient is still eligible and has not withdrawn consent"),
      ("release.recipient_not_eligible", "release.consent_withdrawn")),
-    ("The recipient has no penicillin or streptomycin hypersensitivity", ("release.pen_strep_hypersensitivity",)),
-    ("The lot is not expired", ("lot.no_expiry", "lot.expired")),
-    ("QA signed the review of the lot's record, and no exception was recorded since",
+    (_("The recipient has no penicillin or streptomycin hypersensitivity"),
+     ("release.pen_strep_hypersensitivity",)),
+    (_("The lot is not expired"), ("lot.no_expiry", "lot.expired")),
+    (_("QA signed the review of the lot's record, and no exception was recorded since"),
      ("release.record_review_missing", "release.record_review_outdated")),
 )
-PENDING_CHECKLIST = (
-    ("The specification marks sterility as post-release", ("release.pending_not_allowed",)),
-    ("In-process sterility and Gram stain are final and negative", ("release.pending_prerequisite",)),
-    ("The medical director and the treating physician have signed", ("release.co_signature_missing",)),
+PENDING_CHECKLIST: tuple[tuple[Text, tuple[str, ...]], ...] = (
+    (_("The specification marks sterility as post-release"), ("release.pending_not_allowed",)),
+    (_("In-process sterility and Gram stain are final and negative"), ("release.pending_prerequisite",)),
+    (_("The medical director and the treating physician have signed"), ("release.co_signature_missing",)),
 )
 _CO_SIGNER_ROLE = {"medical_director": Role.MEDICAL_DIRECTOR, "treating_physician": Role.INVESTIGATOR}
 
@@ -62,7 +64,7 @@ _CO_SIGNER_ROLE = {"medical_director": Role.MEDICAL_DIRECTOR, "treating_physicia
 class CheckItem:
     """One condition of the checklist with the reasons it is unmet (none: met)."""
 
-    label: str
+    label: Text
     reasons: tuple[ReasonOut, ...]
 
     @property
@@ -71,13 +73,13 @@ class CheckItem:
         return not self.reasons
 
 
-def checklist(reasons: list[ReasonOut], groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[CheckItem]:
+def checklist(reasons: list[ReasonOut], groups: tuple[tuple[Text, tuple[str, ...]], ...]) -> list[CheckItem]:
     """Every condition with its unmet reasons; a reason no condition names is listed too, so none is hidden."""
     known = {code for _, codes in groups for code in codes}
     items = [CheckItem(label, tuple(r for r in reasons if r.code in codes)) for label, codes in groups]
     others = tuple(r for r in reasons if r.code not in known)
     if others:
-        items.append(CheckItem("Other conditions", others))
+        items.append(CheckItem(_("Other conditions"), others))
     return items
 
 
@@ -89,7 +91,8 @@ def _back(request: Request, din: str) -> RedirectResponse:
 def release_page(din: DinPath, request: Request, session: SessionDep, viewer: ChecklistReader) -> Response:
     """The release checklist: every unmet condition at once, the signing forms, the pending-sterility path."""
     lot = lot_service.get_by_din(session=session, din=din)
-    summary = release_service.summary(session=session, lot=lot, actor=viewer)
+    summary = release_service.summary(session=session, lot=lot, actor=viewer,
+                                      translations=translations_of(request, viewer))
     pending_groups = CHECKLIST + PENDING_CHECKLIST
     return render(request, "release/release.html", {
         "s": summary,
@@ -153,12 +156,11 @@ def certificate_page(din: DinPath, request: Request, session: SessionDep, viewer
     lot = lot_service.get_by_din(session=session, din=din)
     try:
         cert: schemas.CertificatePublic | None = release_service.certificate(session=session, din=din)
-        missing = ""
+        missing: Text | None = None
     except NotFound as exc:
-        cert, missing = None, exc.message
+        cert, missing = None, exc.text
     return render(request, "release/certificate.html", {
         "din": lot.din, "cert": cert, "missing": missing, "fmt": formatting,
-        "decision_words": certificate.decision_words, "conformity": certificate.conformity,
     }, principal=viewer)
 
 

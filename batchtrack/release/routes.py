@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
 from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
 from batchtrack.web.pagination import PageDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import MAX_DB_INT, DinPath
 
 router = APIRouter(tags=["release"])
@@ -39,10 +40,11 @@ def pdf_response(cert: schemas.CertificatePublic, anchor: anchoring.Anchor) -> R
 
 
 @router.get("/lots/{din}/release")
-def get_release(din: DinPath, session: SessionDep, viewer: ChecklistReader) -> schemas.ReleaseSummary:
+def get_release(din: DinPath, request: Request, session: SessionDep, viewer: ChecklistReader) -> schemas.ReleaseSummary:
     """What the release gate sees for the lot and the caller, with every unmet condition of each release path."""
     lot = lot_service.get_by_din(session=session, din=din)
-    return release_service.summary(session=session, lot=lot, actor=viewer)
+    return release_service.summary(session=session, lot=lot, actor=viewer,
+                                   translations=translations_of(request, viewer))
 
 
 @router.post("/lots/{din}/release")

@@ -3,6 +3,7 @@ the signed release or rejection, the certificate of analysis, and alerts to the 
 
 from __future__ import annotations
 
+import gettext
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -22,6 +23,7 @@ from batchtrack.db import checkpoint_after_commit
 from batchtrack.deviations import service as deviation_service
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import AuditedRefusal, BatchtrackError, Conflict, Forbidden, GateRefused, NotFound, Reason
+from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.labels import service as label_service
 from batchtrack.lots import schemas as lot_schemas
@@ -87,7 +89,7 @@ def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in rows if row[0] is not None}
 
 
-def _custody_gaps(session: Session, lot: Lot) -> tuple[str, ...]:
+def _custody_gaps(session: Session, lot: Lot) -> tuple[Text, ...]:
     """The gaps in the custody of the aspirate bag of each collection the lot is made from."""
     collections = session.execute(
         select(col(Collection.id), col(Collection.din))
@@ -95,8 +97,8 @@ def _custody_gaps(session: Session, lot: Lot) -> tuple[str, ...]:
         .where(col(LotCollection.lot_id) == lot.id).order_by(col(Collection.din))
     ).all()
     if not collections:
-        return ("the lot records no collection, so no chain of custody",)
-    gaps: list[str] = []
+        return (_("the lot records no collection, so no chain of custody"),)
+    gaps: list[Text] = []
     for collection_id, din in collections:
         bags = list(session.execute(select(col(Container.id)).where(
             col(Container.collection_id) == collection_id,
@@ -105,8 +107,7 @@ def _custody_gaps(session: Session, lot: Lot) -> tuple[str, ...]:
         names = names_of(session, {e.handed_over_by for e in events} | {e.received_by for e in events})
         found = gate.custody_gaps([gate.HandOver(e.handed_over_by, e.received_by, e.occurred_at) for e in events],
                                   names=names)
-        prefix = f"collection {din}: " if len(collections) > 1 else ""
-        gaps += [prefix + gap for gap in found]
+        gaps += [_("collection {din}: {gap}", din=din, gap=gap) if len(collections) > 1 else gap for gap in found]
     return tuple(gaps)
 
 
@@ -246,8 +247,10 @@ def co_signatures(*, session: Session, lot: Lot) -> list[schemas.CoSignatureOut]
     return out
 
 
-def summary(*, session: Session, lot: Lot, actor: Principal) -> schemas.ReleaseSummary:
-    """The release checklist of `lot` for `actor`: the facts, and every unmet condition of each path."""
+def summary(*, session: Session, lot: Lot, actor: Principal,
+            translations: gettext.NullTranslations = ENGLISH) -> schemas.ReleaseSummary:
+    """The release checklist of `lot` for `actor`: the facts, and every unmet condition of each path, its
+    messages in the language of `translations`."""
     judged = facts(session=session, lot=lot, actor=actor)
     full, pending = gate.release_refusals(judged), gate.pending_sterility_refusals(judged)
     return schemas.ReleaseSummary(
@@ -255,20 +258,21 @@ def summary(*, session: Session, lot: Lot, actor: Principal) -> schemas.ReleaseS
         tests=[schemas.StandingOut(code=t.code, title=t.title, stage=t.stage, status=t.status, conforms=t.conforms)
                for t in judged.tests],
         open_deviations=judged.open_deviations, labels_unaccounted=judged.labels_unaccounted,
-        labels_unverified=judged.labels_unverified, custody_gaps=list(judged.custody_gaps),
+        labels_unverified=judged.labels_unverified,
+        custody_gaps=[gap.shown_in(translations) for gap in judged.custody_gaps],
         you_performed_a_step=judged.actor_id is not None and judged.actor_id in judged.performers,
         recipient_eligible=judged.recipient_eligible, consent_withdrawn=judged.consent_withdrawn,
         pen_strep_allergies=list(judged.pen_strep_allergies),
         co_signatures=co_signatures(session=session, lot=lot),
         pending_sterility_possible=any(t.stage == "post_release" for t in judged.tests),
-        release_refusals=[lot_schemas.ReasonOut.of(r) for r in full],
-        pending_sterility_refusals=[lot_schemas.ReasonOut.of(r) for r in pending],
+        release_refusals=[lot_schemas.ReasonOut(**r.as_dict(translations)) for r in full],
+        pending_sterility_refusals=[lot_schemas.ReasonOut(**r.as_dict(translations)) for r in pending],
         may_release=not full, may_release_pending_sterility=not pending,
         decision=decision_public(session=session, lot=lot),
     )
 
 
-def _refusal(message: str, reasons: list[Reason], audit: AuditedRefusal, code: str) -> BatchtrackError:
+def _refusal(message: Text, reasons: list[Reason], audit: AuditedRefusal, code: str) -> BatchtrackError:
     """The refusal with the status of its gravest reason: the role (403), else what is recorded (409)."""
     if any(r.code == "actor.role" for r in reasons):
         return Forbidden(message, code="actor.role", reasons=reasons, audit=audit)
@@ -279,6 +283,7 @@ def _facts_json(judged: gate.ReleaseFacts, results: Sequence[QcResult]) -> str:
     data = asdict(judged)
     data["performers"] = sorted(judged.performers)
     data["co_signatures"] = sorted(judged.co_signatures)
+    data["custody_gaps"] = [str(gap) for gap in judged.custody_gaps]  # recorded in English, as the audit trail
     return chain.canonical_json({"facts": data, "specification": judged.specification,
                                  "results": sorted(r.id for r in results if r.id is not None)})
 
@@ -305,7 +310,7 @@ def _decide(session: Session, actor: Principal, lot: Lot, judged: gate.ReleaseFa
         session.flush()
     except IntegrityError as exc:
         # The lock on the lot serialises decisions; the unique lot_id is the database's backstop.
-        message = f"lot {din} already has a QA decision; nothing was changed"
+        message = _("lot {din} already has a QA decision; nothing was changed", din=din)
         raise Conflict(message, code="release.already_decided",
                        reasons=[Reason("release.already_decided", message)],
                        audit=AuditedRefusal(actor, "release.refused", "lot", din,
@@ -323,6 +328,13 @@ def _decide(session: Session, actor: Principal, lot: Lot, judged: gate.ReleaseFa
     return decision
 
 
+def _cannot_release(kind: ReleaseDecisionKind, din: str, unmet: int) -> Text:
+    """Why the lot cannot be released (or released pending sterility): how many conditions are unmet."""
+    if kind == ReleaseDecisionKind.RELEASED_PENDING_STERILITY:
+        return _("lot {din} cannot be released pending sterility: {count} condition(s) unmet", din=din, count=unmet)
+    return _("lot {din} cannot be released: {count} condition(s) unmet", din=din, count=unmet)
+
+
 def release(*, session: Session, actor: Principal, din: str, username: str, password: str,
             pending_sterility: bool) -> ReleaseDecision:
     """Release the lot (or release it pending sterility) as QA's signed decision, if no condition is unmet.
@@ -335,7 +347,7 @@ def release(*, session: Session, actor: Principal, din: str, username: str, pass
     judged = facts(session=session, lot=lot, actor=actor)
     reasons = gate.pending_sterility_refusals(judged) if pending_sterility else gate.release_refusals(judged)
     if reasons:
-        raise _refusal(f"lot {lot.din} cannot be {_WORDS[kind]}: {len(reasons)} condition(s) unmet", reasons,
+        raise _refusal(_cannot_release(kind, lot.din, len(reasons)), reasons,
                        AuditedRefusal(actor, "release.refused", "lot", lot.din,
                                       {"decision": kind.value, "state": lot.state}), "release.refused")
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
@@ -350,7 +362,7 @@ def reject(*, session: Session, actor: Principal, din: str, username: str, passw
     judged = facts(session=session, lot=lot, actor=actor)
     reasons = gate.rejection_refusals(judged, reason=reason)
     if reasons:
-        raise _refusal(f"lot {lot.din} cannot be rejected", reasons,
+        raise _refusal(_("lot {din} cannot be rejected", din=lot.din), reasons,
                        AuditedRefusal(actor, "release.reject_refused", "lot", lot.din, {"state": lot.state}),
                        "release.reject_refused")
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
@@ -369,7 +381,7 @@ def co_sign(*, session: Session, actor: Principal, din: str, role: str, username
         actor_id=actor.user_id, signed_by={a.role: a.signed_by for a in _approvals(session, lot)})
     audit = AuditedRefusal(actor, "release.co_sign_refused", "lot", lot.din, {"role": role, "state": lot.state})
     if reasons:
-        raise _refusal(f"the release of lot {lot.din} pending sterility cannot be co-signed", reasons, audit,
+        raise _refusal(_("the release of lot {din} pending sterility cannot be co-signed", din=lot.din), reasons, audit,
                        "release.co_sign_refused")
     qualification_service.require(session=session, actor=actor, entity_type="lot", entity_id=lot.din,
                                   activity=qualification_requirements.RELEASE_CO_SIGNATURE)
@@ -383,7 +395,7 @@ def co_sign(*, session: Session, actor: Principal, din: str, role: str, username
     assert signature.id is not None
     approval = ReleaseApproval(lot_id=lot.id, role=role, signature_id=signature.id, signed_by=actor.user_id,
                                signed_at=signature.signed_at)
-    message = f"the {role.replace('_', ' ')} has already signed for lot {lot.din}"
+    message = gate.already_co_signed(role, lot.din)
     session.add(approval)
     try:
         session.flush()
@@ -401,11 +413,11 @@ def certificate(*, session: Session, din: str) -> schemas.CertificatePublic:
     lot = lot_service.get_by_din(session=session, din=din)
     decision = decision_of(session=session, lot=lot)
     if decision is None:
-        raise NotFound(f"lot {lot.din} has no QA decision yet: no certificate of analysis is issued",
+        raise NotFound(_("lot {din} has no QA decision yet: no certificate of analysis is issued", din=lot.din),
                        code="certificate.not_issued")
     spec = session.get(Specification, decision.specification_id) if decision.specification_id else None
     if spec is None:
-        raise NotFound(f"lot {lot.din} was decided without a specification: no certificate of analysis",
+        raise NotFound(_("lot {din} was decided without a specification: no certificate of analysis", din=lot.din),
                        code="certificate.no_specification")
     results = standing.results_in_force(session=session, lot=lot)
     names = names_of(session, {r.entered_by for r in results.values()})

@@ -54,7 +54,7 @@ def test_the_api_returns_identifiers_hand_overs_labels_signatures_and_events_in_
     moments = [e["at"] for e in body["events"]]
     assert moments == sorted(moments) and body["events"][-1]["kind"] == "infusion.ended"
     assert body["recipient"] == {"subject_code": "S-001", "identity_shown": False, "family_name": None,
-                                 "given_name": None, "date_of_birth": None, "name": None}
+                                 "given_name": None, "date_of_birth": None, "name": None, "romanised_name": None}
     assert not any(word in response.text for word in IDENTITY)
 
 
