@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.scanning import hangul
 
 MAX_LENGTH = 512
@@ -43,7 +44,8 @@ def _strip_suffix(text: str, suffixes: Iterable[str]) -> str:
 def clean(raw: str, *, prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()) -> str | Reason:
     """Return the scanned data without scanner additions, or the Reason it cannot be a scan."""
     if len(raw) > MAX_RAW_LENGTH:
-        return Reason("scan.too_long", f"a scan has at most {MAX_LENGTH} characters, got {len(raw)}")
+        return Reason("scan.too_long", _("a scan has at most {most} characters, got {count}", most=MAX_LENGTH,
+                                         count=len(raw)))
     text = hangul.to_qwerty(raw.translate(_CONTROL)).strip()
     prefixes, suffixes = tuple(prefixes), tuple(suffixes)
     text = _strip_suffix(text, suffixes).rstrip()
@@ -52,14 +54,13 @@ def clean(raw: str, *, prefixes: Iterable[str] = (), suffixes: Iterable[str] = (
         # Scanners put the AIM identifier before or after the configured prefix: strip both orders.
         text = _strip_prefix(text[3:], prefixes).strip()
     if not text:
-        return Reason("scan.empty", "nothing was scanned")
+        return Reason("scan.empty", _("nothing was scanned"))
     if len(text) > MAX_LENGTH:
-        return Reason("scan.too_long", f"a scan has at most {MAX_LENGTH} characters, got {len(text)}")
+        return Reason("scan.too_long", _("a scan has at most {most} characters, got {count}", most=MAX_LENGTH,
+                                         count=len(text)))
     if not _PRINTABLE.fullmatch(text):
         bad = next(character for character in text if not " " <= character <= "~")
-        return Reason(
-            "scan.characters",
-            f"the scan holds {bad!a} (U+{ord(bad):04X}), which no barcode of ours carries; "
-            "check the keyboard layout of the scanner",
-        )
+        return Reason("scan.characters", _(
+            "the scan holds {character} (U+{code_point}), which no barcode of ours carries; "
+            "check the keyboard layout of the scanner", character=ascii(bad), code_point=f"{ord(bad):04X}"))
     return text

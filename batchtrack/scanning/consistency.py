@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.scanning.parser import ScanIdentity
 
 # Expiry on a label is encoded to the minute (or the day, read as 23:59).
@@ -22,18 +23,16 @@ def label_agrees(
     """Every way the scanned label disagrees with what is recorded for the container it names."""
     reasons: list[Reason] = []
     if identity.coi is not None and recorded_coi is not None and identity.coi != recorded_coi:
-        reasons.append(Reason(
-            "scan.label_coi_mismatch",
-            f"the label carries COI identifier {identity.coi}, but this container belongs to {recorded_coi}",
-        ))
+        reasons.append(Reason("scan.label_coi_mismatch", _(
+            "the label carries COI identifier {coi}, but this container belongs to {recorded}",
+            coi=identity.coi, recorded=recorded_coi)))
     if identity.expires_at is not None and recorded_expiry is not None and not _same_expiry(
         identity.expires_at, recorded_expiry
     ):
-        reasons.append(Reason(
-            "scan.label_expiry_mismatch",
-            f"the label's expiry {identity.expires_at:%Y-%m-%d %H:%M} UTC is not the lot's recorded "
-            f"expiry {recorded_expiry:%Y-%m-%d %H:%M} UTC",
-        ))
+        reasons.append(Reason("scan.label_expiry_mismatch", _(
+            "the label's expiry {on_label} UTC is not the lot's recorded expiry {recorded} UTC",
+            on_label=identity.expires_at.strftime("%Y-%m-%d %H:%M"),
+            recorded=recorded_expiry.strftime("%Y-%m-%d %H:%M"))))
     return reasons
 
 

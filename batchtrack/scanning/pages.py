@@ -10,21 +10,24 @@ from pydantic import ValidationError
 
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.scanning import schemas
+from batchtrack.i18n.text import _
+from batchtrack.scanning import expectations, schemas
 from batchtrack.scanning import service as scan_service
 from batchtrack.web.deps import ANY_ROLE, DatabaseDep
-from batchtrack.web.rendering import render
+from batchtrack.web.rendering import render, translations_of
 
 router = APIRouter(include_in_schema=False)
 Scanner = Annotated[Principal, Depends(ANY_ROLE)]
-KINDS = ("aspirate_bag", "culture_vessel", "qc_sample", "final_product")
+# The kinds a station may expect, in the order offered, with their names for people.
+KIND_NAMES = {kind: expectations.KIND_NAMES[kind]
+              for kind in ("aspirate_bag", "culture_vessel", "qc_sample", "final_product")}
 
 
 def _expectation(lot: str, kind: str) -> schemas.Expectation:
     try:
         return schemas.Expectation(lot_din=lot or None, container_kinds=[kind] if kind else None)
     except ValidationError as exc:
-        raise BadRequest("the station is set up with an invalid lot or container kind",
+        raise BadRequest(_("the station is set up with an invalid lot or container kind"),
                          reasons=[Reason("station.setup", str(e["msg"])) for e in exc.errors()]) from exc
 
 
@@ -37,7 +40,7 @@ def station(
     """The scan station: say what is expected here, then scan."""
     _expectation(lot, kind)
     return render(request, "scanning/station.html", {
-        "station": station or f"web-{viewer.username}", "lot": lot, "kind": kind, "kinds": KINDS,
+        "station": station or f"web-{viewer.username}", "lot": lot, "kind": kind, "kinds": KIND_NAMES,
         "verdict": None,
     }, principal=viewer)
 
@@ -53,5 +56,6 @@ def scan_at_station(
     data = schemas.ScanRequest(raw=raw, station=station, expect=_expectation(lot, kind))
     result = scan_service.verify(database=database, actor=actor, request=data)
     return render(request, "scanning/station.html", {
-        "station": station, "lot": lot, "kind": kind, "kinds": KINDS, "verdict": result.as_dict(),
+        "station": station, "lot": lot, "kind": kind, "kinds": KIND_NAMES,
+        "verdict": result.as_dict(translations_of(request, actor)),
     }, principal=actor, status_code=200)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import checkchar, coi, din, isbt
 from batchtrack.identifiers.coi import CoiIdentifier
 from batchtrack.identifiers.din import Din, IdentifierError
@@ -93,16 +94,16 @@ def _parse_din(body: str) -> DinScan | Reason:
         return _reason(error)
     flags = body[din.DIN_LENGTH :]
     if not _digits(flags):
-        return Reason("din.flags", f"DIN flags are two digits, got {flags!r}")
+        return Reason("din.flags", _("DIN flags are two digits, got {flags}", flags=repr(flags)))
     if checkchar.flag_value(flags) is not None:
         expected = checkchar.type3_flag(parsed.value)
         if flags != expected:
-            return Reason(
-                "din.flag_check",
-                f"flags {flags} do not carry the check character of DIN {parsed.value} (expected {expected})",
-            )
+            return Reason("din.flag_check", _(
+                "flags {flags} do not carry the check character of DIN {din} (expected {expected})",
+                flags=flags, din=parsed.value, expected=expected))
     elif flags >= "97":
-        return Reason("din.flags_reserved", f"DIN flags {flags} are reserved and not used on our labels")
+        return Reason("din.flags_reserved", _("DIN flags {flags} are reserved and not used on our labels",
+                                              flags=flags))
     return DinScan(din=parsed, flags=flags)
 
 
@@ -117,18 +118,19 @@ def _parse_product(body: str) -> ProductScan | Reason:
 
 def _parse_expiry(body: str, *, has_time: bool) -> ExpiryScan | Reason:
     if not _digits(body):
-        return Reason("expiry.characters", f"an expiry date is written in digits, got {body!r}")
+        return Reason("expiry.characters", _("an expiry date is written in digits, got {body}", body=repr(body)))
     year = 2000 + int(body[0]) * 100 + int(body[1:3])  # century digit c: 0 for 20xx, 1 for 21xx
     day = int(body[3:6])
     # A date without a time expires at the end of that day (23:59).
     hour, minute = (int(body[6:8]), int(body[8:10])) if has_time else (23, 59)
     days_in_year = 366 if calendar.isleap(year) else 365
     if not 1 <= day <= days_in_year:
-        return Reason("expiry.day", f"day {day} is not a day of {year} (1-{days_in_year})")
+        return Reason("expiry.day", _("day {day} is not a day of {year} (1-{days})", day=day, year=year,
+                                      days=days_in_year))
     if hour > 23:
-        return Reason("expiry.hour", f"hour {hour} is outside 00-23")
+        return Reason("expiry.hour", _("hour {hour} is outside 00-23", hour=hour))
     if minute > 59:
-        return Reason("expiry.minute", f"minute {minute} is outside 00-59")
+        return Reason("expiry.minute", _("minute {minute} is outside 00-59", minute=minute))
     moment = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=day - 1, hours=hour, minutes=minute)
     return ExpiryScan(moment=moment, has_time=has_time)
 
@@ -142,7 +144,7 @@ def _parse_coi(body: str, *, wristband: bool = False) -> CoiScan | Reason:
 
 @dataclass(frozen=True, slots=True)
 class _Structure:
-    name: str
+    name: Text
     family: str  # prefix of its reason codes; also what may appear only once in a compound message
     length: int  # data identifier included
     parse: Callable[[str], SimpleScan | Reason]
@@ -157,12 +159,12 @@ def _parse_expiry_datetime(body: str) -> ExpiryScan | Reason:
 
 
 # The DIN's data identifier is `=` alone: its second character is the DIN's first.
-_DIN_STRUCTURE = _Structure("DIN", "din", 1 + din.DIN_LENGTH + 2, _parse_din)
+_DIN_STRUCTURE = _Structure(_("DIN"), "din", 1 + din.DIN_LENGTH + 2, _parse_din)
 _STRUCTURES: dict[str, _Structure] = {
-    isbt.DI_PRODUCT: _Structure("product code", "product", 10, _parse_product),
-    isbt.DI_EXPIRY_DATE: _Structure("expiry date", "expiry", 8, _parse_expiry_date),
-    isbt.DI_EXPIRY_DATETIME: _Structure("expiry date and time", "expiry", 12, _parse_expiry_datetime),
-    isbt.DI_COI: _Structure("COI identifier", "coi", 2 + coi.COI_LENGTH, _parse_coi),
+    isbt.DI_PRODUCT: _Structure(_("product code"), "product", 10, _parse_product),
+    isbt.DI_EXPIRY_DATE: _Structure(_("expiry date"), "expiry", 8, _parse_expiry_date),
+    isbt.DI_EXPIRY_DATETIME: _Structure(_("expiry date and time"), "expiry", 12, _parse_expiry_datetime),
+    isbt.DI_COI: _Structure(_("COI identifier"), "coi", 2 + coi.COI_LENGTH, _parse_coi),
 }
 
 
@@ -174,8 +176,9 @@ def _structure_at(text: str, start: int) -> _Structure | Reason:
     if identifier[:1] == isbt.DI_DIN and identifier[1:].isascii() and identifier[1:].isalnum():
         return _DIN_STRUCTURE
     if identifier == isbt.DI_COMPOUND and start > 0:
-        return Reason("compound.nested", "a compound message cannot contain another compound message")
-    return Reason("scan.unknown_identifier", f"no data structure of ours starts with {identifier!r}")
+        return Reason("compound.nested", _("a compound message cannot contain another compound message"))
+    return Reason("scan.unknown_identifier", _("no data structure of ours starts with {identifier}",
+                                               identifier=repr(identifier)))
 
 
 def _parse_one(text: str) -> SimpleScan | Reason:
@@ -186,10 +189,11 @@ def _parse_one(text: str) -> SimpleScan | Reason:
     if len(text) > structure.length and text[structure.length] in "=&":
         return Reason(
             "scan.several_structures",
-            "several data structures were scanned together without a compound message header (=+)",
+            _("several data structures were scanned together without a compound message header (=+)"),
         )
     if len(text) != structure.length:
-        message = f"a {structure.name} data structure has {structure.length} characters, got {len(text)}"
+        message = _("a {structure} data structure has {length} characters, got {count}", structure=structure.name,
+                    length=structure.length, count=len(text))
         return Reason(f"{structure.family}.length", message)
     identifier_length = 1 if structure is _DIN_STRUCTURE else 2
     return structure.parse(text[identifier_length:])
@@ -199,11 +203,11 @@ def _parse_compound(text: str) -> CompoundScan | ScanRefusal:
     header = text[2:7]
     if len(header) < 5 or not _digits(header):
         return ScanRefusal(
-            [Reason("compound.header", "a compound message starts with =+ and 5 digits aabbb")]
+            [Reason("compound.header", _("a compound message starts with =+ and 5 digits aabbb"))]
         )
     declared, order = int(header[:2]), header[2:]
     if declared == 0:
-        return ScanRefusal([Reason("compound.count", "a compound message holds 1 to 99 data structures")])
+        return ScanRefusal([Reason("compound.count", _("a compound message holds 1 to 99 data structures"))])
     parts: list[SimpleScan] = []
     reasons: list[Reason] = []
     seen: set[str] = set()
@@ -212,30 +216,31 @@ def _parse_compound(text: str) -> CompoundScan | ScanRefusal:
         structure = _structure_at(text, position)
         if isinstance(structure, Reason):
             # Without a known identifier there is no known length: the rest cannot be split.
-            return ScanRefusal(
-                [*reasons, Reason(structure.code, f"at character {position + 1}: {structure.message}")]
-            )
+            return ScanRefusal([*reasons, Reason(structure.code, _("at character {position}: {why}",
+                                                                   position=position + 1, why=structure.text))])
         end = position + structure.length
         if end > len(text):
-            message = f"the {structure.name} at character {position + 1} is cut short"
+            message = _("the {structure} at character {position} is cut short", structure=structure.name,
+                        position=position + 1)
             return ScanRefusal([*reasons, Reason("compound.truncated", message)])
         count += 1
         if structure.family in seen:
             # Two DINs, COIs or expiries in one message would make the label ambiguous.
-            message = f"structure {count} ({structure.name}) repeats a structure of its kind"
+            message = _("structure {count} ({structure}) repeats a structure of its kind", count=count,
+                        structure=structure.name)
             reasons.append(Reason("compound.duplicate", message))
         seen.add(structure.family)
         parsed = _parse_one(text[position:end])
         if isinstance(parsed, Reason):
-            reasons.append(Reason(parsed.code, f"structure {count} ({structure.name}): {parsed.message}"))
+            reasons.append(Reason(parsed.code, _("structure {count} ({structure}): {why}", count=count,
+                                                 structure=structure.name, why=parsed.text)))
         else:
             parts.append(parsed)
         position = end
     if count != declared:
         code = "compound.short" if count < declared else "compound.long"
-        reasons.append(
-            Reason(code, f"the compound message declares {declared} data structure(s) but holds {count}")
-        )
+        reasons.append(Reason(code, _("the compound message declares {declared} data structure(s) but holds {count}",
+                                      declared=declared, count=count)))
     return ScanRefusal(reasons) if reasons else CompoundScan(parts=tuple(parts), order=order)
 
 
@@ -252,10 +257,10 @@ def _parse_eye_readable(text: str) -> ParsedScan | Reason:
     if len(compact) == din.DIN_LENGTH or (
         len(compact) == coi.COI_LENGTH and compact[:2].upper() == coi.PREFIX
     ):
-        return Reason("scan.check_missing", "type the check character (in the box on the label) as well")
+        return Reason("scan.check_missing", _("type the check character (in the box on the label) as well"))
     return Reason(
         "scan.unrecognised",
-        "not a barcode of ours, nor a DIN (13 characters + check) or COI identifier (15 + check) typed in",
+        _("not a barcode of ours, nor a DIN (13 characters + check) or COI identifier (15 + check) typed in"),
     )
 
 
@@ -270,7 +275,7 @@ def _parse_wristband(text: str) -> CoiScan | Reason:
         else:
             found = coi.parse(compact)
     except IdentifierError as error:
-        return Reason(error.code, f"a wristband carries the therapy's COI identifier: {error.message}")
+        return Reason(error.code, _("a wristband carries the therapy's COI identifier: {why}", why=error.message))
     return CoiScan(found, wristband=True)
 
 
@@ -300,7 +305,7 @@ def parse_scan(
 ) -> ParsedScan | ScanRefusal:
     """Clean, undo Hangul mode, dispatch and validate one scan; a refusal lists why (never raises)."""
     if not isinstance(raw, str):
-        return ScanRefusal([Reason("scan.characters", "a scan is text")])
+        return ScanRefusal([Reason("scan.characters", _("a scan is text"))])
     text = cleaning.clean(raw, prefixes=prefixes, suffixes=suffixes)
     if isinstance(text, Reason):
         return ScanRefusal([text])

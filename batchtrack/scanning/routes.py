@@ -12,9 +12,11 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from batchtrack.db import Database
+from batchtrack.i18n.text import ENGLISH
 from batchtrack.models.user import Role
 from batchtrack.scanning import judging, schemas
 from batchtrack.web.deps import AllowInRoute, Credentials
+from batchtrack.web.rendering import translations_of
 
 router = APIRouter(prefix="/scans", tags=["scanning"])
 T = TypeVar("T")
@@ -23,14 +25,17 @@ Scanner = Annotated[Credentials, Depends(AllowInRoute(*Role))]
 
 @router.post("", response_model=schemas.VerdictOut, openapi_extra=schemas.SCAN_REQUEST_OPENAPI)
 async def verify_scan(request: Request, credentials: Scanner) -> Response:
-    """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited)."""
+    """Judge a scan against what the station expects: ok, or every reason to stop (refusals are audited), the
+    reasons' messages in the request's language (their codes in every language the same)."""
     # The hot path of every station: the caller's credentials and the scan are checked against the database in
     # one worker-thread hop and one read transaction, a refusal recorded before the answer (see judging). The body
     # is read here and validated there, after the credentials (a caller who is not allowed learns nothing of it).
     database: Database = request.app.state.db
     body, content_type = await request.body(), request.headers.get("content-type")
     result = await _outcome(judging.judged_and_recorded(database, credentials, body, content_type))
-    return Response(to_json(result.as_dict()), media_type="application/json")
+    # Only a refusal has messages to show: the request's language is looked up for it alone, once it is judged.
+    translations = ENGLISH if result.ok else translations_of(request)
+    return Response(to_json(result.as_dict(translations)), media_type="application/json")
 
 
 async def _outcome(future: Future[T]) -> T:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import ENGLISH, _
 from batchtrack.scanning import expectations, parser
 from batchtrack.scanning.expectations import Resolved, StationExpectation
 from batchtrack.scanning.parser import ParsedScan, ScanRefusal
@@ -24,16 +26,24 @@ class Verdict:
     resolved: Resolved | None = None
     raw: str = field(default="", repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready data; the raw input is escaped to ASCII and cut to a bounded length."""
+    def as_dict(self, translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
+        """JSON-ready data, the reasons' messages in the language of `translations`; the raw input is escaped to
+        ASCII and cut to a bounded length."""
         return {
             "ok": self.ok,
-            "reasons": [reason.as_dict() for reason in self.reasons],
+            "reasons": _reasons_as_dicts(self.reasons, translations),
             "parsed": None if self.parsed is None else parsed_as_dict(self.parsed),
             "resolved": None if self.resolved is None else resolved_as_dict(self.resolved),
             "raw_escaped": escape_raw(self.raw),
             "raw_length": len(self.raw),
         }
+
+
+def _reasons_as_dicts(reasons: list[Reason], translations: gettext.NullTranslations) -> list[dict[str, str]]:
+    # In English each reason's message is already made (it is what the audit trail records): no catalog lookup.
+    if translations is ENGLISH:
+        return [{"code": reason.code, "message": reason.message} for reason in reasons]
+    return [reason.as_dict(translations) for reason in reasons]
 
 
 def escape_raw(raw: str) -> str:
@@ -99,7 +109,7 @@ def judge(
 ) -> Verdict:
     """The verdict for a parsed scan: not found, or every mismatch with what the station expects."""
     if resolved is None:
-        reason = Reason("scan.not_found", "the scan is well formed but names nothing recorded here")
+        reason = Reason("scan.not_found", _("the scan is well formed but names nothing recorded here"))
         return Verdict(ok=False, reasons=[reason], parsed=parsed, raw=raw)
     reasons = expectations.compare(expectation, resolved)
     return Verdict(ok=not reasons, reasons=reasons, parsed=parsed, resolved=resolved, raw=raw)
