@@ -14,6 +14,7 @@ from batchtrack.audit import chain, verification
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
 
@@ -79,7 +80,7 @@ def record_correction(
 ) -> chain.WrittenEntry:
     """Record a correction of a recorded value; refused without a reason."""
     if not reason.strip():
-        raise BadRequest("a correction of a recorded value needs a reason", code="reason_required")
+        raise BadRequest(_("a correction of a recorded value needs a reason"), code="reason_required")
     return record(
         session=session, actor=actor, action="value.corrected", entity_type=entity_type,
         entity_id=entity_id, old=old, new=new, reason=reason.strip(),

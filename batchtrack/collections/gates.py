@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.therapies import workflow as therapy_workflow
 
 
@@ -28,19 +29,18 @@ def collection_allowed(standing: SubjectStanding) -> list[Reason]:
     """Whether a collection may be scheduled or recorded for this subject's therapy now."""
     reasons = therapy_workflow.collection_refusals(coi=standing.therapy_coi, state=standing.therapy_state)
     if standing.consent_withdrawn:
-        reasons.append(Reason("subject.consent_withdrawn",
-                              f"subject {standing.subject_code} withdrew consent: no collection may be taken"))
+        reasons.append(Reason("subject.consent_withdrawn", _(
+            "subject {subject} withdrew consent: no collection may be taken", subject=standing.subject_code)))
     if standing.eligible is None:
-        reasons.append(Reason("subject.not_assessed", f"subject {standing.subject_code} has no signed eligibility"))
+        reasons.append(Reason("subject.not_assessed", _("subject {subject} has no signed eligibility",
+                                                        subject=standing.subject_code)))
     elif not standing.eligible:
-        reasons.append(Reason("subject.not_eligible",
-                              f"subject {standing.subject_code} is not eligible (see the signed assessment)"))
+        reasons.append(Reason("subject.not_eligible", _(
+            "subject {subject} is not eligible (see the signed assessment)", subject=standing.subject_code)))
     if standing.pen_strep_allergies:
-        reasons.append(Reason(
-            "subject.pen_strep_hypersensitivity",
-            f"subject {standing.subject_code} is hypersensitive to {', '.join(standing.pen_strep_allergies)}; "
-            "penicillin and streptomycin are used in manufacture",
-        ))
+        reasons.append(Reason("subject.pen_strep_hypersensitivity", _(
+            "subject {subject} is hypersensitive to {allergies}; penicillin and streptomycin are used in "
+            "manufacture", subject=standing.subject_code, allergies=", ".join(standing.pen_strep_allergies))))
     return reasons
 
 
@@ -57,18 +57,18 @@ def labels_ready_to_leave(labels: BagLabels) -> list[Reason]:
     reasons: list[Reason] = []
     if labels.verified == 0:
         reasons.append(Reason("collection.labels_unverified",
-                              "the bag has no label applied and verified by scan; print, apply and scan it first"))
+                              _("the bag has no label applied and verified by scan; print, apply and scan it first")))
     if labels.outstanding:
-        reasons.append(Reason("collection.labels_outstanding",
-                              f"{labels.outstanding} printed label(s) not yet applied, voided or destroyed"))
+        reasons.append(Reason("collection.labels_outstanding", _(
+            "{count} printed label(s) not yet applied, voided or destroyed", count=labels.outstanding)))
     return reasons
 
 
-CHECKLIST = {
-    "bag_intact": "the bag is intact, with no leak",
-    "seal_intact": "the transport container's seal is intact",
-    "label_legible": "the label is legible and firmly attached",
-    "no_clots": "no visible clots or haemolysis",
+CHECKLIST: dict[str, Text] = {
+    "bag_intact": _("the bag is intact, with no leak"),
+    "seal_intact": _("the transport container's seal is intact"),
+    "label_legible": _("the label is legible and firmly attached"),
+    "no_clots": _("no visible clots or haemolysis"),
 }
 
 
@@ -88,21 +88,19 @@ def acceptance_refusals(facts: ReceiptFacts) -> list[Reason]:
     """Why the bag may not be accepted (it may still be quarantined or rejected, with a reason)."""
     reasons: list[Reason] = []
     if facts.hours_since_collection is None:
-        reasons.append(Reason("receipt.no_collection_time", "the collection time is not recorded"))
+        reasons.append(Reason("receipt.no_collection_time", _("the collection time is not recorded")))
     elif facts.hours_since_collection > facts.max_hours:
-        reasons.append(Reason(
-            "receipt.too_late",
-            f"{facts.hours_since_collection:.1f} h since collection; the protocol allows {facts.max_hours:g} h",
-        ))
+        reasons.append(Reason("receipt.too_late", _(
+            "{hours} h since collection; the protocol allows {most} h",
+            hours=f"{facts.hours_since_collection:.1f}", most=f"{facts.max_hours:g}")))
     elif facts.hours_since_collection < 0:
-        reasons.append(Reason("receipt.time_inconsistent", "the bag is received before its recorded collection"))
+        reasons.append(Reason("receipt.time_inconsistent", _("the bag is received before its recorded collection")))
     if not facts.min_temperature_c <= facts.temperature_c <= facts.max_temperature_c:
-        reasons.append(Reason(
-            "receipt.temperature",
-            f"transport temperature {facts.temperature_c:g} °C is outside "
-            f"{facts.min_temperature_c:g}-{facts.max_temperature_c:g} °C",
-        ))
+        reasons.append(Reason("receipt.temperature", _(
+            "transport temperature {temperature} °C is outside {low}-{high} °C",
+            temperature=f"{facts.temperature_c:g}", low=f"{facts.min_temperature_c:g}",
+            high=f"{facts.max_temperature_c:g}")))
     for item, text in CHECKLIST.items():
         if not facts.checklist.get(item, False):
-            reasons.append(Reason(f"receipt.inspection.{item}", f"inspection failed or not done: {text}"))
+            reasons.append(Reason(f"receipt.inspection.{item}", _("inspection failed or not done: {item}", item=text)))
     return reasons

@@ -15,9 +15,10 @@ from batchtrack.collections import service as collection_service
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.errors import BadRequest
+from batchtrack.i18n.text import _
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow, SessionDep, SettingsDep
-from batchtrack.web.rendering import form_data, form_invalid, parse_local_time, render
+from batchtrack.web.rendering import form_data, form_invalid, parse_local_time, render, translations_of
 from batchtrack.web.validation import DinPath
 
 router = APIRouter(include_in_schema=False)
@@ -109,8 +110,9 @@ def receive(
     except ValidationError as exc:
         raise form_invalid(exc) from exc
     except ValueError as exc:
-        raise BadRequest("the temperature is not a number", code="form_invalid") from exc
-    result = collection_service.receive(session=session, actor=actor, data=data)
+        raise BadRequest(_("the temperature is not a number"), code="form_invalid") from exc
+    result = collection_service.receive(session=session, actor=actor, data=data,
+                                        translations=translations_of(request, actor))
     return render(request, "collections/receiving.html", {
         "expected": "", "checklist": gates.CHECKLIST, "result": result,
     }, principal=actor, status_code=201)

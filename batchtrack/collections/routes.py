@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from batchtrack.auth.principal import Principal
 from batchtrack.collections import schemas
@@ -12,6 +12,7 @@ from batchtrack.collections import service as collection_service
 from batchtrack.models.user import Role
 from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.web.pagination import PageDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import DinPath, TransitionName
 
 router = APIRouter(prefix="/collections", tags=["collections"])
@@ -59,7 +60,10 @@ Receiver = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.QA))]
 
 
 @receipts.post("", status_code=201)
-def receive_bag(data: schemas.ReceiptCreate, session: SessionDep, actor: Receiver) -> schemas.ReceiptPublic:
+def receive_bag(
+    data: schemas.ReceiptCreate, request: Request, session: SessionDep, actor: Receiver
+) -> schemas.ReceiptPublic:
     """Receive a bag at the lab: the scan must be the expected bag; accept only within time, temperature and
     inspection (else quarantine or reject, with a reason); accepting opens the lot."""
-    return collection_service.receive(session=session, actor=actor, data=data)
+    return collection_service.receive(session=session, actor=actor, data=data,
+                                      translations=translations_of(request, actor))

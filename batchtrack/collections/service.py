@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import json
 
 from sqlalchemy import func
@@ -15,6 +16,7 @@ from batchtrack.collections.workflow import CollectionFacts, CollectionState
 from batchtrack.config import Settings
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.errors import AuditedRefusal, GateRefused, IdentityMismatch, InvalidTransition, NotFound, Reason
+from batchtrack.i18n.text import ENGLISH, _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import service as identifier_service
 from batchtrack.lots import service as lot_service
@@ -73,7 +75,7 @@ def schedule(
     assert therapy.id is not None
     refusals = gates.collection_allowed(standing_of(session=session, therapy=therapy))
     if refusals:
-        raise GateRefused(f"no collection can be scheduled for therapy {therapy.coi}", reasons=refusals,
+        raise GateRefused(_("no collection can be scheduled for therapy {coi}", coi=therapy.coi), reasons=refusals,
                           audit=AuditedRefusal(actor, "collection.schedule_refused", "therapy", therapy.coi))
     din = identifier_service.allocate_din(session=session, fin=settings.facility_fin)
     collection = Collection(din=din.value, therapy_id=therapy.id, scheduled_for=data.scheduled_for)
@@ -102,7 +104,7 @@ def get_by_din(*, session: Session, din: str, for_update: bool = False) -> Colle
         query = query.with_for_update()
     collection = session.execute(query).scalar_one_or_none()
     if collection is None:
-        raise NotFound(f"no collection with DIN {compact[:20]}")
+        raise NotFound(_("no collection with DIN {din}", din=compact[:20]))
     return collection
 
 
@@ -129,12 +131,13 @@ def transition(
     collection = get_by_din(session=session, din=din, for_update=True)
     move = workflow.TRANSITIONS.get(name)
     if move is None:
-        raise NotFound(f"collections have no transition {name[:40]!r}; known: {', '.join(workflow.TRANSITIONS)}")
+        raise NotFound(_("collections have no transition {name}; known: {known}", name=repr(name[:40]),
+                         known=", ".join(workflow.TRANSITIONS)))
     facts = _facts(session, collection, actor, name, data.reason, receipt)
     reasons = move.guard(facts)
     if reasons:
         raise InvalidTransition(
-            f"collection {collection.din} cannot be {move.label}", reasons=reasons,
+            _("collection {din} cannot be {target}", din=collection.din, target=move.label), reasons=reasons,
             audit=AuditedRefusal(actor, "collection.transition_refused", "collection", collection.din,
                                  {"transition": name, "state": collection.state}),
         )
@@ -166,22 +169,27 @@ def _scanned_bag(session: Session, actor: Principal, data: schemas.ReceiptCreate
     audit = AuditedRefusal(actor, "receipt.refused", "station", data.station,
                            {"expected": data.expected_din, "decision": data.decision})
     if unreadable:
-        raise GateRefused("the scan could not be read", reasons=unreadable, audit=audit)
+        raise GateRefused(_("the scan could not be read"), reasons=unreadable, audit=audit)
     if found is None or found.kind != ContainerKind.ASPIRATE_BAG:
-        raise GateRefused("the scan is not the label of an aspirate bag recorded here",
-                          reasons=[Reason("receipt.not_a_bag", "scan the aspirate bag's own label")], audit=audit)
+        raise GateRefused(_("the scan is not the label of an aspirate bag recorded here"),
+                          reasons=[Reason("receipt.not_a_bag", _("scan the aspirate bag's own label"))], audit=audit)
     if data.expected_din is not None and found.din != data.expected_din:
         raise IdentityMismatch(
-            f"bag {found.din} is not the expected bag {data.expected_din}",
-            reasons=[Reason("receipt.wrong_bag", f"scanned bag {found.din} (therapy {found.therapy_coi}) is not the "
-                                                 f"expected bag {data.expected_din}: do not receive it here")],
+            _("bag {din} is not the expected bag {expected}", din=found.din, expected=data.expected_din),
+            reasons=[Reason("receipt.wrong_bag", _(
+                "scanned bag {din} (therapy {coi}) is not the expected bag {expected}: do not receive it here",
+                din=found.din, coi=found.therapy_coi, expected=data.expected_din))],
             audit=audit,
         )
     return get_by_din(session=session, din=found.din)
 
 
-def receive(*, session: Session, actor: Principal, data: schemas.ReceiptCreate) -> schemas.ReceiptPublic:
-    """Receive a bag at the lab: scan, time and temperature against the protocol, inspection, decision."""
+def receive(
+    *, session: Session, actor: Principal, data: schemas.ReceiptCreate,
+    translations: gettext.NullTranslations = ENGLISH,
+) -> schemas.ReceiptPublic:
+    """Receive a bag at the lab: scan, time and temperature against the protocol, inspection, decision; the
+    reasons it could not be accepted are recorded in English and answered in the language of `translations`."""
     collection = _scanned_bag(session, actor, data)
     therapy = session.get(Therapy, collection.therapy_id)
     recipient = session.get(Recipient, therapy.recipient_id) if therapy else None
@@ -207,7 +215,7 @@ def receive(*, session: Session, actor: Principal, data: schemas.ReceiptCreate) 
     return schemas.ReceiptPublic(
         collection=to_public(session=session, collection=collection), decision=data.decision,
         temperature_c=data.temperature_c, hours_since_collection=round(hours or 0.0, 2),
-        refusals_at_receipt=[r.as_dict() for r in refusals],
+        refusals_at_receipt=[r.as_dict(translations) for r in refusals],
     )
 
 

@@ -5,7 +5,7 @@ One pure guard per transition; each returns the reasons it refuses (empty: allow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +19,7 @@ from batchtrack.collections.gates import (
     labels_ready_to_leave,
 )
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 
 
@@ -31,6 +32,23 @@ class CollectionState(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     QUARANTINED = "quarantined"
+
+
+# The states as messages name them.
+STATE_NAMES: dict[CollectionState, Text] = {
+    CollectionState.SCHEDULED: _("scheduled"),
+    CollectionState.COLLECTED: _("collected"),
+    CollectionState.IN_TRANSIT: _("in transit"),
+    CollectionState.ACCEPTED: _("accepted"),
+    CollectionState.REJECTED: _("rejected"),
+    CollectionState.QUARANTINED: _("quarantined"),
+}
+
+
+def _listed(names: Iterable[Text]) -> Text:
+    """Names separated by commas, each shown in the reader's language."""
+    values = {f"name{index}": name for index, name in enumerate(names)}
+    return Text(", ".join(f"{{{field}}}" for field in values), tuple(values.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,35 +77,39 @@ class Transition:
     target: CollectionState
     roles: frozenset[Role]
     guard: Guard
-    label: str
+
+    @property
+    def label(self) -> Text:
+        """What the move makes of a collection, as messages say it ("in transit")."""
+        return STATE_NAMES[self.target]
 
 
 def _basic(facts: CollectionFacts, transition: Transition) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.state not in transition.sources:
-        allowed = ", ".join(sorted(s.value.replace("_", " ") for s in transition.sources))
-        reasons.append(Reason(
-            "collection.wrong_state",
-            f"the collection is {facts.state.value.replace('_', ' ')}; it can be {transition.label} only from: "
-            f"{allowed}",
-        ))
+        allowed = _listed(STATE_NAMES[s] for s in sorted(transition.sources, key=lambda s: s.value))
+        reasons.append(Reason("collection.wrong_state", _(
+            "the collection is {state}; it can be {target} only from: {allowed}",
+            state=STATE_NAMES[facts.state], target=transition.label, allowed=allowed)))
     if not facts.actor_roles & transition.roles:
         needed = ", ".join(sorted(r.value for r in transition.roles))
-        reasons.append(Reason("actor.role", f"to mark a collection {transition.label} you need: {needed}"))
+        reasons.append(Reason("actor.role", _("to mark a collection {target} you need: {roles}",
+                                              target=transition.label, roles=needed)))
     return reasons
 
 
 def _standing(facts: CollectionFacts) -> list[Reason]:
     if facts.standing is None:
-        return [Reason("subject.unknown", "the subject's eligibility and consent could not be established")]
+        return [Reason("subject.unknown", _("the subject's eligibility and consent could not be established"))]
     return collection_allowed(facts.standing)
 
 
-def _at_receipt(facts: CollectionFacts, decision: str) -> list[Reason]:
+def _at_receipt(facts: CollectionFacts, decision: CollectionState) -> list[Reason]:
     """From in transit, a decision is taken only at the receiving station, with its measurements."""
     if facts.state == CollectionState.IN_TRANSIT and facts.receipt is None:
-        return [Reason("receipt.required",
-                       f"a bag in transit is {decision} at the receiving station (scan, temperature, inspection)")]
+        return [Reason("receipt.required", _(
+            "a bag in transit is {decision} at the receiving station (scan, temperature, inspection)",
+            decision=STATE_NAMES[decision]))]
     return []
 
 
@@ -95,9 +117,9 @@ def _qa_decision_on_quarantine(facts: CollectionFacts) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.state == CollectionState.QUARANTINED:
         if Role.QA not in facts.actor_roles:
-            reasons.append(Reason("actor.role", "only QA decides on a quarantined bag"))
+            reasons.append(Reason("actor.role", _("only QA decides on a quarantined bag")))
         if not facts.reason.strip():
-            reasons.append(Reason("reason.required", "a decision on a quarantined bag needs a reason"))
+            reasons.append(Reason("reason.required", _("a decision on a quarantined bag needs a reason")))
     return reasons
 
 
@@ -110,14 +132,14 @@ def guard_dispatch(facts: CollectionFacts) -> list[Reason]:
     """Hand the bag to transport: collected, with a collection time, and its labels applied and scan-verified."""
     reasons = _basic(facts, DISPATCH)
     if facts.collected_at is None:
-        reasons.append(Reason("collection.no_time", "the collection time is not recorded"))
+        reasons.append(Reason("collection.no_time", _("the collection time is not recorded")))
     reasons += labels_ready_to_leave(facts.bag_labels or BagLabels(verified=0, outstanding=0))
     return reasons
 
 
 def guard_accept(facts: CollectionFacts) -> list[Reason]:
     """Accept at the lab: at receipt within time, temperature and inspection; or by QA from quarantine."""
-    reasons = _basic(facts, ACCEPT) + _at_receipt(facts, "accepted") + _qa_decision_on_quarantine(facts)
+    reasons = _basic(facts, ACCEPT) + _at_receipt(facts, CollectionState.ACCEPTED) + _qa_decision_on_quarantine(facts)
     if facts.state == CollectionState.IN_TRANSIT and facts.receipt is not None:
         reasons += acceptance_refusals(facts.receipt)
     return reasons
@@ -125,30 +147,30 @@ def guard_accept(facts: CollectionFacts) -> list[Reason]:
 
 def guard_reject(facts: CollectionFacts) -> list[Reason]:
     """Reject at the lab (at receipt, with a reason), or by QA from quarantine."""
-    reasons = _basic(facts, REJECT) + _at_receipt(facts, "rejected") + _qa_decision_on_quarantine(facts)
+    reasons = _basic(facts, REJECT) + _at_receipt(facts, CollectionState.REJECTED) + _qa_decision_on_quarantine(facts)
     if facts.state != CollectionState.QUARANTINED and not facts.reason.strip():
-        reasons.append(Reason("reason.required", "a rejection needs a reason"))
+        reasons.append(Reason("reason.required", _("a rejection needs a reason")))
     return reasons
 
 
 def guard_quarantine(facts: CollectionFacts) -> list[Reason]:
     """Quarantine at receipt, with a reason, when acceptance needs a QA decision."""
-    reasons = _basic(facts, QUARANTINE) + _at_receipt(facts, "quarantined")
+    reasons = _basic(facts, QUARANTINE) + _at_receipt(facts, CollectionState.QUARANTINED)
     if not facts.reason.strip():
-        reasons.append(Reason("reason.required", "a quarantine needs a reason"))
+        reasons.append(Reason("reason.required", _("a quarantine needs a reason")))
     return reasons
 
 
 _LAB = frozenset({Role.OPERATOR, Role.QA})
 COLLECT = Transition("collect", frozenset({CollectionState.SCHEDULED}), CollectionState.COLLECTED,
-                     frozenset({Role.COLLECTOR, Role.INVESTIGATOR}), guard_collect, "collected")
+                     frozenset({Role.COLLECTOR, Role.INVESTIGATOR}), guard_collect)
 DISPATCH = Transition("dispatch", frozenset({CollectionState.COLLECTED}), CollectionState.IN_TRANSIT,
-                      frozenset({Role.COLLECTOR, Role.COURIER}), guard_dispatch, "in transit")
+                      frozenset({Role.COLLECTOR, Role.COURIER}), guard_dispatch)
 ACCEPT = Transition("accept", frozenset({CollectionState.IN_TRANSIT, CollectionState.QUARANTINED}),
-                    CollectionState.ACCEPTED, _LAB, guard_accept, "accepted")
+                    CollectionState.ACCEPTED, _LAB, guard_accept)
 REJECT = Transition("reject", frozenset({CollectionState.IN_TRANSIT, CollectionState.QUARANTINED}),
-                    CollectionState.REJECTED, _LAB, guard_reject, "rejected")
+                    CollectionState.REJECTED, _LAB, guard_reject)
 QUARANTINE = Transition("quarantine", frozenset({CollectionState.IN_TRANSIT}), CollectionState.QUARANTINED,
-                        _LAB, guard_quarantine, "quarantined")
+                        _LAB, guard_quarantine)
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (COLLECT, DISPATCH, ACCEPT, REJECT, QUARANTINE)}

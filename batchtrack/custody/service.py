@@ -9,6 +9,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.custody import schemas
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, GateRefused, Reason
+from batchtrack.i18n.text import _
 from batchtrack.models.base import utcnow
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container, ContainerStatus
@@ -16,14 +17,14 @@ from batchtrack.models.custody import CustodyEvent
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import User
+from batchtrack.scanning import expectations, verdict
 from batchtrack.scanning import service as scan_service
-from batchtrack.scanning import verdict
 
 
 def _active_user(session: Session, username: str) -> User:
     user = session.execute(select(User).where(col(User.username) == username.lower())).scalar_one_or_none()
     if user is None or not user.is_active:
-        raise BadRequest(f"no active user {username[:64]!r}", code="custody.unknown_person")
+        raise BadRequest(_("no active user {username}", username=repr(username[:64])), code="custody.unknown_person")
     return user
 
 
@@ -34,7 +35,7 @@ def _therapy_id_of(session: Session, container: Container) -> int:
         return lot.therapy_id
     collection = session.get(Collection, container.collection_id) if container.collection_id else None
     if collection is None:
-        raise Conflict("the container belongs to no collection or lot", code="custody.orphan_container")
+        raise Conflict(_("the container belongs to no collection or lot"), code="custody.orphan_container")
     return collection.therapy_id
 
 
@@ -43,11 +44,12 @@ def _scanned_container(session: Session, actor: Principal, raw: str) -> Containe
     audit = AuditedRefusal(actor, "custody.refused", "station", "custody",
                            {"raw_escaped": verdict.escape_raw(raw)})
     if unreadable:
-        raise GateRefused("the scan could not be read: the hand-over is not recorded", reasons=unreadable,
+        raise GateRefused(_("the scan could not be read: the hand-over is not recorded"), reasons=unreadable,
                           audit=audit)
     if found is None:
-        raise GateRefused("the scan is not the label of a recorded container: the hand-over is not recorded",
-                          reasons=[Reason("custody.not_a_container", "scan the label on the container handed over")],
+        raise GateRefused(_("the scan is not the label of a recorded container: the hand-over is not recorded"),
+                          reasons=[Reason("custody.not_a_container",
+                                          _("scan the label on the container handed over"))],
                           audit=audit)
     container = session.get(Container, found.container_id)
     assert container is not None
@@ -58,16 +60,17 @@ def record(*, session: Session, actor: Principal, data: schemas.CustodyEventCrea
     """Record a hand-over confirmed by scanning the container, between two different named people."""
     container = _scanned_container(session, actor, data.scan)
     if container.status != ContainerStatus.IN_USE:
-        raise Conflict(f"container {container.id} is {container.status}; it cannot change hands",
+        raise Conflict(_("container {number} is {status}; it cannot change hands", number=container.id,
+                         status=expectations.STATUS_NAMES.get(container.status) or container.status),
                        code="custody.container_status")
     giver = _active_user(session, data.handed_over_by)
     receiver = _active_user(session, data.received_by)
     if giver.id == receiver.id:
-        raise BadRequest("a hand-over needs two different people", code="custody.same_person")
+        raise BadRequest(_("a hand-over needs two different people"), code="custody.same_person")
     assert giver.id is not None and receiver.id is not None and actor.user_id is not None
     occurred_at = data.occurred_at or utcnow()
     if occurred_at > utcnow():
-        raise BadRequest("a hand-over cannot be recorded in the future", code="custody.future")
+        raise BadRequest(_("a hand-over cannot be recorded in the future"), code="custody.future")
     event = CustodyEvent(
         container_id=container.id or 0, therapy_id=_therapy_id_of(session, container),
         handed_over_by=giver.id, received_by=receiver.id, location=data.location,

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from batchtrack.errors import NotFound
+from batchtrack.i18n.text import _
 from batchtrack.resources import resource_dir
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -91,7 +92,8 @@ def available() -> list[str]:
 def load(protocol_id: str) -> Protocol:
     """Load and validate a protocol by id; NotFound for an unknown id."""
     if not _ID.fullmatch(protocol_id) or protocol_id not in available():
-        raise NotFound(f"no protocol {protocol_id[:40]!r}; known: {', '.join(available())}", code="protocol.unknown")
+        raise NotFound(_("no protocol {protocol}; known: {known}", protocol=repr(protocol_id[:40]),
+                         known=", ".join(available())), code="protocol.unknown")
     path = resource_dir("protocols") / f"{protocol_id}.json"
     try:
         protocol = Protocol.model_validate(json.loads(path.read_text(encoding="utf-8")))

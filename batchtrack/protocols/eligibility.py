@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 from batchtrack.protocols.definition import Criterion, Protocol
 
 
@@ -48,34 +49,38 @@ def evaluate(protocol: Protocol, subject: Subject, answers: dict[str, bool]) -> 
     """Judge eligibility: every applicable criterion answered and met, whatever the answers, no pen/strep allergy."""
     reasons: list[Reason] = []
     if subject.indication not in protocol.indications:
-        reasons.append(Reason("eligibility.indication",
-                              f"indication {subject.indication!r} is not one of {', '.join(protocol.indications)}"))
+        reasons.append(Reason("eligibility.indication", _(
+            "indication {indication} is not one of {known}", indication=repr(subject.indication),
+            known=", ".join(protocol.indications))))
     criteria = applicable(protocol, subject)
     known = {c.id for c in protocol.criteria}
     for unknown in sorted(set(answers) - known):
-        reasons.append(Reason("eligibility.unknown_criterion", f"{unknown[:40]} is not a criterion of {protocol.id}"))
+        reasons.append(Reason("eligibility.unknown_criterion", _("{criterion} is not a criterion of {protocol}",
+                                                                 criterion=unknown[:40], protocol=protocol.id)))
     for criterion in criteria:
         answer = answers.get(criterion.id)
         if answer is None:
-            reasons.append(Reason("eligibility.unanswered", f"{criterion.id} is not answered: {criterion.text}"))
+            reasons.append(Reason("eligibility.unanswered", _("{criterion} is not answered: {text}",
+                                                              criterion=criterion.id, text=criterion.text)))
         elif criterion.kind == "inclusion" and not answer:
-            reasons.append(Reason("eligibility.inclusion_not_met", f"{criterion.id} not met: {criterion.text}"))
+            reasons.append(Reason("eligibility.inclusion_not_met", _("{criterion} not met: {text}",
+                                                                     criterion=criterion.id, text=criterion.text)))
         elif criterion.kind == "exclusion" and answer:
-            reasons.append(Reason("eligibility.exclusion_present", f"{criterion.id} applies: {criterion.text}"))
+            reasons.append(Reason("eligibility.exclusion_present", _("{criterion} applies: {text}",
+                                                                     criterion=criterion.id, text=criterion.text)))
     hypersensitive = pen_strep_allergies(protocol, subject.allergies)
     if hypersensitive:
-        reasons.append(Reason(
-            "eligibility.pen_strep_hypersensitivity",
-            f"recorded hypersensitivity to {', '.join(hypersensitive)}: penicillin and streptomycin are used in "
-            "manufacture, so this recipient is refused whatever the answers say",
-        ))
+        reasons.append(Reason("eligibility.pen_strep_hypersensitivity", _(
+            "recorded hypersensitivity to {allergies}: penicillin and streptomycin are used in manufacture, so this "
+            "recipient is refused whatever the answers say", allergies=", ".join(hypersensitive))))
     if subject.donor_kind == "directed":
         limits = protocol.limits
         if subject.donor_date_of_birth is None or subject.assessed_on is None:
-            reasons.append(Reason("eligibility.donor_age", "the directed donor's date of birth is not recorded"))
+            reasons.append(Reason("eligibility.donor_age", _("the directed donor's date of birth is not recorded")))
         else:
             age = _age(subject.donor_date_of_birth, subject.assessed_on)
             if not limits.donor_age_min_years <= age <= limits.donor_age_max_years:
-                reasons.append(Reason("eligibility.donor_age", f"the donor is {age}; the protocol accepts "
-                                      f"{limits.donor_age_min_years}-{limits.donor_age_max_years}"))
+                reasons.append(Reason("eligibility.donor_age", _(
+                    "the donor is {age}; the protocol accepts {youngest}-{oldest}", age=age,
+                    youngest=limits.donor_age_min_years, oldest=limits.donor_age_max_years)))
     return Outcome(eligible=not reasons, reasons=tuple(reasons))

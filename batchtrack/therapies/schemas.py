@@ -27,6 +27,10 @@ class TherapyWithIdentity(TherapyPublic):
 
     recipient_family_name: str
     recipient_given_name: str
+    recipient_family_name_latin: str
+    recipient_given_name_latin: str
+    recipient_name: str  # as the recipient writes it: "홍길동", or "HONG, Gildong" in Latin letters
+    recipient_name_romanised: str  # "HONG, Gildong"; "" when no romanised name is recorded
     recipient_date_of_birth: date
     recipient_mrn: str
 

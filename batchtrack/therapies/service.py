@@ -10,11 +10,13 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.errors import Conflict, NotFound
+from batchtrack.i18n.text import _
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import isbt
 from batchtrack.identifiers import service as identifier_service
 from batchtrack.models.party import Donor, DonorKind, Recipient
 from batchtrack.models.therapy import Therapy
+from batchtrack.people import names
 from batchtrack.therapies import schemas
 
 
@@ -28,8 +30,8 @@ def open_for(
         select(Therapy.coi).where(col(Therapy.recipient_id) == recipient.id, col(Therapy.state) == "open")
     ).first()
     if open_already:
-        raise Conflict(f"subject {recipient.subject_code} already has an open therapy {open_already[0]}",
-                       code="therapy.already_open")
+        raise Conflict(_("subject {subject} already has an open therapy {coi}", subject=recipient.subject_code,
+                         coi=open_already[0]), code="therapy.already_open")
     collection_type = isbt.COLLECTION_AUTOLOGOUS if donor.kind == DonorKind.AUTOLOGOUS else isbt.COLLECTION_DIRECTED
     coi = identifier_service.allocate_coi(session=session, fin=settings.facility_fin)
     therapy = Therapy(
@@ -54,7 +56,7 @@ def get_by_coi(*, session: Session, coi: str) -> Therapy:
     compact = "".join(coi.split()).upper()[: coi_id.COI_LENGTH]
     therapy = session.execute(select(Therapy).where(col(Therapy.coi) == compact)).scalar_one_or_none()
     if therapy is None:
-        raise NotFound(f"no therapy with COI identifier {compact[:20]}")
+        raise NotFound(_("no therapy with COI identifier {coi}", coi=compact[:20]))
     return therapy
 
 
@@ -76,8 +78,11 @@ def to_public(
         return public
     return schemas.TherapyWithIdentity(
         **public.model_dump(), recipient_family_name=recipient.family_name,
-        recipient_given_name=recipient.given_name, recipient_date_of_birth=recipient.date_of_birth,
-        recipient_mrn=recipient.mrn,
+        recipient_given_name=recipient.given_name, recipient_family_name_latin=recipient.family_name_latin,
+        recipient_given_name_latin=recipient.given_name_latin,
+        recipient_name=names.written(recipient.family_name, recipient.given_name),
+        recipient_name_romanised=names.romanised(recipient.family_name_latin, recipient.given_name_latin),
+        recipient_date_of_birth=recipient.date_of_birth, recipient_mrn=recipient.mrn,
     )
 
 

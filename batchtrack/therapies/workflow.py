@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.text import _
 
 
 class TherapyState(StrEnum):
@@ -24,7 +25,8 @@ def collection_refusals(*, coi: str, state: str) -> list[Reason]:
     if state == TherapyState.OPEN:
         return []
     if state == TherapyState.COMPLETED:
-        return [Reason("therapy.completed",
-                       f"therapy {coi} is completed (its product was infused): it takes no further collection; "
-                       "a new course of treatment is a new therapy")]
-    return [Reason("therapy.closed", f"therapy {coi} is {state.replace('_', ' ')}: it takes no collection")]
+        return [Reason("therapy.completed", _(
+            "therapy {coi} is completed (its product was infused): it takes no further collection; a new course of "
+            "treatment is a new therapy", coi=coi))]
+    return [Reason("therapy.closed", _("therapy {coi} is {state}: it takes no collection", coi=coi,
+                                       state=state.replace("_", " ")))]
