@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from batchtrack.i18n.text import Text, _
+
 # Integers up to this size are written out in full (cell counts); anything else keeps every recorded digit.
 _WHOLE_NUMBER_LIMIT = 1e15
 
@@ -25,10 +27,11 @@ def fixed(value: float | None, places: int = 2) -> str:
     return f"{value:.{places}f}"
 
 
-def limits(low: float | None, high: float | None) -> str:
-    """The process limits of a value in plain ASCII ('70 to 95', '>= 70', '<= -80'), or '-' when it has none."""
+def limits(low: float | None, high: float | None) -> str | Text:
+    """The process limits of a value in plain ASCII ('70 to 95', '>= 70', '<= -80'), or '-' when it has none; a
+    range is a message, shown in the reader's language ('70 to 95' is English)."""
     if low is not None and high is not None:
-        return f"{number(low)} to {number(high)}"
+        return _("{low} to {high}", low=number(low), high=number(high))
     if low is not None:
         return f">= {number(low)}"
     if high is not None:

@@ -1,10 +1,15 @@
 """A4 pages of a printed record: a running header, a footer with "page X of Y" and the audit anchor, and the
 blocks the records are made of (headings, paragraphs, label and value pairs, banners, tables), all of which wrap
-and continue on the next page rather than fail or cut text."""
+and continue on the next page rather than fail or cut text.
+
+A record is printed in its reader's language: every text given to a page may be a message marked for translation
+(a `Text`), printed in the language of the document's catalog; recorded data (plain strings) is printed as
+recorded."""
 
 from __future__ import annotations
 
 import functools
+import gettext
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -14,9 +19,12 @@ from typing import Literal, ParamSpec
 from fpdf import FPDF
 
 from batchtrack.documents import flow, fonts
+from batchtrack.i18n.text import ENGLISH, Text, _
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
+# What a page prints: recorded data as it is, or a message in the reader's language.
+Words = str | Text
 
 # Replaced by the page count when the document is written; spelled so no recorded text contains it by chance.
 PAGE_COUNT_ALIAS = "{batchtrack-page-count}"
@@ -62,23 +70,36 @@ class Sizes:
 class Running:
     """What every page repeats: a bold title and a note in the header; a line and the audit anchor in the footer."""
 
-    title: str
-    note: str
-    footer: str
+    title: Words
+    note: Words
+    footer: Words
     audit_anchor: str | None = None
 
 
-class RecordPdf(FPDF):
-    """A printed record in the shipped fonts; its first page is open once it is built."""
+@dataclass(frozen=True, slots=True)
+class _Printed:
+    """What every page repeats, as printed in the record's language."""
 
-    def __init__(self, sizes: Sizes, running: Running, *, document_title: str) -> None:
+    title: str
+    note: str
+    footer: str
+    audit_anchor: str | None
+
+
+class RecordPdf(FPDF):
+    """A printed record in the shipped fonts, in the language of `translations`; its first page is open once it is
+    built."""
+
+    def __init__(self, sizes: Sizes, running: Running, *, document_title: Words,
+                 translations: gettext.NullTranslations = ENGLISH) -> None:
         super().__init__(orientation=sizes.orientation, unit="mm", format="A4")
         self.sizes = sizes
+        self.translations = translations
         self.covered = fonts.register(self)
         self.unprintable: set[int] = set()
         anchor = running.audit_anchor
-        self.running = Running(self.printable(running.title), self.printable(running.note),
-                               self.printable(running.footer), self.printable(anchor) if anchor else None)
+        self.running = _Printed(self.printable(running.title), self.printable(running.note),
+                                self.printable(running.footer), self.printable(anchor) if anchor else None)
         self.set_margins(sizes.margin, sizes.margin + 6, sizes.margin)
         self.set_title(self.printable(document_title))
         self.set_creator("batchtrack")
@@ -91,9 +112,14 @@ class RecordPdf(FPDF):
         self.set_auto_page_break(True, margin=sizes.margin + _PAGE_LINE_MM
                                  + len(self._anchor_lines) * FOOTER_LINE_MM)
 
+    def shown(self, value: Words) -> str:
+        """A message in the record's language; recorded data as it is."""
+        return value.shown_in(self.translations) if isinstance(value, Text) else value
+
     def printable(self, value: object) -> str:
-        """`value` as it can be printed: each character no shipped font has becomes its code point."""
-        normalized = fonts.normalized(value)
+        """`value` as it can be printed (a message in the record's language): each character no shipped font has
+        becomes its code point."""
+        normalized = fonts.normalized(self.shown(value) if isinstance(value, Text) else value)
         self.unprintable |= fonts.unprintable(normalized, self.covered)
         return fonts.printable(normalized, self.covered)
 
@@ -127,9 +153,10 @@ class RecordPdf(FPDF):
         self.set_x(margin)
         self.cell(self.epw / 2, _PAGE_LINE_MM, self.running.footer)
         fonts.select(self, "", self.sizes.small_pt)  # the footer line may have ended in the Hangul face
-        self.cell(self.epw / 2, _PAGE_LINE_MM, f"page {self.page_no()} of {PAGE_COUNT_ALIAS}", align="R")
+        page_of = _("page {page} of {pages}", page=self.page_no(), pages=PAGE_COUNT_ALIAS)
+        self.cell(self.epw / 2, _PAGE_LINE_MM, self.printable(page_of), align="R")
 
-    def heading(self, title: str, size: float | None = None, space: float = 20) -> None:
+    def heading(self, title: Words, size: float | None = None, space: float = 20) -> None:
         """A heading kept together with at least `space` mm of what follows it."""
         size = size or self.sizes.heading_pt
         if self.will_page_break(space):
@@ -139,25 +166,25 @@ class RecordPdf(FPDF):
                                          border=False), "B")
         self.ln(1)
 
-    def paragraph(self, value: str, *, style: str = "") -> None:
+    def paragraph(self, value: Words, *, style: str = "") -> None:
         """Body text, wrapped and continued over page breaks."""
         self._block(value, flow.RowStyle(widths=(self.epw,), font_pt=self.sizes.body_pt,
                                          line=self.sizes.body_line, padding=0, border=False), style)
 
-    def banner(self, value: str) -> None:
+    def banner(self, value: Words) -> None:
         """A boxed, bold statement that cannot be missed."""
         self._block(value, flow.RowStyle(widths=(self.epw,), font_pt=11, line=6, padding=0.5,
                                          fill=BANNER_FILL), "B")
         self.ln(2)
 
-    def _block(self, value: str, style: flow.RowStyle, emphasis: str) -> None:
+    def _block(self, value: Words, style: flow.RowStyle, emphasis: str) -> None:
         # Text is written line by line through flow, never by multi_cell: fpdf2 2.8's multi_cell loses the font
         # of a line that follows a line with Hangul (see fonts.select).
         self.set_x(self.l_margin)
         flow.place(self, [flow.Cell(self.printable(value), emphasis)], style, new_page=self.add_page,
                    room_on_new_page=lambda: self._body_lines(style))
 
-    def facts(self, pairs: Sequence[tuple[str, str]], *, label_share: float = 0.25) -> None:
+    def facts(self, pairs: Sequence[tuple[Words, Words]], *, label_share: float = 0.25) -> None:
         """Label and value pairs; a long value wraps and flows on over the page break."""
         label_width = self.epw * label_share
         style = flow.RowStyle(widths=(label_width, self.epw - label_width), font_pt=self.sizes.body_pt,
@@ -168,8 +195,8 @@ class RecordPdf(FPDF):
                        new_page=self.add_page, room_on_new_page=lambda: self._body_lines(style))
         self.ln(2)
 
-    def grid(self, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
-             *, flagged: Sequence[int] = (), empty: str | None = None) -> None:
+    def grid(self, headings: Sequence[Words], rows: Sequence[Sequence[Words]], widths: Sequence[float],
+             *, flagged: Sequence[int] = (), empty: Words | None = None) -> None:
         """A table whose rows grow with their text, headings repeated on each page; rows in `flagged` are bold.
 
         `widths` are relative. A table without rows prints `empty` instead, when given.

@@ -3,33 +3,37 @@
 It names the lot by DIN, COI identifier and subject code (never the patient), lists each test of the
 specification with method, limit, result, conformity, status, date and analyst, and carries QA's decision with
 the signer's printed name, date and time (UTC) and meaning. A release pending sterility is marked as such, with
-both co-signatures.
+both co-signatures. Headings, labels and fixed sentences are printed in the reader's language (`translations`);
+what was recorded is printed as recorded.
 """
 
 from __future__ import annotations
 
+import gettext
+
 from batchtrack.batch_record import formatting as fmt
-from batchtrack.documents.layout import RecordPdf, Running, Sizes, one_at_a_time
+from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
+from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.models.quality import ReleaseDecisionKind
 from batchtrack.release.schemas import CertificatePublic, CertificateTest, SignatureOut
 
 SIZES = Sizes(orientation="portrait", margin=12.0, body_pt=9.0, small_pt=7.5, table_line=3.6, table_padding=0.8)
-_DECISIONS = {ReleaseDecisionKind.RELEASED.value: "RELEASED",
-              ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value: "RELEASED PENDING STERILITY",
-              ReleaseDecisionKind.REJECTED.value: "REJECTED"}
-_ROLES = {"medical_director": "Medical director", "treating_physician": "Treating physician"}
+_DECISIONS: dict[str, Text] = {ReleaseDecisionKind.RELEASED.value: _("RELEASED"),
+                               ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value: _("RELEASED PENDING STERILITY"),
+                               ReleaseDecisionKind.REJECTED.value: _("REJECTED")}
+_ROLES: dict[str, Text] = {"medical_director": _("Medical director"), "treating_physician": _("Treating physician")}
 
 
-def decision_words(decision: str) -> str:
-    """The decision as printed on the certificate."""
-    return _DECISIONS.get(decision, decision.upper())
+def decision_words(decision: str) -> Words:
+    """The decision as printed on the certificate (a message; an unknown decision as its code, upper case)."""
+    return _DECISIONS.get(decision) or decision.upper()
 
 
-def conformity(test: CertificateTest) -> str:
+def conformity(test: CertificateTest) -> Text:
     """Whether the result meets the limit, in words."""
     if test.conforms is None:
-        return "no result" if test.status is None else "not evaluated"
-    return "conforms" if test.conforms else "DOES NOT CONFORM"
+        return _("no result") if test.status is None else _("not evaluated")
+    return _("conforms") if test.conforms else _("DOES NOT CONFORM")
 
 
 def signature_line(signature: SignatureOut) -> str:
@@ -38,70 +42,80 @@ def signature_line(signature: SignatureOut) -> str:
 
 
 def _tests(pdf: RecordPdf, certificate: CertificatePublic) -> None:
-    pdf.heading("Results")
-    rows, flagged = [], []
+    pdf.heading(_("Results"))
+    rows: list[list[Words]] = []
+    flagged = []
     for index, test in enumerate(certificate.tests):
-        status = test.status or "-"
+        status: Words = test.status or "-"
         if test.after_decision:
-            status += " (entered after the decision)"
+            status = _("{status} (entered after the decision)", status=status)
         if test.conforms is not True:
             flagged.append(index)
         rows.append([test.title, test.method, test.limit, test.result, conformity(test), status,
                      fmt.utc(test.entered_at), test.analyst or "-"])
-    pdf.grid(["Test", "Method", "Limit", "Result", "Conforms", "Status", "Date (UTC)", "Analyst"], rows,
+    pdf.grid([_("Test"), _("Method"), _("Limit"), _("Result"), _("Conforms"), _("Status"), _("Date (UTC)"),
+              _("Analyst")], rows,
              (2.2, 2.4, 1.8, 1.6, 1.2, 1.3, 1.5, 1.4), flagged=flagged)
 
 
 def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
     decision = certificate.decision
     signature = decision.signature
-    pdf.heading("QA decision")
-    integrity = {True: "intact: the results are those signed", False: "BROKEN: a signed result changed",
-                 None: "-"}[signature.intact]
-    pairs = [("Decision", decision_words(decision.decision)),
-             ("Signed by", signature.printed_name),
-             ("Meaning", signature.meaning),
-             ("Date and time", fmt.utc(signature.signed_at)),
-             ("Signature", integrity)]
+    pdf.heading(_("QA decision"))
+    integrities: dict[bool | None, Words] = {True: _("intact: the results are those signed"),
+                                             False: _("BROKEN: a signed result changed"), None: "-"}
+    integrity = integrities[signature.intact]
+    pairs: list[tuple[Words, Words]] = [
+        (_("Decision"), decision_words(decision.decision)),
+        (_("Signed by"), signature.printed_name),
+        (_("Meaning"), signature.meaning),
+        (_("Date and time"), fmt.utc(signature.signed_at)),
+        (_("Signature"), integrity)]
     if decision.reason:
-        pairs.append(("Reason", decision.reason))
+        pairs.append((_("Reason"), decision.reason))
     pdf.facts(pairs)
     if decision.decision == ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value or certificate.co_signatures:
-        pdf.heading("Co-signatures of the release pending sterility", size=SIZES.body_pt + 1)
+        pdf.heading(_("Co-signatures of the release pending sterility"), size=SIZES.body_pt + 1)
         if certificate.co_signatures:
-            pdf.facts([(_ROLES.get(c.role, c.role), signature_line(c.signature)) for c in certificate.co_signatures])
+            pdf.facts([(_ROLES.get(c.role) or c.role, signature_line(c.signature))
+                       for c in certificate.co_signatures])
         else:
-            pdf.paragraph("No co-signature recorded.", style="I")
+            pdf.paragraph(_("No co-signature recorded."), style="I")
 
 
 @one_at_a_time
-def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = None) -> bytes:
-    """The certificate of analysis as a PDF document; `audit_anchor` is printed in every page's footer."""
+def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = None,
+               translations: gettext.NullTranslations = ENGLISH) -> bytes:
+    """The certificate of analysis as a PDF document in the language of `translations`; `audit_anchor` is printed
+    in every page's footer."""
     c = certificate
     pdf = RecordPdf(SIZES, Running(
-        title=f"Certificate of analysis - lot DIN {c.din_eye_readable}",
-        note=f"COI {c.therapy_coi} {c.therapy_coi_check} - subject {c.subject_code}",
-        footer=f"Lot {c.din} - printed {fmt.utc(c.generated_at)}",
-        audit_anchor=audit_anchor), document_title=f"Certificate of analysis {c.din}")
-    pdf.heading("Certificate of analysis", size=16)
+        title=_("Certificate of analysis - lot DIN {din}", din=c.din_eye_readable),
+        note=_("COI {coi} {check} - subject {subject}", coi=c.therapy_coi, check=c.therapy_coi_check,
+               subject=c.subject_code),
+        footer=_("Lot {din} - printed {moment}", din=c.din, moment=fmt.utc(c.generated_at)),
+        audit_anchor=audit_anchor), document_title=_("Certificate of analysis {din}", din=c.din),
+        translations=translations)
+    pdf.heading(_("Certificate of analysis"), size=16)
     decision = certificate.decision.decision
     if decision == ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value:
-        pdf.banner("RELEASED PENDING STERILITY: the final sterility result was not available at release. "
-                   "A positive result raises an alert to the clinic and an investigation.")
+        pdf.banner(_("RELEASED PENDING STERILITY: the final sterility result was not available at release. "
+                     "A positive result raises an alert to the clinic and an investigation."))
     elif decision == ReleaseDecisionKind.REJECTED.value:
-        pdf.banner("REJECTED: this lot must not be infused.")
+        pdf.banner(_("REJECTED: this lot must not be infused."))
     pdf.facts([
-        ("DIN", f"{certificate.din_eye_readable}   ({certificate.din}, check character {certificate.din_check})"),
-        ("COI identifier", f"{certificate.therapy_coi} {certificate.therapy_coi_check}"),
-        ("Subject", certificate.subject_code),
-        ("Product code", certificate.product_code),
-        ("Lot state", fmt.words(certificate.lot_state)),
-        ("Lot expires", fmt.utc(certificate.expires_at)),
-        ("Specification", f"{certificate.specification_code} version {certificate.specification_version} - "
-                          f"{certificate.specification_title}"),
+        ("DIN", _("{eye_readable}   ({din}, check character {check})", eye_readable=certificate.din_eye_readable,
+                  din=certificate.din, check=certificate.din_check)),
+        (_("COI identifier"), f"{certificate.therapy_coi} {certificate.therapy_coi_check}"),
+        (_("Subject"), certificate.subject_code),
+        (_("Product code"), certificate.product_code),
+        (_("Lot state"), fmt.words(certificate.lot_state)),
+        (_("Lot expires"), fmt.utc(certificate.expires_at)),
+        (_("Specification"), _("{code} version {version} - {title}", code=certificate.specification_code,
+                               version=certificate.specification_version, title=certificate.specification_title)),
     ])
     _tests(pdf, certificate)
     _decision(pdf, certificate)
-    pdf.paragraph(f"Printed {fmt.utc(certificate.generated_at)}. Times are UTC. The recipient's identity is not "
-                  "printed on this certificate: it is identified by the subject code.", style="I")
+    pdf.paragraph(_("Printed {moment}. Times are UTC. The recipient's identity is not printed on this certificate: "
+                    "it is identified by the subject code.", moment=fmt.utc(certificate.generated_at)), style="I")
     return pdf.document()

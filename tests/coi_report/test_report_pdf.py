@@ -60,7 +60,7 @@ def test_the_printout_shows_dins_with_check_characters_hand_overs_labels_signatu
             HANDOVERS, ((chain.bench.operator, chain.courier), (chain.courier, chain.nurse)), strict=True):
         assert location in text and _name(giver) in text and _name(receiver) in text
     assert REPRINT_REASON in text
-    assert "final product version 1" in text
+    assert "final product version 2" in text
     assert "10 / 9 / 0 / 1" in text  # labels printed / applied / voided / destroyed
     for user, meaning in ((chain.qa, "released"), (chain.qa, "approved"), (chain.nurse, "performed"),
                           (chain.investigator, "reviewed"), (chain.bench.verifier, "reviewed")):
