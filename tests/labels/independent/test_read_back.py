@@ -2,8 +2,9 @@
 
 ZPL is drawn by an independent ZPL interpreter (zpl-renderer-js), the PDF sheet by poppler, and the barcodes are
 found and decoded with libdmtx (Data Matrix) and zxing-cpp (Code 128, QR): what each label carries must be
-exactly what the export's manifest says, no symbol missing, unread or extra. The PDF's text is read back with
-pypdf.
+exactly what the export's manifest says, no symbol missing, unread or extra. The recipient's name written in
+Hangul, printed as a graphic, is compared by its ink with the name drawn from the font; the PDF's text is read
+back with pypdf.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labels.independent import pdf_sheet, zpl_fields, zpl_renderer
+from labels.independent import name_compare, pdf_sheet, zpl_fields, zpl_renderer
 from labels.independent.barcode_readers import expected, read_all, two_dimensional
 from labels.independent.lot_exports import LABELS, Export, NewLot, PartsOf
 from PIL import Image
@@ -22,10 +23,13 @@ from PIL import Image
 from batchtrack import labels
 from batchtrack.labels import content as label_content
 from batchtrack.labels import layouts, manifest
+from batchtrack.labels.layouts import dots
 
 # The sheet's barcodes are drawn on a 300 dpi grid (render_pdf.GRID_DPI): rasterised at that resolution, every
 # module is whole pixels.
 SHEET_DPI = 300
+# The recipient of the lots with a Hangul name: 홍길동 ("Hong Gildong").
+HANGUL = {"family": "홍", "given": "길동"}
 
 
 def _entries(manifest_document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,10 +107,11 @@ def test_every_barcode_of_the_lots_png_labels_reads_as_the_manifest(
         assert read_all(image, expected(entry["barcodes"])) == expected(entry["barcodes"]), entry["file"]
 
 
+@pytest.mark.parametrize("names", [{}, HANGUL], ids=["latin-name", "hangul-name"])
 def test_every_barcode_and_text_of_the_lots_pdf_sheet_reads_as_its_labels(
-    pdf_tools: None, new_lot: NewLot, export: Export, parts_of: PartsOf, tmp_path: Path
+    pdf_tools: None, new_lot: NewLot, export: Export, parts_of: PartsOf, tmp_path: Path, names: dict[str, str]
 ) -> None:
-    din = new_lot()
+    din = new_lot(**names)
     out, document = export(din, "pdf")
     entries = _entries(document)
     [sheet] = {entry["file"] for entry in entries}
@@ -124,3 +129,30 @@ def test_every_barcode_and_text_of_the_lots_pdf_sheet_reads_as_its_labels(
         assert shown == Counter(bound.text for bound in label_content.bound_texts(layout, content)), layout.template_id
     assert all(any(slot.holds(run.page, run.x, run.y) for slot in placed) for run in runs)
 
+
+@pytest.mark.parametrize("dpi", [203, 300])
+def test_the_hangul_name_drawn_by_an_independent_renderer_is_the_name_and_one_syllable_off_is_not(
+    zpl_tools: None, new_lot: NewLot, export: Export, parts_of: PartsOf, tmp_path: Path, dpi: int
+) -> None:
+    din = new_lot(**HANGUL)
+    zpl_out, zpl_document = export(din, "zpl", dpi)
+    png_out, png_document = export(din, "png", dpi)
+    parts = parts_of(din)
+    named = [e for e in _entries(zpl_document) if parts[e["container_id"]][1].recipient_name is not None]
+    assert {e["template_id"] for e in named} == {"aspirate_bag", "final_product"}
+    drawn = zpl_renderer.render([(zpl_out / e["file"]).read_bytes() for e in named], dpi=dpi, workdir=tmp_path)
+    ours = {e["container_id"]: png_out / e["file"] for e in png_document["labels"]}
+    for entry, image in zip(named, drawn, strict=True):
+        wanted = expected(entry["barcodes"])
+        assert two_dimensional(read_all(image, wanted)) == two_dimensional(wanted), entry["file"]
+        layout, content = parts[entry["container_id"]]
+        [name] = [b for b in label_content.bound_texts(layout, content) if b.element.content == "recipient_name"]
+        assert name.text == "홍길동"
+        pixels = max(1, dots(name.size, dpi))
+        right = name_compare.drawn(name.text, pixels=pixels, bold=name.element.bold)
+        wrong = name_compare.drawn(name_compare.one_syllable_off(name.text), pixels=pixels, bold=name.element.bold)
+        png = Image.open(io.BytesIO(ours[entry["container_id"]].read_bytes()))
+        for printed in (image, png):
+            field = name_compare.field(printed, name.element, dpi)
+            scores = [name_compare.difference(field, candidate, len(name.text)) for candidate in (right, wrong)]
+            assert scores[0] < name_compare.THRESHOLD <= scores[1], (entry["file"], scores)
