@@ -231,3 +231,21 @@ def test_an_operator_sees_neither_name_on_the_subject_page(
     summary = operator.get("/api/v1/recipients/S-201").json()
     assert summary["subject_code"] == "S-201"
     assert "romanised_name" not in summary and "family_name_latin" not in summary
+
+
+def test_the_longest_romanised_names_are_recorded_whole(as_role: ClientFactory, database: Database) -> None:
+    client, _ = as_role(Role.INVESTIGATOR)
+    longest = "Kim-" + "a" * 196
+    body = enrolment_body(family_name_latin=longest, given_name_latin="S" + "u" * 199, donor_kind="directed",
+                          donor={"donor_code": "D-305", "date_of_birth": "1966-02-01", "family_name": "김" * 200,
+                                 "given_name": "Philomena-" + "x" * 190,
+                                 "family_name_latin": "O'" + "b" * 198, "given_name_latin": "c" * 200})
+    assert client.post("/api/v1/recipients", json=body).status_code == 201
+    recipient = stored(database, "S-201")
+    assert (recipient.family_name_latin, recipient.given_name_latin) == (longest, "S" + "u" * 199)
+    with database.transaction(write=False) as session:
+        donor = session.query(Donor).filter_by(donor_code="D-305").one()
+        assert (donor.family_name, donor.given_name, donor.family_name_latin, donor.given_name_latin) == (
+            "김" * 200, "Philomena-" + "x" * 190, "O'" + "b" * 198, "c" * 200)
+    too_long = client.post("/api/v1/recipients", json=enrolment_body("S-202", given_name_latin="a" * 201))
+    assert too_long.status_code == 422

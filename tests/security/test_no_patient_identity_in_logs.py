@@ -50,8 +50,10 @@ def test_enrolment_pages_search_and_the_bedside_log_no_patient_identity(
     again = browser.post("/subjects/new", data={**form, "subject_code": "S-003"}, headers=HTML)
     assert again.status_code >= 400  # the same MRN twice: refused, and the refusal is logged
     assert SECOND["family_name"].upper() in browser.get("/subjects/S-002", headers=HTML).text
-    for query in (PATIENT_FAMILY, SECOND["mrn"]):
-        assert browser.get("/search", params={"q": query}, headers=HTML).status_code == 404
+    # A clinician finds a patient by name (the subject's page); an MRN is not searched.
+    found = browser.get("/search", params={"q": PATIENT_FAMILY}, headers=HTML, follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"].endswith("/subjects/S-001")
+    assert browser.get("/search", params={"q": SECOND["mrn"]}, headers=HTML).status_code == 404
     bedside = browser.post("/bedside", headers=HTML, data={
         "csrf_token": form_csrf(browser, "/bedside"), "wristband_scan": wristband(lot.coi)})
     assert PATIENT_FAMILY.upper() in bedside.text
