@@ -15,7 +15,8 @@ PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
 PAGES = ("lot page (HTML)", "report page (HTML)", "report JSON", "report PDF", "audit review first page (JSON)",
          "audit review lot page (JSON)")
 TIMEOUT_S = 300  # about 40 s on an idle 2-core machine; far more when it is shared with other test runs
-LABEL_FORMATS = ("zpl 203 dpi", "zpl 300 dpi", "png 300 dpi", "png 203 dpi", "svg", "pdf (A4, 1 label)")
+LABEL_FORMATS = ("zpl 203 dpi", "zpl 300 dpi", "png 300 dpi", "png 203 dpi", "svg", "pdf (A4, 1 label)",
+                 "zpl 203 dpi Hangul", "zpl 300 dpi Hangul", "png 300 dpi Hangul")
 
 
 @pytest.mark.slow
@@ -73,7 +74,7 @@ def test_quick_run_saves_every_figure(tmp_path: Path) -> None:
 
     # The printed table: one line per saved figure, each with its verdict where it has a target.
     saved = figures["figures"]
-    assert len(saved) == 6 + 6 + 1 + len(PAGES) + 1 + 3 + 1
+    assert len(saved) == len(LABEL_FORMATS) + 6 + 1 + len(PAGES) + 1 + 3 + 1
     for line in saved:
         if line["target"]:
             assert line["met"] in (True, False)
