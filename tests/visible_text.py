@@ -55,7 +55,7 @@ def untranslated_in_template(source: str) -> list[str]:
     """The pieces of `source` (a Jinja2 page) that people read in English whatever the page's language."""
     pieces: list[str] = []
     inside_trans = False
-    tokens = list(_ENV.lex(source))
+    tokens = [token for token in _ENV.lex(source) if token[1] != "whitespace"]
     for index, (_line, kind, value) in enumerate(tokens):
         if kind == "name" and index > 0 and tokens[index - 1][1] == "block_begin":
             if value == "trans":
