@@ -45,7 +45,7 @@ def _sign_in(client: TestClient, user: UserHandle) -> str:
 
 def _row(page: str, row_id: str) -> str:
     """The HTML of one row of a comparison table."""
-    match = re.search(rf'<tr class="([^"]*)" id="{row_id}">(.*?)</tr>', page, re.S)
+    match = re.search(rf'<tr class="([^"]*)" id="{row_id}"[^>]*>(.*?)</tr>', page, re.S)
     assert match, row_id
     return f'{match.group(1)} {match.group(2)}'
 
