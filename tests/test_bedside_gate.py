@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from batchtrack.bedside import gate
 from batchtrack.bedside.gate import Bag, BedsideFacts, Clinician, Dose
+from batchtrack.i18n import catalogs
 from batchtrack.models.container import ContainerKind, ContainerStatus
 from batchtrack.models.user import Role
 
@@ -61,3 +62,17 @@ def test_a_release_pending_sterility_needs_acknowledging() -> None:
     pending = replace(GOOD, pending_sterility=True)
     assert codes(pending) == ["bedside.pending_sterility_unacknowledged"]
     assert codes(replace(pending, pending_acknowledged=True)) == []
+
+
+def test_a_refusal_reads_in_korean_with_its_values_and_nested_names_translated() -> None:
+    korean = catalogs.translations("ko")
+    wrong = gate.refusals(replace(GOOD, wristband_coi="CHW000026000002"))[0]
+    assert wrong.as_dict(korean)["message"] == ("이 백은 치료 CHW000026000001의 것이지만 손목밴드는 치료 "
+                                                "CHW000026000002입니다. 이 제품은 이 환자의 것이 아닙니다")
+    vessel = gate.refusals(replace(GOOD, bag=replace(BAG, kind="culture_vessel")))[0]
+    assert vessel.as_dict(korean)["message"] == "스캔한 것은 완제품 백이 아니라 배양 용기입니다"
+    assert vessel.message == "the scan names a culture vessel, not a final product bag"  # the record stays English
+    unreleased = gate.refusals(replace(GOOD, released=False, bag=replace(BAG, lot_state="in_qc")))[0]
+    assert "in qc: not released by QA" in unreleased.message
+    assert "품질보증(QA)의 출하 승인을 받지 않았습니다" in unreleased.as_dict(korean)["message"]
+    assert "in qc" not in unreleased.as_dict(korean)["message"]
