@@ -2,7 +2,8 @@
 
 Barcodes use the printer's own ^BC (Code 128) and ^BX (Data Matrix ECC 200) and ^BQ (QR) commands. Code 128
 field data is written with explicit subset invocation codes taken from the symbol python-barcode builds, so
-the printed bars are the ones every other format draws; a literal `>` (the invocation character) is `><`.
+the printed bars are the ones every other format draws; a literal `>` (the invocation character) is `>0` (value
+30; `><` is value 62, a `^` in subset B).
 Text and 2-D data go through ^FH so `_`, `^` and `~` cannot end a field or start a command.
 
 Text in Latin-1 is printed in the printer's font 0. Text holding Hangul (the recipient's name as written) is drawn
@@ -63,7 +64,7 @@ def code128_field(symbol: Symbol) -> str:
                 if char in "^~":
                     raise SymbolError(_("Code 128 data {data} holds {char}, which ZPL cannot carry",
                                         data=repr(symbol.data), char=repr(char)))
-                out.append("><" if char == ">" else char)
+                out.append(">0" if char == ">" else char)
                 continue
         if switch is None or switch[1] == subset:
             raise SymbolError(_("Code 128 symbol value {value} in {data} has no ZPL form", value=value,

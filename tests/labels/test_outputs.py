@@ -27,13 +27,13 @@ def _unhex(text: str) -> str:
 
 
 def _zebra_code128(field: str) -> str:
-    """^BC mode-N field data as the printer reads it: >: etc. start codes, >5/>6/>7 shifts, >< for '>'."""
+    """^BC mode-N field data as the printer reads it: >: etc. start codes, >5/>6/>7 shifts, >0 for '>'."""
     subset = {">9": "A", ">:": "B", ">;": "C"}[field[:2]]
     out, i = [], 2
     while i < len(field):
         if field[i] == ">":
             code = field[i + 1]
-            out.append(">" if code == "<" else "")
+            out.append(">" if code == "0" else "")
             subset = {"5": "C", "6": "B", "7": "A"}.get(code, subset)
             i += 2
         elif subset == "C":
