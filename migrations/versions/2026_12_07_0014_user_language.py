@@ -26,5 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("app_user") as table:
-        table.drop_column("language")
+    # As in 20261207_0015: dropped in place, the table is not copied (other tables' rows refer to it).
+    op.execute("ALTER TABLE app_user DROP COLUMN language")

@@ -33,9 +33,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("donor") as table:
-        for column in ("given_name_latin", "family_name_latin", "given_name", "family_name"):
-            table.drop_column(column)
-    with op.batch_alter_table("recipient") as table:
-        table.drop_column("given_name_latin")
-        table.drop_column("family_name_latin")
+    # ALTER TABLE ... DROP COLUMN on both engines (SQLite 3.35 and later): a batch operation would copy the table and
+    # drop the original, which SQLite refuses while other tables' rows refer to it.
+    for column in ("given_name_latin", "family_name_latin", "given_name", "family_name"):
+        op.execute(f"ALTER TABLE donor DROP COLUMN {column}")
+    for column in ("given_name_latin", "family_name_latin"):
+        op.execute(f"ALTER TABLE recipient DROP COLUMN {column}")
