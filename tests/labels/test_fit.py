@@ -58,7 +58,7 @@ def _zebra_code128_text(field: str) -> str:
         if field[i] == ">":
             code = field[i + 1]
             i += 2
-            if code == "<":
+            if code == "0":
                 out.append(">")
             elif code in "567":
                 subset = {"5": "C", "6": "B", "7": "A"}[code]
