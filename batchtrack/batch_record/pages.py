@@ -34,7 +34,8 @@ def batch_record_page(
 
 
 @router.get("/lots/{din}/batch-record.pdf", name="batch_record_pdf")
-def batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
-                     _viewer: Viewer) -> Response:
-    """The batch record as a PDF printout, downloaded from the page."""
-    return pdf_response(record_for(session=session, settings=settings, din=din), anchor)
+def batch_record_pdf(request: Request, din: DinPath, session: SessionDep, settings: SettingsDep,
+                     anchor: AnchorDep, viewer: Viewer) -> Response:
+    """The batch record as a PDF printout, downloaded from the page, in the page's language."""
+    return pdf_response(record_for(session=session, settings=settings, din=din), anchor,
+                        translations_of(request, viewer))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gettext
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,8 +14,10 @@ from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import assemble, pdf, schemas
 from batchtrack.batch_record.record import BatchRecord
 from batchtrack.config import Settings
+from batchtrack.i18n.text import ENGLISH
 from batchtrack.lots import service as lot_service
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import DinPath
 
 router = APIRouter(tags=["batch record"])
@@ -31,9 +34,10 @@ def record_for(*, session: Session, settings: Settings, din: str) -> BatchRecord
     return assemble.assemble(session=session, lot=lot, display_timezone=settings.display_timezone)
 
 
-def pdf_response(record: BatchRecord, anchor: anchoring.Anchor) -> Response:
+def pdf_response(record: BatchRecord, anchor: anchoring.Anchor,
+                 translations: gettext.NullTranslations = ENGLISH) -> Response:
     """The record as a PDF file download named after the lot's DIN, carrying the audit checkpoint it is under."""
-    document = pdf.render_pdf(record, audit_anchor=anchor.for_printout().text())
+    document = pdf.render_pdf(record, audit_anchor=anchor.for_printout().text(), translations=translations)
     return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{record.header.din}-batch-record.pdf"'})
 
@@ -47,8 +51,8 @@ def get_batch_record(
 
 
 @router.get("/lots/{din}/batch-record.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_batch_record_pdf(din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
-                         _viewer: Reader) -> Response:
+def get_batch_record_pdf(request: Request, din: DinPath, session: SessionDep, settings: SettingsDep,
+                         anchor: AnchorDep, _viewer: Reader) -> Response:
     """The lot's batch record as a PDF printout (every page names the lot, counts the pages and carries the audit
-    trail's checkpoint)."""
-    return pdf_response(record_for(session=session, settings=settings, din=din), anchor)
+    trail's checkpoint), in the language the request asks for."""
+    return pdf_response(record_for(session=session, settings=settings, din=din), anchor, translations_of(request))

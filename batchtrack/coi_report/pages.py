@@ -13,7 +13,7 @@ from batchtrack.coi_report import events
 from batchtrack.coi_report.routes import pdf_response, report_for
 from batchtrack.people import names
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
-from batchtrack.web.rendering import render
+from batchtrack.web.rendering import render, translations_of
 from batchtrack.web.validation import CoiPath
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,8 @@ def coi_report_page(
 
 
 @router.get("/therapies/{coi}/report.pdf", name="coi_report_pdf")
-def coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
+def coi_report_pdf(request: Request, coi: CoiPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
                    viewer: Viewer) -> Response:
-    """The chain-of-identity report as a PDF printout, downloaded from the page."""
-    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor)
+    """The chain-of-identity report as a PDF printout, downloaded from the page, in the page's language."""
+    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor,
+                        translations_of(request, viewer))

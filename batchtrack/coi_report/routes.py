@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gettext
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -13,9 +14,11 @@ from batchtrack.auth.principal import Principal
 from batchtrack.coi_report import assemble, fhir, pdf, schemas
 from batchtrack.coi_report.record import CoiReport
 from batchtrack.config import Settings
+from batchtrack.i18n.text import ENGLISH
 from batchtrack.models.base import utcnow
 from batchtrack.therapies import service as therapy_service
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
+from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import MAX_DB_INT, CoiPath
 
 router = APIRouter(tags=["chain of identity"])
@@ -38,9 +41,11 @@ def report_for(*, session: Session, settings: Settings, coi: str, viewer: Princi
                              display_timezone=settings.display_timezone)
 
 
-def pdf_response(report: CoiReport, anchor: anchoring.Anchor) -> Response:
-    """The report as a PDF file download named after the therapy's COI identifier, with its audit checkpoint."""
-    document = pdf.render_pdf(report, audit_anchor=anchor.for_printout().text())
+def pdf_response(report: CoiReport, anchor: anchoring.Anchor,
+                 translations: gettext.NullTranslations = ENGLISH) -> Response:
+    """The report as a PDF file download named after the therapy's COI identifier, with its audit checkpoint, in
+    the language of `translations`."""
+    document = pdf.render_pdf(report, audit_anchor=anchor.for_printout().text(), translations=translations)
     return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{report.therapy.coi}-coi-report.pdf"'})
 
@@ -54,11 +59,12 @@ def get_coi_report(coi: CoiPath, session: SessionDep, settings: SettingsDep, vie
 
 
 @router.get("/therapies/{coi}/report.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_coi_report_pdf(coi: CoiPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
-                       viewer: Reader) -> Response:
+def get_coi_report_pdf(request: Request, coi: CoiPath, session: SessionDep, settings: SettingsDep,
+                       anchor: AnchorDep, viewer: Reader) -> Response:
     """The therapy's chain-of-identity report as a PDF printout (the COI identifier, page count and the audit
-    trail's checkpoint on each page)."""
-    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor)
+    trail's checkpoint on each page), in the language the request asks for."""
+    return pdf_response(report_for(session=session, settings=settings, coi=coi, viewer=viewer), anchor,
+                        translations_of(request))
 
 
 @router.get("/containers/{container_id}/fhir", response_class=JSONResponse, responses=FHIR_RESPONSE)

@@ -165,9 +165,11 @@ def certificate_page(din: DinPath, request: Request, session: SessionDep, viewer
 
 
 @router.get("/lots/{din}/certificate.pdf", name="certificate_pdf")
-def certificate_pdf(din: DinPath, session: SessionDep, anchor: AnchorDep, _viewer: Viewer) -> Response:
-    """The certificate of analysis as a PDF, downloaded from the page."""
-    return pdf_response(release_service.certificate(session=session, din=din), anchor)
+def certificate_pdf(request: Request, din: DinPath, session: SessionDep, anchor: AnchorDep,
+                    viewer: Viewer) -> Response:
+    """The certificate of analysis as a PDF, downloaded from the page, in the page's language."""
+    return pdf_response(release_service.certificate(session=session, din=din), anchor,
+                        translations_of(request, viewer))
 
 
 @router.get("/alerts", name="alerts_page")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from batchtrack.audit import anchoring
 from batchtrack.auth.principal import Principal
+from batchtrack.i18n.text import ENGLISH
 from batchtrack.lots import service as lot_service
 from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
@@ -32,9 +34,10 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def pdf_response(cert: schemas.CertificatePublic, anchor: anchoring.Anchor) -> Response:
+def pdf_response(cert: schemas.CertificatePublic, anchor: anchoring.Anchor,
+                 translations: gettext.NullTranslations = ENGLISH) -> Response:
     """The certificate as a PDF file download named after the lot's DIN, with its audit checkpoint."""
-    document = certificate.render_pdf(cert, audit_anchor=anchor.for_printout().text())
+    document = certificate.render_pdf(cert, audit_anchor=anchor.for_printout().text(), translations=translations)
     return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{cert.din}-certificate-of-analysis.pdf"'})
 
@@ -85,9 +88,11 @@ def get_certificate(din: DinPath, session: SessionDep, _viewer: Reader) -> schem
 
 
 @router.get("/lots/{din}/certificate.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_certificate_pdf(din: DinPath, session: SessionDep, anchor: AnchorDep, _viewer: Reader) -> Response:
-    """The certificate of analysis as a PDF document, carrying the audit trail's checkpoint."""
-    return pdf_response(release_service.certificate(session=session, din=din), anchor)
+def get_certificate_pdf(request: Request, din: DinPath, session: SessionDep, anchor: AnchorDep,
+                        _viewer: Reader) -> Response:
+    """The certificate of analysis as a PDF document, carrying the audit trail's checkpoint, in the language the
+    request asks for."""
+    return pdf_response(release_service.certificate(session=session, din=din), anchor, translations_of(request))
 
 
 @router.get("/alerts")
