@@ -22,7 +22,7 @@ from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
 from batchtrack.i18n import catalogs, negotiation, numbers
-from batchtrack.i18n.text import ENGLISH, Text, shown_str
+from batchtrack.i18n.text import ENGLISH, Text, _, shown_str
 from batchtrack.resources import resource_dir
 from batchtrack.web.deps import csrf_token
 
@@ -125,13 +125,14 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise BadRequest(f"{value[:30]!r} is not a date and time", code="form_invalid") from exc
+        raise BadRequest(_("{value} is not a date and time", value=repr(value[:30])), code="form_invalid") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     try:
         return moment.astimezone(UTC)
     except OverflowError as exc:  # year 1 east of UTC, year 9999 west of it: no UTC equivalent
-        raise BadRequest(f"{value[:30]!r} is outside the times that can be recorded", code="form_invalid") from exc
+        raise BadRequest(_("{value} is outside the times that can be recorded", value=repr(value[:30])),
+                         code="form_invalid") from exc
 
 
 async def form_data(request: Request) -> FormData:
@@ -141,5 +142,5 @@ async def form_data(request: Request) -> FormData:
 
 def form_invalid(exc: ValidationError) -> BadRequest:
     """A form whose fields did not validate, as a refusal that lists each field and what is wrong with it."""
-    return BadRequest("some of what was entered is not valid", code="form_invalid", reasons=[
+    return BadRequest(_("some of what was entered is not valid"), code="form_invalid", reasons=[
         Reason("input." + ".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()[:20]])
