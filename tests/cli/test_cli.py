@@ -22,6 +22,10 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("BATCHTRACK_DATABASE_URL", db_url)
     monkeypatch.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BATCHTRACK_ENVIRONMENT", "test")
+    # What the demo command would set for its site (Korean, Seoul time), set here so that it is undone after the
+    # test: the command sets only what is unset, and tests after it would otherwise read Korean pages.
+    monkeypatch.setenv("BATCHTRACK_DEFAULT_LANGUAGE", "ko")
+    monkeypatch.setenv("BATCHTRACK_DISPLAY_TIMEZONE", "Asia/Seoul")
     get_settings.cache_clear()
     yield db_url
     get_settings.cache_clear()
