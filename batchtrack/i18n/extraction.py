@@ -37,8 +37,8 @@ class Found:
 
 
 def extracted(root: Path = CHECKOUT) -> list[Found]:
-    """Every message marked for translation in the checkout at `root`, with where it is."""
-    with MAPPING.open(encoding="utf-8") as file:
+    """Every message marked for translation in the checkout at `root` (by its `babel.cfg`), with where it is."""
+    with (root / MAPPING.name).open(encoding="utf-8") as file:
         method_map, options_map = parse_mapping_cfg(file)  # type: ignore[no-untyped-call]
     found: list[Found] = []
     for path, line, message, _comments, _context in extract_from_dir(

@@ -15,7 +15,9 @@ from batchtrack.errors import BatchtrackError
 from batchtrack.i18n import catalogs, extraction
 from batchtrack.i18n import compile as catalog_compile
 
-CHECKOUT = extraction.CHECKOUT
+# The sources are read from the checkout these tests belong to, not from the installed package (which continuous
+# integration installs without its templates' folder or babel.cfg beside it).
+CHECKOUT = Path(__file__).resolve().parents[2]
 PENDING = {line.strip() for line in (Path(__file__).parent / "pending.txt").read_text().splitlines()
            if line.strip() and not line.startswith("#")}
 _FIELDS = re.compile(r"\{([a-z_][a-z0-9_]*)\}|%\(([a-z_][a-z0-9_]*)\)s")
@@ -44,9 +46,9 @@ def _relative(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def found() -> list[extraction.Found]:
-    if not extraction.MAPPING.exists():
-        pytest.skip("not a source checkout: no babel.cfg")
-    return extraction.extracted()
+    messages = extraction.extracted(CHECKOUT)
+    assert len(messages) > 1000, "the checkout's messages were not found"
+    return messages
 
 
 def test_every_message_marked_for_translation_has_its_korean(found: list[extraction.Found]) -> None:
@@ -72,6 +74,7 @@ def test_a_translation_names_exactly_the_fields_of_its_source() -> None:
 
 
 def test_no_page_shows_english_that_is_not_marked_for_translation() -> None:
+    assert len(_templates()) > 40, "the checkout's templates were not found"
     shown = {_relative(path): untranslated_in_template(path.read_text(encoding="utf-8")) for path in _templates()}
     assert {path: pieces for path, pieces in shown.items() if pieces and path not in PENDING} == {}
     assert [path for path in PENDING if path.endswith(".html") and not shown.get(path)] == [], \
@@ -80,6 +83,7 @@ def test_no_page_shows_english_that_is_not_marked_for_translation() -> None:
 
 def test_no_error_or_reason_is_given_a_message_that_is_not_marked_for_translation() -> None:
     takers = _error_classes()
+    assert len(_modules()) > 200, "the checkout's modules were not found"
     shown = {_relative(path): unmarked_messages(path, takers) for path in _modules()}
     assert {path: lines for path, lines in shown.items() if lines and path not in PENDING} == {}
     assert [path for path in PENDING if path.endswith(".py") and not shown.get(path)] == [], \
