@@ -110,3 +110,12 @@ def sign_in() -> Callable[[Page, UserHandle], None]:
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     return go
+
+
+@pytest.fixture
+def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A page in a fresh browser context whose browser prefers Korean (Accept-Language: ko-KR), as the first site's
+    computers do, at 1024x768."""
+    context = browser.new_context(base_url=live_server, locale="ko-KR", viewport={"width": 1024, "height": 768})
+    yield context.new_page()
+    context.close()

@@ -4,10 +4,8 @@ by side; the right bag accepted; nothing wider than its box on a phone or a smal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -52,13 +50,6 @@ _SIZES = """(selector) => {
   return {named: parseFloat(getComputedStyle(named).fontSize), largest, where};
 }"""
 
-
-@pytest.fixture
-def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page in a fresh browser context whose browser prefers Korean (as a Seoul ward's tablet does)."""
-    context = browser.new_context(base_url=live_server, locale="ko-KR", viewport=LAPTOP)
-    yield context.new_page()
-    context.close()
 
 
 def _sign_in(page: Page, user: UserHandle) -> None:

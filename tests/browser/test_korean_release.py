@@ -5,10 +5,8 @@ laptop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -26,13 +24,6 @@ NOT_RELEASABLE = "출하 승인 불가: 충족되지 않은 조건 1개."
 REVIEW_CONDITION = "품질보증(QA)이 로트 기록의 기록 검토에 서명했고 그 후 기록된 예외가 없습니다"
 REVIEW_MISSING = "품질보증(QA)이 로트 기록의 기록 검토에 서명하지 않았습니다"
 
-
-@pytest.fixture
-def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page in a fresh browser context whose browser prefers Korean (as the Seoul facility's computers do)."""
-    context = browser.new_context(base_url=live_server, locale="ko-KR", viewport=LAPTOP)
-    yield context.new_page()
-    context.close()
 
 
 def _state(database: Database, din: str) -> str:

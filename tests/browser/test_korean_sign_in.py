@@ -3,10 +3,8 @@ switch to English and back, and no text wider than its box on a phone or a small
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from batchtrack.db import Database
 from batchtrack.models.user import Role
@@ -38,13 +36,6 @@ _OVERFLOWING = """() => {
   return found;
 }"""
 
-
-@pytest.fixture
-def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page in a fresh browser context whose browser prefers Korean (as a Seoul workstation's does)."""
-    context = browser.new_context(base_url=live_server, locale="ko-KR", viewport=LAPTOP)
-    yield context.new_page()
-    context.close()
 
 
 def _nothing_overflows(page: Page) -> None:

@@ -5,10 +5,8 @@ is wider than its box on a phone or a small laptop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -44,13 +42,6 @@ _OVERFLOWING = """() => {
   return found;
 }"""
 
-
-@pytest.fixture
-def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page in a fresh browser context whose browser prefers Korean, as a Seoul workstation's does."""
-    context = browser.new_context(base_url=live_server, locale="ko-KR", viewport=LAPTOP)
-    yield context.new_page()
-    context.close()
 
 
 def product_label(din: str, coi: str, division: str = "A0") -> str:
