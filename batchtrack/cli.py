@@ -15,9 +15,12 @@ import click
 from batchtrack import migrate as migrations
 from batchtrack.commands import audit as audit_commands
 from batchtrack.commands import backup as backup_commands
-from batchtrack.commands import context
+from batchtrack.commands import context, language
 from batchtrack.commands import users as user_commands
+from batchtrack.commands.language import Refused, say
 from batchtrack.config import DEV_SECRET, Settings, get_settings
+from batchtrack.i18n import numbers
+from batchtrack.i18n.text import _
 from batchtrack.server_process import cpu as process_cpu
 from batchtrack.server_process import memory as process_memory
 
@@ -27,8 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("batchtrack")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=language.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="batchtrack")
+@language.language_option
 def main() -> None:
     """batchtrack keeps the chain of identity and custody of patient-specific cell-therapy lots.
 
@@ -45,8 +49,8 @@ def migrate() -> None:
     before = migrations.current_revision(database.engine)
     migrations.upgrade(database.engine)
     after = migrations.current_revision(database.engine)
-    click.echo(f"database schema: {before or 'empty'} -> {after}" if before != after
-               else f"database schema already current ({after})")
+    say(_("database schema: {before} -> {after}", before=before or _("empty"), after=after) if before != after
+        else _("database schema already current ({revision})", revision=after))
     database.dispose()
 
 
@@ -66,21 +70,20 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = context.settings()
     problem = settings.secret_problem()
     if problem:
-        raise click.ClickException(
-            f"{problem}: set BATCHTRACK_SECRET_KEY to a random value of at least 32 characters "
-            "(or BATCHTRACK_ENVIRONMENT=demo for a demonstration)"
-        )
+        raise Refused(_("{problem}: set BATCHTRACK_SECRET_KEY to a random value of at least 32 characters "
+                        "(or BATCHTRACK_ENVIRONMENT=demo for a demonstration)", problem=problem))
     if settings.environment == "production":
         from batchtrack.audit import keys
 
         try:
             keys.load(settings.checkpoint_key_path)
         except keys.KeyProblem as exc:
-            raise click.ClickException(f"audit checkpoints cannot be signed: {exc.message}") from exc
+            raise Refused(_("audit checkpoints cannot be signed: {problem}", problem=exc.message)) from exc
     database = context.database(settings)
     context.require_current_schema(database)
     database.dispose()
-    click.echo(f"batchtrack serving on http://{host}:{port}/ (database: {make_engine_url_safe(settings)})")
+    say(_("batchtrack serving on http://{host}:{port}/ (database: {database})", host=host, port=port,
+          database=make_engine_url_safe(settings)))
     uvicorn.run("batchtrack.cli:serving_app", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), proxy_headers=True,
                 limit_concurrency=settings.max_concurrent_requests)
@@ -142,7 +145,7 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     get_settings.cache_clear()
     settings = context.settings()
     if settings.environment == "production":
-        raise click.ClickException("refusing to create demo users in a production installation")
+        raise Refused(_("refusing to create demo users in a production installation"))
     if settings.secret_key == DEV_SECRET:
         os.environ["BATCHTRACK_SECRET_KEY"] = _demo_secret(settings.data_dir)
         get_settings.cache_clear()
@@ -151,7 +154,8 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 
     if not settings.checkpoint_key_path.exists():
         made = keys.create(settings.checkpoint_key_path)
-        click.echo(f"Demo checkpoint signing key {made.public.id} created at {settings.checkpoint_key_path}.")
+        say(_("Demo checkpoint signing key {key} created at {path}.", key=made.public.id,
+              path=str(settings.checkpoint_key_path)))
     database = context.database(settings)
     migrations.upgrade(database.engine)
     anchor = anchoring.Anchor.from_settings(settings, database)
@@ -159,15 +163,15 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     summary = demo_data.run(database=database, settings=settings)
     anchor.checkpoint_quietly("demonstration data created")
     database.dispose()
-    click.echo(f"Demo facility ready ({settings.facility_name}, FIN {settings.facility_fin}).")
+    say(_("Demo facility ready ({facility}, FIN {fin}).", facility=settings.facility_name, fin=settings.facility_fin))
     for step in summary.steps:
-        click.echo(f"  - {step}")
-    click.echo(f"Therapy {summary.coi}, lot {summary.lot_din}.")
-    click.echo(f"Sign in at http://{host}:{port}/login with one of (user / password / role):")
+        click.echo(f"  - {language.shown(step)}")
+    say(_("Therapy {coi}, lot {din}.", coi=summary.coi, din=summary.lot_din))
+    say(_("Sign in at http://{host}:{port}/login with one of (user / password / role):", host=host, port=port))
     for username, password, roles in summary.users:
         click.echo(f"  {username:<13} {password:<30} {roles}")
     if summary.lot_din:
-        click.echo(f"The demo lot's page: http://{host}:{port}/lots/{summary.lot_din}")
+        say(_("The demo lot's page: http://{host}:{port}/lots/{din}", host=host, port=port, din=summary.lot_din))
     if then_serve:
         import uvicorn
 
@@ -213,13 +217,14 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
         with database.transaction(write=False) as session:
             lot = lot_service.get_by_din(session=session, din=lot_din)
             count = len(lot_service.containers_of(session=session, lot=lot))
-            with click.progressbar(length=count, label=f"Rendering {count} label(s) of lot {lot.din}",
-                                   file=sys.stderr) as bar:
+            label = language.shown(_("Rendering {count} label(s) of lot {din}", count=numbers.shown(count),
+                                     din=lot.din))
+            with click.progressbar(length=count, label=label, file=sys.stderr) as bar:
                 files, manifest = label_export.export_lot(
                     session=session, settings=settings, din=lot.din, fmt=cast(label_outputs.Format, fmt), dpi=dpi,
                     progress=bar.update)
     except BatchtrackError as exc:
-        raise click.ClickException(f"{exc.message} ({exc.code})") from exc
+        raise Refused(_("{problem} ({code})", problem=exc.text, code=exc.code)) from exc
     finally:
         database.dispose()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -227,8 +232,9 @@ def labels_render(lot_din: str, fmt: str, out_dir: Path, dpi: int | None) -> Non
         (out_dir / file.name).write_bytes(file.data)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
-    click.echo(f"wrote {len(files)} file(s) and manifest.json for {len(manifest['labels'])} label(s) to {out_dir} "
-               "(preview/export: no print recorded)")
+    say(_("wrote {files} file(s) and manifest.json for {labels} label(s) to {folder} "
+          "(preview/export: no print recorded)", files=numbers.shown(len(files)),
+          labels=numbers.shown(len(manifest["labels"])), folder=str(out_dir)))
 
 
 main.add_command(user_commands.user)

@@ -35,6 +35,9 @@ PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
 # The tests are about behaviour, not password cost: argon2 at a low cost keeps the suite fast on a small
 # machine. Hashing and verification still go through argon2, and wrong passwords are still refused.
 passwords.set_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+# The tests read the command line's output in English, whatever the language of the shell that runs them; the tests of
+# how the command line chooses its language set their own (tests/cli/test_cli_language.py).
+os.environ["BATCHTRACK_LANGUAGE"] = "en"
 
 
 def pytest_report_header() -> str:

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from batchtrack.commands import context
+from batchtrack.commands import context, language
+from batchtrack.commands.language import Refused, say
+from batchtrack.i18n import numbers
+from batchtrack.i18n.text import _
 
 if TYPE_CHECKING:
     from batchtrack.audit.verdict import Verdict
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
 _VERIFY_PROGRESS_FROM = 200_000
 
 
-@click.group()
+@click.group(cls=language.Group)
 def audit() -> None:
     """Verify the audit trail and anchor it outside the database (checkpoints, signing key)."""
 
@@ -54,7 +57,8 @@ def audit_verify(jobs: int | None, since_checkpoint: bool, chain_only: bool) -> 
     context.require_current_schema(database)
     started = time.perf_counter()
     total = audit_service.head_seq(database)
-    bar = (click.progressbar(length=total, label=f"Verifying {total:,} audit entries", file=sys.stderr)
+    bar = (click.progressbar(length=total, file=sys.stderr,
+                             label=language.shown(_("Verifying {count} audit entries", count=numbers.shown(total))))
            if total >= _VERIFY_PROGRESS_FROM else None)
     try:
         with bar or contextlib.nullcontext():
@@ -72,21 +76,27 @@ def audit_verify(jobs: int | None, since_checkpoint: bool, chain_only: bool) -> 
 def _report(found: Verdict, elapsed: float, folders: list[Path]) -> None:
     result = found.chain
     walked = result.count - found.walked_from + 1 if result.ok else 0
-    rate = f"{walked / elapsed:,.0f} entries/s" if elapsed > 0 else "-"
-    where = "" if found.walked_from == 1 else f" (walked from checkpointed entry #{found.walked_from})"
-    click.echo(f"chain: {result.count} entries, head {result.head_hash}{where}")
-    if found.log_lines:
-        click.echo(f"checkpoints: {found.checkpoints} standing, in a log of {found.log_lines} lines "
-                   f"({', '.join(str(f) for f in folders)})")
+    seconds = numbers.grouped(elapsed, 2)
+    rate = _("{count} entries/s", count=numbers.shown(round(walked / elapsed))) if elapsed > 0 else "-"
+    listed = ", ".join(str(f) for f in folders)
+    if found.walked_from == 1:
+        say(_("chain: {count} entries, head {head}", count=result.count, head=result.head_hash))
     else:
-        click.echo(f"checkpoints: none in {', '.join(str(f) for f in folders)}: the chain is anchored nowhere "
-                   "outside the database", err=True)
-    click.echo("signatures, states and custody: " + ("checked" if found.signatures_and_states_checked
-                                                     else "not checked (--chain-only)"))
+        say(_("chain: {count} entries, head {head} (walked from checkpointed entry #{seq})", count=result.count,
+              head=result.head_hash, seq=found.walked_from))
+    if found.log_lines:
+        say(_("checkpoints: {count} standing, in a log of {lines} lines ({folders})", count=found.checkpoints,
+              lines=found.log_lines, folders=listed))
+    else:
+        say(_("checkpoints: none in {folders}: the chain is anchored nowhere outside the database", folders=listed),
+            err=True)
+    say(_("signatures, states and custody: checked") if found.signatures_and_states_checked
+        else _("signatures, states and custody: not checked (--chain-only)"))
     if found.ok:
-        click.echo(f"OK: {result.count} entries, head {result.head_hash} ({elapsed:.2f} s, {rate})")
+        say(_("OK: {count} entries, head {head} ({seconds} s, {rate})", count=result.count, head=result.head_hash,
+              seconds=seconds, rate=rate))
         return
-    click.echo(f"FAILED: {len(found.findings)} finding(s) ({elapsed:.2f} s)", err=True)
+    say(_("FAILED: {count} finding(s) ({seconds} s)", count=len(found.findings), seconds=seconds), err=True)
     for finding in found.findings:
         click.echo(f"  {finding.line()}", err=True)
 
@@ -108,11 +118,12 @@ def audit_checkpoint(reason: str) -> None:
     try:
         made = anchoring.Anchor.from_settings(settings, database).checkpoint(reason)
     except (keys.KeyProblem, LogUnavailable) as exc:
-        raise click.ClickException(f"no checkpoint written: {exc.message}") from exc
+        raise Refused(_("no checkpoint written: {problem}", problem=exc.message)) from exc
     finally:
         database.dispose()
     assert made is not None
-    click.echo(f"checkpoint {made.n}: entry #{made.seq}, hash {made.hash}, signed with key {made.key_id}")
+    say(_("checkpoint {n}: entry #{seq}, hash {hash}, signed with key {key}", n=made.n, seq=made.seq, hash=made.hash,
+          key=made.key_id))
 
 
 @audit.group("key")
@@ -130,9 +141,9 @@ def key_create() -> None:
     try:
         made = keys.create(path)
     except keys.KeyProblem as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"signing key {made.public.id} written to {path} (readable by its owner only)")
-    click.echo("Its public key (give a copy to QA and to inspectors; it verifies every checkpoint it signs):")
+        raise Refused(exc.message) from exc
+    say(_("signing key {key} written to {path} (readable by its owner only)", key=made.public.id, path=str(path)))
+    say(_("Its public key (give a copy to QA and to inspectors; it verifies every checkpoint it signs):"))
     click.echo(made.public.pem(), nl=False)
 
 
@@ -149,8 +160,8 @@ def key_rotate() -> None:
     try:
         old, new = key_rotation.rotate(settings.checkpoint_key_path, settings.checkpoint_folders)
     except (keys.KeyProblem, LogUnavailable) as exc:
-        raise click.ClickException(f"key not rotated: {exc.message}") from exc
-    click.echo(f"key {new.id} is in force (endorsed by {old.id}, whose private key was destroyed)")
+        raise Refused(_("key not rotated: {problem}", problem=exc.message)) from exc
+    say(_("key {key} is in force (endorsed by {old}, whose private key was destroyed)", key=new.id, old=old.id))
     click.echo(new.pem(), nl=False)
 
 
@@ -164,16 +175,17 @@ def key_export(out_dir: Path | None) -> None:
     settings = context.settings()
     reading, findings = CheckpointFiles(settings.checkpoint_folders).read()
     for finding in findings:
-        click.echo(f"warning: {finding.line()}", err=True)
+        say(_("warning: {finding}", finding=finding.line()), err=True)
     if not reading.keys:
-        raise click.ClickException("the checkpoint log holds no key yet (it gets one at its first checkpoint)")
+        raise Refused(_("the checkpoint log holds no key yet (it gets one at its first checkpoint)"))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     for key_id, public in reading.keys.items():
-        state = "in force" if key_id == reading.current_key else "retired"
-        click.echo(f"# key {key_id} ({state})")
+        say(_("# key {key} (in force)", key=key_id) if key_id == reading.current_key
+            else _("# key {key} (retired)", key=key_id))
         click.echo(public.pem(), nl=False)
         if out_dir is not None:
             (out_dir / f"{key_id}.pem").write_text(public.pem(), encoding="ascii")
     if out_dir is not None:
-        click.echo(f"written to {out_dir} at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", err=True)
+        say(_("written to {folder} at {time}", folder=str(out_dir),
+              time=context.local_time(datetime.now(UTC), settings)), err=True)

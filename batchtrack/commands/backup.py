@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from batchtrack.commands import context
+from batchtrack.commands import context, language
+from batchtrack.commands.language import Refused, say
+from batchtrack.config import Settings
+from batchtrack.i18n import numbers
+from batchtrack.i18n.text import Text, _
 
 
-@click.command()
+@click.command(cls=language.Command)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The backup file to write (refused if it exists); PATH.manifest.json is written beside it.")
 def backup(out: Path) -> None:
@@ -38,28 +43,30 @@ def backup(out: Path) -> None:
                 made_checkpoint = anchor.checkpoint("backup")
                 signer = keys.load(settings.checkpoint_key_path)
             except (keys.KeyProblem, LogUnavailable) as exc:
-                raise click.ClickException(f"backup refused: {exc.message}") from exc
+                raise Refused(_("backup refused: {problem}", problem=exc.message)) from exc
             checkpoint = made_checkpoint.n if made_checkpoint else None
         else:
-            click.echo("warning: no checkpoint signing key: no checkpoint written and the manifest is unsigned "
-                       "(`batchtrack audit key create`)", err=True)
-        made = backup_service.create_backup(database=database, out=out, progress=ProgressLines("backup"),
+            say(_("warning: no checkpoint signing key: no checkpoint written and the manifest is unsigned "
+                  "(`batchtrack audit key create`)"), err=True)
+        made = backup_service.create_backup(database=database, out=out, progress=ProgressLines(_("backup")),
                                             signer=signer, checkpoint=checkpoint)
     except BackupRefused as exc:
-        raise click.ClickException(f"backup refused: {exc.message}") from exc
+        raise Refused(_("backup refused: {problem}", problem=exc.message)) from exc
     finally:
         database.dispose()
-    click.echo(f"backup written: {out} ({made.size_bytes:,} bytes, sha256 {made.sha256})")
-    click.echo(f"audit chain in the backup: {made.audit_count} entries, head {made.audit_head_hash}")
+    say(_("backup written: {path} ({size} bytes, sha256 {sha256})", path=str(out),
+          size=numbers.shown(made.size_bytes), sha256=made.sha256))
+    say(_("audit chain in the backup: {count} entries, head {head}", count=made.audit_count,
+          head=made.audit_head_hash))
     if made.signature:
-        click.echo(f"manifest signed with key {made.key_id}; checkpoint {made.checkpoint}")
+        say(_("manifest signed with key {key}; checkpoint {checkpoint}", key=made.key_id, checkpoint=made.checkpoint))
     if not made.audit_chain_ok:
-        click.echo(f"WARNING: the audit chain is broken at {made.audit_problem}; the backup holds it as it is",
-                   err=True)
+        say(_("WARNING: the audit chain is broken at {problem}; the backup holds it as it is",
+              problem=made.audit_problem), err=True)
         sys.exit(2)
 
 
-@click.command()
+@click.command(cls=language.Command)
 @click.option("--from", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A backup file written by `batchtrack backup` (its manifest must be beside it).")
 @click.option("--force", is_flag=True, help="Replace an existing (SQLite) or non-empty (PostgreSQL) database.")
@@ -84,47 +91,50 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
     settings = context.settings()
     reading, log_findings = CheckpointFiles(settings.checkpoint_folders).read()
     for finding in log_findings:
-        click.echo(f"warning: {finding.line()}", err=True)
+        say(_("warning: {finding}", finding=finding.line()), err=True)
     try:
         report = backup_service.restore_backup(database_url=settings.effective_database_url, backup=source,
                                                known_keys=reading.keys, force=force, allow_unsigned=allow_unsigned)
     except BackupRefused as exc:
-        raise click.ClickException(f"restore refused: {exc.message}") from exc
+        raise Refused(_("restore refused: {problem}", problem=exc.message)) from exc
     made, restored = report.manifest, report.restored
-    click.echo(f"restored {source} (schema {made.schema_revision}); manifest "
-               + (f"signed with key {made.key_id}" if made.signature else "UNSIGNED"))
-    click.echo(f"manifest head: {made.audit_head_hash} ({made.audit_count} entries)")
-    click.echo(f"restored head: {restored.head_hash} ({restored.count} entries)")
+    say(_("restored {path} (schema {revision}); manifest signed with key {key}", path=str(source),
+          revision=made.schema_revision, key=made.key_id) if made.signature
+        else _("restored {path} (schema {revision}); manifest UNSIGNED", path=str(source),
+               revision=made.schema_revision))
+    say(_("manifest head: {head} ({count} entries)", head=made.audit_head_hash, count=made.audit_count))
+    say(_("restored head: {head} ({count} entries)", head=restored.head_hash, count=restored.count))
     if not report.matches:
-        problem = (f"broken at entry #{restored.broken_seq}: {restored.problem}" if not restored.ok
-                   else "a different chain from the one the backup recorded")
-        click.echo(f"MISMATCH: the restored audit chain is {problem}", err=True)
+        problem = (_("broken at entry #{seq}: {problem}", seq=restored.broken_seq, problem=restored.problem)
+                   if not restored.ok else _("a different chain from the one the backup recorded"))
+        say(_("MISMATCH: the restored audit chain is {problem}", problem=problem), err=True)
         sys.exit(1)
-    click.echo("OK: the restored audit chain is intact and matches the manifest")
+    say(_("OK: the restored audit chain is intact and matches the manifest"))
     database = context.database(settings)
     try:
         conflicts, lost, newest = verdicts.restored_against_log(database, reading)
         for finding in conflicts:
-            click.echo(f"MISMATCH with the checkpoint log: {finding.line()}", err=True)
+            say(_("MISMATCH with the checkpoint log: {finding}", finding=finding.line()), err=True)
         if conflicts:
             sys.exit(1)
         if newest is None:
-            click.echo("checkpoint log: the backup contains every checkpointed entry")
+            say(_("checkpoint log: the backup contains every checkpointed entry"))
         else:
-            click.echo(f"checkpoint log: THE BACKUP DOES NOT CONTAIN {lost} CHECKPOINTED ENTRIES "
-                       f"(#{restored.count + 1} to #{newest.seq}, vouched for by checkpoint {newest.n} of "
-                       f"{newest.at}): they were recorded after this backup and are not in the restored database")
+            say(_("checkpoint log: THE BACKUP DOES NOT CONTAIN {lost} CHECKPOINTED ENTRIES (#{first} to #{last}, "
+                  "vouched for by checkpoint {n} of {at}): they were recorded after this backup and are not in the "
+                  "restored database", lost=lost, first=restored.count + 1, last=newest.seq, n=newest.n,
+                  at=_checkpoint_time(newest.at, settings)))
         anchor = anchoring.Anchor.from_settings(settings, database)
         if anchor.enabled:
             try:
                 anchor.record_restore(seq=restored.count, entry_hash=restored.head_hash, backup_sha256=made.sha256,
                                       lost=lost)
             except (keys.KeyProblem, LogUnavailable) as exc:
-                raise click.ClickException(f"the restore line could not be written: {exc.message}") from exc
-            click.echo("checkpoint log: restore recorded (signed restore line, an entry in the chain, a checkpoint)")
+                raise Refused(_("the restore line could not be written: {problem}", problem=exc.message)) from exc
+            say(_("checkpoint log: restore recorded (signed restore line, an entry in the chain, a checkpoint)"))
         else:
-            click.echo("warning: no checkpoint signing key: the restore is not recorded in the checkpoint log, "
-                       "so `audit verify` will report the checkpointed entries the backup lacks", err=True)
+            say(_("warning: no checkpoint signing key: the restore is not recorded in the checkpoint log, "
+                  "so `audit verify` will report the checkpointed entries the backup lacks"), err=True)
     finally:
         database.dispose()
 
@@ -132,14 +142,26 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
 class ProgressLines:
     """Progress of a long operation as a line on stderr every few seconds: (done, total; 0 when unknown)."""
 
-    def __init__(self, label: str, every_seconds: float = 3.0) -> None:
+    def __init__(self, label: Text, every_seconds: float = 3.0) -> None:
         self.label, self.every, self.clock = label, every_seconds, time.monotonic
         self.last = self.clock()
+        # Known now: the copy may report from a thread of its own, outside the command's context.
+        self.translations = language.translations()
 
     def __call__(self, done: int, total: int) -> None:
         now = self.clock()
         if now - self.last < self.every:
             return
         self.last = now
-        click.echo(f"{self.label}: {done:,} of {total:,} pages" if total else f"{self.label}: {done:,} bytes written",
-                   err=True)
+        line = (_("{operation}: {done} of {total} pages", operation=self.label, done=numbers.shown(done),
+                  total=numbers.shown(total)) if total
+                else _("{operation}: {done} bytes written", operation=self.label, done=numbers.shown(done)))
+        click.echo(line.shown_in(self.translations), err=True)
+
+
+def _checkpoint_time(at: str, settings: Settings) -> str:
+    """A checkpoint's time (as its log line records it, in UTC) in the site's time zone, with the zone."""
+    try:
+        return context.local_time(datetime.fromisoformat(at), settings)
+    except ValueError:
+        return at

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
-
-import click
+from datetime import UTC, datetime
 
 from batchtrack import migrate as migrations
+from batchtrack.commands.language import Refused
 from batchtrack.config import Settings, get_settings
 from batchtrack.db import Database, make_engine
+from batchtrack.i18n.text import _
 
 
 def configure_logging(settings: Settings) -> None:
@@ -29,7 +30,7 @@ def settings() -> Settings:
     try:
         found = get_settings()
     except ValueError as exc:
-        raise click.ClickException(f"configuration refused: {exc}") from exc
+        raise Refused(_("configuration refused: {problem}", problem=str(exc))) from exc
     configure_logging(found)
     return found
 
@@ -38,7 +39,11 @@ def require_current_schema(db: Database) -> None:
     """End the command unless the database schema is the one this version ships."""
     current, head = migrations.current_revision(db.engine), migrations.shipped_head()
     if current != head:
-        raise click.ClickException(
-            f"the database schema is at {current or 'nothing (empty database)'}, this version needs {head}: "
-            "run `batchtrack migrate` first"
-        )
+        raise Refused(_("the database schema is at {current}, this version needs {head}: "
+                        "run `batchtrack migrate` first", current=current or _("nothing (empty database)"), head=head))
+
+
+def local_time(moment: datetime, settings: Settings) -> str:
+    """`moment` in the site's time zone, with its zone: "2026-12-08 12:02 KST" (stored times are UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")

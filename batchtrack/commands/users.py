@@ -8,14 +8,19 @@ Commands act as the system, which cannot sign: each change is recorded in the au
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy.orm import Session
 
-from batchtrack.commands import context
+from batchtrack.commands import context, language
+from batchtrack.commands.language import Refused, say
+from batchtrack.config import Settings
+from batchtrack.i18n import terminal
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 
 T = TypeVar("T")
@@ -23,10 +28,10 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 REASON = click.option("--reason", required=True, help="Why: recorded in the audit trail with the change.")
 
 
-def _refused(exc: Any) -> click.ClickException:
-    """A refusal as the command's error: the message, then every reason on a line of its own."""
-    lines = [exc.message, *(f"  - {r.message} ({r.code})" for r in exc.reasons)]
-    return click.ClickException("\n".join(lines))
+def _refused(exc: Any) -> Refused:
+    """A refusal as the command's error, in its language: the message, then every reason on a line of its own."""
+    lines = [language.shown(exc.text), *(f"  - {language.shown(r.text)} ({r.code})" for r in exc.reasons)]
+    return Refused("\n".join(lines))
 
 
 @contextmanager
@@ -52,7 +57,7 @@ def _run(work: Callable[[Session, Any], T], *, write: bool = True) -> T:
             raise _refused(exc) from exc
 
 
-@click.group()
+@click.group(cls=language.Group)
 def user() -> None:
     """Manage users, their roles and passwords, and their API tokens."""
 
@@ -73,11 +78,12 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password_
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(language.shown(_("Password")), hide_input=True,
+                                confirmation_prompt=language.shown(_("Repeat for confirmation")))
     _run(lambda session, settings: account_service.create(
         session=session, settings=settings, actor=SYSTEM, username=username, full_name=full_name, roles=roles,
         reason=reason, password=password))
-    click.echo(f"user {username.lower()} created with roles: {', '.join(sorted(roles))}")
+    say(_("user {username} created with roles: {roles}", username=username.lower(), roles=", ".join(sorted(roles))))
 
 
 @user.command("list")
@@ -95,17 +101,17 @@ def user_list(role: str | None, state: str | None) -> None:
 
     users = _run(work, write=False)
     if not users:
-        click.echo("no user matches" if role or state else "no user yet")
+        say(_("no user matches") if role or state else _("no user yet"))
         return
-    click.echo(f"{'user':<20} {'state':<12} {'last sign-in':<17} {'roles':<30} name")
+    settings = context.settings()
+    widths = (20, 12, 21, 30)
+    _line([_("user"), _("state"), _("last sign-in"), _("roles"), _("name")], widths)
     for u in users:
-        state_text = u.state
-        if u.must_change_password:
-            state_text += "*"
-        last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"
-        click.echo(f"{u.username:<20} {state_text:<12} {last:<17} {','.join(u.roles):<30} {u.full_name}")
+        last = context.local_time(u.last_login_at, settings) if u.last_login_at else _("never")
+        _line([u.username, u.state + ("*" if u.must_change_password else ""), last, ",".join(u.roles), u.full_name],
+              widths)
     if any(u.must_change_password for u in users):
-        click.echo("* must choose a new password at the next sign-in")
+        say(_("* must choose a new password at the next sign-in"))
 
 
 @user.command("deactivate")
@@ -118,7 +124,7 @@ def user_deactivate(username: str, reason: str) -> None:
 
     _run(lambda session, _settings: account_service.deactivate(session=session, actor=SYSTEM, username=username,
                                                                reason=reason))
-    click.echo(f"user {username.lower()} deactivated: sessions ended, API tokens refused")
+    say(_("user {username} deactivated: sessions ended, API tokens refused", username=username.lower()))
 
 
 @user.command("reactivate")
@@ -131,7 +137,7 @@ def user_reactivate(username: str, reason: str) -> None:
 
     _run(lambda session, _settings: account_service.reactivate(session=session, actor=SYSTEM, username=username,
                                                                reason=reason))
-    click.echo(f"user {username.lower()} reactivated")
+    say(_("user {username} reactivated", username=username.lower()))
 
 
 @user.command("roles")
@@ -146,7 +152,8 @@ def user_roles(username: str, roles: tuple[str, ...], reason: str) -> None:
 
     _run(lambda session, _settings: account_service.change_roles(session=session, actor=SYSTEM, username=username,
                                                                  roles=roles, reason=reason))
-    click.echo(f"user {username.lower()} now holds: {', '.join(sorted(set(roles)))} (sessions ended)")
+    say(_("user {username} now holds: {roles} (sessions ended)", username=username.lower(),
+          roles=", ".join(sorted(set(roles)))))
 
 
 @user.command("reset-password")
@@ -157,13 +164,14 @@ def user_reset_password(username: str, reason: str) -> None:
     from batchtrack.accounts import service as account_service
     from batchtrack.auth.principal import SYSTEM
 
-    _, temporary = _run(lambda session, settings: account_service.reset_password(
+    _user, temporary = _run(lambda session, settings: account_service.reset_password(
         session=session, settings=settings, actor=SYSTEM, username=username, reason=reason))
-    click.echo(f"temporary password for {username.lower()} (shown once; they must choose a new one at sign-in):")
+    say(_("temporary password for {username} (shown once; they must choose a new one at sign-in):",
+          username=username.lower()))
     click.echo(temporary)
 
 
-class _IssueByDefault(click.Group):
+class _IssueByDefault(language.Group):
     """`user token USERNAME --name ...` issues a token (as it always has); `user token list|revoke` are the group's
     other commands."""
 
@@ -211,14 +219,16 @@ def user_token_list(username: str | None, state: str | None) -> None:
                                                                     username=username), write=False)
     listed = [t for t in listed if state is None or t.state == state]
     if not listed:
-        click.echo("no API token matches")
+        say(_("no API token matches"))
         return
-    click.echo(f"{'id':>5} {'user':<16} {'name':<20} {'state':<8} {'created':<11} {'expires':<11} "
-               f"{'last used':<11} {'station':<12} roles")
+    settings = context.settings()
+    widths = (5, 16, 20, 8, 11, 11, 11, 12)
+    _line(["   id", _("user"), _("name"), _("state"), _("created"), _("expires"), _("last used"), _("station"),
+           _("roles")], widths)
     for t in listed:
-        used = t.last_used_at.strftime("%Y-%m-%d") if t.last_used_at else "never"
-        click.echo(f"{t.id:>5} {t.username:<16} {t.name:<20} {t.state:<8} {t.created_at:%Y-%m-%d}  "
-                   f"{t.expires_at:%Y-%m-%d}  {used:<11} {t.station or '-':<12} {','.join(t.roles)}")
+        used = _local_date(t.last_used_at, settings) if t.last_used_at else _("never")
+        _line([f"{t.id:>5}", t.username, t.name, t.state, _local_date(t.created_at, settings),
+               _local_date(t.expires_at, settings), used, t.station or "-", ",".join(t.roles)], widths)
 
 
 @user_token.command("revoke")
@@ -231,4 +241,19 @@ def user_token_revoke(token_id: int, reason: str) -> None:
 
     revoked = _run(lambda session, _settings: api_tokens.revoke(session=session, actor=SYSTEM, token_id=token_id,
                                                                 reason=reason))
-    click.echo(f"token {revoked.id} ({revoked.name}, of {revoked.username}) revoked")
+    say(_("token {token_id} ({name}, of {username}) revoked", token_id=revoked.id, name=revoked.name,
+          username=revoked.username))
+
+
+def _line(cells: Sequence[str | Text], widths: Sequence[int]) -> None:
+    """Print a line of a table in the command's language: each cell padded to its column's width (in terminal
+    columns: a Hangul syllable takes two), the cells after the last width as they are."""
+    texts = [language.shown(cell) for cell in cells]
+    padded = [terminal.padded(text, width) for text, width in zip(texts, widths, strict=False)]
+    click.echo(" ".join([*padded, *texts[len(widths):]]))
+
+
+def _local_date(moment: datetime, settings: Settings) -> str:
+    """The date of `moment` in the site's time zone."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(settings.zone).strftime("%Y-%m-%d")

@@ -17,6 +17,7 @@ from batchtrack.bedside import handover, infusions
 from batchtrack.bedside import schemas as bedside_schemas
 from batchtrack.bedside import service as bedside_service
 from batchtrack.config import Settings
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import isbt
 from batchtrack.labels import service as label_service
@@ -52,7 +53,7 @@ def _bag_scan(session: Session, din: str) -> str:
     return label_service.recorded_barcodes(label)["compound_datamatrix"]["data"]
 
 
-def ship_check_and_infuse(*, session: Session, settings: Settings, clinic: Clinic, din: str, coi: str) -> list[str]:
+def ship_check_and_infuse(*, session: Session, settings: Settings, clinic: Clinic, din: str, coi: str) -> list[Text]:
     """Ship, receive at the clinic, check at the bedside and infuse the demo lot's bag; what happened."""
     scan = _bag_scan(session, din)
     handover.ship(session=session, actor=clinic.operator, din=din, data=bedside_schemas.BagsHandOver(
@@ -74,11 +75,11 @@ def ship_check_and_infuse(*, session: Session, settings: Settings, clinic: Clini
         check_id=check.id, started_at=started, ended_at=max(utcnow(), started + timedelta(seconds=1)),
         volume_ml=50.0, vitals_before=VITALS_BEFORE, vitals_after=VITALS_AFTER, adverse_reactions="",
         username=clinic.nurse.username, password=clinic.nurse_password, second_clinician=clinic.investigator_username,
-        second_password=clinic.investigator_password))
+        second_password=clinic.investigator_password), zone=settings.zone)
     return [
-        "bag shipped GMP operator -> courier -> nurse at the clinic, each hand-over scanned with its temperature",
-        "bedside: wristband and bag scanned by the nurse, confirmed by the investigator; identity, release, expiry "
-        "and dose checked",
-        f"infused and signed by both clinicians; therapy {coi} completed",
-        f"chain-of-identity report: /therapies/{coi}/report (PDF: /therapies/{coi}/report.pdf)",
+        _("bag shipped GMP operator -> courier -> nurse at the clinic, each hand-over scanned with its temperature"),
+        _("bedside: wristband and bag scanned by the nurse, confirmed by the investigator; identity, release, expiry "
+          "and dose checked"),
+        _("infused and signed by both clinicians; therapy {coi} completed", coi=coi),
+        _("chain-of-identity report: /therapies/{coi}/report (PDF: /therapies/{coi}/report.pdf)", coi=coi),
     ]

@@ -19,6 +19,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.equipment import schemas as equipment_schemas
 from batchtrack.equipment import service as equipment_service
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.labels import schemas as label_schemas
@@ -135,7 +136,7 @@ def _step(session: Session, settings: Settings, crew: Crew, din: str, code: str,
                                  username=crew.verifier.username, password=crew.verifier_password)
 
 
-def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_scan: str) -> list[str]:
+def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_scan: str) -> list[Text]:
     """Expand the demo lot through isolation, the passages, harvest and formulation; what happened, in words."""
     codes = _stock(session, settings, crew)
     tools = [code for code, _, _ in INSTRUMENTS]
@@ -161,10 +162,11 @@ def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_sc
           {"viable_cells": 6.0e7, "viability": 93, "volume": 50}, 1)
     step_service.close_workstation(session=session, actor=crew.operator, station=STATION)
     return [
-        f"materials received and released by QA ({len(MATERIALS)} lots); instruments registered, calibrated",
-        f"lot opened at workstation {STATION}; isolation (P0), passages, harvest and formulation performed "
-        "with every vessel, material and instrument scanned",
-        "performer signed each step; a second operator verified isolation, harvest and formulation",
-        "formulated into one final product bag (one dose), its label printed (to a file under the data folder), "
-        "applied and scan-verified",
+        _("materials received and released by QA ({count} lots); instruments registered, calibrated",
+          count=len(MATERIALS)),
+        _("lot opened at workstation {station}; isolation (P0), passages, harvest and formulation performed "
+          "with every vessel, material and instrument scanned", station=STATION),
+        _("performer signed each step; a second operator verified isolation, harvest and formulation"),
+        _("formulated into one final product bag (one dose), its label printed (to a file under the data folder), "
+          "applied and scan-verified"),
     ]

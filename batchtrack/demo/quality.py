@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
+from batchtrack.i18n.text import Text, _
 from batchtrack.labels import schemas as label_schemas
 from batchtrack.labels import service as label_service
 from batchtrack.quality import results
@@ -56,7 +57,7 @@ class Signers:
     qa_password: str
 
 
-def test_and_release(*, session: Session, settings: Settings, signers: Signers, din: str) -> list[str]:
+def test_and_release(*, session: Session, settings: Settings, signers: Signers, din: str) -> list[Text]:
     """Label the QC samples, enter every result, co-sign and release pending sterility; what happened."""
     printed = label_service.print_labels(session=session, settings=settings, actor=signers.operator, din=din,
                                          data=label_schemas.PrintRequest(kind="qc_sample", format="png"))
@@ -80,9 +81,10 @@ def test_and_release(*, session: Session, settings: Settings, signers: Signers, 
                             password=signers.qa_password,
                             pending_sterility=True)
     return [
-        f"QC samples labelled and scanned; {len(RESULTS)} results entered against the specification "
-        "(sterility negative at day 2, final at day 14)",
-        "release pending sterility co-signed by the medical director and the treating physician",
-        f"QA reviewed lot {din}'s record by exception (signed); the review at /lots/{din}/record-review",
-        f"QA released lot {din} pending sterility (signed); certificate of analysis at /lots/{din}/certificate",
+        _("QC samples labelled and scanned; {count} results entered against the specification "
+          "(sterility negative at day 2, final at day 14)", count=len(RESULTS)),
+        _("release pending sterility co-signed by the medical director and the treating physician"),
+        _("QA reviewed lot {din}'s record by exception (signed); the review at /lots/{din}/record-review", din=din),
+        _("QA released lot {din} pending sterility (signed); certificate of analysis at /lots/{din}/certificate",
+          din=din),
     ]

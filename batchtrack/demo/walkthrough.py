@@ -26,6 +26,7 @@ from batchtrack.demo import quality as demo_quality
 from batchtrack.demo import training as demo_training
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.labels import schemas as label_schemas
@@ -74,7 +75,7 @@ class DemoSummary:
     users: list[tuple[str, str, str]] = field(default_factory=list)
     coi: str = ""
     lot_din: str = ""
-    steps: list[str] = field(default_factory=list)
+    steps: list[Text] = field(default_factory=list)
 
 
 def _ensure_users(session: Session, summary: DemoSummary) -> dict[str, Principal]:
@@ -98,7 +99,8 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
         allergies=[enrolment_schemas.AllergyCreate(substance="iodinated contrast", reaction="urticaria")],
         weight=enrolment_schemas.WeightCreate(visit_date=utcnow().date() - timedelta(days=1), weight_kg=58.4),
     ))
-    summary.steps.append(f"subject {DEMO_SUBJECT} enrolled in KCT0004337 (lupus nephritis), consent recorded")
+    summary.steps.append(_("subject {subject} enrolled in KCT0004337 (lupus nephritis), consent recorded",
+                           subject=DEMO_SUBJECT))
     protocol = definition.load("KCT0004337")
     answers = {c.id: c.kind == "inclusion"
                for c in eligibility.applicable(protocol, eligibility.Subject("nephritis", "autologous"))}
@@ -109,7 +111,8 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
                                                   password=demo_password("investigator")))
     assert assessment.therapy is not None
     therapy = assessment.therapy
-    summary.steps.append(f"eligibility signed by the investigator: therapy opened, COI identifier {therapy.coi}")
+    summary.steps.append(_("eligibility signed by the investigator: therapy opened, COI identifier {coi}",
+                           coi=therapy.coi))
     collector = actors["collector"]
     collection = collection_service.schedule(
         session=session, settings=settings, actor=collector,
@@ -119,14 +122,14 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
                                       started_at=utcnow() - timedelta(hours=5, minutes=30),
                                       occurred_at=utcnow() - timedelta(hours=5), volume_ml=60.0,
                                       anticoagulant="heparin", site="posterior iliac crest"))
-    summary.steps.append(f"marrow aspirate collected: DIN {collection.din}")
+    summary.steps.append(_("marrow aspirate collected: DIN {din}", din=collection.din))
     bag_scan = isbt.din_structure(din_id.parse(collection.din))
     printed = label_service.print_labels(session=session, settings=settings, actor=collector, din=collection.din,
                                          data=label_schemas.PrintRequest(kind="aspirate_bag", format="png"))
     for label in printed.labels:
         assert label.id is not None
         label_service.apply_label(session=session, actor=collector, label_id=label.id, scan=bag_scan)
-    summary.steps.append("bag label printed, applied and verified by scan")
+    summary.steps.append(_("bag label printed, applied and verified by scan"))
     collection_service.transition(session=session, actor=collector, din=collection.din, name="dispatch",
                                   data=collection_schemas.CollectionTransition())
     for giver, receiver, place, hours in (("collector", "courier", "Bone-marrow aspiration suite", 4.5),
@@ -134,14 +137,14 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
         custody_service.record(session=session, actor=actors[giver], data=custody_schemas.CustodyEventCreate(
             scan=bag_scan, handed_over_by=giver, received_by=receiver, location=place,
             temperature_c=21.5, occurred_at=utcnow() - timedelta(hours=hours)))
-    summary.steps.append("bag handed collector -> courier -> GMP operator, each hand-over scanned")
+    summary.steps.append(_("bag handed collector -> courier -> GMP operator, each hand-over scanned"))
     collection_service.receive(session=session, actor=actors["operator"], data=collection_schemas.ReceiptCreate(
         scan=bag_scan, expected_din=collection.din, temperature_c=21.5,
         inspection=collection_schemas.Inspection(bag_intact=True, seal_intact=True, label_legible=True,
                                                  no_clots=True),
         decision="accept", reason="within 24 h and 2-25 °C; inspection passed"))
     lot = lot_service.get_by_din(session=session, din=collection.din)
-    summary.steps.append(f"received and accepted at the lab: lot {lot.din} opened")
+    summary.steps.append(_("received and accepted at the lab: lot {din} opened", din=lot.din))
     crew = demo_expansion.Crew(
         operator=actors["operator"], operator_password=demo_password("operator"), verifier=actors["operator2"],
         verifier_password=demo_password("operator2"), qa=actors["qa"], qa_password=demo_password("qa"),
@@ -153,10 +156,11 @@ def _walk(session: Session, settings: Settings, actors: dict[str, Principal], su
     spec = specifications.draft_shipped_default(session=session, actor=actors["qa"])
     specifications.approve(session=session, actor=actors["qa"], code=spec.code, version=spec.version,
                            username=actors["qa"].username, password=demo_password("qa"))
-    summary.steps.append(f"release specification {spec.code} version {spec.version} approved by QA (signed)")
+    summary.steps.append(_("release specification {code} version {version} approved by QA (signed)",
+                           code=spec.code, version=spec.version))
     lot_service.transition(session=session, actor=actors["operator"], din=lot.din, name="submit_to_qc",
                            reason="")
-    summary.steps.append("2 QC samples registered; lot submitted to QC")
+    summary.steps.append(_("2 QC samples registered; lot submitted to QC"))
     summary.steps.extend(demo_quality.test_and_release(
         session=session, settings=settings, din=lot.din, signers=demo_quality.Signers(
             operator=actors["operator"], analyst=actors["analyst"], director=actors["director"],
@@ -177,7 +181,8 @@ def run(*, database: Database, settings: Settings) -> DemoSummary:
         granted = demo_training.qualify(session=session, actors=actors, lead="qalead", deputy="qa",
                                         password_of=demo_password)
         if granted:
-            summary.steps.append(f"{len(granted)} qualifications granted by the training lead, each signed")
+            summary.steps.append(_("{count} qualifications granted by the training lead, each signed",
+                                   count=len(granted)))
         recipient = session.execute(
             select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one_or_none()
         if recipient is None:
@@ -185,7 +190,7 @@ def run(*, database: Database, settings: Settings) -> DemoSummary:
             recipient = session.execute(
                 select(Recipient).where(col(Recipient.subject_code) == DEMO_SUBJECT)).scalar_one()
         else:
-            summary.steps.append("demo data already present; nothing new was created")
+            summary.steps.append(_("demo data already present; nothing new was created"))
         therapy = enrolment_service.therapy_of(session=session, recipient=recipient)
         assert therapy is not None
         summary.coi = therapy.coi
