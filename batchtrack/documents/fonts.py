@@ -23,6 +23,7 @@ from pathlib import Path
 
 from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 from fpdf.fonts import SubsetMap, TTFFont
 
 FONT_DIR = Path(__file__).resolve().parent / "fontfiles"
@@ -42,10 +43,14 @@ PER_DOCUMENT_SLOTS = frozenset({"i", "cw", "missing_glyphs", "subset", "biggest_
 
 @dataclass(frozen=True, slots=True)
 class _Face:
-    """One typeface, parsed once: the font file's bytes and the font as fpdf2 measured it (without its tables)."""
+    """One typeface, parsed once: the font file's bytes, the font as fpdf2 measured it (without its tables), and
+    its glyph names in order."""
 
     data: bytes
     measured: TTFFont
+    # A font without glyph names of its own (NanumSquare's `post` table has none) has them made up from its
+    # character map, which is about half the time of cutting the font down for a document: made once here.
+    glyph_order: tuple[str, ...]
 
 
 _faces: dict[tuple[str, str], _Face] = {}
@@ -62,9 +67,10 @@ def _face(family: str, style: str, name: str) -> _Face:
             scratch.add_font(family, style, str(path))
             measured = scratch.fonts[f"{family.lower()}{style}"]
             assert isinstance(measured, TTFFont)
+            glyph_order = tuple(measured.ttfont.getGlyphOrder())
             measured.ttfont.close()
             del measured.ttfont  # parsed tables: each document reads its own copy of the file when written
-            face = _faces[(family, style)] = _Face(path.read_bytes(), measured)
+            face = _faces[(family, style)] = _Face(path.read_bytes(), measured, glyph_order)
         return face
 
 
@@ -81,6 +87,7 @@ def _font_for(pdf: FPDF, face: _Face) -> TTFFont:
     font.biggest_size_pt = 0
     font._hbfont = None
     font.ttfont = ttLib.TTFont(BytesIO(face.data), recalcTimestamp=False, lazy=True)
+    font.ttfont.setGlyphOrder(list(face.glyph_order))
     return font
 
 
@@ -97,6 +104,31 @@ def register(pdf: FPDF) -> frozenset[int]:
         _covered.append(frozenset.intersection(*(_code_points(pdf, FAMILY, [style]) | fallback
                                                  for style in _TEXT_FILES)))
     return _covered[0]
+
+
+def add_hangul(pdf: FPDF, style: str) -> str:
+    """Add the Hangul face in `style` ("" or "B") to `pdf` unless it has it, sharing the parsed face; return its
+    family. For documents that set their own text font and need Hangul only where a text holds it (labels)."""
+    key = f"{FALLBACK_FAMILY.lower()}{style}"
+    if key not in pdf.fonts:  # fpdf2 embeds every font a document holds, used or not: added on first use only
+        pdf.fonts[key] = _font_for(pdf, _face(FALLBACK_FAMILY, style, _FALLBACK_FILES[style]))
+    return FALLBACK_FAMILY
+
+
+def drop_unused(pdf: FPDF) -> int:
+    """Take out of `pdf` the faces no page sets (call it just before the document is written); return how many.
+
+    fpdf2 embeds every font a document holds, used or not, and cutting a font down to its glyphs is most of the
+    time a printed record takes to be written: a record without Hangul, or without italics, should not pay for
+    those faces. A face is dropped only if no page's resources name it, so nothing written refers to it.
+    """
+    catalog = pdf._resource_catalog  # fpdf2 (2.8) keeps here which fonts each page sets
+    used = {index for (_page, kind), indices in catalog.resources_per_page.items()
+            if kind is PDFResourceType.FONT for index in indices}
+    unused = [key for key, font in pdf.fonts.items() if isinstance(font, TTFFont) and font.i not in used]
+    for key in unused:
+        del pdf.fonts[key]
+    return len(unused)
 
 
 def select(pdf: FPDF, style: str, size: float) -> None:

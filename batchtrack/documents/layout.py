@@ -248,4 +248,5 @@ class RecordPdf(FPDF):
             log.warning("printed record %r: %d character(s) no shipped font has, printed as code points: %s",
                         self.title, len(self.unprintable),
                         ", ".join(f"U+{point:04X}" for point in sorted(self.unprintable)[:20]))
+        fonts.drop_unused(self)
         return bytes(self.output())

@@ -1,7 +1,8 @@
 """PDF (fpdf2) for sheet printers: labels laid out on A4, barcodes drawn as filled rectangles.
 
 Text is set in Courier, or in NanumSquare when it holds Hangul: that font is embedded (the glyphs used), so the
-name prints on any printer and reads back as text.
+name prints on any printer and reads back as text. The face is parsed once per process and shared with the printed
+records (documents.fonts), not read afresh for each label.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from fpdf import FPDF
 
+from batchtrack.documents import fonts
 from batchtrack.i18n.text import _
 from batchtrack.labels import content as label_content
 from batchtrack.labels import hangul_face, symbols
@@ -23,14 +25,10 @@ GAP_MM = 5.0
 GRID_DPI = 300
 _PT_PER_MM = 72 / MM_PER_INCH
 _BOX_LINE_MM = 0.25
-_HANGUL_FAMILY = "nanumsquare"
 
 
 def _use_hangul_face(pdf: FPDF, style: str, size_pt: float) -> None:
-    # Added on first use only: fpdf2 embeds every font added to a document, used or not.
-    if _HANGUL_FAMILY + style not in pdf.fonts:  # fpdf2 keys a font by family (lower case) and style
-        pdf.add_font(_HANGUL_FAMILY, style, str(hangul_face.font_path(style == "B")))
-    pdf.set_font(_HANGUL_FAMILY, style, size_pt)
+    pdf.set_font(fonts.add_hangul(pdf, style), style, size_pt)
 
 
 def _draw_label(pdf: FPDF, layout: Layout, content: LabelContent, ox: float, oy: float) -> None:

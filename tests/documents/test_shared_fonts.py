@@ -4,6 +4,7 @@ changes what another embeds."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -110,3 +111,20 @@ def test_records_are_made_one_at_a_time_in_a_process() -> None:
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(render, range(16))) == [bytes([n]) for n in range(16)]
     assert most == 1
+
+
+
+def _embedded_fonts(data: bytes) -> list[str]:
+    """The name of every font the PDF file embeds, referred to by a page or not (fpdf2 writes their dictionaries
+    uncompressed), without the subset prefix."""
+    composite = re.findall(rb"<<\s*/BaseFont /([^\s/>]+)\s*/DescendantFonts", data)
+    return sorted(name.decode().split("+", 1)[-1] for name in composite)
+
+
+def test_a_record_embeds_only_the_faces_it_prints_in() -> None:
+    # fpdf2 embeds every font a document holds; cutting each down is most of the time a record takes to be written.
+    latin = _record("A record in Latin letters only")
+    assert _embedded_fonts(latin) == ["DejaVuSansBold", "DejaVuSansBook"]
+    hangul = _record("환자 김수아")
+    assert "환자김수아" in folded(hangul)
+    assert _embedded_fonts(hangul) == ["DejaVuSansBold", "DejaVuSansBook", "NanumSquare", "NanumSquareBold"]
