@@ -1,15 +1,18 @@
 """The bedside gate (DESIGN.md section 4, "Bedside"): every unmet condition before an infusion (pure).
 
-Any reason stops the infusion: the service records the check with its reasons and opens a deviation.
+Any reason stops the infusion: the service records the check with its reasons and opens a deviation. A reason names
+a time in the site's zone, with the zone ("2026-12-08 12:02 KST"), and a number as people read it
+(6.2 \u00d7 10\u2077).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from batchtrack.bedside import vocabulary
 from batchtrack.errors import Reason
+from batchtrack.i18n.numbers import Quantity, shown
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
 
@@ -77,6 +80,12 @@ class BedsideFacts:
     dose: Dose | None = None
     extra: tuple[Reason, ...] = field(default_factory=tuple)
     second_problems: tuple[Reason, ...] = ()  # why the named second clinician could not be authenticated
+    zone: tzinfo = UTC  # the site's time zone, in which the reasons name times
+
+
+def _at(moment: datetime, zone: tzinfo) -> str:
+    """A time as a reason names it: in the site's zone, with the zone ("2026-12-08 12:02 KST")."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _lot_state(state: str | None) -> Text:
@@ -128,8 +137,8 @@ def _bag(facts: BedsideFacts, bag: Bag) -> list[Reason]:
         reasons.append(Reason("bedside.no_expiry", _("the product has no recorded expiry")))
     elif facts.now >= bag.expires_at:
         late = int((facts.now - bag.expires_at).total_seconds() // 60)
-        reasons.append(Reason("bedside.expired", _("the product expired at {moment} UTC ({minutes} min ago)",
-                                                   moment=format(bag.expires_at, "%Y-%m-%d %H:%M"), minutes=late)))
+        reasons.append(Reason("bedside.expired", _("the product expired at {moment} ({minutes} min ago)",
+                                                   moment=_at(bag.expires_at, facts.zone), minutes=late)))
     return reasons
 
 
@@ -143,11 +152,12 @@ def _dose(dose: Dose | None) -> list[Reason]:
     deviation = abs(dose.viable_cells - target) / target * 100
     if deviation > dose.tolerance_percent:
         return [Reason("bedside.dose_out_of_tolerance",
-                       _("the bag holds {cells} viable cells; the prescription is {target} ({per_kg}/kg x {weight} "
-                         "kg), off by {off}% (tolerance {tolerance}%)", cells=format(dose.viable_cells, ".3g"),
-                         target=format(target, ".3g"), per_kg=format(dose.prescribed_cells_per_kg, ".3g"),
-                         weight=format(dose.weight_kg, "g"), off=format(deviation, ".1f"),
-                         tolerance=format(dose.tolerance_percent, "g")))]
+                       _("the bag holds {cells} viable cells; the prescription is {target} ({per_kg}/kg \u00d7 "
+                         "{weight} kg), off by {off}% (tolerance {tolerance}%)",
+                         cells=shown(dose.viable_cells, Quantity.CELL_COUNT), target=shown(target, Quantity.CELL_COUNT),
+                         per_kg=shown(dose.prescribed_cells_per_kg, Quantity.CELL_COUNT),
+                         weight=shown(dose.weight_kg, Quantity.MASS), off=shown(deviation, Quantity.PERCENT),
+                         tolerance=shown(dose.tolerance_percent)))]
     return []
 
 
@@ -211,16 +221,16 @@ class InfusionFacts:
     first: Clinician  # signs "performed"
     second: Clinician | None  # signs "reviewed"; None: not a known active user
     check_clinicians: tuple[int, int | None]
+    zone: tzinfo = UTC  # the site's time zone, in which the reasons name times
 
 
 def _infusion_times(facts: InfusionFacts) -> list[Reason]:
     reasons: list[Reason] = []
     # Times are entered to the minute: a start in the minute of the check is after it.
     if facts.started_at < facts.checked_at.replace(second=0, microsecond=0):
-        reasons.append(Reason("infusion.before_check", _("the infusion cannot start ({start} UTC) before its bedside "
-                                                         "check ({checked} UTC)",
-                                                         start=format(facts.started_at, "%H:%M"),
-                                                         checked=format(facts.checked_at, "%H:%M"))))
+        reasons.append(Reason("infusion.before_check", _("the infusion cannot start ({start}) before its bedside check "
+                                                         "({checked})", start=_at(facts.started_at, facts.zone),
+                                                         checked=_at(facts.checked_at, facts.zone))))
     elif facts.started_at - facts.checked_at > CHECK_VALID_FOR:
         late = int((facts.started_at - facts.checked_at).total_seconds() // 60)
         reasons.append(Reason("infusion.check_stale",
@@ -232,8 +242,8 @@ def _infusion_times(facts: InfusionFacts) -> list[Reason]:
     if facts.ended_at > facts.now + CLOCK_SKEW:
         reasons.append(Reason("infusion.in_future", _("the infusion cannot end in the future")))
     if facts.expires_at is not None and facts.started_at >= facts.expires_at:
-        reasons.append(Reason("infusion.after_expiry", _("the infusion started after the product expired ({moment} "
-                                                         "UTC)", moment=format(facts.expires_at, "%Y-%m-%d %H:%M"))))
+        reasons.append(Reason("infusion.after_expiry", _("the infusion started after the product expired ({moment})",
+                                                         moment=_at(facts.expires_at, facts.zone))))
     return reasons
 
 
@@ -270,6 +280,7 @@ def infusion_refusals(facts: InfusionFacts) -> list[Reason]:
     if facts.bag_volume_ml is not None and facts.volume_ml > facts.bag_volume_ml * (1 + VOLUME_TOLERANCE_PERCENT / 100):
         reasons.append(Reason("infusion.volume_exceeds_bag",
                               _("{volume} mL is more than the bag holds ({bag_volume} mL, tolerance {tolerance}%)",
-                                volume=format(facts.volume_ml, "g"), bag_volume=format(facts.bag_volume_ml, "g"),
-                                tolerance=format(VOLUME_TOLERANCE_PERCENT, "g"))))
+                                volume=shown(facts.volume_ml, Quantity.VOLUME),
+                                bag_volume=shown(facts.bag_volume_ml, Quantity.VOLUME),
+                                tolerance=shown(VOLUME_TOLERANCE_PERCENT))))
     return reasons + _infusion_signers(facts)

@@ -4,7 +4,7 @@ when every bag is done."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -100,8 +100,10 @@ def _close_lot_if_done(session: Session, actor: Principal, lot: Lot, therapy: Th
                          reason=f"lot {lot.din} infused")
 
 
-def record_infusion(*, session: Session, actor: Principal, data: schemas.InfusionCreate) -> Infusion:
-    """Record the infusion of the bag a passed check named, signed by both clinicians; close the lot when done."""
+def record_infusion(*, session: Session, actor: Principal, data: schemas.InfusionCreate,
+                    zone: tzinfo = UTC) -> Infusion:
+    """Record the infusion of the bag a passed check named, signed by both clinicians; close the lot when done
+    (a refusal names times in `zone`, the site's)."""
     records.require_clinician(actor)
     check_row = records.get_check(session=session, check_id=data.check_id)
     # The lot is locked first: two bags infused at once must not both see the other still in use.
@@ -119,7 +121,7 @@ def record_infusion(*, session: Session, actor: Principal, data: schemas.Infusio
         bag_volume_ml=records.per_bag_value(session=session, lot=lot, name=records.VOLUME)
         if lot else None,
         first=records.clinician_of(actor), second=records.clinician_of(second) if second else None,
-        check_clinicians=(check_row.first_clinician_id, check_row.second_clinician_id),
+        check_clinicians=(check_row.first_clinician_id, check_row.second_clinician_id), zone=zone,
     )
     reasons = gate.infusion_refusals(facts)
     if second is None:

@@ -187,7 +187,8 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
         if entry.wristband:
             shown["recipient"], shown["wristband_problems"] = views.wristband(session=session, raw=entry.wristband)
         pre = (bedside_service.precheck(session=session, actor=actor, wristband_scan=entry.wristband,
-                                        bag_scan=entry.bag) if entry.wristband and entry.bag else None)
+                                        bag_scan=entry.bag, zone=settings.zone) if entry.wristband and entry.bag
+               else None)
         label_of = views.label_recipient(session=session, bag=pre.bag) if pre is not None else None
     if not entry.wristband or shown["wristband_problems"]:
         # A misread is asked again, not recorded; the field is emptied so that the next scan does not append to it.
@@ -267,7 +268,7 @@ def infusion_submit(request: Request, database: DatabaseDep, settings: SettingsD
         return _check_page(request, database, actor, check_id, _verdict(False, exc.text, exc.reasons), 400)
 
     def work(session: Session) -> Text:
-        infusion = bedside_service.record_infusion(session=session, actor=actor, data=data)
+        infusion = bedside_service.record_infusion(session=session, actor=actor, data=data, zone=settings.zone)
         public = bedside_service.infusion_public(session=session, infusion=infusion)
         state = state_names.lot_state(public.lot_state)
         if public.therapy_state == bedside_service.THERAPY_COMPLETED:

@@ -103,9 +103,10 @@ def get_check(check_id: CheckId, session: SessionDep, _viewer: Reviewer) -> sche
 
 
 @router.post("/bedside/infusions", status_code=201)
-def record_infusion(data: schemas.InfusionCreate, session: SessionDep, actor: Clinician) -> schemas.InfusionPublic:
+def record_infusion(data: schemas.InfusionCreate, session: SessionDep, settings: SettingsDep,
+                    actor: Clinician) -> schemas.InfusionPublic:
     """Record an infusion after a passed check, signed by both clinicians."""
-    infusion = bedside_service.record_infusion(session=session, actor=actor, data=data)
+    infusion = bedside_service.record_infusion(session=session, actor=actor, data=data, zone=settings.zone)
     return bedside_service.infusion_public(session=session, infusion=infusion)
 
 

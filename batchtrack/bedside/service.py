@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from sqlalchemy.orm import Session
 
@@ -83,7 +84,8 @@ def read_wristband(*, session: Session, raw: str) -> tuple[str | None, int | Non
                                _("the wristband names therapy {coi}, which is not recorded", coi=parsed.coi.value)),)
 
 
-def _bag(session: Session, raw: str) -> tuple[gate.Bag | None, tuple[Reason, ...], Container | None, Lot | None]:
+def _bag(session: Session, raw: str,
+         zone: tzinfo) -> tuple[gate.Bag | None, tuple[Reason, ...], Container | None, Lot | None]:
     parsed = parser.parse_scan(raw)
     if isinstance(parsed, parser.ScanRefusal):
         return None, _prefixed(_("bag"), parsed.reasons), None, None
@@ -103,16 +105,16 @@ def _bag(session: Session, raw: str) -> tuple[gate.Bag | None, tuple[Reason, ...
     lot = session.get(Lot, found.lot_id) if found.lot_id is not None else None
     assert container is not None
     problems = consistency.label_agrees(identity, recorded_coi=resolution.recorded_coi,
-                                        recorded_expiry=resolution.recorded_expiry)
+                                        recorded_expiry=resolution.recorded_expiry, zone=zone)
     bag = gate.Bag(container_id=found.container_id, kind=found.kind, status=found.status,
                    therapy_coi=found.therapy_coi, lot_din=found.lot_din, lot_state=lot.state if lot else None,
                    expires_at=lot.expires_at if lot else None)
     return bag, tuple(problems), container, lot
 
 
-def _scan_both(session: Session, wristband_raw: str, bag_raw: str) -> _Scanned:
+def _scan_both(session: Session, wristband_raw: str, bag_raw: str, zone: tzinfo) -> _Scanned:
     coi, therapy_id, wristband_problems = read_wristband(session=session, raw=wristband_raw)
-    bag, bag_problems, container, lot = _bag(session, bag_raw)
+    bag, bag_problems, container, lot = _bag(session, bag_raw, zone)
     return _Scanned(coi, therapy_id, wristband_problems, bag, bag_problems, container, lot)
 
 
@@ -135,11 +137,11 @@ def _dose(session: Session, lot: Lot) -> tuple[gate.Dose, list[Reason]]:
 
 
 def _facts(session: Session, actor: Principal, scanned: _Scanned, *, second: gate.Clinician | None,
-           second_problems: tuple[Reason, ...], acknowledged: bool) -> gate.BedsideFacts:
+           second_problems: tuple[Reason, ...], acknowledged: bool, zone: tzinfo) -> gate.BedsideFacts:
     facts = gate.BedsideFacts(
         now=utcnow(), first=records.clinician_of(actor), second=second, second_problems=second_problems,
         wristband_coi=scanned.wristband_coi, wristband_problems=scanned.wristband_problems, bag=scanned.bag,
-        bag_problems=scanned.bag_problems, pending_acknowledged=acknowledged,
+        bag_problems=scanned.bag_problems, pending_acknowledged=acknowledged, zone=zone,
     )
     lot = scanned.lot
     if lot is None or scanned.bag is None:
@@ -190,11 +192,12 @@ class Precheck:
     bag: gate.Bag | None
 
 
-def precheck(*, session: Session, actor: Principal, wristband_scan: str, bag_scan: str) -> Precheck:
-    """Judge the two scans without a second clinician: any refusal here already stops the infusion."""
+def precheck(*, session: Session, actor: Principal, wristband_scan: str, bag_scan: str, zone: tzinfo) -> Precheck:
+    """Judge the two scans without a second clinician: any refusal here already stops the infusion (reasons name
+    times in `zone`, the site's)."""
     records.require_clinician(actor)
-    scanned = _scan_both(session, wristband_scan, bag_scan)
-    facts = _facts(session, actor, scanned, second=None, second_problems=(), acknowledged=False)
+    scanned = _scan_both(session, wristband_scan, bag_scan, zone)
+    facts = _facts(session, actor, scanned, second=None, second_problems=(), acknowledged=False, zone=zone)
     reasons = [r for r in gate.refusals(facts) if r.code not in STILL_TO_CONFIRM]
     return Precheck(reasons, facts.pending_sterility, scanned.wristband_coi, scanned.bag)
 
@@ -235,9 +238,9 @@ def judge(*, session: Session, settings: Settings, actor: Principal, data: schem
     qualification_service.require(session=session, actor=actor, activity=qualification_requirements.BEDSIDE_CHECK,
                                   entity_type="user", entity_id=actor.username)
     second, second_problems = _second(session, settings, data.second_clinician, data.second_password)
-    scanned = _scan_both(session, data.wristband_scan, data.bag_scan)
+    scanned = _scan_both(session, data.wristband_scan, data.bag_scan, settings.zone)
     facts = _facts(session, actor, scanned, second=second, second_problems=second_problems,
-                   acknowledged=data.acknowledge_pending_sterility)
+                   acknowledged=data.acknowledge_pending_sterility, zone=settings.zone)
     reasons = gate.refusals(facts)
     if second is not None and not reasons:  # a check that passes: the second clinician must be qualified too
         qualification_service.require(session=session, actor=actor, activity=qualification_requirements.BEDSIDE_CHECK,

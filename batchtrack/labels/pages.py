@@ -147,9 +147,9 @@ def destroy_label(
 
 @router.post("/labels/{label_id}/apply", name="label_apply")
 def apply_label(
-    label_id: LabelId, request: Request, session: SessionDep, actor: Labeller,
+    label_id: LabelId, request: Request, session: SessionDep, settings: SettingsDep, actor: Labeller,
     scan: Annotated[str, Form(max_length=100_000)] = "",
 ) -> Response:
     """Apply a label once its scan confirms it is on its own container; a refusal shows every reason."""
-    label_service.apply_label(session=session, actor=actor, label_id=label_id, scan=scan)
+    label_service.apply_label(session=session, actor=actor, label_id=label_id, scan=scan, zone=settings.zone)
     return _back_to_lot(request, session, label_id)

@@ -66,10 +66,10 @@ def get_label(label_id: LabelId, session: SessionDep, _viewer: Reader) -> schema
 
 @router.post("/labels/{label_id}/apply")
 def apply_label(
-    label_id: LabelId, data: schemas.ApplyRequest, session: SessionDep, actor: Labeller
+    label_id: LabelId, data: schemas.ApplyRequest, session: SessionDep, settings: SettingsDep, actor: Labeller
 ) -> schemas.LabelPublic:
     """Mark a label applied: the scan must be this label's own data and name its own container (409 if not)."""
-    label_service.apply_label(session=session, actor=actor, label_id=label_id, scan=data.scan)
+    label_service.apply_label(session=session, actor=actor, label_id=label_id, scan=data.scan, zone=settings.zone)
     return label_service.label_by_id_public(session=session, label_id=label_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -322,7 +322,7 @@ def recorded_barcodes(label: Label) -> dict[str, dict[str, str]]:
     return data
 
 
-def _scan_reasons(session: Session, label: Label, container: Container, scan: str) -> list[Reason]:
+def _scan_reasons(session: Session, label: Label, container: Container, scan: str, zone: tzinfo) -> list[Reason]:
     """Every way the scan fails to show that this label is on its own container (pure comparison + lookup)."""
     parsed = parser.parse_scan(scan)
     if isinstance(parsed, parser.ScanRefusal):
@@ -346,11 +346,12 @@ def _scan_reasons(session: Session, label: Label, container: Container, scan: st
                               _("the scan names {named}, but label #{label} is for {own}",
                                 named=describe(found.resolved), label=label.id, own=own)))
     return reasons + consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
-                                              recorded_expiry=found.recorded_expiry)
+                                              recorded_expiry=found.recorded_expiry, zone=zone)
 
 
-def apply_label(*, session: Session, actor: Principal, label_id: int, scan: str) -> Label:
-    """Mark a printed label applied once a scan shows it is on its own container, with its recorded data."""
+def apply_label(*, session: Session, actor: Principal, label_id: int, scan: str, zone: tzinfo = UTC) -> Label:
+    """Mark a printed label applied once a scan shows it is on its own container, with its recorded data (a refusal
+    names times in `zone`, the site's)."""
     label = get_label(session=session, label_id=label_id, for_update=True)
     container = _container_of(session, label)
     container_id = container.id
@@ -364,7 +365,7 @@ def apply_label(*, session: Session, actor: Principal, label_id: int, scan: str)
                        code="label.not_printed", audit=refusal,
                        reasons=[Reason("label.not_printed",
                                        _("label #{label} is {status}", label=label.id, status=label.status))])
-    reasons = _scan_reasons(session, label, container, scan)
+    reasons = _scan_reasons(session, label, container, scan, zone)
     others = [i for i in _live_labels(session, [container_id]).get(container_id, []) if i != label.id]
     applied = session.execute(select(col(Label.id)).where(
         col(Label.id).in_(others), col(Label.status) == LabelStatus.APPLIED)).scalars().all()

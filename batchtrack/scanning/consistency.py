@@ -2,12 +2,12 @@
 
 A final-product label carries the DIN, product code, expiry and COI identifier together; if the COI or the
 expiry printed on it is not the one recorded for that container's lot, the label is wrong, whatever the
-station expects.
+station expects. The reason names both expiries in the site's time zone, with the zone ("2026-12-08 12:02 KST").
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from batchtrack.errors import Reason
 from batchtrack.i18n.text import _
@@ -18,9 +18,10 @@ _EXPIRY_TOLERANCE = timedelta(minutes=1)
 
 
 def label_agrees(
-    identity: ScanIdentity, *, recorded_coi: str | None, recorded_expiry: datetime | None
+    identity: ScanIdentity, *, recorded_coi: str | None, recorded_expiry: datetime | None, zone: tzinfo = UTC
 ) -> list[Reason]:
-    """Every way the scanned label disagrees with what is recorded for the container it names."""
+    """Every way the scanned label disagrees with what is recorded for the container it names; times are named in
+    `zone`, the site's."""
     reasons: list[Reason] = []
     if identity.coi is not None and recorded_coi is not None and identity.coi != recorded_coi:
         reasons.append(Reason("scan.label_coi_mismatch", _(
@@ -30,10 +31,14 @@ def label_agrees(
         identity.expires_at, recorded_expiry
     ):
         reasons.append(Reason("scan.label_expiry_mismatch", _(
-            "the label's expiry {on_label} UTC is not the lot's recorded expiry {recorded} UTC",
-            on_label=identity.expires_at.strftime("%Y-%m-%d %H:%M"),
-            recorded=recorded_expiry.strftime("%Y-%m-%d %H:%M"))))
+            "the label's expiry {on_label} is not the lot's recorded expiry {recorded}",
+            on_label=_at(identity.expires_at, zone), recorded=_at(recorded_expiry, zone))))
     return reasons
+
+
+def _at(moment: datetime, zone: tzinfo) -> str:
+    """A time as a reason names it: in the site's zone, with the zone ("2026-12-08 12:02 KST")."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _same_expiry(on_label: datetime, recorded: datetime) -> bool:

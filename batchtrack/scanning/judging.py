@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import partial
 
 from fastapi.exceptions import RequestValidationError
@@ -69,10 +70,10 @@ assert SCANS_AT_ONCE + REFUSALS_AT_ONCE <= SCAN_THREADS, "the connection pool is
 
 
 def judged_and_recorded(
-    database: Database, credentials: Credentials, body: bytes, content_type: str | None
+    database: Database, credentials: Credentials, body: bytes, content_type: str | None, zone: tzinfo
 ) -> Future[verdict.Verdict]:
     """The verdict on a scan, once judged and, if it is a refusal, recorded; or the request's error (401, 403,
-    422) or the database's."""
+    422) or the database's. Reasons name times in `zone`, the site's."""
     # The recording begins in the thread that judged, as soon as the verdict is in, on a connection of the
     # recorder's own (the pool has one for each of its threads, see db.py).
     answered: Future[verdict.Verdict] = Future()
@@ -94,7 +95,7 @@ def judged_and_recorded(
             return
         recorded.add_done_callback(lambda done: _answer(answered, done, result))
 
-    _judges.submit(database, _ScanJudging(credentials, body, content_type)).add_done_callback(record)
+    _judges.submit(database, _ScanJudging(credentials, body, content_type, zone)).add_done_callback(record)
     return answered
 
 
@@ -116,6 +117,7 @@ class _ScanJudging:
     credentials: Credentials
     body: bytes
     content_type: str | None
+    zone: tzinfo  # the site's time zone, in which reasons name times
     callers: Mapping[str, auth_tokens.TokenUse | None] | None = None  # bearer tokens' uses, looked up for the batch
     known: scan_service.KnownContainers = scan_service.NO_CONTAINERS_KNOWN  # containers looked up for the batch
     # The body read and its scan parsed, once: the request, or why it is malformed; and the parsed scan.
@@ -145,7 +147,7 @@ class _ScanJudging:
             raise self._request
         assert self._request is not None
         return actor, self._request, scan_service.judge(session=connection, request=self._request,
-                                                        parsed=self._parsed, known=self.known)
+                                                        parsed=self._parsed, known=self.known, zone=self.zone)
 
 
 def _scan_request(body: bytes, content_type: str | None) -> schemas.ScanRequest:

@@ -13,7 +13,7 @@ from batchtrack.errors import BadRequest, Reason
 from batchtrack.i18n.text import _
 from batchtrack.scanning import expectations, schemas
 from batchtrack.scanning import service as scan_service
-from batchtrack.web.deps import ANY_ROLE, DatabaseDep
+from batchtrack.web.deps import ANY_ROLE, DatabaseDep, SettingsDep
 from batchtrack.web.rendering import render, translations_of
 
 router = APIRouter(include_in_schema=False)
@@ -47,14 +47,14 @@ def station(
 
 @router.post("/station")
 def scan_at_station(
-    request: Request, database: DatabaseDep, actor: Scanner,
+    request: Request, database: DatabaseDep, settings: SettingsDep, actor: Scanner,
     raw: Annotated[str, Form(max_length=100_000)] = "",
     station: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9 ._:-]+$")] = "web",
     lot: Annotated[str, Form(max_length=13)] = "", kind: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Judge the scan and show a large green or red verdict, with the field ready for the next scan."""
     data = schemas.ScanRequest(raw=raw, station=station, expect=_expectation(lot, kind))
-    result = scan_service.verify(database=database, actor=actor, request=data)
+    result = scan_service.verify(database=database, actor=actor, request=data, zone=settings.zone)
     return render(request, "scanning/station.html", {
         "station": station, "lot": lot, "kind": kind, "kinds": KIND_NAMES,
         "verdict": result.as_dict(translations_of(request, actor)),

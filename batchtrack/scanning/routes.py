@@ -32,7 +32,8 @@ async def verify_scan(request: Request, credentials: Scanner) -> Response:
     # is read here and validated there, after the credentials (a caller who is not allowed learns nothing of it).
     database: Database = request.app.state.db
     body, content_type = await request.body(), request.headers.get("content-type")
-    result = await _outcome(judging.judged_and_recorded(database, credentials, body, content_type))
+    zone = request.app.state.settings.zone
+    result = await _outcome(judging.judged_and_recorded(database, credentials, body, content_type, zone))
     # Only a refusal has messages to show: the request's language is looked up for it alone, once it is judged.
     translations = ENGLISH if result.ok else translations_of(request)
     return Response(to_json(result.as_dict(translations)), media_type="application/json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, inspect
@@ -202,10 +202,11 @@ def _expectation(expect: schemas.Expectation) -> StationExpectation:
 
 def judge(
     *, session: Reader, request: schemas.ScanRequest, parsed: parser.ParsedScan | parser.ScanRefusal | None = None,
-    known: KnownContainers = NO_CONTAINERS_KNOWN,
+    known: KnownContainers = NO_CONTAINERS_KNOWN, zone: tzinfo,
 ) -> verdict.Verdict:
     """Judge one scan at a station against the records (reads only). `parsed` is its raw input parsed already,
-    if it was; `known`, containers looked up already in the same transaction (see `containers_in_slots`)."""
+    if it was; `known`, containers looked up already in the same transaction (see `containers_in_slots`); reasons
+    name times in `zone`, the site's."""
     if parsed is None:
         parsed = parser.parse_scan(request.raw)
     if isinstance(parsed, parser.ScanRefusal):
@@ -217,7 +218,7 @@ def judge(
                                expectation=_expectation(request.expect))
         if found.resolved is not None:
             extra = consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
-                                             recorded_expiry=found.recorded_expiry)
+                                             recorded_expiry=found.recorded_expiry, zone=zone)
             if extra:
                 result = verdict.Verdict(ok=False, reasons=[*result.reasons, *extra], parsed=result.parsed,
                                          resolved=result.resolved, raw=result.raw)
@@ -244,14 +245,14 @@ def record_refusal_alone(
         record_refusal(session=writer, actor=actor, request=request, result=result)
 
 
-def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest) -> verdict.Verdict:
+def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest, zone: tzinfo) -> verdict.Verdict:
     """Judge a scan in a read transaction of its own; a refusal is recorded in a short write transaction.
 
     The read connection goes back to the pool before the refusal is written: a request never holds two
     connections, nor one while it waits for a worker thread.
     """
     with database.transaction(write=False) as session:
-        result = judge(session=session, request=request)
+        result = judge(session=session, request=request, zone=zone)
     if not result.ok:
         record_refusal_alone(database=database, actor=actor, request=request, result=result)
     return result
