@@ -3,7 +3,8 @@
 Every page carries the lot's DIN, "page X of Y" and, when given, the audit anchor. A corrected value prints its
 current value marked "corrected" and a row per correction with the old and the new value, the reason, who and
 when. Long texts wrap and continue on the next page. Headings, labels and fixed sentences are printed in the
-reader's language (`translations`); what was recorded is printed as recorded.
+reader's language (`translations`); what was recorded is printed as recorded. Times are printed in the site's zone
+with the zone named (signatures also in UTC, the time they are stored in), numbers as people read them.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from batchtrack.models.deviation import DeviationState
 SIZES = Sizes(orientation="portrait", margin=12.0, body_pt=9.0, small_pt=7.5, table_line=3.6, table_padding=0.8)
 
 
-def _who(name: str | None, at: datetime | None) -> str:
+def _who(name: str | None, at: datetime | None, zone: str) -> str:
     if not name:
         return "-"
-    return f"{name}, {fmt.utc(at)}" if at is not None else name
+    return f"{name}, {fmt.local(at, zone)}" if at is not None else name
 
 
-SIGNATURE_COLUMNS: list[Words] = [_("Signed for"), _("Printed name"), _("Meaning"), _("Date and time (UTC)"),
-                                  _("Local time"), _("Integrity, content SHA-256")]
+SIGNATURE_COLUMNS: list[Words] = [_("Signed for"), _("Printed name"), _("Meaning"), _("Date and time"), "UTC",
+                                  _("Integrity, content SHA-256")]
 
 
 def _integrity(signature: SignatureEntry) -> Words:
@@ -39,9 +40,11 @@ def _integrity(signature: SignatureEntry) -> Words:
     return _("BROKEN: record changed after signing; {hash}", hash=signature.content_hash)
 
 
-def _signature_rows(signatures: Sequence[SignatureEntry], zone: str) -> list[list[Words]]:
-    return [[s.signed_for, s.printed_name, s.meaning, fmt.utc(s.signed_at),
-             s.signed_at_local if zone != "UTC" else "-", _integrity(s)] for s in signatures]
+def _signature_rows(signatures: Sequence[SignatureEntry]) -> list[list[Words]]:
+    # The site's time is the reading; the UTC time beside it is the one stored and hashed.
+    return [[s.signed_for, s.printed_name, s.meaning, s.signed_at_local,
+             fmt.utc(s.signed_at) if fmt.utc(s.signed_at) != s.signed_at_local else "-", _integrity(s)]
+            for s in signatures]
 
 
 def _header_section(pdf: RecordPdf, record: BatchRecord) -> None:
@@ -51,9 +54,9 @@ def _header_section(pdf: RecordPdf, record: BatchRecord) -> None:
     if header.process_title:
         process = _("{process} - {title}", process=process, title=header.process_title)
     open_deviations = sum(1 for d in record.deviations if d.state != DeviationState.CLOSED)
-    printed = (_("{moment}; times are UTC", moment=fmt.utc(record.generated_at)) if record.display_timezone == "UTC"
-               else _("{moment}; times are UTC, local times in {zone}", moment=fmt.utc(record.generated_at),
-                      zone=record.display_timezone))
+    zone = record.display_timezone
+    printed = _("{moment}; times in the site's time zone, {zone}", moment=fmt.local(record.generated_at, zone),
+                zone=zone)
     pdf.facts([
         ("DIN", _("{eye_readable}   ({din}, check character {check})", eye_readable=header.din_eye_readable,
                   din=header.din, check=header.din_check)),
@@ -63,7 +66,7 @@ def _header_section(pdf: RecordPdf, record: BatchRecord) -> None:
         (_("Lot state"), fmt.words(header.state)),
         (_("Process"), process),
         (_("Collections"), ", ".join(header.collections) or "-"),
-        (_("Lot expires"), fmt.utc(header.expires_at)),
+        (_("Lot expires"), fmt.local(header.expires_at, zone)),
         (_("Steps recorded"), str(len(record.steps))),
         (_("Values changed since entry"), str(record.corrected_values)),
         (_("Deviations"), _("{count} ({open} open)", count=len(record.deviations), open=open_deviations)),
@@ -86,7 +89,7 @@ def _growth_section(pdf: RecordPdf, record: BatchRecord) -> None:
     )
 
 
-def _values(pdf: RecordPdf, step: StepEntry) -> None:
+def _values(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
     if not step.values:
         pdf.paragraph(_("No value recorded."), style="I")
         return
@@ -104,18 +107,20 @@ def _values(pdf: RecordPdf, step: StepEntry) -> None:
             flagged.append(index)
         has_limits = value.low_limit is not None or value.high_limit is not None
         remark = _joined(notes, "; ") if notes else (_("within limits") if has_limits else "-")
-        rows.append([value.label, fmt.number(value.value), value.unit, fmt.limits(value.low_limit, value.high_limit),
-                     _("{value} by {who}", value=fmt.number(value.original_value),
-                       who=_who(value.entered_by, value.entered_at)), remark])
+        rows.append([value.label, fmt.figure(value.value, value.unit), fmt.unit(value.unit),
+                     fmt.limits(value.low_limit, value.high_limit, value.unit),
+                     _("{value} by {who}", value=fmt.figure(value.original_value, value.unit),
+                       who=_who(value.entered_by, value.entered_at, zone)), remark])
     pdf.grid([_("Value"), _("Current"), _("Unit"), _("Limits"), _("First entered"), _("Remarks")], rows,
              (2.2, 1.5, 0.9, 1.3, 3.2, 2.4), flagged=flagged)
-    corrections: list[list[Words]] = [[value.label, fmt.number(c.old_value), fmt.number(c.new_value), c.reason,
-                                       c.corrected_by, fmt.utc(c.corrected_at)]
+    corrections: list[list[Words]] = [[value.label, fmt.quantity(c.old_value, value.unit),
+                                       fmt.quantity(c.new_value, value.unit), c.reason, c.corrected_by,
+                                       fmt.local(c.corrected_at, zone)]
                                       for value in step.values for c in value.corrections]
     if corrections:
         pdf.heading(_("Corrections (old value -> new value)"), size=SIZES.body_pt, space=12)
         pdf.grid([_("Value"), _("Old value"), _("New value"), _("Reason"), _("Corrected by"),
-                  _("Date and time (UTC)")], corrections, (1.8, 1.3, 1.3, 3.2, 1.7, 1.9))
+                  _("Date and time")], corrections, (1.8, 1.3, 1.3, 3.2, 1.7, 1.9))
 
 
 def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
@@ -123,35 +128,33 @@ def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
     pdf.facts([
         (_("Step"), _("{code}, station {station}", code=step.code, station=step.station or "-")),
         (_("State"), fmt.words(step.state)),
-        (_("Started"), _who(step.started_by, step.started_at)),
-        (_("Completed"), _who(step.completed_by, step.completed_at)),
-        (_("Verified"), _who(step.verified_by, step.verified_at)),
+        (_("Started"), _who(step.started_by, step.started_at, zone)),
+        (_("Completed"), _who(step.completed_by, step.completed_at, zone)),
+        (_("Verified"), _who(step.verified_by, step.verified_at, zone)),
     ])
-    _values(pdf, step)
+    _values(pdf, step, zone)
     vessels = [*step.vessels_in, *step.vessels_out]
     if vessels:
         pdf.grid([_("In/out"), _("Container"), _("Kind"), _("Identity"), _("Status"), _("Recorded")],
                  [[v.role, str(v.container_id), fmt.words(v.kind),
                    _("{din} {product_code} div {division} flag {flag}", din=v.din, product_code=v.product_code,
                      division=v.division, flag=v.sample_flag), fmt.words(v.status),
-                   _who(v.recorded_by, v.recorded_at)] for v in vessels],
+                   _who(v.recorded_by, v.recorded_at, zone)] for v in vessels],
                  (0.8, 1, 1.5, 3.2, 1, 3))
     if step.materials:
         pdf.grid([_("Material"), _("Kind"), _("Supplier lot"), _("Expires"), _("Status"), _("Quantity"), _("Used")],
                  [[f"{m.code} {m.description}", fmt.words(m.kind), f"{m.supplier} {m.supplier_lot}",
-                   fmt.utc(m.expires_at), m.status,
-                   f"{fmt.number(m.quantity)} {m.unit}".strip() if m.quantity is not None else "-",
-                   _who(m.used_by, m.used_at)] for m in step.materials],
+                   fmt.local(m.expires_at, zone), m.status, fmt.quantity(m.quantity, m.unit),
+                   _who(m.used_by, m.used_at, zone)] for m in step.materials],
                  (2.2, 1.3, 1.8, 1.7, 1.1, 0.9, 2.6))
     if step.equipment:
         pdf.grid([_("Instrument"), _("Kind"), _("Calibration due"), _("Used")],
-                 [[f"{e.code} {e.description}", fmt.words(e.kind), fmt.utc(e.calibration_due),
-                   _who(e.used_by, e.used_at)] for e in step.equipment],
+                 [[f"{e.code} {e.description}", fmt.words(e.kind), fmt.local(e.calibration_due, zone),
+                   _who(e.used_by, e.used_at, zone)] for e in step.equipment],
                  (3, 1.6, 1.8, 3))
     signatures = [s for s in (step.performed_signature, step.verified_signature) if s is not None]
     if signatures:
-        pdf.grid(SIGNATURE_COLUMNS,
-                 _signature_rows(signatures, zone), (2, 1.8, 1, 1.9, 1.6, 3))
+        pdf.grid(SIGNATURE_COLUMNS, _signature_rows(signatures), (2, 1.8, 1, 1.9, 1.6, 3))
     else:
         pdf.paragraph(_("Not signed yet."), style="I")
 
@@ -163,6 +166,7 @@ def _joined(parts: Sequence[Words], separator: str) -> Words:
 
 
 def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
+    zone = record.display_timezone
     pdf.heading(_("Deviations"))
     if not record.deviations:
         pdf.paragraph(_("No deviation recorded."), style="I")
@@ -175,12 +179,12 @@ def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
             origin = _("{origin}, step {step}", origin=origin, step=deviation.step_title)
         pdf.facts([
             (_("Origin"), origin),
-            (_("Opened"), _who(deviation.opened_by, deviation.opened_at)),
+            (_("Opened"), _who(deviation.opened_by, deviation.opened_at, zone)),
             (_("Description"), deviation.description),
             (_("Impact"), deviation.impact or "-"),
             (_("Closure"), deviation.closure or "-"),
-            (_("Closed"), _who(deviation.closed_by, deviation.closed_at)),
-            (_("Closing signature"), f"{signature.printed_name}, {signature.meaning}, {fmt.utc(signature.signed_at)}"
+            (_("Closed"), _who(deviation.closed_by, deviation.closed_at, zone)),
+            (_("Closing signature"), f"{signature.printed_name}, {signature.meaning}, {signature.signed_at_local}"
              if signature is not None else "-"),
         ])
 
@@ -195,7 +199,8 @@ def render_pdf(record: BatchRecord, *, audit_anchor: str | None = None,
         title=_("Batch record - lot DIN {din}", din=header.din_eye_readable),
         note=_("COI {coi} {check} - subject {subject}", coi=header.therapy_coi, check=header.therapy_coi_check,
                subject=header.subject_code),
-        footer=_("Lot {din} - printed {moment}", din=header.din, moment=fmt.utc(record.generated_at)),
+        footer=_("Lot {din} - printed {moment}", din=header.din,
+                 moment=fmt.local(record.generated_at, record.display_timezone)),
         audit_anchor=audit_anchor), document_title=_("Batch record {din}", din=header.din),
         translations=translations)
     _header_section(pdf, record)
@@ -208,8 +213,7 @@ def render_pdf(record: BatchRecord, *, audit_anchor: str | None = None,
     _deviation_section(pdf, record)
     pdf.heading(_("Signatures"))
     if record.signatures:
-        pdf.grid(SIGNATURE_COLUMNS,
-                 _signature_rows(record.signatures, record.display_timezone), (2, 1.8, 1, 1.9, 1.6, 3))
+        pdf.grid(SIGNATURE_COLUMNS, _signature_rows(record.signatures), (2, 1.8, 1, 1.9, 1.6, 3))
     else:
         pdf.paragraph(_("No signature recorded."), style="I")
     pdf.paragraph(_("The content hash is the SHA-256 of the content each signature was applied to. 'BROKEN' means "

@@ -109,7 +109,8 @@ class EquipmentEntry:
 
 @dataclass(frozen=True, slots=True)
 class SignatureEntry:
-    """An electronic signature as the record shows it: printed name, date and time (UTC), meaning.
+    """An electronic signature as the record shows it: printed name, date and time, meaning. `signed_at` is the
+    instant (UTC, as stored); `signed_at_local` is how the record prints it, in the site's zone with the zone named.
 
     `signed_for` says what it attests ('Harvest: performed'). `intact` compares the stored hash with the content
     rebuilt from the record as it stands: False means the record changed after signing (a correction);

@@ -27,8 +27,8 @@ def _signed(*signatures: SignatureEntry | None) -> tuple[SignatureEntry, ...]:
 
 
 def temperature(value: float | None) -> str:
-    """A recorded temperature ('4 °C'), or '-' when none was recorded."""
-    return "-" if value is None else f"{value:g} \u00b0C"
+    """A recorded temperature ('4.0°C'), or '-' when none was recorded."""
+    return fmt.quantity(value, "\u00b0C")
 
 
 def _therapy(report: CoiReport) -> Iterable[EventEntry]:
@@ -48,18 +48,19 @@ def _therapy(report: CoiReport) -> Iterable[EventEntry]:
                          f"donor {donor.donor_code}", fmt.words(donor.eligibility or "-"), "")
 
 
-def _collection(c: CollectionEntry) -> Iterable[EventEntry]:
+def _collection(c: CollectionEntry, zone: str) -> Iterable[EventEntry]:
     subject = f"collection DIN {c.din_with_check}"
-    planned = f"planned for {fmt.utc(c.scheduled_for)}" if c.scheduled_for is not None else ""
+    planned = f"planned for {fmt.local(c.scheduled_for, zone)}" if c.scheduled_for is not None else ""
     yield EventEntry(c.created_at, "collection.scheduled", "Collection scheduled", subject, planned, "")
     if c.started_at is not None:
         yield EventEntry(c.started_at, "collection.started", "Collection started", subject, "", c.collector)
     if c.collected_at is not None:
-        volume = f"{fmt.number(c.volume_ml)} mL" if c.volume_ml is not None else "volume not recorded"
+        volume = fmt.quantity(c.volume_ml, "mL") if c.volume_ml is not None else "volume not recorded"
         yield EventEntry(c.collected_at, "collection.collected", "Collected", subject,
                          f"{volume}{', ' + c.site if c.site else ''}", c.collector)
     for r in c.receipts:
-        detail = f"transport {temperature(r.temperature_c)}, {r.hours_since_collection:g} h after collection"
+        detail = (f"transport {temperature(r.temperature_c)}, {fmt.quantity(r.hours_since_collection, 'h')} after "
+                  "collection")
         yield EventEntry(r.received_at, "collection.received", f"Received at the laboratory: {fmt.words(r.decision)}",
                          subject, detail + (f"; {r.note}" if r.note else ""), r.received_by)
 
@@ -109,7 +110,8 @@ def _check(check: BedsideCheckEntry) -> EventEntry:
     subject = check.container or (f"lot DIN {check.lot_din}" if check.lot_din else "no container identified")
     clinicians = " and ".join(n for n in (check.first_clinician, check.second_clinician) if n)
     if check.ok:
-        dose = (f"dose {fmt.number(check.dose_cells)} cells against {fmt.number(check.dose_target_cells)} prescribed"
+        dose = (f"dose {fmt.quantity(check.dose_cells, 'cells')} against "
+                f"{fmt.quantity(check.dose_target_cells, 'cells')} prescribed"
                 if check.dose_cells is not None and check.dose_target_cells is not None else "")
         return EventEntry(check.checked_at, "bedside.passed", "Bedside check passed", subject, dose, clinicians)
     reasons = "; ".join(f"{r.code}: {r.message}" if r.code else r.message for r in check.reasons)
@@ -124,14 +126,14 @@ def _infusion(infusion: InfusionEntry) -> Iterable[EventEntry]:
                      f"lot {infusion.lot_din}", infusion.recorded_by)
     reactions = "adverse reactions recorded" if infusion.adverse_reactions_recorded else "no adverse reaction recorded"
     yield EventEntry(infusion.ended_at, "infusion.ended", "Infusion ended", infusion.container,
-                     f"{fmt.number(infusion.volume_ml)} mL infused; {reactions}", infusion.recorded_by,
+                     f"{fmt.quantity(infusion.volume_ml, 'mL')} infused; {reactions}", infusion.recorded_by,
                      _signed(infusion.first_signature, infusion.second_signature))
 
 
 def _chain(report: CoiReport) -> Iterable[EventEntry]:
     yield from _therapy(report)
     for collection in report.collections:
-        yield from _collection(collection)
+        yield from _collection(collection, report.display_timezone)
     for lot in report.lots:
         yield from _lot(lot)
     for container in report.containers:

@@ -4,7 +4,8 @@ Every page carries the therapy's COI identifier with its check character, "page 
 anchor. DINs are printed with their check characters. The recipient's name and date of birth appear only in a
 report assembled for a role that may see them, as the recipient writes it and romanised. Long texts (a
 4,000-character reason) wrap and continue on the next page. Headings, labels and fixed sentences are printed in the
-reader's language (`translations`); what was recorded is printed as recorded.
+reader's language (`translations`); what was recorded is printed as recorded. Times are printed in the site's zone
+with the zone named (signatures also in UTC, the time they are stored in), numbers as people read them.
 """
 
 from __future__ import annotations
@@ -23,16 +24,16 @@ from batchtrack.people import names
 SIZES = Sizes(orientation="landscape", margin=10.0, body_pt=9.0, small_pt=7.0, table_line=3.4, table_padding=0.7)
 
 
-def _who(name: str | None, at: datetime | None) -> str:
+def _who(name: str | None, at: datetime | None, zone: str) -> str:
     if not name:
-        return fmt.utc(at) if at is not None else "-"
-    return f"{name}, {fmt.utc(at)}" if at is not None else name
+        return fmt.local(at, zone) if at is not None else "-"
+    return f"{name}, {fmt.local(at, zone)}" if at is not None else name
 
 
 def _signature(signature: SignatureEntry | None) -> str:
     if signature is None:
         return "-"
-    return f"{signature.printed_name}, {signature.meaning}, {fmt.utc(signature.signed_at)}"
+    return f"{signature.printed_name}, {signature.meaning}, {signature.signed_at_local}"
 
 
 def _recipient(recipient: RecipientEntry) -> list[tuple[Words, Words]]:
@@ -47,7 +48,7 @@ def _recipient(recipient: RecipientEntry) -> list[tuple[Words, Words]]:
 
 
 def _summary(pdf: RecordPdf, report: CoiReport) -> None:
-    therapy, recipient, donor = report.therapy, report.recipient, report.donor
+    therapy, recipient, donor, zone = report.therapy, report.recipient, report.donor, report.display_timezone
     pdf.heading(_("Chain-of-identity report"), size=16)
     pairs: list[tuple[Words, Words]] = [
         (_("COI identifier"), _("{eye_readable}   ({coi}, check character {check})",
@@ -67,30 +68,32 @@ def _summary(pdf: RecordPdf, report: CoiReport) -> None:
         (_("Donor"), donor_text),
         (_("Product code"), therapy.product_code),
         (_("Therapy state"), fmt.words(therapy.state)),
-        (_("Opened"), _who(therapy.opened_by, therapy.opened_at)),
+        (_("Opened"), _who(therapy.opened_by, therapy.opened_at, zone)),
         (_("Eligibility"), "-" if eligibility is None else
          _("{protocol} version {version}: signed by {signature}", protocol=eligibility.protocol_id,
            version=eligibility.protocol_version, signature=_signature(eligibility.signature))),
-        (_("Printed"), _("{moment}; times are UTC", moment=fmt.utc(report.generated_at))),
+        (_("Printed"), _("{moment}; times in the site's time zone, {zone}",
+                          moment=fmt.local(report.generated_at, zone), zone=zone)),
     ]
     pdf.facts(pairs, label_share=0.2)
 
 
 def _identifiers(pdf: RecordPdf, report: CoiReport) -> None:
+    zone = report.display_timezone
     pdf.heading(_("Collections"))
     pdf.grid([_("DIN with check character"), _("Eye-readable"), _("State"), _("Scheduled"), _("Collected"),
               _("Volume, site"), _("Received")],
-             [[c.din_with_check, c.din_eye_readable, fmt.words(c.state), fmt.utc(c.scheduled_for),
-               _who(c.collector, c.collected_at),
-               f"{fmt.number(c.volume_ml)} mL, {c.site or '-'}" if c.volume_ml is not None else c.site or "-",
+             [[c.din_with_check, c.din_eye_readable, fmt.words(c.state), fmt.local(c.scheduled_for, zone),
+               _who(c.collector, c.collected_at, zone),
+               f"{fmt.quantity(c.volume_ml, 'mL')}, {c.site or '-'}" if c.volume_ml is not None else c.site or "-",
                "; ".join(f"{fmt.words(r.decision)}, {events.temperature(r.temperature_c)}, "
-                         f"{_who(r.received_by, r.received_at)}" for r in c.receipts) or "-"]
+                         f"{_who(r.received_by, r.received_at, zone)}" for r in c.receipts) or "-"]
               for c in report.collections],
              (1.6, 1.6, 0.9, 1.4, 2, 1.6, 2.6), empty=_("No collection recorded."))
     pdf.heading(_("Lots"))
     pdf.grid([_("DIN with check character"), _("State"), _("Specification"), _("Expires"), _("Release decision"),
               _("Signature"), _("Labels printed / applied / voided / destroyed")],
-             [_lot_row(lot) for lot in report.lots], (1.6, 1, 1.4, 1.4, 1.8, 2.4, 2),
+             [_lot_row(lot, zone) for lot in report.lots], (1.6, 1, 1.4, 1.4, 1.8, 2.4, 2),
              flagged=[i for i, lot in enumerate(report.lots) if not lot.labels.balanced],
              empty=_("No lot recorded."))
     pdf.heading(_("Containers"))
@@ -101,7 +104,7 @@ def _identifiers(pdf: RecordPdf, report: CoiReport) -> None:
              (0.5, 1.3, 1.7, 1.2, 0.8, 0.6, 1, 1.5), empty=_("No container recorded."))
 
 
-def _lot_row(lot: LotEntry) -> list[Words]:
+def _lot_row(lot: LotEntry, zone: str) -> list[Words]:
     release = lot.release
     counts = lot.labels
     labels: Words = f"{counts.printed} / {counts.applied} / {counts.voided} / {counts.destroyed}"
@@ -110,22 +113,23 @@ def _lot_row(lot: LotEntry) -> list[Words]:
     decided: Words = "-"
     if release is not None:
         by = _("{decision} by {who}", decision=fmt.words(release.decision), who=release.decided_by)
-        decided = _("{who}, {moment}", who=by, moment=fmt.utc(release.decided_at)) if release.decided_at else by
-    return [lot.din_with_check, fmt.words(lot.state), lot.specification or "-", fmt.utc(lot.expires_at), decided,
-            _signature(release.signature if release is not None else None), labels]
+        decided = _("{who}, {moment}", who=by, moment=fmt.local(release.decided_at, zone)) if release.decided_at else by
+    return [lot.din_with_check, fmt.words(lot.state), lot.specification or "-", fmt.local(lot.expires_at, zone),
+            decided, _signature(release.signature if release is not None else None), labels]
 
 
 def _custody_and_labels(pdf: RecordPdf, report: CoiReport) -> None:
+    zone = report.display_timezone
     pdf.heading(_("Custody hand-overs"))
     pdf.grid([_("When"), _("Container"), _("Handed over by"), _("Received by"), _("Where"), _("Temperature"),
               _("Note")],
-             [[fmt.utc(h.occurred_at), h.container, h.handed_over_by, h.received_by, h.location,
+             [[fmt.local(h.occurred_at, zone), h.container, h.handed_over_by, h.received_by, h.location,
                events.temperature(h.temperature_c), h.note or "-"] for h in report.custody],
              (1.5, 2, 1.5, 1.5, 1.7, 0.8, 1.6), empty=_("No hand-over recorded."))
     pdf.heading(_("Label prints"))
     pdf.grid([_("Printed"), _("Template"), _("Labels"), _("Printer"), _("Reprint reason"),
               _("Where the labels ended")],
-             [[_who(p.printed_by, p.printed_at), _("{kind} version {version}", kind=fmt.words(p.template_kind),
+             [[_who(p.printed_by, p.printed_at, zone), _("{kind} version {version}", kind=fmt.words(p.template_kind),
                                                    version=p.template_version),
                f"{p.copies} ({p.output_format})", p.printer or "-",
                p.reprint_reason if p.is_reprint else "-",
@@ -137,24 +141,26 @@ def _custody_and_labels(pdf: RecordPdf, report: CoiReport) -> None:
 
 
 def _quality_and_bedside(pdf: RecordPdf, report: CoiReport) -> None:
+    zone = report.display_timezone
     pdf.heading(_("Deviations"))
     pdf.grid([_("Number"), _("Lot"), _("State"), _("Description"), _("Opened"), _("Closure"),
               _("Closing signature")],
-             [[d.number, d.lot_din, fmt.words(d.state), d.description, _who(d.opened_by, d.opened_at),
+             [[d.number, d.lot_din, fmt.words(d.state), d.description, _who(d.opened_by, d.opened_at, zone),
                d.closure or "-", _signature(d.closed_signature)] for d in report.deviations],
              (1.1, 1.2, 0.7, 2.6, 1.8, 2.2, 2), empty=_("No deviation recorded."))
     pdf.heading(_("Bedside checks"))
     pdf.grid([_("When"), _("Container"), _("Result"), _("Clinicians"), _("Reasons"), _("Dose (cells)")],
-             [[fmt.utc(c.checked_at), c.container or "-", _("passed") if c.ok else _("REFUSED"),
+             [[fmt.local(c.checked_at, zone), c.container or "-", _("passed") if c.ok else _("REFUSED"),
                _clinicians(c.first_clinician, c.second_clinician), _check_reasons(c.reasons, c.deviation_number),
-               _("{dose} of {target}", dose=fmt.number(c.dose_cells), target=fmt.number(c.dose_target_cells))
+               _("{dose} of {target}", dose=fmt.figure(c.dose_cells, "cells"),
+                 target=fmt.figure(c.dose_target_cells, "cells"))
                if c.dose_cells is not None else "-"] for c in report.bedside_checks],
              (1.5, 2, 0.8, 2.2, 3.5, 1.6), flagged=[i for i, c in enumerate(report.bedside_checks) if not c.ok],
              empty=_("No bedside check recorded."))
     pdf.heading(_("Infusions"))
     pdf.grid([_("Container"), _("Started"), _("Ended"), _("Volume"), _("Adverse reactions"), _("First signature"),
               _("Second signature")],
-             [[f.container, fmt.utc(f.started_at), fmt.utc(f.ended_at), f"{fmt.number(f.volume_ml)} mL",
+             [[f.container, fmt.local(f.started_at, zone), fmt.local(f.ended_at, zone), fmt.quantity(f.volume_ml, "mL"),
                (f.adverse_reactions or _("none recorded")) if f.adverse_reactions is not None
                else (_("recorded (shown to clinical roles)") if f.adverse_reactions_recorded else _("none recorded")),
                _signature(f.first_signature), _signature(f.second_signature)] for f in report.infusions],
@@ -175,13 +181,16 @@ def _check_reasons(reasons: Sequence[ReasonEntry], deviation_number: str | None)
 
 
 def _signatures_and_events(pdf: RecordPdf, report: CoiReport) -> None:
+    zone = report.display_timezone
     pdf.heading(_("Electronic signatures"))
-    pdf.grid([_("Signs"), _("Printed name"), _("Meaning"), _("Date and time (UTC)"), _("Content SHA-256")],
-             [[s.signed_for, s.printed_name, s.meaning, fmt.utc(s.signed_at), s.content_hash]
-              for s in report.signatures], (2.5, 1.6, 0.8, 1.4, 3.5), empty=_("No signature recorded."))
+    # The site's time is the reading; the UTC time beside it is the one stored and hashed.
+    pdf.grid([_("Signs"), _("Printed name"), _("Meaning"), _("Date and time"), "UTC", _("Content SHA-256")],
+             [[s.signed_for, s.printed_name, s.meaning, s.signed_at_local,
+               fmt.utc(s.signed_at) if fmt.utc(s.signed_at) != s.signed_at_local else "-", s.content_hash]
+              for s in report.signatures], (2.3, 1.5, 0.8, 1.4, 1.4, 3.4), empty=_("No signature recorded."))
     pdf.heading(_("Events, oldest first"))
-    pdf.grid([_("When (UTC)"), _("Event"), _("What"), _("Details"), _("By"), _("Signed")],
-             [[fmt.utc(e.at), e.title, e.subject, e.detail or "-", e.by or "-",
+    pdf.grid([_("When"), _("Event"), _("What"), _("Details"), _("By"), _("Signed")],
+             [[fmt.local(e.at, zone), e.title, e.subject, e.detail or "-", e.by or "-",
                "; ".join(f"{s.printed_name} ({s.meaning})" for s in e.signatures) or "-"] for e in report.events],
              (1.4, 1.8, 1.9, 3, 1.4, 1.5), empty=_("No event recorded."))
 
@@ -194,7 +203,8 @@ def render_pdf(report: CoiReport, *, audit_anchor: str | None = None,
     pdf = RecordPdf(SIZES, Running(
         title=_("Chain-of-identity report - COI {coi}", coi=report.coi_with_check),
         note=_("subject {subject}", subject=report.recipient.subject_code),
-        footer=_("COI {coi} - printed {moment}", coi=report.coi_with_check, moment=fmt.utc(report.generated_at)),
+        footer=_("COI {coi} - printed {moment}", coi=report.coi_with_check,
+                 moment=fmt.local(report.generated_at, report.display_timezone)),
         audit_anchor=audit_anchor), document_title=_("Chain-of-identity report {coi}", coi=report.therapy.coi),
         translations=translations)
     _summary(pdf, report)

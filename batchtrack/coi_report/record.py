@@ -18,7 +18,8 @@ def with_check(value: str, check: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SignatureEntry:
-    """An electronic signature: printed name, date and time (UTC), meaning, and what it signs."""
+    """An electronic signature: printed name, date and time (the instant in UTC, as stored, and as printed in the
+    site's zone), meaning, and what it signs."""
 
     id: int
     printed_name: str

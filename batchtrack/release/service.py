@@ -453,5 +453,5 @@ def _result_text(result: QcResult | None) -> str:
         return "no result"
     if result.value is None:
         return result.result_text or "-"
-    value = f"{fmt.number(result.value)} {result.unit}".strip()
+    value = fmt.quantity(result.value, result.unit)
     return f"{value} ({result.result_text})" if result.result_text else value

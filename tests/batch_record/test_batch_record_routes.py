@@ -64,7 +64,7 @@ def test_the_page_shows_the_whole_record_to_an_operator(lot: RecordedLot, as_rol
     for title in lot.titles:
         assert title in page
     assert "changed since entry" in page
-    assert "<del>6,000,000</del>" in page and "<ins>8,000,000</ins>" in page
+    assert "<del>6 \u00d7 10\u2076</del>" in page and "<ins>8 \u00d7 10\u2076</ins>" in page
     assert CORRECTION_REASON in page
     assert f"Test {lot.verifier.username.title()}" in page and "reviewed" in page
     assert 'class="growth-curve"' in page and page.count("<circle ") == 2

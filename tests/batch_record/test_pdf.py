@@ -46,7 +46,7 @@ def test_the_pdf_names_every_step_and_its_values(record: BatchRecord) -> None:
         assert step.title in text
         for value in step.values:
             assert value.label in text
-    assert "Cells harvested" in text and "4,000,000" in text
+    assert "Cells harvested" in text and "4 \u00d7 10\u2076" in text
     assert "OUT OF LIMITS" in text and "below the limit 70" in text
 
 
@@ -55,17 +55,17 @@ def test_a_correction_prints_the_old_and_the_new_value_with_reason_who_and_when(
 ) -> None:
     text = " ".join(_pages(pdf.render_pdf(record)))
     assert "CORRECTED" in text
-    row = re.search(r"Cells harvested 6,000,000 8,000,000 (.+?) Test", text)
+    row = re.search(r"Cells harvested 6 \u00d7 10\u2076 cells 8 \u00d7 10\u2076 cells (.+?) Test", text)
     assert row is not None, "the correction row shows the old value, then the new one"
     assert CORRECTION_REASON in text
     corrected_by = f"Test {lot.verifier.username.title()}"
     assert corrected_by in text
     passage_2 = next(s for s in record.steps if s.code == "passage_2")
     [correction] = next(v for v in passage_2.values if v.name == "cells_harvested").corrections
-    assert formatting.utc(correction.corrected_at) in text
+    assert formatting.local(correction.corrected_at, record.display_timezone) in text
 
 
-def test_every_signature_prints_printed_name_meaning_and_utc_date_and_time(record: BatchRecord) -> None:
+def test_every_signature_prints_printed_name_meaning_and_date_and_time_local_and_utc(record: BatchRecord) -> None:
     text = " ".join(_pages(pdf.render_pdf(record)))
     assert record.signatures
     for signature in record.signatures:
@@ -80,7 +80,8 @@ def test_vessels_materials_equipment_deviations_and_growth_figures_are_printed(r
     text = " ".join(_pages(pdf.render_pdf(record)))
     isolation = record.steps[0]
     assert isolation.materials[0].code in text and "SL-4471" in text
-    assert isolation.equipment[0].code in text and formatting.utc(isolation.equipment[0].calibration_due) in text
+    calibration_due = formatting.local(isolation.equipment[0].calibration_due, record.display_timezone)
+    assert isolation.equipment[0].code in text and calibration_due in text
     assert "aspirate bag" in text and "culture vessel" in text
     assert record.deviations[0].number in text and "Accepted: later passages above 90 %" in text
     assert "Growth curve" in text

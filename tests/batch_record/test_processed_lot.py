@@ -52,5 +52,5 @@ def test_the_pdf_of_a_processed_lot_shows_each_step_signature_and_correction(
         assert f"Test {name}" in text
     assert "performed" in text and "reviewed" in text
     assert "CORRECTED: changed since entry" in text
-    assert f"Viability 94 92.5 counter printout re-read Test {bench.operator.username.title()}" in text
+    assert f"Viability 94.0% 92.5% counter printout re-read Test {bench.operator.username.title()}" in text
     assert "BROKEN" in text
