@@ -80,23 +80,24 @@ def _report(found: Verdict, elapsed: float, folders: list[Path]) -> None:
     rate = _("{count} entries/s", count=numbers.shown(round(walked / elapsed))) if elapsed > 0 else "-"
     listed = ", ".join(str(f) for f in folders)
     if found.walked_from == 1:
-        say(_("chain: {count} entries, head {head}", count=result.count, head=result.head_hash))
+        say(_("chain: {count} entries, head {head}", count=numbers.shown(result.count), head=result.head_hash))
     else:
-        say(_("chain: {count} entries, head {head} (walked from checkpointed entry #{seq})", count=result.count,
-              head=result.head_hash, seq=found.walked_from))
+        say(_("chain: {count} entries, head {head} (walked from checkpointed entry #{seq})",
+              count=numbers.shown(result.count), head=result.head_hash, seq=found.walked_from))
     if found.log_lines:
-        say(_("checkpoints: {count} standing, in a log of {lines} lines ({folders})", count=found.checkpoints,
-              lines=found.log_lines, folders=listed))
+        say(_("checkpoints: {count} standing, in a log of {lines} lines ({folders})",
+              count=numbers.shown(found.checkpoints), lines=numbers.shown(found.log_lines), folders=listed))
     else:
         say(_("checkpoints: none in {folders}: the chain is anchored nowhere outside the database", folders=listed),
             err=True)
     say(_("signatures, states and custody: checked") if found.signatures_and_states_checked
         else _("signatures, states and custody: not checked (--chain-only)"))
     if found.ok:
-        say(_("OK: {count} entries, head {head} ({seconds} s, {rate})", count=result.count, head=result.head_hash,
-              seconds=seconds, rate=rate))
+        say(_("OK: {count} entries, head {head} ({seconds} s, {rate})", count=numbers.shown(result.count),
+              head=result.head_hash, seconds=seconds, rate=rate))
         return
-    say(_("FAILED: {count} finding(s) ({seconds} s)", count=len(found.findings), seconds=seconds), err=True)
+    say(_("FAILED: {count} finding(s) ({seconds} s)", count=numbers.shown(len(found.findings)), seconds=seconds),
+        err=True)
     for finding in found.findings:
         click.echo(f"  {finding.line()}", err=True)
 

@@ -56,7 +56,7 @@ def backup(out: Path) -> None:
         database.dispose()
     say(_("backup written: {path} ({size} bytes, sha256 {sha256})", path=str(out),
           size=numbers.shown(made.size_bytes), sha256=made.sha256))
-    say(_("audit chain in the backup: {count} entries, head {head}", count=made.audit_count,
+    say(_("audit chain in the backup: {count} entries, head {head}", count=numbers.shown(made.audit_count),
           head=made.audit_head_hash))
     if made.signature:
         say(_("manifest signed with key {key}; checkpoint {checkpoint}", key=made.key_id, checkpoint=made.checkpoint))
@@ -102,8 +102,9 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
           revision=made.schema_revision, key=made.key_id) if made.signature
         else _("restored {path} (schema {revision}); manifest UNSIGNED", path=str(source),
                revision=made.schema_revision))
-    say(_("manifest head: {head} ({count} entries)", head=made.audit_head_hash, count=made.audit_count))
-    say(_("restored head: {head} ({count} entries)", head=restored.head_hash, count=restored.count))
+    say(_("manifest head: {head} ({count} entries)", head=made.audit_head_hash,
+          count=numbers.shown(made.audit_count)))
+    say(_("restored head: {head} ({count} entries)", head=restored.head_hash, count=numbers.shown(restored.count)))
     if not report.matches:
         problem = (_("broken at entry #{seq}: {problem}", seq=restored.broken_seq, problem=restored.problem)
                    if not restored.ok else _("a different chain from the one the backup recorded"))
@@ -122,7 +123,7 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
         else:
             say(_("checkpoint log: THE BACKUP DOES NOT CONTAIN {lost} CHECKPOINTED ENTRIES (#{first} to #{last}, "
                   "vouched for by checkpoint {n} of {at}): they were recorded after this backup and are not in the "
-                  "restored database", lost=lost, first=restored.count + 1, last=newest.seq, n=newest.n,
+                  "restored database", lost=numbers.shown(lost), first=restored.count + 1, last=newest.seq, n=newest.n,
                   at=_checkpoint_time(newest.at, settings)))
         anchor = anchoring.Anchor.from_settings(settings, database)
         if anchor.enabled:

@@ -29,7 +29,7 @@ _ASKED = "batchtrack.language"
 _SECOND_COLUMN = "\x00"
 
 
-def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+def _remember(ctx: click.Context, _param: click.Parameter | None, value: str | None) -> None:
     if value is not None:
         ctx.meta[_ASKED] = value.lower()
 
@@ -202,6 +202,14 @@ class Group(Command, click.Group):
 
     command_class = Command
     group_class = type  # its groups are of this class too
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Know the language asked for before any option is acted on: `--help --language ko` is a Korean page too
+        (click acts on eager options in the order they are given)."""
+        if any(param.name == "language" for param in self.params):
+            opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
+            _remember(ctx, None, opts.get("language"))
+        return super().parse_args(ctx, args)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the options, then the commands."""

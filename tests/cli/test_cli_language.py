@@ -72,6 +72,7 @@ def test_the_language_option_shows_the_help_in_korean(shell: pytest.MonkeyPatch)
     assert "\n옵션:\n" in result.output and "\n명령:\n" in result.output
     assert "이 도움말을 표시하고 끝냅니다." in result.output and "Show this message" not in result.output
     assert "사용자와 그 역할, 비밀번호, API 토큰을 관리합니다." in result.output  # the `user` group's line
+    assert _run("--help", "--language", "ko").output == result.output  # wherever the option stands
     create = _run("--language", "ko", "user", "create", "--help")
     assert create.exit_code == 0
     assert "표시 이름(서명에 표시되는 이름).  [필수]" in create.output
@@ -136,6 +137,8 @@ def test_a_refusal_is_printed_in_korean_with_its_reasons_and_the_same_exit_code(
     assert weak_ko.exit_code == weak_en.exit_code == 1
     assert "  - 비밀번호는 12자 이상이어야 합니다 (password_too_short)" in weak_ko.output
     assert "  - a password needs at least 12 characters (password_too_short)" in weak_en.output
+    lot = _run("--language", "ko", "labels", "render", "--lot", "W000026999999", "--format", "png", "--out", "out")
+    assert lot.exit_code == 1 and "오류: DIN W000026999999인 로트가 없습니다 (not_found)" in lot.output
     # A usage error is click's, in either language, with its own exit code.
     assert _run("--language", "ko", "user", "deactivate", "nobody").exit_code == 2
     assert _run("--language", "en", "user", "deactivate", "nobody").exit_code == 2
