@@ -115,3 +115,18 @@ def printed_whole(value: str, text: str, *, pieces: int) -> bool:
         position = text.find(value[:low], position) + low
         value = value[low:]
     return not value
+
+
+def font_parses(monkeypatch: Any) -> list[str]:
+    """From now on, the path of every font file fpdf2 parses (a `TTFFont` made), in a list that fills as they come."""
+    from fpdf import fonts as fpdf_fonts
+
+    parsed: list[str] = []
+    original = fpdf_fonts.TTFFont.__init__
+
+    def counting(self: fpdf_fonts.TTFFont, *args: object, **kwargs: object) -> None:
+        parsed.append(str(args[1]))
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
+    return parsed

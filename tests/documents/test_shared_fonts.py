@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from document_builders import folded
+from document_builders import folded, font_parses
 from fpdf import fonts as fpdf_fonts
 from pypdf import PdfReader
 
@@ -44,14 +44,7 @@ def _embedded_glyphs(data: bytes) -> dict[str, int]:
 
 def test_each_font_file_is_parsed_once_however_many_records_are_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     _record("warm up: every face measured 환자")
-    parsed: list[str] = []
-    original = fpdf_fonts.TTFFont.__init__
-
-    def counting(self: fpdf_fonts.TTFFont, *args: object, **kwargs: object) -> None:
-        parsed.append(str(args[1]))
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
+    parsed = font_parses(monkeypatch)
     for number in range(3):
         assert "환자" in folded(_record(f"record {number} 환자 홍길동"))
     assert parsed == []

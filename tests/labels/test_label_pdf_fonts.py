@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from fpdf import fonts as fpdf_fonts
+from document_builders import font_parses
 from pypdf import PdfReader
 
 from batchtrack import labels
@@ -19,14 +19,7 @@ def test_label_pdfs_with_a_hangul_name_parse_the_hangul_face_once_per_process(
 ) -> None:
     hangul = label_content.preview_content(hangul=True)
     labels.render_label("final_product", hangul, "pdf")  # warm up: the faces are measured once
-    parsed: list[str] = []
-    original = fpdf_fonts.TTFFont.__init__
-
-    def counting(self: fpdf_fonts.TTFFont, *args: object, **kwargs: object) -> None:
-        parsed.append(str(args[1]))
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
+    parsed = font_parses(monkeypatch)
     for kind in ("final_product", "bedside_tag", "final_product"):
         pdf = PdfReader(io.BytesIO(labels.render_label(kind, hangul, "pdf")))
         assert "홍길동" in pdf.pages[0].extract_text()
