@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -51,7 +50,7 @@ def subjects(
 
 
 def _enrol_page(request: Request, viewer: Principal, values: dict[str, str], notice: Text | None = None) -> Response:
-    return render(request, "enrolment/enrol.html", {"protocols": definition.available(), "today": date.today(),
+    return render(request, "enrolment/enrol.html", {"protocols": definition.available(),
                                                     "values": values, "notice": notice}, principal=viewer)
 
 
@@ -145,7 +144,7 @@ def subject_page(subject_code: SubjectPath, request: Request, session: SessionDe
         "subject": enrolment_service.summary(session=session, recipient=recipient, viewer=viewer),
         "protocol": protocol, "criteria": criteria, "assessment": assessment,
         "assessment_reasons": json.loads(assessment.reasons) if assessment else [],
-        "therapy": therapy, "collections": collections, "today": date.today(),
+        "therapy": therapy, "collections": collections,
         "standing_reasons": gates.collection_allowed(collection_service.standing_of(session=session, therapy=therapy))
         if therapy else [],
     }, principal=viewer)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from itertools import groupby
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,7 +25,7 @@ from batchtrack.review.routes import (
     SeqBound,
 )
 from batchtrack.web.deps import Allow, SessionDep, SettingsDep
-from batchtrack.web.rendering import form_invalid, parse_local_time, render
+from batchtrack.web.rendering import form_invalid, form_time, parse_local_time, render
 from batchtrack.web.validation import COI_PATTERN, DIN_PATTERN, DinPath, SignerUserIdForm
 
 router = APIRouter(include_in_schema=False)
@@ -78,10 +76,6 @@ def page_filter(
         since=parse_local_time(since, settings.zone), until=parse_local_time(until, settings.zone))
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if moment is not None else ""
-
-
 @router.get("/audit", name="audit_page")
 def audit_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: TrailPageReader,
                wanted: Annotated[trail.TrailFilter, Depends(page_filter)], after_seq: SeqBound = None,
@@ -104,7 +98,7 @@ def audit_page(request: Request, session: SessionDep, settings: SettingsDep, vie
     return render(request, "review/audit.html", {
         "entries": entries, "wanted": wanted, "filtered": bool(query),
         "paged": after_seq is not None or before_seq is not None,
-        "since_local": _local(wanted.since, settings.zone), "until_local": _local(wanted.until, settings.zone),
+        "since_local": form_time(wanted.since, settings.zone), "until_local": form_time(wanted.until, settings.zone),
         "older": older, "newer": newer,
         "csv": _link(request, "export_entries", query), "newest": _link(request, "audit_page", query),
     }, principal=viewer)

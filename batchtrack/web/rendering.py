@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,11 @@ from starlette.datastructures import FormData
 
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
+from batchtrack.batch_record import formatting
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.i18n import catalogs, negotiation, numbers
+from batchtrack.i18n import catalogs, data_files, limit_text, negotiation, numbers
 from batchtrack.i18n.text import ENGLISH, Text, _, shown_str
 from batchtrack.resources import resource_dir
 from batchtrack.web.deps import csrf_token
@@ -39,9 +41,16 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_page_gettext, ngettext=_page_ngettext, newstyle=True)
     templates.env.filters["shown"] = _shown
+    # A text of the facility's data files (a step's title, a test's method, a result): {{ step.title|data }}.
+    templates.env.filters["data"] = lambda text: data_files.data_text(text, _page_translations.get())
     # Numbers for people: {{ value|quantity("cell_count", "cells") }} -> 5.84 x 10^7 cells, in superscript digits.
     templates.env.filters["quantity"] = lambda value, kind="plain", unit="": numbers.shown(
         value, numbers.Quantity(kind), unit)
+    # A recorded value in its recorded unit, written as the printed records write it (every recorded digit kept:
+    # the second person verifies what was entered): {{ v.value|measured(v.unit) }} -> 5.84 x 10^7 cells, 72.0%.
+    templates.env.filters["measured"] = formatting.quantity
+    templates.env.filters["unit"] = numbers.unit_sign
+    templates.env.filters["limit"] = limit_text.readable  # a recorded specification limit: <= 1e+07 -> ≤ 1 x 10^7
     templates.env.globals["languages"] = negotiation.LANGUAGE_NAMES
 
     def local_time(value: datetime | None) -> str:
@@ -52,6 +61,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates.env.filters["local_time"] = local_time
     templates.env.globals["facility_name"] = settings.facility_name
     templates.env.globals["display_timezone"] = settings.display_timezone
+    # Forms' time fields (macros.html `site_time_field`): the zone they are read in, and what the browser lets through.
+    templates.env.globals["site_zone"] = zone_name(zone)
+    templates.env.globals["form_time_pattern"] = FORM_TIME_PATTERN
     return templates
 
 
@@ -118,21 +130,68 @@ def _asks_user_id(request: Request, principal: Principal | None) -> Callable[[],
     return asks
 
 
+# A form's time: the site's wall time in ISO order, 24-hour, "T" or spaces between date and time, seconds optional;
+# or the same digits without separators (all a phone's number pad types). An explicit offset ("Z", "+09:00") is read
+# as given: the audit trail's own links to its next page carry one.
+_FORM_TIME = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:T|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6}))?)?"
+    r"(?:\s*(?P<utc>Z)|\s*(?P<sign>[+-])(?P<offset_hours>\d{2}):?(?P<offset_minutes>\d{2}))?", re.ASCII)
+_FORM_TIME_DIGITS = re.compile(
+    r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})[T ]?(?P<hour>\d{2})(?P<minute>\d{2})(?P<second>\d{2})?",
+    re.ASCII)
+# The same for the browser (the `pattern` of a time field; the server reads what it lets through).
+FORM_TIME_PATTERN = r" *\d{4}-\d{1,2}-\d{1,2}(T| +)\d{1,2}:\d{2}(:\d{2})? *| *\d{8}[T ]?\d{4}(\d{2})? *"
+FORM_TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def zone_name(zone: ZoneInfo) -> str:
+    """How forms and hints name the site's zone: its abbreviation where it has one all year ("KST", "UTC"), else
+    its name ("Europe/Berlin", whose abbreviation changes with summer time)."""
+    year = datetime.now(UTC).year
+    names = {datetime(year, month, 1, 12, tzinfo=zone).tzname() for month in (1, 7)}
+    only = names.pop() if len(names) == 1 else None
+    return only if only and only.isalpha() else zone.key
+
+
+def form_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """`moment` as a form's time field shows it back: the site's wall time, "YYYY-MM-DD HH:MM" ("" for none)."""
+    return moment.astimezone(zone).strftime(FORM_TIME_FORMAT) if moment is not None else ""
+
+
 def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
-    """A `datetime-local` form value, read in the display time zone, as an aware UTC time (None if empty)."""
-    if not value.strip():
+    """A form's time ("2026-12-08 14:30", the site's wall time), as an aware UTC time (None if empty); a refusal
+    that names the format otherwise."""
+    text = value.strip()
+    if not text:
         return None
+    shown = repr(value[:30])
+    match = _FORM_TIME.fullmatch(text) or _FORM_TIME_DIGITS.fullmatch(text)
+    if match is None:
+        raise BadRequest(_("{value} is not a date and time: enter it as YYYY-MM-DD HH:MM (24-hour, {zone})",
+                           value=shown, zone=zone_name(zone)), code="form_invalid")
+    parts = match.groupdict()
     try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise BadRequest(_("{value} is not a date and time", value=repr(value[:30])), code="form_invalid") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    try:
+        moment = datetime(int(parts["year"]), int(parts["month"]), int(parts["day"]), int(parts["hour"]),
+                          int(parts["minute"]), int(parts["second"] or 0),
+                          int((parts.get("fraction") or "0").ljust(6, "0")), tzinfo=_offset(parts) or zone)
         return moment.astimezone(UTC)
+    except ValueError as exc:  # month 13, 25:00, an offset of a day or more
+        raise BadRequest(_("{value} is not a date and time on the calendar: enter it as YYYY-MM-DD HH:MM "
+                           "(24-hour, {zone})", value=shown, zone=zone_name(zone)), code="form_invalid") from exc
     except OverflowError as exc:  # year 1 east of UTC, year 9999 west of it: no UTC equivalent
-        raise BadRequest(_("{value} is outside the times that can be recorded", value=repr(value[:30])),
+        raise BadRequest(_("{value} is outside the times that can be recorded", value=shown),
                          code="form_invalid") from exc
+
+
+def _offset(parts: dict[str, str | None]) -> timezone | None:
+    """The offset written after a form's time, if any (ValueError for one of a day or more)."""
+    if parts.get("utc"):
+        return UTC
+    if not parts.get("sign"):
+        return None
+    offset = timedelta(hours=int(parts["offset_hours"] or 0), minutes=int(parts["offset_minutes"] or 0))
+    return timezone(-offset if parts["sign"] == "-" else offset)
 
 
 async def form_data(request: Request) -> FormData:

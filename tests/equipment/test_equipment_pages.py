@@ -23,8 +23,8 @@ ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 
 
 def _local(delta: timedelta) -> str:
-    """A `datetime-local` form value `delta` from now (the test installation shows UTC)."""
-    return (utcnow() + delta).strftime("%Y-%m-%dT%H:%M")
+    """A form's time `delta` from now, as people type it (the test installation shows UTC)."""
+    return (utcnow() + delta).strftime("%Y-%m-%d %H:%M")
 
 
 def _row_of(page: str, code: str) -> str:

@@ -34,7 +34,7 @@ def test_qa_drafts_the_default_and_approves_it_from_the_pages(client: TestClient
                           data={"csrf_token": csrf_of(client, "/specifications")})
     assert drafted.status_code == 303 and drafted.headers["location"].endswith("/specifications/MSC-FP/1")
     page = client.get("/specifications/MSC-FP/1", headers=HTML).text
-    assert "Kinetic chromogenic LAL" in page and "&gt;= 70 %" in page and "post release" in page
+    assert "Kinetic chromogenic LAL" in page and "\u2265 70%" in page and "post release" in page
     assert 'id="approve-form"' in page and 'type="password"' in page and "meaning: approved" in page
     _no_inline_code(page)
 
@@ -67,7 +67,7 @@ def test_qa_drafts_a_new_version_from_json_and_bad_json_is_refused(client: TestC
     stored = client.post("/specifications", headers=HTML, follow_redirects=False,
                          data={"content": content, "csrf_token": csrf_of(client, "/specifications")})
     assert stored.status_code == 303, stored.text[:400]
-    assert "&gt;= 75 %" in client.get(stored.headers["location"], headers=HTML).text
+    assert "\u2265 75%" in client.get(stored.headers["location"], headers=HTML).text
     broken = client.post("/specifications", headers=HTML,
                          data={"content": "{not json", "csrf_token": csrf_of(client, "/specifications")})
     assert broken.status_code == 400 and "not JSON" in broken.text
@@ -94,7 +94,7 @@ def test_the_analyst_records_results_at_the_qc_bench_by_scanning_the_sample(
     bench = client.get(f"/lots/{qc.din}/qc", headers=HTML)
     assert bench.status_code == 200
     assert 'name="scan"' in bench.text and "autofocus" in bench.text and 'id="test_code"' in bench.text
-    assert "MSC-FP v1" in bench.text and "&lt;= 6.25 EU/mL" in bench.text and qc.coi in bench.text
+    assert "MSC-FP v1" in bench.text and "\u2264 6.25 EU/mL" in bench.text and qc.coi in bench.text
     _no_inline_code(bench.text)
 
     form = {"test_code": "gram_stain", "result_text": "no organisms seen", "status": "final", "scan": qc.samples[0],
@@ -137,7 +137,7 @@ def test_the_analyst_corrects_a_result_at_the_bench_and_both_stay_visible(
         "value": "0.7", "reason": "the gate was set on the wrong population",
         "csrf_token": csrf_of(client, f"/lots/{qc.din}/qc")})
     assert corrected.status_code == 200 and "RECORDED" in corrected.text
-    assert "<del>0.5 %</del>" in corrected.text and f"corrects #{first.result.id}" in corrected.text
+    assert "<del>0.5%</del>" in corrected.text and f"corrects #{first.result.id}" in corrected.text
     assert "the gate was set on the wrong population" in corrected.text
     assert f"corrected by #{first.result.id + 1}" in corrected.text
 
