@@ -23,7 +23,7 @@ from batchtrack.lots import state_names
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
-from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, run_audited
+from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, SettingsDep, run_audited
 from batchtrack.web.rendering import form_data, render, translations_of
 from batchtrack.web.validation import DinPath, SignerUserIdForm
 
@@ -131,11 +131,12 @@ def start_step(station: Station, step: Step, request: Request, database: Databas
 
 
 @router.post("/processing/{station}/steps/{step}/scan", name="workstation_scan")
-def scan(station: Station, step: Step, request: Request, database: DatabaseDep, actor: Operator,
-         raw: Annotated[str, Form(max_length=100_000)] = "") -> Response:
+def scan(station: Station, step: Step, request: Request, database: DatabaseDep, settings: SettingsDep,
+         actor: Operator, raw: Annotated[str, Form(max_length=100_000)] = "") -> Response:
     """One scan at the step in progress: green when it belongs here, red with the reasons when not."""
     def work(session: Session) -> Text:
-        return recording.scan(session=session, actor=actor, station=station, step_code=step, raw=raw).text
+        return recording.scan(session=session, actor=actor, station=station, step_code=step, raw=raw,
+                              zone=settings.zone).text
     return _act(request, database, actor, station, work)
 
 

@@ -6,7 +6,7 @@ material and an instrument overdue for calibration are refused with their reason
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -56,8 +56,10 @@ def _refusal(actor: Principal, lot: Lot, step: PlannedStep, station: str, raw: s
                            "raw_length": len(raw)})
 
 
-def scan(*, session: Session, actor: Principal, station: str, step_code: str, raw: str) -> schemas.ScanOutcome:
-    """One scan at the open step: a vessel to work on, the label of a new vessel, a material or an instrument."""
+def scan(*, session: Session, actor: Principal, station: str, step_code: str, raw: str,
+         zone: tzinfo = UTC) -> schemas.ScanOutcome:
+    """One scan at the open step: a vessel to work on, the label of a new vessel, a material or an instrument (a
+    refusal names times in `zone`, the site's)."""
     lot, step, row = _open_step(session, actor, station, step_code)
     cleaned = cleaning.clean(raw)
     code = cleaned.upper() if isinstance(cleaned, str) else ""
@@ -68,11 +70,11 @@ def scan(*, session: Session, actor: Principal, station: str, step_code: str, ra
     instrument = session.execute(select(Equipment).where(col(Equipment.code) == code)).scalar_one_or_none()
     if instrument is not None:
         return _equipment_scan(session, actor, station, lot, step, row, raw, instrument)
-    return _vessel_scan(session, actor, station, lot, step, row, raw)
+    return _vessel_scan(session, actor, station, lot, step, row, raw, zone)
 
 
 def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, step: PlannedStep,
-                 row: ProcessStep, raw: str) -> schemas.ScanOutcome:
+                 row: ProcessStep, raw: str, zone: tzinfo) -> schemas.ScanOutcome:
     container, unreadable = scan_service.scanned_container(session=session, raw=raw)
     if unreadable:
         raise GateRefused(_("the scan is not a vessel label, nor a material lot or instrument known here"),
@@ -85,7 +87,7 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
         col(StepVessel.step_id) == row.id, col(StepVessel.container_id) == container.container_id,
         col(StepVessel.role) == VesselRole.OUT)).scalar_one_or_none()
     if new_vessel is not None:
-        return _apply_new_label(session, actor, step, container, raw)
+        return _apply_new_label(session, actor, step, container, raw, zone)
     expectation = StationExpectation(lot_din=lot.din, container_kinds=frozenset(step.type.vessels_in) or None,
                                      step=step.title)
     reasons = compare(expectation, container)
@@ -112,7 +114,7 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
 
 
 def _apply_new_label(session: Session, actor: Principal, step: PlannedStep, container: ResolvedContainer,
-                     raw: str) -> schemas.ScanOutcome:
+                     raw: str, zone: tzinfo) -> schemas.ScanOutcome:
     labels = session.execute(select(Label).where(
         col(Label.container_id) == container.container_id,
         col(Label.status).in_([LabelStatus.PRINTED, LabelStatus.APPLIED])).order_by(col(Label.id))).scalars().all()
@@ -126,7 +128,7 @@ def _apply_new_label(session: Session, actor: Principal, step: PlannedStep, cont
                          container=describe(container)),
                        code="label.none_printed")
     assert printed[-1].id is not None
-    label_service.apply_label(session=session, actor=actor, label_id=printed[-1].id, scan=raw)
+    label_service.apply_label(session=session, actor=actor, label_id=printed[-1].id, scan=raw, zone=zone)
     return schemas.ScanOutcome.of(ok=True, kind="new_vessel", step=step.code,
                                message=_("label applied on {container} and verified by its scan",
                                          container=describe(container)))

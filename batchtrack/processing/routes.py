@@ -12,7 +12,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.models.user import Role
 from batchtrack.processing import recording, schemas, views
 from batchtrack.processing import service as step_service
-from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep
+from batchtrack.web.deps import ANY_ROLE, Allow, SessionDep, SettingsDep
 from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import DinPath
 
@@ -57,10 +57,11 @@ def start_step(station: Station, step: Step, session: SessionDep, actor: Operato
 
 
 @router.post("/workstations/{station}/steps/{step}/scans")
-def scan_at_step(station: Station, step: Step, data: schemas.StepScan, session: SessionDep, actor: Operator,
-                 request: Request) -> schemas.ScanOutcome:
+def scan_at_step(station: Station, step: Step, data: schemas.StepScan, session: SessionDep, settings: SettingsDep,
+                 actor: Operator, request: Request) -> schemas.ScanOutcome:
     """Scan a vessel, a new vessel's label, a material lot or an instrument at the open step."""
-    outcome = recording.scan(session=session, actor=actor, station=station, step_code=step, raw=data.scan)
+    outcome = recording.scan(session=session, actor=actor, station=station, step_code=step, raw=data.scan,
+                             zone=settings.zone)
     return outcome.model_copy(update={"message": outcome.text.shown_in(translations_of(request, actor))})
 
 

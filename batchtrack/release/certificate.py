@@ -2,9 +2,10 @@
 
 It names the lot by DIN, COI identifier and subject code (never the patient), lists each test of the
 specification with method, limit, result, conformity, status, date and analyst, and carries QA's decision with
-the signer's printed name, date and time (UTC) and meaning. A release pending sterility is marked as such, with
-both co-signatures. Headings, labels and fixed sentences are printed in the reader's language (`translations`);
-what was recorded is printed as recorded.
+the signer's printed name, date and time and meaning. A release pending sterility is marked as such, with both
+co-signatures. Headings, labels and fixed sentences are printed in the reader's language (`translations`); what was
+recorded is printed as recorded. Times are printed in the site's zone with the zone named (a signature's also in
+UTC, the time it is stored in).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gettext
 
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
+from batchtrack.i18n import limit_text
 from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.models.quality import ReleaseDecisionKind
 from batchtrack.release.schemas import CertificatePublic, CertificateTest, SignatureOut
@@ -36,12 +38,12 @@ def conformity(test: CertificateTest) -> Text:
     return _("conforms") if test.conforms else _("DOES NOT CONFORM")
 
 
-def signature_line(signature: SignatureOut) -> str:
-    """Printed name, meaning, date and time (UTC) of a signature."""
-    return f"{signature.printed_name}, {signature.meaning}, {fmt.utc(signature.signed_at)}"
+def signature_line(signature: SignatureOut, zone: str) -> str:
+    """Printed name, meaning, date and time of a signature, in the site's zone and in UTC."""
+    return f"{signature.printed_name}, {signature.meaning}, {fmt.signed(signature.signed_at, zone)}"
 
 
-def _tests(pdf: RecordPdf, certificate: CertificatePublic) -> None:
+def _tests(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None:
     pdf.heading(_("Results"))
     rows: list[list[Words]] = []
     flagged = []
@@ -51,14 +53,14 @@ def _tests(pdf: RecordPdf, certificate: CertificatePublic) -> None:
             status = _("{status} (entered after the decision)", status=status)
         if test.conforms is not True:
             flagged.append(index)
-        rows.append([test.title, test.method, test.limit, test.result, conformity(test), status,
-                     fmt.utc(test.entered_at), test.analyst or "-"])
-    pdf.grid([_("Test"), _("Method"), _("Limit"), _("Result"), _("Conforms"), _("Status"), _("Date (UTC)"),
+        rows.append([test.title, test.method, limit_text.readable(test.limit), test.result, conformity(test), status,
+                     fmt.local(test.entered_at, zone), test.analyst or "-"])
+    pdf.grid([_("Test"), _("Method"), _("Limit"), _("Result"), _("Conforms"), _("Status"), _("Date and time"),
               _("Analyst")], rows,
              (2.2, 2.4, 1.8, 1.6, 1.2, 1.3, 1.5, 1.4), flagged=flagged)
 
 
-def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
+def _decision(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None:
     decision = certificate.decision
     signature = decision.signature
     pdf.heading(_("QA decision"))
@@ -69,7 +71,7 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
         (_("Decision"), decision_words(decision.decision)),
         (_("Signed by"), signature.printed_name),
         (_("Meaning"), signature.meaning),
-        (_("Date and time"), fmt.utc(signature.signed_at)),
+        (_("Date and time"), fmt.signed(signature.signed_at, zone)),
         (_("Signature"), integrity)]
     if decision.reason:
         pairs.append((_("Reason"), decision.reason))
@@ -77,7 +79,7 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
     if decision.decision == ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value or certificate.co_signatures:
         pdf.heading(_("Co-signatures of the release pending sterility"), size=SIZES.body_pt + 1)
         if certificate.co_signatures:
-            pdf.facts([(_ROLES.get(c.role) or c.role, signature_line(c.signature))
+            pdf.facts([(_ROLES.get(c.role) or c.role, signature_line(c.signature, zone))
                        for c in certificate.co_signatures])
         else:
             pdf.paragraph(_("No co-signature recorded."), style="I")
@@ -85,15 +87,15 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic) -> None:
 
 @one_at_a_time
 def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = None,
-               translations: gettext.NullTranslations = ENGLISH) -> bytes:
-    """The certificate of analysis as a PDF document in the language of `translations`; `audit_anchor` is printed
-    in every page's footer."""
-    c = certificate
+               translations: gettext.NullTranslations = ENGLISH, display_timezone: str = "UTC") -> bytes:
+    """The certificate of analysis as a PDF document in the language of `translations`, times in the site's zone
+    `display_timezone`; `audit_anchor` is printed in every page's footer."""
+    c, zone = certificate, display_timezone
     pdf = RecordPdf(SIZES, Running(
         title=_("Certificate of analysis - lot DIN {din}", din=c.din_eye_readable),
         note=_("COI {coi} {check} - subject {subject}", coi=c.therapy_coi, check=c.therapy_coi_check,
                subject=c.subject_code),
-        footer=_("Lot {din} - printed {moment}", din=c.din, moment=fmt.utc(c.generated_at)),
+        footer=_("Lot {din} - printed {moment}", din=c.din, moment=fmt.local(c.generated_at, zone)),
         audit_anchor=audit_anchor), document_title=_("Certificate of analysis {din}", din=c.din),
         translations=translations)
     pdf.heading(_("Certificate of analysis"), size=16)
@@ -110,12 +112,13 @@ def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = Non
         (_("Subject"), certificate.subject_code),
         (_("Product code"), certificate.product_code),
         (_("Lot state"), fmt.words(certificate.lot_state)),
-        (_("Lot expires"), fmt.utc(certificate.expires_at)),
+        (_("Lot expires"), fmt.local(certificate.expires_at, zone)),
         (_("Specification"), _("{code} version {version} - {title}", code=certificate.specification_code,
                                version=certificate.specification_version, title=certificate.specification_title)),
     ])
-    _tests(pdf, certificate)
-    _decision(pdf, certificate)
-    pdf.paragraph(_("Printed {moment}. Times are UTC. The recipient's identity is not printed on this certificate: "
-                    "it is identified by the subject code.", moment=fmt.utc(certificate.generated_at)), style="I")
+    _tests(pdf, certificate, zone)
+    _decision(pdf, certificate, zone)
+    pdf.paragraph(_("Printed {moment}. Times are in the site's time zone, {zone}. The recipient's identity is not "
+                    "printed on this certificate: it is identified by the subject code.",
+                    moment=fmt.local(certificate.generated_at, zone), zone=zone), style="I")
     return pdf.document()

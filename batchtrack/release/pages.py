@@ -20,7 +20,7 @@ from batchtrack.release import alerts as release_alerts
 from batchtrack.release import schemas
 from batchtrack.release import service as release_service
 from batchtrack.release.routes import AlertPath, pdf_response
-from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
+from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_invalid, render, translations_of
 from batchtrack.web.validation import DinPath, SignerUserIdForm
 
@@ -165,11 +165,11 @@ def certificate_page(din: DinPath, request: Request, session: SessionDep, viewer
 
 
 @router.get("/lots/{din}/certificate.pdf", name="certificate_pdf")
-def certificate_pdf(request: Request, din: DinPath, session: SessionDep, anchor: AnchorDep,
+def certificate_pdf(request: Request, din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
                     viewer: Viewer) -> Response:
-    """The certificate of analysis as a PDF, downloaded from the page, in the page's language."""
+    """The certificate of analysis as a PDF, downloaded from the page, in the page's language and the site's zone."""
     return pdf_response(release_service.certificate(session=session, din=din), anchor,
-                        translations_of(request, viewer))
+                        translations_of(request, viewer), display_timezone=settings.display_timezone)
 
 
 @router.get("/alerts", name="alerts_page")

@@ -16,7 +16,7 @@ from batchtrack.lots import service as lot_service
 from batchtrack.release import alerts as release_alerts
 from batchtrack.release import certificate, schemas
 from batchtrack.release import service as release_service
-from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep
+from batchtrack.web.deps import ANY_ROLE, Allow, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.pagination import PageDep
 from batchtrack.web.rendering import translations_of
 from batchtrack.web.validation import MAX_DB_INT, DinPath
@@ -35,9 +35,11 @@ PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def pdf_response(cert: schemas.CertificatePublic, anchor: anchoring.Anchor,
-                 translations: gettext.NullTranslations = ENGLISH) -> Response:
-    """The certificate as a PDF file download named after the lot's DIN, with its audit checkpoint."""
-    document = certificate.render_pdf(cert, audit_anchor=anchor.for_printout().text(), translations=translations)
+                 translations: gettext.NullTranslations = ENGLISH, *, display_timezone: str = "UTC") -> Response:
+    """The certificate as a PDF file download named after the lot's DIN, with its audit checkpoint, times in the
+    site's zone."""
+    document = certificate.render_pdf(cert, audit_anchor=anchor.for_printout().text(), translations=translations,
+                                      display_timezone=display_timezone)
     return Response(document, media_type=PDF_MEDIA_TYPE, headers={
         "content-disposition": f'attachment; filename="{cert.din}-certificate-of-analysis.pdf"'})
 
@@ -88,11 +90,12 @@ def get_certificate(din: DinPath, session: SessionDep, _viewer: Reader) -> schem
 
 
 @router.get("/lots/{din}/certificate.pdf", response_class=Response, responses=PDF_RESPONSE)
-def get_certificate_pdf(request: Request, din: DinPath, session: SessionDep, anchor: AnchorDep,
+def get_certificate_pdf(request: Request, din: DinPath, session: SessionDep, settings: SettingsDep, anchor: AnchorDep,
                         _viewer: Reader) -> Response:
     """The certificate of analysis as a PDF document, carrying the audit trail's checkpoint, in the language the
-    request asks for."""
-    return pdf_response(release_service.certificate(session=session, din=din), anchor, translations_of(request))
+    request asks for and the site's time zone."""
+    return pdf_response(release_service.certificate(session=session, din=din), anchor, translations_of(request),
+                        display_timezone=settings.display_timezone)
 
 
 @router.get("/alerts")

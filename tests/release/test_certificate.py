@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.config import Settings
 from batchtrack.db import Database
+from batchtrack.i18n import limit_text
 from batchtrack.models.user import Role
 
 from builders import PATIENT_FAMILY, PATIENT_GIVEN, PATIENT_MRN, make_user
@@ -61,9 +62,10 @@ def test_the_certificate_pdf_shows_each_result_and_limit_and_the_release_signatu
     assert _squeezed(f"{body['din_eye_readable']} ({lot.din}, check character {body['din_check']})") in text
     assert _squeezed(f"{lot.coi} {body['therapy_coi_check']}") in text and lot.subject in text
     for test in body["tests"]:
-        for part in (test["title"], test["method"], test["limit"], test["result"], test["analyst"]):
+        for part in (test["title"], test["method"], limit_text.readable(test["limit"]), test["result"],
+                     test["analyst"]):
             assert _squeezed(part) in text, part
-    assert _squeezed("Viability") in text and _squeezed(">= 70 %") in text and _squeezed("90 %") in text
+    assert _squeezed("Viability") in text and _squeezed("\u2265 70%") in text and _squeezed("90.0%") in text
     assert _squeezed(f"Signed by {signature['printed_name']}") in text
     assert _squeezed("Meaning released") in text
     signed_at = datetime.fromisoformat(signature["signed_at"])
