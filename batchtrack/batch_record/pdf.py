@@ -16,6 +16,7 @@ from datetime import datetime
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.batch_record.record import BatchRecord, SignatureEntry, StepEntry
 from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.models.deviation import DeviationState
 
@@ -80,7 +81,7 @@ def _growth_section(pdf: RecordPdf, record: BatchRecord) -> None:
         pdf.paragraph(_("No growth data yet: a point appears once cells seeded at one passage are harvested at "
                         "the next."), style="I")
         return
-    titles = {step.code: step.title for step in record.steps}
+    titles = {step.code: data_words(step.title) for step in record.steps}
     pdf.grid(
         [_("Step"), _("Day"), _("Population doublings"), _("Cumulative doublings"), _("Doubling time (h)")],
         [[titles.get(p.step_code, p.step_code), fmt.fixed(p.days, 1), fmt.fixed(p.population_doublings),
@@ -107,13 +108,13 @@ def _values(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
             flagged.append(index)
         has_limits = value.low_limit is not None or value.high_limit is not None
         remark = _joined(notes, "; ") if notes else (_("within limits") if has_limits else "-")
-        rows.append([value.label, fmt.figure(value.value, value.unit), fmt.unit(value.unit),
+        rows.append([data_words(value.label), fmt.figure(value.value, value.unit), fmt.unit(value.unit),
                      fmt.limits(value.low_limit, value.high_limit, value.unit),
                      _("{value} by {who}", value=fmt.figure(value.original_value, value.unit),
                        who=_who(value.entered_by, value.entered_at, zone)), remark])
     pdf.grid([_("Value"), _("Current"), _("Unit"), _("Limits"), _("First entered"), _("Remarks")], rows,
              (2.2, 1.5, 0.9, 1.3, 3.2, 2.4), flagged=flagged)
-    corrections: list[list[Words]] = [[value.label, fmt.quantity(c.old_value, value.unit),
+    corrections: list[list[Words]] = [[data_words(value.label), fmt.quantity(c.old_value, value.unit),
                                        fmt.quantity(c.new_value, value.unit), c.reason, c.corrected_by,
                                        fmt.local(c.corrected_at, zone)]
                                       for value in step.values for c in value.corrections]
@@ -124,7 +125,7 @@ def _values(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
 
 
 def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
-    pdf.heading(f"{step.ordinal}. {step.title}", space=40)
+    pdf.heading(_("{ordinal}. {title}", ordinal=step.ordinal, title=data_words(step.title)), space=40)
     pdf.facts([
         (_("Step"), _("{code}, station {station}", code=step.code, station=step.station or "-")),
         (_("State"), fmt.words(step.state)),
@@ -176,7 +177,7 @@ def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
         pdf.heading(f"{deviation.number} ({fmt.words(deviation.state)})", size=SIZES.body_pt + 1, space=30)
         origin: Words = fmt.words(deviation.origin)
         if deviation.step_title:
-            origin = _("{origin}, step {step}", origin=origin, step=deviation.step_title)
+            origin = _("{origin}, step {step}", origin=origin, step=data_words(deviation.step_title))
         pdf.facts([
             (_("Origin"), origin),
             (_("Opened"), _who(deviation.opened_by, deviation.opened_at, zone)),

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import gettext
 import json
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-from batchtrack.i18n.text import Text
+from batchtrack.i18n.text import Text, _
 
 # The fields whose values people read: a title, a value's label, a test's method, a criterion's wording, and the
 # results a qualitative test may have (lists of texts).
 TEXT_FIELDS = frozenset({"title", "label", "method", "text", "results", "expected"})
+# How a process names each instance of a repeated step (processing.definition.plan): "Passage 2 (P2)".
+_NUMBERED = re.compile(r"(?P<title>.+) (?P<number>[1-9][0-9]?) \(P(?P=number)\)")
 
 
 def texts(data: Any, field: str | None = None) -> Iterator[str]:
@@ -56,10 +59,25 @@ def _line_of(text: str, lines: list[str]) -> int:
 
 def data_text(text: str | None, translations: gettext.NullTranslations) -> str | None:
     """A data file's text in the language of `translations`; as written where the catalog lacks it."""
-    return translations.gettext(text) if text else text
+    if not text:
+        return text
+    words = data_words(text)
+    return words.shown_in(translations) if isinstance(words, Text) else words
+
+
+def numbered_title(title: str, number: int) -> str:
+    """The title of the `number`th instance of a repeated step, as recorded (English): "Passage 2 (P2)"."""
+    return f"{title} {number} (P{number})"
 
 
 def data_words(text: str) -> Text | str:
-    """A data file's text for a printed record, which shows it in the record's language (see `documents.layout`)."""
+    """A data file's text as a message shown in the reader's language (on pages, in printed records, as a field of
+    another message); a repeated step's title as the process numbers it ("Passage 2 (P2)") is its step's title
+    translated, with the number."""
     # A data text has no fields to fill: one holding braces is shown as written rather than read as a template.
-    return text if not text or "{" in text or "}" in text else Text(text)
+    if not text or "{" in text or "}" in text:
+        return text
+    numbered = _NUMBERED.fullmatch(text)
+    if numbered is not None:
+        return _("{title} {number} (P{number})", title=Text(numbered["title"]), number=int(numbered["number"]))
+    return Text(text)

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from batchtrack.errors import NotFound
+from batchtrack.i18n import data_files
 from batchtrack.i18n.text import _
 from batchtrack.resources import resource_dir
 
@@ -139,7 +140,7 @@ def plan(definition: ProcessDefinition) -> Plan:
         if step_type.repeats:
             for number in range(1, definition.passages + 1):
                 steps.append(PlannedStep(f"{step_type.code}_{number}", len(steps) + 1,
-                                         f"{step_type.title} {number} (P{number})", step_type))
+                                         data_files.numbered_title(step_type.title, number), step_type))
         else:
             steps.append(PlannedStep(step_type.code, len(steps) + 1, step_type.title, step_type))
     return Plan(definition.code, definition.version, tuple(steps))

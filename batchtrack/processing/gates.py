@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
 from batchtrack.processing.definition import Plan, PlannedStep, ValueDefinition
@@ -58,7 +59,8 @@ def start_refusals(
     a state the step allows, and the actor in one of the step's performing roles."""
     reasons: list[Reason] = []
     if step.code in states:
-        reasons.append(Reason("step.already_started", _("{step} was already started for this lot", step=step.title)))
+        reasons.append(Reason("step.already_started", _("{step} was already started for this lot",
+                                                        step=data_words(step.title))))
     running = [s.title for s in plan.steps if states.get(s.code) == IN_PROGRESS]
     if running:
         reasons.append(Reason("step.other_in_progress",
@@ -67,14 +69,15 @@ def start_refusals(
         if earlier.type.optional and earlier.code not in states:
             continue
         if not step_done(earlier, states.get(earlier.code)):
-            message = (_("{earlier} must be completed and verified before {step}", earlier=earlier.title,
-                         step=step.title) if earlier.type.second_person
-                       else _("{earlier} must be completed before {step}", earlier=earlier.title, step=step.title))
+            message = (_("{earlier} must be completed and verified before {step}", earlier=data_words(earlier.title),
+                         step=data_words(step.title)) if earlier.type.second_person
+                       else _("{earlier} must be completed before {step}", earlier=data_words(earlier.title),
+                              step=data_words(step.title)))
             reasons.append(Reason("step.out_of_order", message))
             break
     if step.type.after is not None and states.get(step.type.after) is None:
         reasons.append(Reason("step.out_of_order", _("{step} follows {after}, which was not done",
-                                                           step=step.title, after=step.type.after)))
+                                                           step=data_words(step.title), after=step.type.after)))
     if lot_state not in step.type.lot_states:
         if lot_state == "on_hold":
             reasons.append(Reason("lot.on_hold", _("the lot is on hold; QA must lift the hold before processing")))
@@ -82,14 +85,14 @@ def start_refusals(
             allowed = state_names.joined([_lot_state(s) for s in step.type.lot_states])
             reasons.append(Reason("lot.wrong_state",
                                   _("the lot is {state}; {step} is done only when it is {allowed}",
-                                    state=_lot_state(lot_state), step=step.title, allowed=allowed)))
+                                    state=_lot_state(lot_state), step=data_words(step.title), allowed=allowed)))
     if not actor_roles & set(step.type.perform_roles):
         reasons.append(_performed_by(step))
     return reasons
 
 
 def _performed_by(step: PlannedStep) -> Reason:
-    return Reason("actor.role", _("{step} is performed by: {roles}", step=step.title,
+    return Reason("actor.role", _("{step} is performed by: {roles}", step=data_words(step.title),
                                   roles=_roles_text(step.type.perform_roles)))
 
 
@@ -99,7 +102,7 @@ def step_open_refusals(*, step: PlannedStep, state: str, lot_state: str) -> list
     if state != IN_PROGRESS:
         reasons.append(Reason("step.not_in_progress",
                               _("{step} is {state}; recorded values change only by correction",
-                                step=step.title, state=_step_state(state))))
+                                step=data_words(step.title), state=_step_state(state))))
     if lot_state == "on_hold":
         reasons.append(Reason("lot.on_hold", _("the lot is on hold; QA must lift the hold before processing")))
     return reasons
@@ -188,15 +191,15 @@ def verify_refusals(*, step: PlannedStep, state: str, performers: frozenset[int]
     reasons: list[Reason] = []
     if not step.type.second_person:
         reasons.append(Reason("step.no_verification",
-                              _("{step} does not need a second-person verification", step=step.title)))
+                              _("{step} does not need a second-person verification", step=data_words(step.title))))
     if state != COMPLETED:
         reasons.append(Reason("step.not_completed",
-                              _("{step} is {state}; only a completed step is verified", step=step.title,
+                              _("{step} is {state}; only a completed step is verified", step=data_words(step.title),
                                 state=_step_state(state))))
     if verifier_id is None or verifier_id in performers:
         reasons.append(Reason("step.four_eyes",
                               _("the verifier performed part of this step; another person must verify")))
     if not verifier_roles & set(step.type.verify_roles):
-        reasons.append(Reason("actor.role", _("{step} is verified by: {roles}", step=step.title,
+        reasons.append(Reason("actor.role", _("{step} is verified by: {roles}", step=data_words(step.title),
                                                 roles=_roles_text(step.type.verify_roles))))
     return reasons

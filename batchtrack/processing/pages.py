@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database
 from batchtrack.errors import BatchtrackError, Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
 from batchtrack.models.user import Role
@@ -126,7 +127,7 @@ def start_step(station: Station, step: Step, request: Request, database: Databas
     """Start a step of the open lot."""
     def work(session: Session) -> Text:
         row = step_service.start_step(session=session, actor=actor, station=station, step_code=step)
-        return _("{step} started: scan the vessels, materials and instruments", step=row.title)
+        return _("{step} started: scan the vessels, materials and instruments", step=data_words(row.title))
     return _act(request, database, actor, station, work)
 
 
@@ -178,7 +179,7 @@ def complete_step(station: Station, step: Step, request: Request, database: Data
     def work(session: Session) -> Text:
         row = step_service.complete_step(session=session, actor=actor, station=station, step_code=step,
                                          username=username.strip(), password=password)
-        return _("{step} completed and signed", step=row.title)
+        return _("{step} completed and signed", step=data_words(row.title))
     return _act(request, database, actor, station, work)
 
 
@@ -190,7 +191,7 @@ def verify_step(station: Station, din: DinPath, step: Step, request: Request, da
     def work(session: Session) -> Text:
         row = step_service.verify_step(session=session, actor=actor, din=din, step_code=step,
                                        username=username.strip(), password=password)
-        return _("{step} verified and signed", step=row.title)
+        return _("{step} verified and signed", step=data_words(row.title))
     return _act(request, database, actor, station, work)
 
 

@@ -16,6 +16,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.deviations import service as deviation_service
 from batchtrack.equipment import gates as equipment_gates
 from batchtrack.errors import AuditedRefusal, BadRequest, Conflict, GateRefused, IdentityMismatch, NotFound, Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import _
 from batchtrack.labels import service as label_service
 from batchtrack.lots import schemas as lot_schemas
@@ -45,7 +46,7 @@ def _open_step(session: Session, actor: Principal, station: str, step_code: str)
     row = step_service.get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     reasons = gates.step_open_refusals(step=step, state=row.state, lot_state=lot.state)
     if reasons:
-        raise GateRefused(_("nothing can be recorded at {step} now", step=step.title), reasons=reasons,
+        raise GateRefused(_("nothing can be recorded at {step} now", step=data_words(step.title)), reasons=reasons,
                           audit=AuditedRefusal(actor, "step.record_refused", "lot", lot.din, {"step": step.code}))
     return lot, step, row
 
@@ -93,7 +94,7 @@ def _vessel_scan(session: Session, actor: Principal, station: str, lot: Lot, ste
     reasons = compare(expectation, container)
     if not step.type.vessels_in:
         reasons.append(Reason("step.no_vessels_in", _("{step} takes no vessel in; {container} was scanned",
-                                                      step=step.title, container=describe(container))))
+                                                      step=data_words(step.title), container=describe(container))))
     if reasons:
         raise IdentityMismatch(_("{container} is not a vessel of this step of lot {din}",
                                  container=describe(container), din=lot.din),
@@ -140,7 +141,8 @@ def _material_scan(session: Session, actor: Principal, station: str, lot: Lot, s
                                          expires_at=material.expires_at)
     reasons = material_gates.use_refusals(facts, kinds_needed=step.type.materials, now=utcnow())
     if reasons:
-        raise GateRefused(_("material {code} cannot be used at {step}", code=material.code, step=step.title),
+        raise GateRefused(_("material {code} cannot be used at {step}", code=material.code,
+                            step=data_words(step.title)),
                           reasons=reasons,
                           audit=_refusal(actor, lot, step, station, raw))
     assert row.id is not None and lot.id is not None and material.id is not None and actor.user_id is not None
@@ -160,7 +162,8 @@ def _equipment_scan(session: Session, actor: Principal, station: str, lot: Lot, 
                                            calibration_due=instrument.calibration_due)
     reasons = equipment_gates.use_refusals(facts, kinds_needed=step.type.equipment, now=utcnow())
     if reasons:
-        raise GateRefused(_("instrument {code} cannot be used at {step}", code=instrument.code, step=step.title),
+        raise GateRefused(_("instrument {code} cannot be used at {step}", code=instrument.code,
+                            step=data_words(step.title)),
                           reasons=reasons,
                           audit=_refusal(actor, lot, step, station, raw))
     assert row.id is not None and instrument.id is not None and actor.user_id is not None
@@ -199,7 +202,7 @@ def record_value(*, session: Session, actor: Principal, station: str, step_code:
     assert row.id is not None and actor.user_id is not None
     if (row.id, data.name) in step_service.current_values(session=session, step_ids=[row.id]):
         raise Conflict(_("{name} is already recorded at {step}; a change is a correction with a reason",
-                         name=data.name, step=step.title),
+                         name=data.name, step=data_words(step.title)),
                        code="value.already_recorded")
     definition = step.value(data.name)
     assert definition is not None
@@ -225,7 +228,8 @@ def correct_value(*, session: Session, actor: Principal, din: str, step_code: st
     row = step_service.get_step(session=session, lot=lot, step_code=step_code, for_update=True)
     if not frozenset(r.value for r in actor.roles) & (set(step.type.perform_roles) | {"qa"}):
         raise GateRefused(_("only the step's performing roles or QA correct its values"),
-                          reasons=[Reason("actor.role", _("{step} is performed by: {roles}", step=step.title,
+                          reasons=[Reason("actor.role", _("{step} is performed by: {roles}",
+                                                          step=data_words(step.title),
                                                           roles=", ".join(step.type.perform_roles)))])
     reasons = gates.value_refusals(step.value(data.name), data.name, data.value)
     if reasons:
@@ -234,7 +238,7 @@ def correct_value(*, session: Session, actor: Principal, din: str, step_code: st
     current = step_service.current_values(session=session, step_ids=[row.id]).get((row.id, data.name))
     if current is None:
         raise NotFound(_("{name} was never recorded at {step}: record it rather than correct it", name=data.name,
-                         step=step.title),
+                         step=data_words(step.title)),
                        code="value.not_recorded")
     corrected = StepValue(step_id=row.id, name=data.name, value=data.value, unit=current.unit,
                           recorded_by=actor.user_id, replaces_id=current.id, reason=data.reason.strip())
@@ -255,7 +259,8 @@ def add_vessels(*, session: Session, actor: Principal, station: str, step_code: 
     """Register the new vessels the step puts cells into; each then needs its label printed, applied, scanned."""
     lot, step, row = _open_step(session, actor, station, step_code)
     if step.type.vessels_out is None:
-        raise Conflict(_("{step} puts the cells into no new vessel", step=step.title), code="step.no_vessels_out")
+        raise Conflict(_("{step} puts the cells into no new vessel", step=data_words(step.title)),
+                       code="step.no_vessels_out")
     containers = lot_service.add_containers(session=session, actor=actor, din=lot.din,
                                             data=lot_schemas.ContainerCreate(kind=step.type.vessels_out,
                                                                              count=data.count))

@@ -17,6 +17,7 @@ from batchtrack.audit import service as audit_service
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import AuditedRefusal, Conflict, GateRefused, NotFound, Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import _
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import state_names
@@ -166,7 +167,8 @@ def start_step(*, session: Session, actor: Principal, station: str, step_code: s
     reasons = gates.start_refusals(plan=plan, step=step, states=states, lot_state=lot.state,
                                    actor_roles=frozenset(r.value for r in actor.roles))
     if reasons:
-        raise GateRefused(_("{step} cannot start for lot {din}", step=step.title, din=lot.din), reasons=reasons,
+        raise GateRefused(_("{step} cannot start for lot {din}", step=data_words(step.title), din=lot.din),
+                          reasons=reasons,
                           audit=AuditedRefusal(actor, "step.start_refused", "lot", lot.din,
                                                {"step": step.code, "station": station}))
     assert lot.id is not None and actor.user_id is not None
@@ -326,7 +328,7 @@ def complete_step(*, session: Session, actor: Principal, station: str, step_code
     reasons = gates.complete_refusals(step=step, state=row.state, record=record_of(contents),
                                       actor_roles=frozenset(r.value for r in actor.roles), lot_state=lot.state)
     if reasons:
-        raise GateRefused(_("{step} cannot be completed yet", step=step.title), reasons=reasons,
+        raise GateRefused(_("{step} cannot be completed yet", step=data_words(step.title)), reasons=reasons,
                           audit=AuditedRefusal(actor, "step.complete_refused", "lot", lot.din, {"step": step.code}))
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,
                                 meaning=SignatureMeaning.PERFORMED, entity_type="process_step",
@@ -358,7 +360,7 @@ def verify_step(*, session: Session, actor: Principal, din: str, step_code: str,
     reasons = gates.verify_refusals(step=step, state=row.state, performers=contents.performers,
                                     verifier_id=actor.user_id, verifier_roles=frozenset(r.value for r in actor.roles))
     if reasons:
-        raise GateRefused(_("{step} cannot be verified by {user}", step=step.title, user=actor.username),
+        raise GateRefused(_("{step} cannot be verified by {user}", step=data_words(step.title), user=actor.username),
                           reasons=reasons,
                           audit=AuditedRefusal(actor, "step.verify_refused", "lot", lot.din, {"step": step.code}))
     signature = signatures.sign(session=session, signer=actor, username=username, password=password,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
 
@@ -64,7 +65,7 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
     if test.kind == "qualitative":
         limit = " or ".join(test.expected)
         if text not in test.results:
-            return _cannot(limit, "result.unknown_word", _("{test}: enter one of {words}", test=test.title,
+            return _cannot(limit, "result.unknown_word", _("{test}: enter one of {words}", test=data_words(test.title),
                                                            words=", ".join(test.results)))
         return Evaluation(text in test.expected, limit)
     if test.kind == "numeric":
@@ -72,7 +73,8 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
         if value is None:
             if test.below_loq_conforms and text == BELOW_LOQ:
                 return Evaluation(True, limit)
-            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}", test=test.title,
+            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}",
+                                                            test=data_words(test.title),
                                                             unit=test.unit or _("units")))
         low_ok = test.min is None or value >= test.min
         high_ok = test.max is None or value <= test.max
@@ -87,7 +89,8 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
         limit = (f"<= {limit_value:.3g} EU/mL (K {test.k_eu_per_kg:g} EU/kg x {context.weight_kg:g} kg x "
                  f"{test.infusion_hours:g} h / {context.volume_ml:g} mL)")
         if value is None:
-            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}", test=test.title,
+            return _cannot(limit, "result.value_missing", _("{test}: enter a number in {unit}",
+                                                            test=data_words(test.title),
                                                             unit="EU/mL"))
         return Evaluation(value <= limit_value, limit)
     # dose
@@ -99,5 +102,6 @@ def evaluate(test: SpecTest, *, value: float | None, text: str, context: Recipie
     limit = (f"{target - spread:.3e} to {target + spread:.3e} cells ({context.prescribed_cells_per_kg:.3g}/kg x "
              f"{context.weight_kg:g} kg +/- {context.dose_tolerance_percent:g}%)")
     if value is None:
-        return _cannot(limit, "result.value_missing", _("{test}: enter the viable cell count", test=test.title))
+        return _cannot(limit, "result.value_missing", _("{test}: enter the viable cell count",
+                                                        test=data_words(test.title)))
     return Evaluation(target - spread <= value <= target + spread, limit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import _
 from batchtrack.quality import evaluation
 from batchtrack.quality.specification import BELOW_LOQ, SpecTest
@@ -75,21 +76,22 @@ def _status_reasons(facts: EntryFacts, test: SpecTest) -> list[Reason]:
     if facts.status == PRELIMINARY and not facts.correction:
         if test.final_after_days is None:
             reasons.append(Reason("result.preliminary_not_allowed",
-                                  _("{test} has no preliminary results: enter its final result", test=test.title)))
+                                  _("{test} has no preliminary results: enter its final result",
+                                    test=data_words(test.title))))
         elif facts.day is None:
             reasons.append(Reason("result.day_required",
                                   _("a preliminary result of {test} says on which day it was read",
-                                    test=test.title)))
+                                    test=data_words(test.title))))
         elif not 1 <= facts.day <= test.final_after_days:
             reasons.append(Reason("result.day_out_of_range", _("{test} is read on days 1 to {last}, not day {day}",
-                                                               test=test.title, last=test.final_after_days,
+                                                               test=data_words(test.title), last=test.final_after_days,
                                                                day=facts.day)))
     if facts.day is not None and test.final_after_days is None and not facts.correction:
         reasons.append(Reason("result.day_unexpected",
-                              _("{test} is not read over days: leave the day empty", test=test.title)))
+                              _("{test} is not read over days: leave the day empty", test=data_words(test.title))))
     if facts.final_in_force and not facts.correction:
         reasons.append(Reason("result.final_exists", _("a final result of {test} is recorded; a change is a "
-                                                       "correction with a reason", test=test.title)))
+                                                       "correction with a reason", test=data_words(test.title))))
     return reasons
 
 
@@ -122,26 +124,29 @@ def form_refusals(test: SpecTest, *, value: float | None, text: str) -> list[Rea
         reasons = []
         if value is not None:
             reasons.append(Reason("result.value_unexpected", _("{test} takes a word, not a number",
-                                                                test=test.title)))
+                                                                test=data_words(test.title))))
         if text not in test.results:
-            reasons.append(Reason("result.unknown_word", _("{test}: enter one of {words}", test=test.title,
+            reasons.append(Reason("result.unknown_word", _("{test}: enter one of {words}", test=data_words(test.title),
                                                             words=", ".join(test.results))))
         return reasons
     below_loq = test.kind == "numeric" and test.below_loq_conforms and text == BELOW_LOQ
     unit = test.unit or _("units")
     if value is None and not below_loq:
         if test.kind == "numeric" and test.below_loq_conforms:
-            return [Reason("result.value_missing", _("{test}: enter a number in {unit} or {word}", test=test.title,
+            return [Reason("result.value_missing", _("{test}: enter a number in {unit} or {word}",
+                                                     test=data_words(test.title),
                                                      unit=unit, word=repr(BELOW_LOQ)))]
-        return [Reason("result.value_missing", _("{test}: enter a number in {unit}", test=test.title, unit=unit))]
+        return [Reason("result.value_missing", _("{test}: enter a number in {unit}", test=data_words(test.title),
+                                                 unit=unit))]
     if value is not None and text == BELOW_LOQ:
         return [Reason("result.value_and_text", _("{test}: enter a number in {unit} or {word}, not both",
-                                                  test=test.title, unit=unit, word=repr(BELOW_LOQ)))]
+                                                  test=data_words(test.title), unit=unit, word=repr(BELOW_LOQ)))]
     if text and not below_loq:
-        return [Reason("result.text_unexpected", _("{test} takes a number in {unit}, not words", test=test.title,
+        return [Reason("result.text_unexpected", _("{test} takes a number in {unit}, not words",
+                                                   test=data_words(test.title),
                                                    unit=unit))]
     if value is not None and value < 0:
-        return [Reason("result.negative", _("{test}: a measured value is not negative", test=test.title))]
+        return [Reason("result.negative", _("{test}: a measured value is not negative", test=data_words(test.title)))]
     return []
 
 
@@ -150,7 +155,7 @@ def early_final_refusals(test: SpecTest, *, status: str, day: int | None, confor
     if (status == FINAL and test.final_after_days is not None and day is not None and conforms
             and day < test.final_after_days):
         return [Reason("result.final_too_early", _("{test} conforms only after {days} days; at day {day} record a "
-                                                   "preliminary result", test=test.title,
+                                                   "preliminary result", test=data_words(test.title),
                                                    days=test.final_after_days, day=day))]
     return []
 

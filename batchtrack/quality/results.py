@@ -29,6 +29,7 @@ from batchtrack.errors import (
     NotFound,
     Reason,
 )
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.models.base import utcnow
@@ -169,7 +170,7 @@ def _judge(test: SpecTest, *, value: float | None, text: str, status: str, day: 
         reasons = [r for r in judged.reasons if r.code != CONTEXT_MISSING]
     reasons = reasons or gates.early_final_refusals(test, status=status, day=day, conforms=judged.conforms)
     if reasons:
-        raise BadRequest(_("{test}: the result was not recorded", test=test.title), code=reasons[0].code,
+        raise BadRequest(_("{test}: the result was not recorded", test=data_words(test.title)), code=reasons[0].code,
                          reasons=reasons, audit=refusal)
     return judged
 
@@ -244,7 +245,7 @@ def _consequences(session: Session, actor: Principal, lot: Lot, test: SpecTest, 
 
 
 def _message(test: SpecTest, row: QcResult, deviation: Deviation | None, alert: Alert | None) -> Text:
-    what = _("{test}: {result} recorded ({status})", test=test.title, result=shown(row), status=row.status)
+    what = _("{test}: {result} recorded ({status})", test=data_words(test.title), result=shown(row), status=row.status)
     if row.conforms is None:
         return _("{what}, not judged: {limit}", what=what, limit=row.limit_text)
     if row.conforms:

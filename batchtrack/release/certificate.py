@@ -15,6 +15,7 @@ import gettext
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
 from batchtrack.i18n import limit_text
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.models.quality import ReleaseDecisionKind
 from batchtrack.release.schemas import CertificatePublic, CertificateTest, SignatureOut
@@ -53,7 +54,8 @@ def _tests(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None:
             status = _("{status} (entered after the decision)", status=status)
         if test.conforms is not True:
             flagged.append(index)
-        rows.append([test.title, test.method, limit_text.readable(test.limit), test.result, conformity(test), status,
+        rows.append([data_words(test.title), data_words(test.method), limit_text.readable(test.limit),
+                     data_words(test.result), conformity(test), status,
                      fmt.local(test.entered_at, zone), test.analyst or "-"])
     pdf.grid([_("Test"), _("Method"), _("Limit"), _("Result"), _("Conforms"), _("Status"), _("Date and time"),
               _("Analyst")], rows,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from batchtrack.errors import Reason
+from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 
 # Spelled as in lots.workflow.LotState, models.quality.ResultStatus and ApprovalRole (the tests check), so
@@ -87,17 +88,18 @@ def _tests(facts: ReleaseFacts, *, pending: bool) -> list[Reason]:
         post_release_ok = pending and test.stage == "post_release"
         if test.status is None:
             if not post_release_ok:
-                reasons.append(Reason("release.test_missing", _("{test}: no result", test=test.title)))
+                reasons.append(Reason("release.test_missing", _("{test}: no result", test=data_words(test.title))))
         elif test.conforms is False:
             reasons.append(Reason("release.test_failed", _("{test}: the result does not meet the specification",
-                                                           test=test.title)))
+                                                           test=data_words(test.title))))
         elif test.conforms is None:
             reasons.append(Reason("release.test_not_evaluated", _("{test}: the result could not be evaluated",
-                                                                  test=test.title)))
+                                                                  test=data_words(test.title))))
         elif test.status != FINAL and not post_release_ok:
             reasons.append(Reason("release.test_not_final",
                                   _("{test}: only a preliminary result; a release before the final result is a "
-                                    "release pending sterility, with its two co-signatures", test=test.title)))
+                                    "release pending sterility, with its two co-signatures",
+                                    test=data_words(test.title))))
     return reasons
 
 

@@ -68,11 +68,12 @@ def test_the_workstation_reads_in_korean_and_a_refused_step_says_why_in_korean(
     plan.locator("tr", has_text="(P1)").get_by_role("button", name="시작").click()
     verdict = page.locator("#verdict")
     expect(verdict).to_have_class(re.compile(r"\bverdict-stop\b"))
-    expect(verdict).to_contain_text(f"로트 {bench.lot.din}의 Passage 1 (P1)을(를) 시작할 수 없습니다")
+    expect(verdict).to_contain_text(f"로트 {bench.lot.din}의 계대 1 (P1)을(를) 시작할 수 없습니다")
     expect(verdict).to_contain_text("step.out_of_order")
     expect(verdict).to_contain_text(
-        "Passage 1 (P1) 전에 Isolation and P0 seeding을(를) 완료하고 확인(2인 확인)받아야 합니다")
+        "계대 1 (P1) 전에 분리 및 P0 접종을(를) 완료하고 확인(2인 확인)받아야 합니다")
     expect(verdict).not_to_contain_text("must be completed")
+    expect(verdict).not_to_contain_text("Isolation")
 
     for viewport in (PHONE, SMALL_TABLET):
         page.set_viewport_size(viewport)
@@ -91,11 +92,11 @@ def test_the_running_step_reads_in_korean_on_a_phone(
     bench = open_bench(database, settings)
     sign_in(page, bench.operator)
     page.goto(f"/processing/{STATION}")
-    page.locator("table.plan tr", has_text="Isolation").get_by_role("button", name="시작").click()
+    page.locator("table.plan tr", has_text="분리 및 P0 접종").get_by_role("button", name="시작").click()
 
     verdict = page.locator("#verdict")
     expect(verdict).to_have_class(re.compile(r"\bverdict-ok\b"))
-    expect(verdict).to_contain_text("Isolation and P0 seeding을(를) 시작했습니다. 용기, 원자재, 장비를 스캔하십시오")
+    expect(verdict).to_contain_text("분리 및 P0 접종을(를) 시작했습니다. 용기, 원자재, 장비를 스캔하십시오")
     running = page.locator(".step-running")
     expect(running).to_contain_text("진행 중")
     expect(running.get_by_label("용기, 새 용기의 라벨, 원자재 로트 또는 장비를 스캔하십시오")).to_be_focused()

@@ -28,11 +28,11 @@ def test_a_step_started_out_of_order_is_refused_in_korean_with_its_code(
 
     assert korean.status_code == english.status_code == 409, korean.text
     assert korean.json()["error"] == english.json()["error"] == "gate_refused"
-    assert korean.json()["message"] == f"로트 {bench.lot.din}의 Passage 1 (P1)을(를) 시작할 수 없습니다"
+    assert korean.json()["message"] == f"로트 {bench.lot.din}의 계대 1 (P1)을(를) 시작할 수 없습니다"
     assert english.json()["message"] == f"Passage 1 (P1) cannot start for lot {bench.lot.din}"
     assert korean.json()["reasons"] == [{
         "code": "step.out_of_order",
-        "message": "Passage 1 (P1) 전에 Isolation and P0 seeding을(를) 완료하고 확인(2인 확인)받아야 합니다"}]
+        "message": "계대 1 (P1) 전에 분리 및 P0 접종을(를) 완료하고 확인(2인 확인)받아야 합니다"}]
     assert english.json()["reasons"] == [{
         "code": "step.out_of_order",
         "message": "Isolation and P0 seeding must be completed and verified before Passage 1 (P1)"}]
@@ -43,6 +43,7 @@ def test_a_step_started_out_of_order_is_refused_in_korean_with_its_code(
     # The trail keeps the English, whoever read the refusal.
     assert len(recorded) == 2
     assert all("must be completed and verified" in text and "완료" not in text for text in recorded)
+    assert all("Isolation and P0 seeding" in text and "접종" not in text for text in recorded)
 
 
 def test_a_scan_s_outcome_is_answered_in_the_reader_s_language(

@@ -53,10 +53,11 @@ def test_the_specification_pages_read_in_korean(client: TestClient, database: Da
     assert "기본 제공 규격을 초안으로 저장" in listed
 
 
-def test_form_refusals_keep_the_test_title_and_unit_as_the_specification_writes_them() -> None:
+def test_form_refusals_read_the_test_title_in_korean_and_keep_the_unit_as_the_specification_writes_it() -> None:
     test = specification.shipped_default().test("viability")
     assert test is not None and test.kind == "numeric"
     [reason] = gates.form_refusals(test, value=None, text="")
     assert reason.code == "result.value_missing"
     assert reason.message == f"{test.title}: enter a number in {test.unit}"
-    assert reason.as_dict(KO)["message"] == f"{test.title}: {test.unit} 단위의 숫자를 입력하십시오"
+    assert test.title == "Viability"
+    assert reason.as_dict(KO)["message"] == f"생존율: {test.unit} 단위의 숫자를 입력하십시오"

@@ -31,7 +31,7 @@ def test_the_release_page_reads_in_korean_with_every_unmet_condition_and_its_cod
     assert "출하 승인 불가: 충족되지 않은 조건 2개." in html
     assert "미충족:</span> 모든 시험에 기준 이내의 최종 결과가 있습니다" in html
     assert "충족:</span> 관리 연속성(인계 기록)에 빈틈이 없습니다" in html
-    assert "release.test_missing" in html and "Mycoplasma: 결과 없음" in html
+    assert "release.test_missing" in html and "마이코플라스마: 결과 없음" in html
     assert "release.pen_strep_hypersensitivity" in html
     assert "수혜자는 penicillin에 과민 반응이 있습니다. 제조에 페니실린과 스트렙토마이신이 사용됩니다" in html
     assert "서명하고 출하 승인" in html and "Not releasable" not in html
@@ -46,7 +46,7 @@ def test_the_api_checklist_and_refusal_answer_in_the_language_asked_with_the_sam
     qa = api_client(app, lot.qa)
     korean = qa.get(f"/api/v1/lots/{lot.din}/release", headers=KOREAN).json()
     english = qa.get(f"/api/v1/lots/{lot.din}/release").json()
-    assert korean["release_refusals"] == [{"code": "release.test_missing", "message": "Mycoplasma: 결과 없음"}]
+    assert korean["release_refusals"] == [{"code": "release.test_missing", "message": "마이코플라스마: 결과 없음"}]
     assert english["release_refusals"] == [{"code": "release.test_missing", "message": "Mycoplasma: no result"}]
     refused = qa.post(f"/api/v1/lots/{lot.din}/release", headers=KOREAN,
                       json={"username": lot.qa.username, "password": lot.qa.password, "pending_sterility": False})
@@ -54,7 +54,7 @@ def test_the_api_checklist_and_refusal_answer_in_the_language_asked_with_the_sam
     body = refused.json()
     assert body["error"] == "release.refused"
     assert body["message"] == f"로트 {lot.din}은(는) 출하 승인할 수 없습니다. 충족되지 않은 조건 1개"
-    assert body["reasons"] == [{"code": "release.test_missing", "message": "Mycoplasma: 결과 없음"}]
+    assert body["reasons"] == [{"code": "release.test_missing", "message": "마이코플라스마: 결과 없음"}]
 
 
 def test_the_gate_keeps_its_values_until_the_reason_is_shown_in_a_language() -> None:
