@@ -52,6 +52,10 @@ def wrap(pdf: FPDF, cells: Sequence[Cell], style: RowStyle) -> list[list[str]]:
 
 def lines(pdf: FPDF, width: float, line: float, text: str) -> list[str]:
     """`text` in the current font broken into the lines a column `width` mm wide holds; at least one line."""
+    # Most cells of a record hold a line that fits (a name, a time, a code): measured, not broken. Breaking a text
+    # into lines costs fpdf2 many times what measuring it does, and a record has thousands of cells.
+    if "\n" not in text and text == text.strip() and pdf.get_string_width(text) <= width - 2 * pdf.c_margin - _EPSILON:
+        return [text]
     # A soft hyphen is printed as recorded (print_sh), not taken for a place to break the line and dropped.
     broken = pdf.multi_cell(width, line, text, align="L", dry_run=True, output=MethodReturnValue.LINES,
                             print_sh=True)
