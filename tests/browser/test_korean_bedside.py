@@ -5,13 +5,14 @@ by side; the right bag accepted; nothing wider than its box on a phone or a smal
 from __future__ import annotations
 
 import pytest
+from page_sign_in import sign_in_by_fields as _sign_in
 from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
 
 from bedside_builders import HONG_GILDONG, KIM_SEOYEON, at_clinic, bag_scan, formulated_lot, name_recipient, wristband
-from builders import PATIENT_DOB, UserHandle
+from builders import PATIENT_DOB
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +53,6 @@ _SIZES = """(selector) => {
 
 
 
-def _sign_in(page: Page, user: UserHandle) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(user.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page.locator("#my-account")).to_be_visible()
 
 
 def wedge(page: Page, text: str) -> None:

@@ -6,6 +6,7 @@ laptop."""
 from __future__ import annotations
 
 import pytest
+from page_sign_in import sign_in_by_fields as _sign_in
 from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
@@ -31,12 +32,6 @@ def _state(database: Database, din: str) -> str:
         return lot_service.get_by_din(session=session, din=din).state
 
 
-def _sign_in(page: Page, user: UserHandle) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(user.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page.locator("#my-account")).to_be_visible()
 
 
 def _fill_signature(page: Page, field: str, user: UserHandle) -> None:

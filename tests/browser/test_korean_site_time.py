@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from page_sign_in import sign_in_by_fields as _sign_in
 from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
@@ -14,7 +15,7 @@ from batchtrack.equipment import service as equipment_service
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import Role
 
-from builders import UserHandle, make_user
+from builders import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +27,6 @@ def settings(settings: Settings) -> Settings:
     return settings
 
 
-def _sign_in(page: Page, user: UserHandle) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(user.password)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page.locator("#my-account")).to_be_visible()
 
 
 def test_a_time_entered_in_a_korean_browser_is_the_sites_time_recorded_in_utc(

@@ -6,6 +6,7 @@ is wider than its box on a phone or a small laptop."""
 from __future__ import annotations
 
 import pytest
+from page_sign_in import sign_in_by_fields as _sign_in
 from playwright.sync_api import Page, expect
 
 from batchtrack.config import Settings
@@ -15,7 +16,7 @@ from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
 from batchtrack.models.user import Role
 
-from builders import UserHandle, bag_scan, make_user, seed_lot
+from builders import bag_scan, make_user, seed_lot
 
 pytestmark = pytest.mark.browser
 # A Korean IME left in Hangul mode turns the letters a scanner "types" into jamo (2-beolsik layout).
@@ -58,13 +59,6 @@ def wedge(page: Page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def _sign_in(page: Page, user: UserHandle) -> None:
-    # By the fields' ids: what the sign-in page says is another page's business.
-    page.goto("/login")
-    page.fill("#username", user.username)
-    page.fill("#password", user.password)
-    page.press("#password", "Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _nothing_overflows(page: Page) -> None:

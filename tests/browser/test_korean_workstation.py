@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from page_sign_in import sign_in_by_fields as sign_in
 from playwright.sync_api import Browser, Page, expect
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
 
-from builders import UserHandle
 from processing_builders import STATION, open_bench
 
 pytestmark = pytest.mark.browser
@@ -29,13 +29,6 @@ def korean_page(browser: Browser, live_server: str) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, user: UserHandle) -> None:
-    """Sign in through the form by its fields (their labels are in Korean here), and wait to leave it."""
-    page.goto("/login")
-    page.locator("#username").fill(user.username)
-    page.locator("#password").fill(user.password)
-    page.locator("#password").press("Enter")
-    expect(page).not_to_have_url(r".*/login.*")
 
 
 def scrolls_sideways(page: Page) -> bool:
