@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from batchtrack.errors import Reason
+from batchtrack.i18n import recorded
 from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
@@ -115,8 +116,10 @@ def value_refusals(definition: ValueDefinition | None, name: str, value: float) 
     low, high = definition.range
     if not low <= value <= high:
         return [Reason("value.out_of_range",
-                       _("{label} {value} {unit} is impossible (range {low} to {high})", label=definition.label,
-                         value=format(value, "g"), unit=definition.unit, low=format(low, "g"), high=format(high, "g")))]
+                       _("{label} {value} {unit} is impossible (range {low} to {high})",
+                         label=data_words(definition.label), value=recorded.figure(value, definition.unit),
+                         unit=recorded.unit(definition.unit), low=recorded.figure(low, definition.unit),
+                         high=recorded.figure(high, definition.unit)))]
     return []
 
 
@@ -131,11 +134,13 @@ def limit_breach_text(definition: ValueDefinition, value: float) -> Text | None:
     """Why a possible value lies outside the process limits, for people to read in their language; or None."""
     low, high = definition.limits
     if low is not None and value < low:
-        return _("{label} {value} {unit} is below the limit {limit}", label=definition.label, value=format(value, "g"),
-                 unit=definition.unit, limit=format(low, "g"))
+        return _("{label} {value} {unit} is below the limit {limit}", label=data_words(definition.label),
+                 value=recorded.figure(value, definition.unit), unit=recorded.unit(definition.unit),
+                 limit=recorded.figure(low, definition.unit))
     if high is not None and value > high:
-        return _("{label} {value} {unit} is above the limit {limit}", label=definition.label, value=format(value, "g"),
-                 unit=definition.unit, limit=format(high, "g"))
+        return _("{label} {value} {unit} is above the limit {limit}", label=data_words(definition.label),
+                 value=recorded.figure(value, definition.unit), unit=recorded.unit(definition.unit),
+                 limit=recorded.figure(high, definition.unit))
     return None
 
 
