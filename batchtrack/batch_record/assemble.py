@@ -32,6 +32,8 @@ from batchtrack.batch_record.record import (
 )
 from batchtrack.deviations import service as deviation_service
 from batchtrack.errors import NotFound
+from batchtrack.i18n.data_files import data_words
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
 from batchtrack.models.base import utcnow
@@ -126,7 +128,7 @@ def _values(rows: list[StepValue], step_type: StepType | None, names: dict[int, 
     return tuple(_recorded_value(chain, specs.get(chain[0].name), names) for chain in chains)
 
 
-def _signature(row: Signature, signed_for: str, zone: str, content: dict[str, Any] | None,
+def _signature(row: Signature, signed_for: str | Text, zone: str, content: dict[str, Any] | None,
                applied: Sequence[signing.Applied]) -> SignatureEntry:
     assert row.id is not None
     return SignatureEntry(
@@ -291,7 +293,7 @@ class _Signatures:
         self.zone = zone
         self.entries: dict[int, SignatureEntry] = {}
 
-    def get(self, signature_id: int | None, signed_for: str,
+    def get(self, signature_id: int | None, signed_for: str | Text,
             content: dict[str, Any] | None = None) -> SignatureEntry | None:
         row = self.rows.get(signature_id) if signature_id is not None else None
         if row is None or row.id is None:
@@ -302,7 +304,7 @@ class _Signatures:
 
     def all(self, lot_din: str) -> tuple[SignatureEntry, ...]:
         for row in self.rows.values():
-            self.get(row.id, f"lot {lot_din}: {row.meaning}")
+            self.get(row.id, _("lot {din}: {meaning}", din=lot_din, meaning=row.meaning))
         return tuple(sorted(self.entries.values(), key=lambda s: (s.signed_at, s.id)))
 
 
@@ -342,8 +344,10 @@ def assemble(*, session: Session, lot: Lot, display_timezone: str = "UTC") -> Ba
             started_at=step.started_at, completed_by=rows.name(step.completed_by) or None,
             completed_at=step.completed_at, verified_by=rows.name(step.verified_by) or None,
             verified_at=step.verified_at,
-            performed_signature=signatures.get(step.performed_signature_id, f"{step.title}: performed", content),
-            verified_signature=signatures.get(step.verified_signature_id, f"{step.title}: verified", content),
+            performed_signature=signatures.get(step.performed_signature_id,
+                                               _("{step}: performed", step=data_words(step.title)), content),
+            verified_signature=signatures.get(step.verified_signature_id,
+                                              _("{step}: verified", step=data_words(step.title)), content),
             values=values[step.id],
             vessels_in=tuple(v for v in vessels[step.id] if v.role == VesselRole.IN),
             vessels_out=tuple(v for v in vessels[step.id] if v.role != VesselRole.IN),
@@ -356,7 +360,7 @@ def assemble(*, session: Session, lot: Lot, display_timezone: str = "UTC") -> Ba
         step_title=by_id[d.step_id].title if d.step_id in by_id else None, description=d.description,
         impact=d.impact, opened_by=rows.name(d.opened_by), opened_at=d.opened_at, closure=d.closure,
         closed_by=rows.name(d.closed_by) or None, closed_at=d.closed_at,
-        closed_signature=signatures.get(d.closed_signature_id, f"deviation {d.number}: closed",
+        closed_signature=signatures.get(d.closed_signature_id, _("deviation {number}: closed", number=d.number),
                                         deviation_service.closure_content(deviation=d, lot_din=lot.din)),
     ) for d in rows.deviations)
     return BatchRecord(

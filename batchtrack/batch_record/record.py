@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from batchtrack.i18n.text import Text
 from batchtrack.processing.growth import GrowthPoint
 
 
@@ -122,7 +123,7 @@ class SignatureEntry:
     meaning: str
     signed_at: datetime
     signed_at_local: str
-    signed_for: str
+    signed_for: str | Text  # shown in the reader's language; English in the API
     entity_type: str
     entity_id: str
     content_hash: str

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from batchtrack.batch_record.record import BatchRecord
+from batchtrack.i18n.text import English
 
 
 class _ReadModel(BaseModel):
@@ -110,7 +111,7 @@ class SignaturePublic(_ReadModel):
     meaning: str
     signed_at: datetime
     signed_at_local: str
-    signed_for: str
+    signed_for: English
     entity_type: str
     entity_id: str
     content_hash: str

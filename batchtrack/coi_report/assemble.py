@@ -38,6 +38,8 @@ from batchtrack.coi_report.record import (
     StepEntry,
     TherapyEntry,
 )
+from batchtrack.i18n.data_files import data_words
+from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import checkchar
 from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import din as din_id
@@ -61,7 +63,7 @@ class _Signatures:
         self.zone = zone
         self.entries: dict[int, SignatureEntry] = {}
 
-    def get(self, signature_id: int | None, signed_for: str) -> SignatureEntry | None:
+    def get(self, signature_id: int | None, signed_for: str | Text) -> SignatureEntry | None:
         """The signature as the report shows it (None for none), described as `signed_for` if first met here."""
         row = self.rows.get(signature_id) if signature_id is not None else None
         if row is None or row.id is None:
@@ -160,11 +162,12 @@ def _lots(rows: loading.Rows, signatures: _Signatures, collection_dins: dict[int
             decision=decision.decision, decided_by=rows.name(decision.decided_by), decided_at=decision.decided_at,
             reason=decision.reason,
             signature=signatures.get(decision.signature_id,
-                                     f"lot {lot.din}: QA decision, {formatting.words(decision.decision)}"),
+                                     _("lot {din}: QA decision, {decision}", din=lot.din,
+                                       decision=formatting.words(decision.decision))),
             co_signatures=tuple(CoSignatureEntry(
                 role=a.role, signed_by=rows.name(a.signed_by), signed_at=a.signed_at,
-                signature=signatures.get(a.signature_id, f"lot {lot.din}: release pending sterility, co-signed "
-                                                         f"as {formatting.words(a.role)}"),
+                signature=signatures.get(a.signature_id, _("lot {din}: release pending sterility, co-signed as {role}",
+                                                           din=lot.din, role=formatting.words(a.role))),
             ) for a in approvals_of[lot.id]),
         )
         entries.append(LotEntry(
@@ -180,8 +183,10 @@ def _lots(rows: loading.Rows, signatures: _Signatures, collection_dins: dict[int
                 started_at=s.started_at, completed_by=rows.name(s.completed_by) or None,
                 completed_at=s.completed_at, verified_by=rows.name(s.verified_by) or None,
                 verified_at=s.verified_at,
-                performed_signature=signatures.get(s.performed_signature_id, f"lot {lot.din}: {s.title}, performed"),
-                verified_signature=signatures.get(s.verified_signature_id, f"lot {lot.din}: {s.title}, verified"),
+                performed_signature=signatures.get(
+                    s.performed_signature_id, _("lot {din}: {step}, performed", din=lot.din, step=data_words(s.title))),
+                verified_signature=signatures.get(
+                    s.verified_signature_id, _("lot {din}: {step}, verified", din=lot.din, step=data_words(s.title))),
             ) for s in steps_of[lot.id]),
         ))
     return tuple(entries)
@@ -214,8 +219,9 @@ def _bedside(rows: loading.Rows, signatures: _Signatures, containers: dict[int, 
             lot_din=lot_dins.get(f.lot_id, f"lot {f.lot_id}"), started_at=f.started_at, ended_at=f.ended_at,
             volume_ml=f.volume_ml, adverse_reactions_recorded=bool(f.adverse_reactions.strip()),
             adverse_reactions=f.adverse_reactions if viewer.sees_patient_identity else None,
-            first_signature=signatures.get(f.first_signature_id, f"infusion of {name}: first clinician"),
-            second_signature=signatures.get(f.second_signature_id, f"infusion of {name}: second clinician"),
+            first_signature=signatures.get(f.first_signature_id, _("infusion of {name}: first clinician", name=name)),
+            second_signature=signatures.get(f.second_signature_id,
+                                            _("infusion of {name}: second clinician", name=name)),
             recorded_by=rows.name(f.recorded_by), recorded_at=f.recorded_at,
         ))
     return checks, tuple(infusions)
@@ -231,7 +237,8 @@ def assemble(*, session: Session, therapy: Therapy, viewer: Principal, display_t
         eligible=rows.eligibility.eligible, assessed_by=rows.name(rows.eligibility.assessed_by),
         assessed_at=rows.eligibility.assessed_at,
         signature=signatures.get(rows.eligibility.signature_id,
-                                 f"subject {recipient.subject_code}: eligibility for {rows.eligibility.protocol_id}"),
+                                 _("subject {subject}: eligibility for {protocol}",
+                                   subject=recipient.subject_code, protocol=rows.eligibility.protocol_id)),
     )
     lot_dins: dict[int | None, str] = {lot.id: lot.din for lot, _, _ in rows.lots}
     collection_dins: dict[int | None, str] = {c.id: c.din for c in rows.collections}
@@ -259,8 +266,8 @@ def assemble(*, session: Session, therapy: Therapy, viewer: Principal, display_t
         number=d.number, lot_din=lot_din_of_deviation[d.id], state=d.state, origin=d.origin,
         description=d.description, impact=d.impact, opened_by=rows.name(d.opened_by), opened_at=d.opened_at,
         closure=d.closure, closed_by=rows.name(d.closed_by) or None, closed_at=d.closed_at,
-        closed_signature=signatures.get(d.closed_signature_id, f"deviation {d.number} (lot "
-                                                               f"{lot_din_of_deviation[d.id]}): closed"),
+        closed_signature=signatures.get(d.closed_signature_id, _("deviation {number} (lot {din}): closed",
+                                                                 number=d.number, din=lot_din_of_deviation[d.id])),
     ) for d in rows.deviations)
     checks, infusions = _bedside(rows, signatures, every_container, lot_dins, viewer)
     labels_of: dict[int, list[LabelEntry]] = defaultdict(list)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from batchtrack.i18n.text import Text
+
 
 def with_check(value: str, check: str) -> str:
     """An identifier followed by its check character, as printed next to the barcode ('W000026000001 K')."""
@@ -26,7 +28,7 @@ class SignatureEntry:
     meaning: str
     signed_at: datetime
     signed_at_local: str
-    signed_for: str
+    signed_for: str | Text  # shown in the reader's language; English in the API and the FHIR export
     entity_type: str
     entity_id: str
     content_hash: str
@@ -353,8 +355,8 @@ class EventEntry:
 
     at: datetime
     kind: str
-    title: str
-    subject: str
+    title: str | Text  # shown in the reader's language; English in the API and the FHIR export
+    subject: str | Text
     detail: str
     by: str
     signatures: tuple[SignatureEntry, ...] = ()

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from batchtrack.coi_report.record import CoiReport
+from batchtrack.i18n.text import English
 
 
 class _ReadModel(BaseModel):
@@ -21,7 +22,7 @@ class SignaturePublic(_ReadModel):
     meaning: str
     signed_at: datetime
     signed_at_local: str
-    signed_for: str
+    signed_for: English
     entity_type: str
     entity_id: str
     content_hash: str
@@ -298,8 +299,8 @@ class EventPublic(_ReadModel):
 
     at: datetime
     kind: str
-    title: str
-    subject: str
+    title: English
+    subject: English
     detail: str
     by: str
     signatures: list[SignaturePublic]

@@ -11,7 +11,9 @@ from __future__ import annotations
 import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,12 @@ def _fill(template: str, values: Mapping[str, object]) -> str | None:
 
 
 ENGLISH = gettext.NullTranslations()
+
+
+def _english(value: object) -> object:
+    return value.shown_in(ENGLISH) if isinstance(value, Text) else value
+
+
+# A field of a public (JSON) model that the application fills with a message or a plain text: the API answers it in
+# English, whatever the record shows its reader.
+English = Annotated[str, BeforeValidator(_english)]

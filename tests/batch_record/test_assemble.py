@@ -131,7 +131,7 @@ def test_signatures_show_printed_name_meaning_and_utc_time_and_what_they_attest(
     assert isolation.performed_signature.printed_name == f"Test {lot.operator.username.title()}"
     assert isolation.performed_signature.meaning == "performed"
     assert isolation.verified_signature.meaning == "reviewed"
-    assert isolation.verified_signature.signed_for == f"{isolation.title}: verified"
+    assert str(isolation.verified_signature.signed_for) == f"{isolation.title}: verified"
     assert isolation.performed_signature.signed_at.utcoffset() == timedelta(0)
     assert isolation.performed_signature.signed_at_local.endswith("KST")
     assert len(isolation.performed_signature.content_hash) == 64

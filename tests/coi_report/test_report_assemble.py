@@ -163,7 +163,7 @@ def test_each_signature_shows_printed_name_utc_time_meaning_and_what_it_signs(
     ids = [s.id for s in report.signatures]
     assert len(ids) == len(set(ids)) == 13  # eligibility, 8 step signatures, release, deviation, 2 infusion
     assert set(chain.infusion_signature_ids) <= set(ids) and chain.release_signature_id in ids
-    signed_for = {s.id: s.signed_for for s in report.signatures}
+    signed_for = {s.id: str(s.signed_for) for s in report.signatures}
     assert signed_for[chain.release_signature_id] == f"lot {chain.din}: QA decision, released"
     assert signed_for[chain.infusion_signature_ids[0]] == f"infusion of final product {chain.din} A0: first clinician"
     assert [s.signed_at for s in report.signatures] == sorted(s.signed_at for s in report.signatures)
@@ -204,7 +204,7 @@ def test_events_are_in_time_order_from_donor_to_recipient(chain: InfusedTherapy,
     # Every signature of the report is attached to an event.
     attached = {s.id for e in report.events for s in e.signatures}
     assert attached == {s.id for s in report.signatures}
-    reprint = next(e for e in report.events if e.title == "Labels reprinted")
+    reprint = next(e for e in report.events if str(e.title) == "Labels reprinted")
     assert REPRINT_REASON in reprint.detail
 
 
