@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -130,3 +131,17 @@ def font_parses(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
     return parsed
+
+
+# A number written for machines (6.2e+07), not inside a hash or a signature: never on a record people read.
+MACHINE_NUMBER = re.compile(r"(?<![\w+/])\d(?:\.\d+)?e[+-]\d+(?![\w+/])")
+
+
+def text_of(data: bytes) -> str:
+    """The text of every page of a PDF, runs of white space (and the lines table cells wrap) folded to one space."""
+    return " ".join(pages(data))
+
+
+def cut_to(name: str, length: int) -> str:
+    """A field filler that cuts a text to the field's length (see Filled)."""
+    return name[:length]

@@ -5,15 +5,14 @@ stored in), doses "6.2 \u00d7 10\u2077", volumes "50.0 mL", temperatures "4.0°C
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from document_builders import MACHINE_NUMBER, cut_to, text_of
 from fastapi.testclient import TestClient
 from printed_record_builders import AT, Filled, coi_report
-from pypdf import PdfReader
 
 from batchtrack.batch_record import formatting
 from batchtrack.coi_report import events, pdf
@@ -28,23 +27,12 @@ SEOUL = "Asia/Seoul"
 AT_SEOUL = "2026-12-07 10:02:03 KST"  # AT, 01:02:03 UTC
 AT_UTC = "2026-12-07 01:02:03 UTC"
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
-# A number written for machines (6.2e+07), not inside a hash or a signature.
-EXPONENT = re.compile(r"(?<![\w+/])\d(?:\.\d+)?e[+-]\d+(?![\w+/])")
-
-
-def _named(name: str, length: int) -> str:
-    return name[:length]
-
-
-def _text(data: bytes) -> str:
-    # Table cells wrap lines: compare text with runs of white space folded to one space.
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_the_printout_gives_every_time_in_the_sites_zone_and_a_signatures_also_in_utc() -> None:
-    report = coi_report(Filled(_named))
+    report = coi_report(Filled(cut_to))
     report = dataclasses.replace(report, events=events.timeline(report))
-    text = _text(pdf.render_pdf(report))
+    text = text_of(pdf.render_pdf(report))
     assert AT_SEOUL in text and f"times in the site's time zone, {SEOUL}" in text
     assert f"printed {AT_SEOUL}" in text
     assert "(UTC)" not in text and "times are UTC" not in text
@@ -55,17 +43,17 @@ def test_the_printout_gives_every_time_in_the_sites_zone_and_a_signatures_also_i
 
 
 def test_the_printout_writes_doses_volumes_and_temperatures_for_people() -> None:
-    report = coi_report(Filled(_named))
+    report = coi_report(Filled(cut_to))
     report = dataclasses.replace(report, events=events.timeline(report))
-    text = _text(pdf.render_pdf(report))
+    text = text_of(pdf.render_pdf(report))
     assert "6.2 \u00d7 10\u2077 of 6.25 \u00d7 10\u2077" in text  # the bedside check's dose against its target
     assert "60.0 mL" in text and "50.0 mL" in text  # the aspirate collected, the bag infused
     assert "20.0\u00b0C" in text and "4.0\u00b0C" in text  # the receipt's and the hand-over's temperature
-    assert not EXPONENT.search(text), EXPONENT.findall(text)
+    assert not MACHINE_NUMBER.search(text), MACHINE_NUMBER.findall(text)
 
 
 def test_the_events_name_their_times_in_the_sites_zone_and_their_numbers_for_people() -> None:
-    report = coi_report(Filled(_named))
+    report = coi_report(Filled(cut_to))
     details = {event.kind: event.detail for event in events.timeline(report)}
     assert details["collection.scheduled"] == f"planned for {AT_SEOUL}"
     assert details["collection.collected"].startswith("60.0 mL")
@@ -95,11 +83,11 @@ def test_the_page_and_the_pdf_of_a_site_in_seoul_read_kst_and_the_json_keeps_utc
     assert body["display_timezone"] == SEOUL
     assert all(event["at"].endswith(("Z", "+00:00")) for event in body["events"])
     page = client.get(f"/therapies/{chain.coi}/report", headers={"accept": "text/html"}).text
-    printout = _text(client.get(f"/api/v1/therapies/{chain.coi}/report.pdf").content)
+    printout = text_of(client.get(f"/api/v1/therapies/{chain.coi}/report.pdf").content)
     assert body["events"]
     for event in body["events"]:
         local = formatting.local(datetime.fromisoformat(event["at"]), SEOUL)
         assert local.endswith(" KST") and local in page and local in printout
     dose = "6.2 \u00d7 10\u2077 of 6.25 \u00d7 10\u2077"  # the bedside check's, against its target
     assert dose in page and dose in printout
-    assert not EXPONENT.search(printout), EXPONENT.findall(printout)
+    assert not MACHINE_NUMBER.search(printout), MACHINE_NUMBER.findall(printout)

@@ -5,15 +5,13 @@ same signs."""
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import datetime
 
 import pytest
 from conftest import api_client
+from document_builders import MACHINE_NUMBER, cut_to, text_of
 from fastapi import FastAPI
 from printed_record_builders import Filled, certificate
-from pypdf import PdfReader
 
 from batchtrack.batch_record import formatting
 from batchtrack.config import Settings
@@ -25,21 +23,10 @@ from release_builders import enter_result, ready_lot
 SEOUL = "Asia/Seoul"
 AT_SEOUL = "2026-12-07 10:02:03 KST"  # the builders' AT, 01:02:03 UTC
 AT_UTC = "2026-12-07 01:02:03 UTC"
-# A number written for machines (6.2e+07), not inside a hash or a signature.
-EXPONENT = re.compile(r"(?<![\w+/])\d(?:\.\d+)?e[+-]\d+(?![\w+/])")
-
-
-def _named(name: str, length: int) -> str:
-    return name[:length]
-
-
-def _text(data: bytes) -> str:
-    # Table cells wrap lines: compare text with runs of white space folded to one space.
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_the_certificate_prints_its_times_in_the_sites_zone_and_signatures_also_in_utc() -> None:
-    text = _text(certificate_pdf.render_pdf(certificate(Filled(_named)), display_timezone=SEOUL))
+    text = text_of(certificate_pdf.render_pdf(certificate(Filled(cut_to)), display_timezone=SEOUL))
     assert f"Lot expires {AT_SEOUL}" in text
     assert f"Date and time {AT_SEOUL} ({AT_UTC})" in text  # QA's signature
     for role in ("Medical director", "Treating physician"):
@@ -50,7 +37,7 @@ def test_the_certificate_prints_its_times_in_the_sites_zone_and_signatures_also_
 
 
 def test_a_site_that_keeps_utc_prints_utc_once() -> None:
-    text = _text(certificate_pdf.render_pdf(certificate(Filled(_named))))
+    text = text_of(certificate_pdf.render_pdf(certificate(Filled(cut_to))))
     assert f"Date and time {AT_UTC} Signature" in text and "KST" not in text
 
 
@@ -75,12 +62,12 @@ def test_the_certificate_of_a_site_in_seoul_reads_kst_and_numbers_for_people(
     assert results["residual_penicillin"] == "0.05 \u00b5g/mL" and results["viability"] == "90.0%"
     assert body["decision"]["signature"]["signed_at"].endswith(("Z", "+00:00"))  # the API keeps UTC
 
-    text = _text(client.get(f"/api/v1/lots/{lot.din}/certificate.pdf").content)
+    text = text_of(client.get(f"/api/v1/lots/{lot.din}/certificate.pdf").content)
     assert f"Date and time {formatting.local(signed_at, SEOUL)} ({formatting.utc(signed_at)})" in text
     assert "6.25 \u00d7 10\u2077 cells" in text and "0.05 \u00b5g/mL" in text and "\u2264 0.1 \u00b5g/mL" in text
     assert "\u00d7 10\u2077 to" in text  # the dose's limit, for this recipient
-    assert "ug/mL" not in text and not EXPONENT.search(text), EXPONENT.findall(text)
+    assert "ug/mL" not in text and not MACHINE_NUMBER.search(text), MACHINE_NUMBER.findall(text)
 
     page = client.get(f"/lots/{lot.din}/certificate", headers={"accept": "text/html"}).text
     assert formatting.local(signed_at, SEOUL) in page and "\u2264 0.1 \u00b5g/mL" in page
-    assert "ug/mL" not in page and not EXPONENT.search(page)
+    assert "ug/mL" not in page and not MACHINE_NUMBER.search(page)
