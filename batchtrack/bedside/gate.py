@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from batchtrack.bedside import vocabulary
 from batchtrack.errors import Reason
+from batchtrack.i18n import moments
 from batchtrack.i18n.numbers import Quantity, shown
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
@@ -83,10 +84,6 @@ class BedsideFacts:
     zone: tzinfo = UTC  # the site's time zone, in which the reasons name times
 
 
-def _at(moment: datetime, zone: tzinfo) -> str:
-    """A time as a reason names it: in the site's zone, with the zone ("2026-12-08 12:02 KST")."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
 
 def _lot_state(state: str | None) -> Text:
     return state_names.lot_state(state) if state else _("unknown")
@@ -138,7 +135,7 @@ def _bag(facts: BedsideFacts, bag: Bag) -> list[Reason]:
     elif facts.now >= bag.expires_at:
         late = int((facts.now - bag.expires_at).total_seconds() // 60)
         reasons.append(Reason("bedside.expired", _("the product expired at {moment} ({minutes} min ago)",
-                                                   moment=_at(bag.expires_at, facts.zone), minutes=late)))
+                                                   moment=moments.minute(bag.expires_at, facts.zone), minutes=late)))
     return reasons
 
 
@@ -229,8 +226,9 @@ def _infusion_times(facts: InfusionFacts) -> list[Reason]:
     # Times are entered to the minute: a start in the minute of the check is after it.
     if facts.started_at < facts.checked_at.replace(second=0, microsecond=0):
         reasons.append(Reason("infusion.before_check", _("the infusion cannot start ({start}) before its bedside check "
-                                                         "({checked})", start=_at(facts.started_at, facts.zone),
-                                                         checked=_at(facts.checked_at, facts.zone))))
+                                                         "({checked})",
+                                                         start=moments.minute(facts.started_at, facts.zone),
+                                                         checked=moments.minute(facts.checked_at, facts.zone))))
     elif facts.started_at - facts.checked_at > CHECK_VALID_FOR:
         late = int((facts.started_at - facts.checked_at).total_seconds() // 60)
         reasons.append(Reason("infusion.check_stale",
@@ -243,7 +241,7 @@ def _infusion_times(facts: InfusionFacts) -> list[Reason]:
         reasons.append(Reason("infusion.in_future", _("the infusion cannot end in the future")))
     if facts.expires_at is not None and facts.started_at >= facts.expires_at:
         reasons.append(Reason("infusion.after_expiry", _("the infusion started after the product expired ({moment})",
-                                                         moment=_at(facts.expires_at, facts.zone))))
+                                                         moment=moments.minute(facts.expires_at, facts.zone))))
     return reasons
 
 

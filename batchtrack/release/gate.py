@@ -9,9 +9,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from batchtrack.errors import Reason
+from batchtrack.i18n import moments
 from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 
@@ -66,9 +67,10 @@ class ReleaseFacts:
     co_signatures: frozenset[str] = field(default_factory=frozenset)
     record_reviewed_through: int | None = None  # the last entry QA's latest record review covers; None: no review
     exceptions_since_review: int = 0  # exceptions recorded since that review, which it does not cover
+    zone: tzinfo = UTC  # the site's time zone, in which the reasons name times
 
 
-def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str]) -> list[Text]:
+def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str], zone: tzinfo = UTC) -> list[Text]:
     """Breaks in the chain of custody: none recorded, or a hand-over by someone who had not received it."""
     if not hand_overs:
         return [_("no custody hand-over is recorded for the lot's collection")]
@@ -76,8 +78,8 @@ def custody_gaps(hand_overs: Sequence[HandOver], *, names: dict[int, str]) -> li
     ordered = sorted(hand_overs, key=lambda h: h.at)
     for before, after in itertools.pairwise(ordered):
         if after.giver != before.receiver:
-            gaps.append(_("{receiver} received the bag at {at} UTC but {giver} handed it over next",
-                          receiver=names.get(before.receiver, before.receiver), at=before.at.strftime("%Y-%m-%d %H:%M"),
+            gaps.append(_("{receiver} received the bag at {at} but {giver} handed it over next",
+                          receiver=names.get(before.receiver, before.receiver), at=moments.minute(before.at, zone),
                           giver=names.get(after.giver, after.giver)))
     return gaps
 
@@ -146,8 +148,8 @@ def _common(facts: ReleaseFacts, *, pending: bool) -> list[Reason]:
     if facts.expires_at is None:
         reasons.append(Reason("lot.no_expiry", _("the lot has no expiry recorded")))
     elif facts.now >= facts.expires_at:
-        reasons.append(Reason("lot.expired", _("the lot expired at {at} UTC",
-                                               at=facts.expires_at.strftime("%Y-%m-%d %H:%M"))))
+        reasons.append(Reason("lot.expired", _("the lot expired at {at}",
+                                               at=moments.minute(facts.expires_at, facts.zone))))
     return reasons
 
 

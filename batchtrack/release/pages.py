@@ -92,7 +92,8 @@ def release_page(din: DinPath, request: Request, session: SessionDep, viewer: Ch
     """The release checklist: every unmet condition at once, the signing forms, the pending-sterility path."""
     lot = lot_service.get_by_din(session=session, din=din)
     summary = release_service.summary(session=session, lot=lot, actor=viewer,
-                                      translations=translations_of(request, viewer))
+                                      translations=translations_of(request, viewer),
+                                      zone=request.app.state.settings.zone)
     pending_groups = CHECKLIST + PENDING_CHECKLIST
     return render(request, "release/release.html", {
         "s": summary,
@@ -116,7 +117,7 @@ def release_sign(
     except ValidationError as exc:
         raise form_invalid(exc) from exc
     release_service.release(session=session, actor=actor, din=din, username=data.username, password=data.password,
-                            pending_sterility=data.pending_sterility)
+                            pending_sterility=data.pending_sterility, zone=request.app.state.settings.zone)
     return _back(request, din)
 
 
@@ -131,7 +132,7 @@ def release_reject(
     except ValidationError as exc:
         raise form_invalid(exc) from exc
     release_service.reject(session=session, actor=actor, din=din, username=data.username, password=data.password,
-                           reason=data.reason)
+                           reason=data.reason, zone=request.app.state.settings.zone)
     return _back(request, din)
 
 

@@ -49,22 +49,24 @@ def get_release(din: DinPath, request: Request, session: SessionDep, viewer: Che
     """What the release gate sees for the lot and the caller, with every unmet condition of each release path."""
     lot = lot_service.get_by_din(session=session, din=din)
     return release_service.summary(session=session, lot=lot, actor=viewer,
-                                   translations=translations_of(request, viewer))
+                                   translations=translations_of(request, viewer), zone=request.app.state.settings.zone)
 
 
 @router.post("/lots/{din}/release")
-def release_lot(din: DinPath, data: schemas.ReleaseRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
+def release_lot(din: DinPath, data: schemas.ReleaseRequest, session: SessionDep, settings: SettingsDep,
+                actor: Quality) -> schemas.DecisionOut:
     """Release the lot (or release it pending sterility) with QA's signature; 409 with every unmet condition."""
     release_service.release(session=session, actor=actor, din=din, username=data.username, password=data.password,
-                            pending_sterility=data.pending_sterility)
+                            pending_sterility=data.pending_sterility, zone=settings.zone)
     return _decision(session, din)
 
 
 @router.post("/lots/{din}/reject")
-def reject_lot(din: DinPath, data: schemas.RejectRequest, session: SessionDep, actor: Quality) -> schemas.DecisionOut:
+def reject_lot(din: DinPath, data: schemas.RejectRequest, session: SessionDep, settings: SettingsDep,
+               actor: Quality) -> schemas.DecisionOut:
     """Reject the lot with QA's signature and the reason."""
     release_service.reject(session=session, actor=actor, din=din, username=data.username, password=data.password,
-                           reason=data.reason)
+                           reason=data.reason, zone=settings.zone)
     return _decision(session, din)
 
 

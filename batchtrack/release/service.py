@@ -7,6 +7,7 @@ import gettext
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -89,7 +90,7 @@ def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in rows if row[0] is not None}
 
 
-def _custody_gaps(session: Session, lot: Lot) -> tuple[Text, ...]:
+def _custody_gaps(session: Session, lot: Lot, zone: tzinfo) -> tuple[Text, ...]:
     """The gaps in the custody of the aspirate bag of each collection the lot is made from."""
     collections = session.execute(
         select(col(Collection.id), col(Collection.din))
@@ -106,7 +107,7 @@ def _custody_gaps(session: Session, lot: Lot) -> tuple[Text, ...]:
         events = custody_service.for_containers(session=session, container_ids=[b for b in bags if b is not None])
         names = names_of(session, {e.handed_over_by for e in events} | {e.received_by for e in events})
         found = gate.custody_gaps([gate.HandOver(e.handed_over_by, e.received_by, e.occurred_at) for e in events],
-                                  names=names)
+                                  names=names, zone=zone)
         gaps += [_("collection {din}: {gap}", din=din, gap=gap) if len(collections) > 1 else gap for gap in found]
     return tuple(gaps)
 
@@ -123,8 +124,9 @@ def _approvals(session: Session, lot: Lot) -> list[ReleaseApproval]:
     ).scalars())
 
 
-def facts(*, session: Session, lot: Lot, actor: Principal) -> gate.ReleaseFacts:
-    """Everything the release gate judges about `lot` and `actor`, read now, in the caller's transaction."""
+def facts(*, session: Session, lot: Lot, actor: Principal, zone: tzinfo = UTC) -> gate.ReleaseFacts:
+    """Everything the release gate judges about `lot` and `actor`, read now, in the caller's transaction; its
+    reasons name times in `zone`, the site's."""
     assert lot.id is not None
     reconciliation = label_service.reconcile(session=session, lot=lot)
     recipient = _recipient(session, lot)
@@ -137,7 +139,7 @@ def facts(*, session: Session, lot: Lot, actor: Principal) -> gate.ReleaseFacts:
         open_deviations=deviation_service.open_count(session=session, lot_id=lot.id),
         labels_unaccounted=max(0, reconciliation.difference),
         labels_unverified=len(reconciliation.applied_unverified),
-        custody_gaps=_custody_gaps(session, lot),
+        custody_gaps=_custody_gaps(session, lot, zone),
         actor_id=actor.user_id, actor_is_qa=Role.QA in actor.roles,
         performers=lot_service.facts_for(session=session, lot=lot, actor=actor).performers,
         recipient_eligible=assessment.eligible if assessment is not None else None,
@@ -145,6 +147,7 @@ def facts(*, session: Session, lot: Lot, actor: Principal) -> gate.ReleaseFacts:
         pen_strep_allergies=_pen_strep(session, recipient),
         co_signatures=frozenset(a.role for a in _approvals(session, lot)),
         record_reviewed_through=review.reviewed_through_seq, exceptions_since_review=len(review.outdating),
+        zone=zone,
     )
 
 
@@ -248,10 +251,10 @@ def co_signatures(*, session: Session, lot: Lot) -> list[schemas.CoSignatureOut]
 
 
 def summary(*, session: Session, lot: Lot, actor: Principal,
-            translations: gettext.NullTranslations = ENGLISH) -> schemas.ReleaseSummary:
+            translations: gettext.NullTranslations = ENGLISH, zone: tzinfo = UTC) -> schemas.ReleaseSummary:
     """The release checklist of `lot` for `actor`: the facts, and every unmet condition of each path, its
-    messages in the language of `translations`."""
-    judged = facts(session=session, lot=lot, actor=actor)
+    messages in the language of `translations` and times in `zone`."""
+    judged = facts(session=session, lot=lot, actor=actor, zone=zone)
     full, pending = gate.release_refusals(judged), gate.pending_sterility_refusals(judged)
     return schemas.ReleaseSummary(
         lot=lot_service.to_public(session=session, lot=lot), specification=judged.specification, now=judged.now,
@@ -281,6 +284,7 @@ def _refusal(message: Text, reasons: list[Reason], audit: AuditedRefusal, code: 
 
 def _facts_json(judged: gate.ReleaseFacts, results: Sequence[QcResult]) -> str:
     data = asdict(judged)
+    del data["zone"]  # how the reasons name times, not a fact judged
     data["performers"] = sorted(judged.performers)
     data["co_signatures"] = sorted(judged.co_signatures)
     data["custody_gaps"] = [str(gap) for gap in judged.custody_gaps]  # recorded in English, as the audit trail
@@ -336,7 +340,7 @@ def _cannot_release(kind: ReleaseDecisionKind, din: str, unmet: int) -> Text:
 
 
 def release(*, session: Session, actor: Principal, din: str, username: str, password: str,
-            pending_sterility: bool) -> ReleaseDecision:
+            pending_sterility: bool, zone: tzinfo = UTC) -> ReleaseDecision:
     """Release the lot (or release it pending sterility) as QA's signed decision, if no condition is unmet.
 
     The lot row is locked and the facts are gathered in this same transaction: two releases at once are served
@@ -344,7 +348,7 @@ def release(*, session: Session, actor: Principal, din: str, username: str, pass
     """
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
     kind = ReleaseDecisionKind.RELEASED_PENDING_STERILITY if pending_sterility else ReleaseDecisionKind.RELEASED
-    judged = facts(session=session, lot=lot, actor=actor)
+    judged = facts(session=session, lot=lot, actor=actor, zone=zone)
     reasons = gate.pending_sterility_refusals(judged) if pending_sterility else gate.release_refusals(judged)
     if reasons:
         raise _refusal(_cannot_release(kind, lot.din, len(reasons)), reasons,
@@ -356,10 +360,10 @@ def release(*, session: Session, actor: Principal, din: str, username: str, pass
 
 
 def reject(*, session: Session, actor: Principal, din: str, username: str, password: str,
-           reason: str) -> ReleaseDecision:
+           reason: str, zone: tzinfo = UTC) -> ReleaseDecision:
     """Reject the lot as QA's signed decision, with the reason."""
     lot = lot_service.get_by_din(session=session, din=din, for_update=True)
-    judged = facts(session=session, lot=lot, actor=actor)
+    judged = facts(session=session, lot=lot, actor=actor, zone=zone)
     reasons = gate.rejection_refusals(judged, reason=reason)
     if reasons:
         raise _refusal(_("lot {din} cannot be rejected", din=lot.din), reasons,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from batchtrack.errors import Reason
+from batchtrack.i18n import moments
 from batchtrack.i18n.text import _
 from batchtrack.scanning.parser import ScanIdentity
 
@@ -32,13 +33,8 @@ def label_agrees(
     ):
         reasons.append(Reason("scan.label_expiry_mismatch", _(
             "the label's expiry {on_label} is not the lot's recorded expiry {recorded}",
-            on_label=_at(identity.expires_at, zone), recorded=_at(recorded_expiry, zone))))
+            on_label=moments.minute(identity.expires_at, zone), recorded=moments.minute(recorded_expiry, zone))))
     return reasons
-
-
-def _at(moment: datetime, zone: tzinfo) -> str:
-    """A time as a reason names it: in the site's zone, with the zone ("2026-12-08 12:02 KST")."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _same_expiry(on_label: datetime, recorded: datetime) -> bool:
