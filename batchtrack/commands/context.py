@@ -10,6 +10,7 @@ from batchtrack import migrate as migrations
 from batchtrack.commands.language import Refused
 from batchtrack.config import Settings, get_settings
 from batchtrack.db import Database, make_engine
+from batchtrack.i18n import moments
 from batchtrack.i18n.text import _
 
 
@@ -46,4 +47,4 @@ def require_current_schema(db: Database) -> None:
 def local_time(moment: datetime, settings: Settings) -> str:
     """`moment` in the site's time zone, with its zone: "2026-12-08 12:02 KST" (stored times are UTC)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
+    return moments.minute(aware, settings.zone)

@@ -19,11 +19,10 @@ from starlette.datastructures import FormData
 
 from batchtrack.auth import signatures
 from batchtrack.auth.principal import Principal
-from batchtrack.batch_record import formatting
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.i18n import catalogs, data_files, limit_text, negotiation, numbers
+from batchtrack.i18n import catalogs, data_files, limit_text, moments, negotiation, numbers, recorded
 from batchtrack.i18n.text import ENGLISH, Text, _, shown_str
 from batchtrack.resources import resource_dir
 from batchtrack.web.deps import csrf_token
@@ -48,15 +47,13 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         value, numbers.Quantity(kind), unit)
     # A recorded value in its recorded unit, written as the printed records write it (every recorded digit kept:
     # the second person verifies what was entered): {{ v.value|measured(v.unit) }} -> 5.84 x 10^7 cells, 72.0%.
-    templates.env.filters["measured"] = formatting.quantity
+    templates.env.filters["measured"] = recorded.quantity
     templates.env.filters["unit"] = numbers.unit_sign
     templates.env.filters["limit"] = limit_text.readable  # a recorded specification limit: <= 1e+07 -> ≤ 1 x 10^7
     templates.env.globals["languages"] = negotiation.LANGUAGE_NAMES
 
     def local_time(value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return "—" if value is None else moments.minute(value, zone)
 
     templates.env.filters["local_time"] = local_time
     templates.env.globals["facility_name"] = settings.facility_name
