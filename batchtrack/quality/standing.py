@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,11 @@ def results_in_force(*, session: Session, lot: Lot, as_of: datetime | None = Non
     query = select(QcResult).where(col(QcResult.lot_id) == lot.id)
     if as_of is not None:
         query = query.where(col(QcResult.entered_at) <= as_of)
-    rows = list(session.execute(query.order_by(col(QcResult.id))).scalars())
+    return in_force_of(list(session.execute(query.order_by(col(QcResult.id))).scalars()))
+
+
+def in_force_of(rows: Sequence[QcResult]) -> dict[str, QcResult]:
+    """Among one lot's results in the order they were entered, the result in force of each test (pure)."""
     replaced = {row.replaces_id for row in rows if row.replaces_id is not None}
     in_force: dict[str, QcResult] = {}
     for row in rows:
