@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from batchtrack.i18n.negotiation import LANGUAGES
@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     def checkpoint_folders(self) -> list[Path]:
         """The folders that hold a copy of the checkpoint log."""
         return self.checkpoint_dirs or [self.data_dir / "checkpoints"]
+
+    # E-mail notifications go out through this SMTP server; none are sent while no host is set.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = "batchtrack@localhost"
+    smtp_starttls: bool = True
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether notifications are sent by e-mail (an SMTP host is set)."""
+        return bool(self.smtp_host)
 
     log_level: str = "INFO"
     # Each server process runs on a processor of its own (see process_cpu): its threads then share one processor's
