@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +23,31 @@ NAMING_CONVENTION = {
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Where "now" comes from: the wall clock, unless a history is being written at the moments it happened (the
+# demonstration's therapies over their days). Context-local, so no other thread or request ever sees it; every
+# record and every gate reads the same "now", so a gate judges recorded moments exactly as it judges live ones.
+_recording_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("recording_clock", default=None)
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (the recording clock's, inside `recording_clock`)."""
+    clock = _recording_clock.get()
+    if clock is None:
+        return datetime.now(UTC)
+    moment = clock()
+    if moment > datetime.now(UTC):
+        raise ValueError("a recording clock cannot run ahead of the wall clock: nothing is recorded in the future")
+    return moment.astimezone(UTC)
+
+
+@contextmanager
+def recording_clock(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Within the block, record and judge at the moments `clock` gives (aware, never after the wall clock)."""
+    token = _recording_clock.set(clock)
+    try:
+        yield
+    finally:
+        _recording_clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
