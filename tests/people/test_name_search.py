@@ -62,7 +62,7 @@ def test_a_family_name_several_subjects_share_lists_them(investigator: TestClien
 
 def test_a_name_nobody_has_is_refused_with_a_reason(investigator: TestClient) -> None:
     status, page = search(investigator, "이순신")
-    assert status == 404 and "Nothing matches that identifier or name." in page
+    assert status == 404 and "No subject has this name." in page
     assert search(investigator, "Kim Minjun")[0] == 404  # S-202's romanised given name is Min-jun, family Gim
 
 
@@ -73,7 +73,7 @@ def test_a_name_finds_nothing_for_roles_that_see_identifiers_only(
     client, _ = as_role(role)
     for query in ("김수아", "Kim Sua", "홍"):
         status, page = search(client, query)
-        assert status == 404 and "Nothing matches that identifier." in page
+        assert status == 404 and "This is not a DIN, COI identifier, container label or subject code." in page
     listed = client.get("/subjects", params={"name": "김"}, headers=HTML).text
     assert "S-203" in listed and "김" not in listed  # the name filter is ignored, and no name is shown
 
