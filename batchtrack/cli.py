@@ -16,6 +16,7 @@ from batchtrack import migrate as migrations
 from batchtrack.commands import audit as audit_commands
 from batchtrack.commands import backup as backup_commands
 from batchtrack.commands import context, language
+from batchtrack.commands import notify as notify_commands
 from batchtrack.commands import users as user_commands
 from batchtrack.commands.language import Refused, say
 from batchtrack.config import DEV_SECRET, Settings, get_settings
@@ -78,7 +79,7 @@ def serve(host: str, port: int, workers: int) -> None:
         try:
             keys.load(settings.checkpoint_key_path)
         except keys.KeyProblem as exc:
-            raise Refused(_("audit checkpoints cannot be signed: {problem}", problem=exc.message)) from exc
+            raise Refused(_("audit checkpoints cannot be signed: {problem}", problem=exc.text)) from exc
     database = context.database(settings)
     context.require_current_schema(database)
     database.dispose()
@@ -241,3 +242,4 @@ main.add_command(user_commands.user)
 main.add_command(audit_commands.audit)
 main.add_command(backup_commands.backup)
 main.add_command(backup_commands.restore)
+main.add_command(notify_commands.notify)
