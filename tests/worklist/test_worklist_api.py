@@ -1,0 +1,140 @@
+"""GET /api/v1/me/worklist: each role's work, with its deadlines from the same limits the chain enforces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from conftest import api_client
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from batchtrack.config import Settings
+from batchtrack.db import Database
+from batchtrack.lots import service as lot_service
+from batchtrack.models.user import Role
+from batchtrack.protocols import definition
+from batchtrack.release import gate
+from batchtrack.release import service as release_service
+from batchtrack.worklist import service as worklist_service
+
+from builders import PROTOCOL, UserHandle, collected_bag, enrol_eligible, make_user, seed_lot
+from deviation_builders import open_deviation, set_lot_state
+from quality_builders import enter, lot_in_qc
+
+Client = Callable[..., tuple[TestClient, UserHandle]]
+
+
+def _section(body: dict[str, Any], kind: str) -> dict[str, Any]:
+    [section] = [s for s in body["sections"] if s["kind"] == kind]
+    return section
+
+
+def test_qa_sees_the_open_deviation_the_preliminary_sterility_and_the_release_gates_reasons(
+        app: FastAPI, database: Database, settings: Settings) -> None:
+    qc = lot_in_qc(database, settings)
+    enter(database, qc, "sterility", text="no growth", status="preliminary", day=7)
+    number = open_deviation(database, qc.din, qc.analyst)
+    client = api_client(app, qc.qa)
+    body = client.get("/api/v1/me/worklist").json()
+
+    kinds = [s["kind"] for s in body["sections"]]
+    assert "deviation_open" in kinds and "release_awaiting" in kinds and "qc_results_due" in kinds
+    assert "infusion_planned" not in kinds  # QA does not see the clinic's list
+    [deviation] = _section(body, "deviation_open")["items"]
+    assert deviation["about"] == number and deviation["link"] == f"/deviations/{number}"
+
+    [due] = _section(body, "qc_results_due")["items"]
+    assert due["about"] == qc.din and due["link"] == f"/lots/{qc.din}/qc"
+    assert any(r.startswith("Sterility (14 days): preliminary at day 7") for r in due["reasons"])
+    # Day 7 read now: the final result is due 7 days on, as the specification's 14 days say.
+    due_at = datetime.fromisoformat(due["due_at"])
+    assert timedelta(days=6, hours=23) < due_at - datetime.fromisoformat(body["generated_at"]) <= timedelta(days=7)
+    assert due["seconds_left"] > 0 and not due["overdue"] and "left)" in due["due"]
+
+    [awaiting] = _section(body, "release_awaiting")["items"]
+    with database.transaction(write=False) as session:
+        lot = lot_service.get_by_din(session=session, din=qc.din)
+        expected = [r.message for r in gate.release_refusals(
+            release_service.facts(session=session, lot=lot, actor=qc.qa.principal, zone=settings.zone))]
+    assert awaiting["reasons"] == expected
+    assert "1 deviation(s) still open" in awaiting["reasons"]
+    assert awaiting["link"] == f"/lots/{qc.din}/release"
+
+
+def test_the_qc_analyst_sees_only_results_due(app: FastAPI, database: Database, settings: Settings) -> None:
+    qc = lot_in_qc(database, settings)
+    body = api_client(app, qc.analyst).get("/api/v1/me/worklist").json()
+    assert [s["kind"] for s in body["sections"]] == ["qc_results_due"]
+    assert body["roles"] == ["qc_analyst"]
+
+
+def test_a_bag_in_transit_is_due_at_the_end_of_the_protocols_receipt_window(
+        app: FastAPI, database: Database, settings: Settings) -> None:
+    clinician = make_user(database, Role.INVESTIGATOR, Role.COLLECTOR)
+    coi = enrol_eligible(database, settings, clinician)
+    din = collected_bag(database, settings, clinician, coi, hours_ago=3.0)
+    courier = make_user(database, Role.COURIER)
+    body = api_client(app, courier).get("/api/v1/me/worklist").json()
+    [item] = _section(body, "bag_in_transit")["items"]
+    assert item["about"] == din and item["link"] == f"/receiving?expected={din}"
+    hours = definition.load(PROTOCOL).limits.max_hours_collection_to_receipt
+    left = item["seconds_left"] / 3600
+    assert hours - 3.1 < left < hours - 2.9
+    assert coi in item["title"]
+
+
+def test_an_empty_section_says_what_will_appear_there(app: FastAPI, database: Database) -> None:
+    nurse = make_user(database, Role.NURSE)
+    body = api_client(app, nurse).get("/api/v1/me/worklist").json()
+    for section in body["sections"]:
+        assert section["items"] == [] and section["empty"].endswith(".")
+    assert "appears here" in _section(body, "infusion_planned")["empty"]
+
+
+def test_the_worklist_needs_a_signed_in_user(client: TestClient) -> None:
+    assert client.get("/api/v1/me/worklist").status_code == 401
+
+
+@contextmanager
+def _counted(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+def _statements_for_every_kind(database: Database, settings: Settings, viewer: UserHandle) -> int:
+    with database.transaction(write=False) as session, _counted(database) as statements:
+        worklist = worklist_service.worklist(session=session, viewer=viewer.principal, zone=settings.zone)
+    assert {s.kind for s in worklist.sections} == set(worklist_service.rules.Kind)
+    return len(statements)
+
+
+def test_the_worklist_takes_as_many_queries_for_30_lots_as_for_3(database: Database, settings: Settings) -> None:
+    everyone = make_user(database, *Role)
+    operator = make_user(database, Role.OPERATOR)
+
+    def add(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            seeded = seed_lot(database, settings, subject=f"S-{n:03d}", mrn=f"MRN-{n:06d}")
+            if n % 3 == 0:
+                set_lot_state(database, seeded.din, "in_qc")
+            elif n % 3 == 1:
+                open_deviation(database, seeded.din, operator)
+
+    add(3, 1)
+    few = _statements_for_every_kind(database, settings, everyone)
+    add(27, 4)
+    many = _statements_for_every_kind(database, settings, everyone)
+    assert few == many
+    assert many <= 30
