@@ -48,6 +48,9 @@ from batchtrack.lots import pages as lot_pages
 from batchtrack.lots import routes as lot_routes
 from batchtrack.materials import pages as material_pages
 from batchtrack.materials import routes as material_routes
+from batchtrack.notifications import delivery as notification_delivery
+from batchtrack.notifications import pages as notification_pages
+from batchtrack.notifications import routes as notification_routes
 from batchtrack.processing import pages as processing_pages
 from batchtrack.processing import routes as processing_routes
 from batchtrack.qualifications import pages as qualification_pages
@@ -69,6 +72,7 @@ from batchtrack.web import errors_render, log_privacy
 from batchtrack.web.body_limit import BodyLimit, upload_routes
 from batchtrack.web.rendering import make_templates
 from batchtrack.web.security_headers import SecurityHeaders
+from batchtrack.worklist import routes as worklist_routes
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +139,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.anchor = anchor
     app.state.usage = noted
     app.state.templates = make_templates(settings)
+    # Messages the requests write to the outbox are sent after their commit, by this app's courier.
+    app.state.courier = notification_delivery.register(settings, database)
 
     # Routers are included one level deep, the scan pipeline first: every request walks the route table in
     # order, and scans are the hot path of every station.
@@ -144,9 +150,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
         quality_routes.router, release_routes.router, bedside_routes.router, coi_report_routes.router,
-        dashboard_routes.router,
+        dashboard_routes.router, worklist_routes.router,
         review_routes.router, qualification_routes.router,
-        account_routes.router,
+        account_routes.router, notification_routes.router,
     ]
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
@@ -155,7 +161,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   enrolment_pages, collection_pages, processing_pages, material_pages, equipment_pages,
                   deviation_pages, batch_record_pages, quality_pages, release_pages,
                   bedside_pages, coi_report_pages, review_pages, qualification_pages,
-                  account_pages, account_admin_pages, language_pages):
+                  account_pages, account_admin_pages, notification_pages, language_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
 
