@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,5 +41,8 @@ def test_the_demo_subject_is_named_in_hangul_and_romanised_and_the_demo_runs_twi
     assert second.exit_code == 0 and "already present" in second.output, second.output
     with database.engine.connect() as connection:
         rows = connection.execute(text(
-            "SELECT subject_code, family_name, given_name, family_name_latin, given_name_latin FROM recipient")).all()
-    assert [tuple(row) for row in rows] == [(DEMO_SUBJECT, "김", "수아", "Kim", "Sua")]
+            "SELECT subject_code, family_name, given_name, family_name_latin, given_name_latin FROM recipient"
+            " ORDER BY subject_code")).all()
+    assert tuple(rows[0]) == (DEMO_SUBJECT, "김", "수아", "Kim", "Sua")
+    # Every demo subject is named in Hangul and romanised.
+    assert all(re.fullmatch("[가-힣]+", row[1] + row[2]) and (row[3] + row[4]).isascii() for row in rows)
