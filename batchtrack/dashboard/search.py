@@ -1,4 +1,8 @@
-"""Finding a record from any identifier a person types or scans, or, for those who see patient identity, a name."""
+"""Finding a record from any identifier a person types or scans, or, for those who see patient identity, a name.
+
+Each term the text may be (search_terms.read) is looked up in turn by a unique or indexed column, one row or two at
+most; the first that finds a record answers.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,17 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from batchtrack.dashboard import search_terms
+from batchtrack.dashboard.search_terms import Kind, Term
 from batchtrack.i18n.text import Text, _
-from batchtrack.identifiers import coi as coi_id
-from batchtrack.identifiers import din as din_id
 from batchtrack.models.collection import Collection
+from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
 from batchtrack.people import matching
 
-MAX_QUERY = 64
+MAX_QUERY = search_terms.MAX_QUERY
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,62 +33,117 @@ class Hit:
     message: str | Text = ""
 
 
-def _strip_data_identifier(text: str) -> str:
-    for prefix in ("&/", "=<", "="):
-        if text.startswith(prefix):
-            return text[len(prefix):]
-    return text
-
-
-def find(*, session: Session, query: str, sees_identity: bool = False) -> Hit:
-    """Resolve a DIN, COI identifier (with or without check character or data identifier) or subject code; for a
-    reader who sees patient identity, also a recipient's name as written or romanised (`sees_identity`)."""
-    text = _strip_data_identifier("".join(query.split()).upper())[:MAX_QUERY]
-    if not text:
-        return Hit("none", "", _("Type or scan a DIN, COI identifier or subject code."))
-    if text.startswith(coi_id.PREFIX) and len(text) in (coi_id.COI_LENGTH, coi_id.COI_LENGTH + 1):
-        coi = text[: coi_id.COI_LENGTH]
-        if len(text) == coi_id.COI_LENGTH + 1:
-            try:
-                coi_id.parse(coi, check=text[-1])
-            except din_id.IdentifierError as exc:
-                return Hit("none", "", exc.message)
-        if session.execute(select(col(Therapy.id)).where(col(Therapy.coi) == coi)).first():
-            return Hit("therapy", coi)
-        return Hit("none", "", _("No therapy has COI identifier {coi}.", coi=coi))
-    if len(text) in (din_id.DIN_LENGTH, din_id.DIN_LENGTH + 1, din_id.DIN_LENGTH + 2):
-        din = text[: din_id.DIN_LENGTH]
-        if len(text) == din_id.DIN_LENGTH + 1:
-            try:
-                din_id.parse(din, check=text[-1])
-            except din_id.IdentifierError as exc:
-                return Hit("none", "", exc.message)
-        if session.execute(select(col(Lot.id)).where(col(Lot.din) == din)).first():
-            return Hit("lot", din)
-        collection = session.execute(select(Collection).where(col(Collection.din) == din)).scalar_one_or_none()
-        if collection is not None:
-            therapy = session.get(Therapy, collection.therapy_id)
-            assert therapy is not None
-            return Hit("therapy", therapy.coi)
+def _lot_or_collection(session: Session, din: str) -> Hit | None:
+    """The lot with this DIN, else the therapy of the collection with it."""
+    if session.execute(select(col(Lot.id)).where(col(Lot.din) == din)).first():
+        return Hit("lot", din)
     row = session.execute(
-        select(col(Therapy.coi)).join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
-        .where(col(Recipient.subject_code) == query.strip()[:MAX_QUERY])
+        select(col(Therapy.coi)).join(Collection, col(Collection.therapy_id) == col(Therapy.id))
+        .where(col(Collection.din) == din)
     ).first()
-    if row:
-        return Hit("therapy", row[0])
-    if sees_identity:
-        return _find_by_name(session=session, query=query)
-    return Hit("none", "", _("Nothing matches that identifier."))
+    return Hit("therapy", row[0]) if row else None
 
 
-def _find_by_name(*, session: Session, query: str) -> Hit:
-    """The subject whose name was typed, the list when several have it, or nowhere."""
+def _container(session: Session, term: Term) -> Hit | None:
+    """The lot of the container a label names (by its DIN's index), else the therapy of its collection."""
+    query = select(col(Container.lot_id), col(Container.collection_id)).where(
+        col(Container.din) == term.value, col(Container.division) == term.division,
+        col(Container.sample_flag) == term.sample_flag)
+    if term.product_code is not None:
+        query = query.where(col(Container.product_code) == term.product_code)
+    row = session.execute(query.limit(1)).first()
+    if row is None:
+        return None
+    lot_id, collection_id = row
+    if lot_id is not None:
+        lot = session.get(Lot, lot_id)
+        return Hit("lot", lot.din) if lot is not None else None
+    coi = session.execute(
+        select(col(Therapy.coi)).join(Collection, col(Collection.therapy_id) == col(Therapy.id))
+        .where(col(Collection.id) == collection_id)
+    ).scalar_one_or_none()
+    return Hit("therapy", coi) if coi is not None else None
+
+
+def _subject(session: Session, code: str) -> Hit | None:
+    """The subject's therapy when there is one, the subject's page when there are none or several. Codes are
+    recorded as typed at enrolment; upper and lower case are tried too (each through the unique index)."""
+    recipient_id = session.execute(
+        select(col(Recipient.id)).where(col(Recipient.subject_code).in_({code, code.upper(), code.lower()}))
+        .order_by(col(Recipient.subject_code) != code).limit(1)
+    ).scalar_one_or_none()
+    if recipient_id is None:
+        return None
+    therapies = session.execute(
+        select(col(Therapy.coi)).where(col(Therapy.recipient_id) == recipient_id).limit(2)
+    ).scalars().all()
+    if len(therapies) == 1:
+        return Hit("therapy", therapies[0])
+    recipient = session.get(Recipient, recipient_id)
+    assert recipient is not None
+    return Hit("subject", recipient.subject_code)
+
+
+def _named(session: Session, name: str) -> Hit | None:
+    """The subject whose name was typed, the list when several have it."""
     subjects = session.execute(
-        select(col(Recipient.subject_code)).where(matching.recipient_named(query))
+        select(col(Recipient.subject_code)).where(matching.recipient_named(name))
         .order_by(col(Recipient.id)).limit(2)
     ).scalars().all()
     if len(subjects) == 1:
         return Hit("subject", subjects[0])
     if subjects:
-        return Hit("subjects", " ".join(query.split())[:matching.MAX_NAME_QUERY])
-    return Hit("none", "", _("Nothing matches that identifier or name."))
+        return Hit("subjects", name[: matching.MAX_NAME_QUERY])
+    return None
+
+
+def _look_up(session: Session, term: Term) -> Hit | None:
+    if term.kind is Kind.COI:
+        found = session.execute(select(col(Therapy.id)).where(col(Therapy.coi) == term.value)).first()
+        return Hit("therapy", term.value) if found else None
+    if term.kind is Kind.DIN:
+        return _lot_or_collection(session, term.value)
+    if term.kind is Kind.CONTAINER:
+        return _container(session, term)
+    if term.kind is Kind.SUBJECT_CODE:
+        return _subject(session, term.value)
+    return _named(session, term.value)
+
+
+def not_found(reading: search_terms.Reading, *, names: bool) -> Text:
+    """Why nothing was found: what the text was taken for, or that it is none of what the box finds."""
+    if reading.refusal is not None:
+        return reading.refusal
+    kinds = reading.kinds()
+    if Kind.COI in kinds:
+        return _("No therapy has this COI identifier.")
+    if Kind.DIN in kinds:
+        return _("No lot or collection has this DIN.")
+    if Kind.CONTAINER in kinds:
+        return _("No container recorded here has this label.")
+    if kinds == {Kind.SUBJECT_CODE, Kind.NAME}:
+        return _("No subject has this code or name.")
+    if Kind.SUBJECT_CODE in kinds:
+        return _("No subject has this code.")
+    if Kind.NAME in kinds:
+        return _("No subject has this name.")
+    if names:
+        return _("This is not a DIN, COI identifier, container label, subject code or name.")
+    return _("This is not a DIN, COI identifier, container label or subject code.")
+
+
+def find(*, session: Session, query: str, sees_identity: bool = False) -> Hit:
+    """Resolve a COI identifier or DIN (with or without its check character), a container's label as scanned, or
+    a subject code; for a reader who sees patient identity (`sees_identity`), also a recipient's name as written or
+    romanised."""
+    reading = search_terms.read(query, names=sees_identity)
+    if not query.strip():
+        if sees_identity:
+            return Hit("none", "", _("Type or scan a DIN, COI identifier or container label, or type a subject code "
+                                     "or name."))
+        return Hit("none", "", _("Type or scan a DIN, COI identifier or container label, or type a subject code."))
+    for term in reading.terms:
+        hit = _look_up(session, term)
+        if hit is not None:
+            return hit
+    return Hit("none", "", not_found(reading, names=sees_identity))

@@ -23,7 +23,7 @@ SignIn = Callable[[Page, UserHandle], None]
 def find(page: Page, text: str) -> int:
     """Type `text` into the header search and press Enter; return the status of the page reached."""
     with page.expect_navigation() as navigation:
-        page.get_by_label("Find by DIN, COI identifier or subject code").fill(text)
+        page.get_by_label("Subject code, DIN, COI, container or name").fill(text)
         page.keyboard.press("Enter")
     response = navigation.value
     assert response is not None
@@ -34,9 +34,47 @@ def test_unknown_identifier_says_nothing_matches(page: Page, database: Database,
     sign_in(page, make_user(database, Role.OPERATOR))
 
     assert find(page, "NO-SUCH-SUBJECT") == 404
-    expect(page.get_by_role("heading", name="Search")).to_be_visible()
-    expect(page.get_by_role("alert")).to_have_text("Nothing matches that identifier.")
+    expect(page.get_by_role("heading", level=1, name="Search")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text("No subject has this code.")
     expect(page.get_by_text("You searched for")).to_contain_text("NO-SUCH-SUBJECT")
+
+
+def test_a_subject_code_a_din_check_would_have_refused_finds_its_therapy_from_the_page_search(
+    page: Page, database: Database, settings: Settings, sign_in: SignIn
+) -> None:
+    lot = seed_lot(database, settings, subject="CS20AT04-S-01")
+    sign_in(page, make_user(database, Role.OPERATOR))
+
+    assert find(page, "CS20AT04-S-0") == 404
+    expect(page.get_by_role("alert")).to_have_text("No subject has this code.")
+    expect(page.locator("#search-again")).to_be_focused()  # the page's own box, ready to type again
+    with page.expect_navigation():
+        page.keyboard.type("CS20AT04-S-01")
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"/therapies/{lot.coi}$"))
+
+
+def test_a_clinician_finds_a_subject_by_the_name_in_hangul(
+    page: Page, database: Database, settings: Settings, sign_in: SignIn
+) -> None:
+    seed_lot(database, settings, subject="S-008", family="홍", given="길동")
+    sign_in(page, make_user(database, Role.NURSE))
+
+    find(page, "홍길동")
+    expect(page).to_have_url(re.compile("/subjects/S-008$"))
+
+
+def test_a_name_tells_an_operator_nothing_about_who_is_enrolled(
+    page: Page, database: Database, settings: Settings, sign_in: SignIn
+) -> None:
+    seed_lot(database, settings, subject="S-009", family="홍", given="길동")
+    sign_in(page, make_user(database, Role.OPERATOR))
+
+    assert find(page, "홍길동") == 404
+    expect(page.get_by_role("alert")).to_have_text(
+        "This is not a DIN, COI identifier, container label or subject code.")
+    expect(page.get_by_text("in Hangul or romanised")).to_have_count(0)
+    expect(page.get_by_text("S-009")).to_have_count(0)
 
 
 def test_mistyped_check_character_is_refused_not_guessed(
