@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy import event, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import col, select
 
 from batchtrack.config import Settings
@@ -63,10 +63,11 @@ class Courier:
         if not self.settings.mail_enabled:
             return Delivered()
         counts = {DeliveryStatus.DELIVERED: 0, DeliveryStatus.PENDING: 0, DeliveryStatus.FAILED: 0}
-        for message_id in self._due(now or utcnow()):
-            claimed = self._claim(message_id)
+        at = now or utcnow()
+        for message_id in self._due(at):
+            claimed = self._claim(message_id, at)
             if claimed is not None:
-                counts[self._attempt(*claimed)] += 1
+                counts[self._attempt(*claimed, at)] += 1
         return Delivered(counts[DeliveryStatus.DELIVERED], counts[DeliveryStatus.PENDING],
                          counts[DeliveryStatus.FAILED])
 
@@ -96,9 +97,8 @@ class Courier:
                        col(NotificationMessage.next_attempt_at) <= now)
                 .order_by(col(NotificationMessage.id)).limit(BATCH)).scalars() if found is not None]
 
-    def _claim(self, message_id: int) -> tuple[NotificationMessage, str | None] | None:
+    def _claim(self, message_id: int, now: datetime) -> tuple[NotificationMessage, str | None] | None:
         """Take one message for an attempt (None: another sender has it, or it is no longer due)."""
-        now = utcnow()
         with self.database.transaction(write=True) as session:
             taken = session.execute(
                 update(NotificationMessage)
@@ -113,14 +113,13 @@ class Courier:
             assert message is not None
             return message, user.language if user is not None else None
 
-    def _attempt(self, message: NotificationMessage, language: str | None) -> DeliveryStatus:
-        """One attempt at one claimed message; the outcome recorded on it."""
+    def _attempt(self, message: NotificationMessage, language: str | None, now: datetime) -> DeliveryStatus:
+        """One attempt at one claimed message at `now`; the outcome recorded on it."""
         error = ""
         try:
             self._send(message, language)
         except (OSError, smtplib.SMTPException, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
-        now = utcnow()
         if not error:
             status, next_at = DeliveryStatus.DELIVERED, now
         else:
@@ -182,7 +181,7 @@ def send_after_commit(session: Session) -> None:
         if courier is not None:
             courier.deliver_soon()
 
-    def rolled_back(rolled_session: Session) -> None:
+    def rolled_back(rolled_session: Session, _transaction: SessionTransaction) -> None:
         rolled_session.info.pop(_AFTER_COMMIT, None)
 
     event.listen(session, "after_commit", committed, once=True)

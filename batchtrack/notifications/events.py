@@ -51,10 +51,10 @@ def out_of_specification(*, session: Session, lot: Lot, test_title: str, result:
 
 
 def positive_after_release(*, session: Session, lot: Lot, test_title: str, result: str, row: QcResult,
-                           deviation: Deviation, released: str) -> int:
+                           deviation: Deviation, released: str | None) -> int:
     """Announce a positive post-release result (sterility) of a lot already released: the clinic must act."""
     facts, identity = _lot_facts(session, lot)
-    facts |= _result_facts(test_title, result, row) | {"deviation": deviation.number, "released": released}
+    facts |= _result_facts(test_title, result, row) | {"deviation": deviation.number, "released": released or ""}
     return service.announce(session=session, kind=NotificationKind.POSITIVE_STERILITY, entity=lot.din,
                             facts=facts, identity=identity)
 

@@ -13,6 +13,14 @@ from batchtrack.models.notification import NotificationKind
 
 Kind = NotificationKind
 
+# What each kind is called where a user chooses what they receive.
+KIND_TITLES: dict[str, Text] = {
+    Kind.POSITIVE_STERILITY.value: _("A released lot's sterility (post-release) result is positive"),
+    Kind.OUT_OF_SPECIFICATION.value: _("A QC result is out of specification"),
+    Kind.DEVIATION_OPENED.value: _("A deviation is opened"),
+    Kind.RECEIPT_WINDOW.value: _("A bag in transit must soon be received at the lab"),
+    Kind.ACCOUNT_LOCKED.value: _("An account is locked after failed attempts"),
+}
 SUBJECTS: dict[NotificationKind, Text] = {
     Kind.POSITIVE_STERILITY: _("URGENT: lot {din} was released and its {test} result is positive"),
     Kind.OUT_OF_SPECIFICATION: _("Out of specification: {test} of lot {din}"),

@@ -92,8 +92,13 @@ def facts_for(facts: Mapping[str, str], identity: Identity | None, *, roles: Ite
 
 
 def _withhold(text: str, identity: Identity) -> str:
-    for part in sorted({p for p in (*identity.names, identity.mrn, identity.date_of_birth) if len(p) >= 2},
-                       key=len, reverse=True):
+    # The whole name in either order, with or without a space (a Korean family name is often one syllable, which
+    # alone names nobody and is too common a syllable to cut out), then every part of two characters or more.
+    family, given, family_latin, given_latin = (*identity.names, "", "", "", "")[:4]
+    wholes = {f"{a}{gap}{b}" for first, second in ((family, given), (family_latin, given_latin))
+              for a, b in ((first, second), (second, first)) if a and b for gap in ("", " ")}
+    parts = {p for p in (*identity.names, identity.mrn, identity.date_of_birth) if len(p) >= 2}
+    for part in sorted(wholes | parts, key=len, reverse=True):
         text = re.sub(re.escape(part), WITHHELD, text, flags=re.IGNORECASE)
     return text
 

@@ -29,9 +29,14 @@ from batchtrack.notifications import delivery, rules, schemas
 log = logging.getLogger(__name__)
 
 
+def subscription_of_roles(principal: Principal) -> list[str]:
+    """The kinds a user's roles receive (and the kinds they are offered to choose from)."""
+    return [kind.value for kind in rules.offered_kinds(principal.roles)]
+
+
 def subscription_of(*, session: Session, principal: Principal) -> schemas.SubscriptionPublic:
     """A user's address and kinds; before they saved any, no address and the kinds their roles receive."""
-    offered = [kind.value for kind in rules.offered_kinds(principal.roles)]
+    offered = subscription_of_roles(principal)
     row = session.get(NotificationSubscription, principal.user_id) if principal.user_id is not None else None
     if row is None:
         return schemas.SubscriptionPublic(email="", kinds=offered, offered=offered, saved=False)
