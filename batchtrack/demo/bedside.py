@@ -1,4 +1,4 @@
-"""Demonstration: the released bag shipped to the clinic, checked at the bedside by two clinicians, infused.
+"""Demonstration: a released bag shipped to the clinic, checked at the bedside by two clinicians, infused.
 
 Every hand-over is confirmed by scanning the bag; the nurse scans the wristband and the bag, the investigator
 confirms on the same tablet, both acknowledge the release pending sterility, and both sign the infusion.
@@ -7,7 +7,7 @@ confirms on the same tablet, both acknowledge the release pending sterility, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -22,7 +22,6 @@ from batchtrack.identifiers import coi as coi_id
 from batchtrack.identifiers import isbt
 from batchtrack.labels import service as label_service
 from batchtrack.lots import service as lot_service
-from batchtrack.models.base import utcnow
 from batchtrack.models.container import ContainerKind
 from batchtrack.models.label import Label, LabelStatus
 
@@ -53,29 +52,47 @@ def _bag_scan(session: Session, din: str) -> str:
     return label_service.recorded_barcodes(label)["compound_datamatrix"]["data"]
 
 
-def ship_check_and_infuse(*, session: Session, settings: Settings, clinic: Clinic, din: str, coi: str) -> list[Text]:
-    """Ship, receive at the clinic, check at the bedside and infuse the demo lot's bag; what happened."""
-    scan = _bag_scan(session, din)
+def ship(*, session: Session, clinic: Clinic, din: str) -> None:
+    """The GMP operator hands the released bag to the courier, scanning it, with its temperature."""
     handover.ship(session=session, actor=clinic.operator, din=din, data=bedside_schemas.BagsHandOver(
-        scans=[scan], received_by=clinic.courier_username, temperature_c=20.5, location="GMP facility dispatch"))
+        scans=[_bag_scan(session, din)], received_by=clinic.courier_username, temperature_c=20.5,
+        location="GMP facility dispatch"))
+
+
+def receive_at_clinic(*, session: Session, clinic: Clinic, din: str) -> None:
+    """The nurse takes the bag from the courier at the ward, scanning it, with its temperature."""
     handover.receive_at_clinic(session=session, actor=clinic.nurse, din=din, data=bedside_schemas.BagsHandOver(
-        scans=[scan], handed_over_by=clinic.courier_username, temperature_c=21.0,
+        scans=[_bag_scan(session, din)], handed_over_by=clinic.courier_username, temperature_c=21.0,
         location="Nephrology ward, infusion room"))
-    check = bedside_service.check(session=session, settings=settings, actor=clinic.nurse,
-                                  data=bedside_schemas.CheckCreate(
-                                      wristband_scan=isbt.coi_structure(coi_id.parse(coi)), bag_scan=scan,
-                                      second_clinician=clinic.investigator_username,
-                                      second_password=clinic.investigator_password,
-                                      acknowledge_pending_sterility=True))
-    if not check.ok:
-        raise RuntimeError(f"the demo's bedside check was refused: {check.reasons}")
-    assert check.id is not None
-    started = check.checked_at.replace(second=0, microsecond=0)
+
+
+def check(*, session: Session, settings: Settings, clinic: Clinic, din: str, coi: str) -> int:
+    """The nurse scans wristband and bag, the investigator confirms; the passed check's id."""
+    checked = bedside_service.check(session=session, settings=settings, actor=clinic.nurse,
+                                    data=bedside_schemas.CheckCreate(
+                                        wristband_scan=isbt.coi_structure(coi_id.parse(coi)),
+                                        bag_scan=_bag_scan(session, din),
+                                        second_clinician=clinic.investigator_username,
+                                        second_password=clinic.investigator_password,
+                                        acknowledge_pending_sterility=True))
+    if not checked.ok:
+        raise RuntimeError(f"the demo's bedside check was refused: {checked.reasons}")
+    assert checked.id is not None
+    return checked.id
+
+
+def infuse(*, session: Session, settings: Settings, clinic: Clinic, check_id: int, started: datetime,
+           ended: datetime) -> None:
+    """Record the infusion that ran from `started` to `ended`, signed by both clinicians."""
     infusions.record_infusion(session=session, actor=clinic.nurse, data=bedside_schemas.InfusionCreate(
-        check_id=check.id, started_at=started, ended_at=max(utcnow(), started + timedelta(seconds=1)),
-        volume_ml=50.0, vitals_before=VITALS_BEFORE, vitals_after=VITALS_AFTER, adverse_reactions="",
-        username=clinic.nurse.username, password=clinic.nurse_password, second_clinician=clinic.investigator_username,
+        check_id=check_id, started_at=started, ended_at=ended, volume_ml=50.0, vitals_before=VITALS_BEFORE,
+        vitals_after=VITALS_AFTER, adverse_reactions="", username=clinic.nurse.username,
+        password=clinic.nurse_password, second_clinician=clinic.investigator_username,
         second_password=clinic.investigator_password), zone=settings.zone)
+
+
+def told(coi: str) -> list[Text]:
+    """What the clinic did with the fully built lot's bag, in words."""
     return [
         _("bag shipped GMP operator -> courier -> nurse at the clinic, each hand-over scanned with its temperature"),
         _("bedside: wristband and bag scanned by the nurse, confirmed by the investigator; identity, release, expiry "

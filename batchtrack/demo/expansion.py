@@ -8,6 +8,7 @@ it, a second person's verification.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,10 +45,12 @@ MATERIALS = (
     ("saline", "0.9% sodium chloride for injection, 500 mL", "Infusion Pharma"),
     ("albumin", "Human serum albumin 20%, 50 mL", "Plasma Products"),
 )
+# (code, kind, description, calibration due so many days after registration): the counter's falls due soon after
+# the demonstration's weeks, so the calibrations due have an item.
 INSTRUMENTS = (
-    ("BSC-0001", "biosafety_cabinet", "Class II biosafety cabinet, room 2"),
-    ("CNT-0001", "cell_counter", "Automated cell counter"),
-    ("INC-0001", "incubator", "CO2 incubator 1"),
+    ("BSC-0001", "biosafety_cabinet", "Class II biosafety cabinet, room 2", 180),
+    ("CNT-0001", "cell_counter", "Automated cell counter", 45),
+    ("INC-0001", "incubator", "CO2 incubator 1", 180),
 )
 
 
@@ -64,7 +67,8 @@ class Crew:
     admin: Principal
 
 
-def _stock(session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
+def stock(*, session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
+    """Receive and release the processing materials and register the instruments; their codes by kind."""
     codes: dict[str, str] = {}
     for kind, description, supplier in MATERIALS:
         material = material_service.receive(session=session, settings=settings, actor=crew.operator,
@@ -77,10 +81,10 @@ def _stock(session: Session, settings: Settings, crew: Crew) -> dict[str, str]:
                                                                         password=crew.qa_password,
                                                                         reason="certificate of analysis reviewed"))
         codes[kind] = material.code
-    for code, kind, description in INSTRUMENTS:
+    for code, kind, description, due_days in INSTRUMENTS:
         equipment_service.register(session=session, actor=crew.admin, data=equipment_schemas.EquipmentCreate(
             code=code, kind=kind, description=description, location="GMP suite",
-            calibration_due=utcnow() + timedelta(days=120)))
+            calibration_due=utcnow() + timedelta(days=due_days)))
         codes[kind] = code
     return codes
 
@@ -136,31 +140,67 @@ def _step(session: Session, settings: Settings, crew: Crew, din: str, code: str,
                                  username=crew.verifier.username, password=crew.verifier_password)
 
 
-def expand(*, session: Session, settings: Settings, crew: Crew, din: str, bag_scan: str) -> list[Text]:
-    """Expand the demo lot through isolation, the passages, harvest and formulation; what happened, in words."""
-    codes = _stock(session, settings, crew)
-    tools = [code for code, _, _ in INSTRUMENTS]
+@dataclass(frozen=True)
+class Growth:
+    """How a lot's culture grows: cells seeded at the first passage and the fold at each harvest."""
+
+    seeded: float
+    folds: tuple[float, float, float]  # passage 1, passage 2, final harvest
+
+
+def _performed(session: Session, settings: Settings, crew: Crew, din: str, bag_scan: str, code: str,
+               scans: list[str], values: dict[str, float], new_vessels: int = 0) -> None:
+    """Open the lot at the workstation (by its aspirate bag's label), perform one step, close the lot."""
     step_service.open_at_workstation(session=session, actor=crew.operator, station=STATION, scan=bag_scan)
-    _step(session, settings, crew, din, "isolation",
-          [bag_scan, codes["medium"], codes["platelet_lysate"], codes["pen_strep"], *tools],
-          {"nucleated_cells": 6.1e8, "viability": 97, "cells_seeded": 6.1e8, "seeding_density": 1.6e5}, 2)
-    seeded = 3.2e6
-    lot = lot_service.get_by_din(session=session, din=din)
-    passages = [s.code for s in step_service.plan_of(lot).steps if s.type.code == "passage"]
-    for number, code in enumerate(passages, start=1):
-        harvested = seeded * (9.5 if number == 1 else 7.2)
-        _step(session, settings, crew, din, code,
-              [*_vessel_scans(session, din), codes["medium"], codes["platelet_lysate"], codes["pen_strep"],
-               codes["trypsin"], *tools],
-              {"confluence": 86, "cells_harvested": harvested, "viability": 95, "cells_seeded": harvested / 3,
-               "seeding_density": 4000}, 2)
-        seeded = harvested / 3
-    _step(session, settings, crew, din, "harvest",
-          [*_vessel_scans(session, din), codes["trypsin"], codes["saline"], tools[0], tools[1]],
-          {"confluence": 88, "cells_harvested": seeded * 6.4, "viability": 94})
-    _step(session, settings, crew, din, "formulation", [codes["saline"], codes["albumin"], tools[0], tools[1]],
-          {"viable_cells": 6.0e7, "viability": 93, "volume": 50}, 1)
+    _step(session, settings, crew, din, code, scans, values, new_vessels)
     step_service.close_workstation(session=session, actor=crew.operator, station=STATION)
+
+
+def _tools() -> list[str]:
+    return [code for code, _kind, _description, _due in INSTRUMENTS]
+
+
+def isolate(*, session: Session, settings: Settings, crew: Crew, codes: dict[str, str], din: str,
+            bag_scan: str) -> None:
+    """Isolate the marrow's nucleated cells and seed them at P0 into two labelled vessels."""
+    _performed(session, settings, crew, din, bag_scan, "isolation",
+               [bag_scan, codes["medium"], codes["platelet_lysate"], codes["pen_strep"], *_tools()],
+               {"nucleated_cells": 6.1e8, "viability": 97, "cells_seeded": 6.1e8, "seeding_density": 1.6e5}, 2)
+
+
+def passage(*, session: Session, settings: Settings, crew: Crew, codes: dict[str, str], din: str, bag_scan: str,
+            number: int, growth: Growth) -> None:
+    """Harvest the vessels and reseed a third of the cells into two new vessels (passage `number`, from 1)."""
+    seeded = growth.seeded * math.prod(growth.folds[:number - 1]) / 3 ** (number - 1)
+    harvested = seeded * growth.folds[number - 1]
+    _performed(session, settings, crew, din, bag_scan, f"passage_{number}",
+               [*_vessel_scans(session, din), codes["medium"], codes["platelet_lysate"], codes["pen_strep"],
+                codes["trypsin"], *_tools()],
+               {"confluence": 86, "cells_harvested": harvested, "viability": 95, "cells_seeded": harvested / 3,
+                "seeding_density": 4000}, 2)
+
+
+def harvest(*, session: Session, settings: Settings, crew: Crew, codes: dict[str, str], din: str, bag_scan: str,
+            growth: Growth) -> None:
+    """Harvest every vessel of the final passage."""
+    seeded = growth.seeded * growth.folds[0] * growth.folds[1] / 9
+    tools = _tools()
+    _performed(session, settings, crew, din, bag_scan, "harvest",
+               [*_vessel_scans(session, din), codes["trypsin"], codes["saline"], tools[0], tools[1]],
+               {"confluence": 88, "cells_harvested": seeded * growth.folds[2], "viability": 94})
+
+
+def formulate(*, session: Session, settings: Settings, crew: Crew, codes: dict[str, str], din: str, bag_scan: str,
+              viable_cells: float) -> None:
+    """Formulate one dose into its final product bag, labelled and scan-verified (its shelf life starts)."""
+    tools = _tools()
+    _performed(session, settings, crew, din, bag_scan, "formulation",
+               [codes["saline"], codes["albumin"], tools[0], tools[1]],
+               {"viable_cells": viable_cells, "viability": 93, "volume": 50}, 1)
+
+
+def told() -> list[Text]:
+    """What the expansion of the fully built lot did, in words."""
     return [
         _("materials received and released by QA ({count} lots); instruments registered, calibrated",
           count=len(MATERIALS)),
