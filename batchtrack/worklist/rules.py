@@ -185,16 +185,26 @@ class BagFacts:
     max_hours_to_receipt: float
 
 
-def bag_items(bags: Sequence[BagFacts], zone: tzinfo) -> list[Item]:
-    """Each bag on its way, due at the end of its receipt window."""
+# Who receives bags at the lab's receiving station (its page allows them alone); the others who carry a bag hand it
+# over on the collection's page.
+RECEIVERS = frozenset({Role.OPERATOR, Role.QA})
+
+
+def bag_items(bags: Sequence[BagFacts], *, receives: bool) -> list[Item]:
+    """Each bag on its way, due at the end of its receipt window; for those who receive bags, linked to the
+    receiving station expecting it, for those who carry it, to its collection's page."""
     items = []
     for bag in bags:
         due = (bag.collected_at + timedelta(hours=bag.max_hours_to_receipt)
                if bag.collected_at is not None else None)
         reasons = () if due is not None else (_("the collection time is not recorded"),)
-        items.append(Item(Kind.BAG_IN_TRANSIT, bag.din, _("Receive aspirate bag {din} (therapy {coi})",
-                                                            din=bag.din, coi=bag.coi),
-                          Link("receiving", query=(("expected", bag.din),)), due, reasons, bag.collected_at))
+        if receives:
+            title = _("Receive aspirate bag {din} (therapy {coi})", din=bag.din, coi=bag.coi)
+            link = Link("receiving", query=(("expected", bag.din),))
+        else:
+            title = _("Hand over aspirate bag {din} (therapy {coi}) to the lab", din=bag.din, coi=bag.coi)
+            link = Link("collection_page", (("din", bag.din),))
+        items.append(Item(Kind.BAG_IN_TRANSIT, bag.din, title, link, due, reasons, bag.collected_at))
     return items
 
 
@@ -265,6 +275,7 @@ class TestDue:
     status: str | None  # None: no result; preliminary; final
     day: int | None  # the day the preliminary result in force was read
     entered_at: datetime | None
+    conforms: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ def _limits(protocol_id: str | None) -> definition.Limits:
     return definition.load(protocol_id or DEFAULT_PROTOCOL).limits
 
 
-def _bags(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _bags(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Collection.din), col(Therapy.coi), col(Collection.collected_at), col(Recipient.protocol_id))
         .join(Therapy, col(Therapy.id) == col(Collection.therapy_id))
@@ -83,10 +83,10 @@ def _bags(session: Session, now: datetime, zone: tzinfo) -> Section:
     more = len(rows) > SECTION_LIMIT
     return Section(Kind.BAG_IN_TRANSIT, rules.bag_items([
         rules.BagFacts(din, coi, at, _limits(protocol).max_hours_collection_to_receipt)
-        for din, coi, at, protocol in rows[:SECTION_LIMIT]], zone), more)
+        for din, coi, at, protocol in rows[:SECTION_LIMIT]], receives=viewer.has_any(rules.RECEIVERS)), more)
 
 
-def _waiting(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _waiting(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     started = exists().where(col(ProcessStep.lot_id) == col(Lot.id))
     rows = session.execute(
         select(col(Lot.din), func.min(col(Collection.collected_at)), func.min(col(Recipient.protocol_id)))
@@ -102,7 +102,7 @@ def _waiting(session: Session, now: datetime, zone: tzinfo) -> Section:
         for din, at, protocol in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
 
 
-def _steps(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _steps(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Lot.din), col(ProcessStep.title), col(ProcessStep.station), col(ProcessStep.state),
                col(ProcessStep.started_at))
@@ -156,7 +156,7 @@ def _testing_state(lot: Lot) -> str:
     return (lot.state_before_hold or lot.state) if lot.state == LotState.ON_HOLD else lot.state
 
 
-def _qc(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _qc(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     lots = _qc_lots(session, limit=SECTION_LIMIT + 1, states=QC_STATES)
     more = len(lots) > SECTION_LIMIT
     lots = lots[:SECTION_LIMIT]
@@ -187,7 +187,7 @@ def _label_counts(session: Session, lot_ids: Sequence[int] | None, *, limit: int
     return {lot_id: (din, int(out or 0), int(unv or 0)) for lot_id, din, out, unv in session.execute(query).all()}
 
 
-def _labels(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _labels(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     counts = _label_counts(session, None, limit=SECTION_LIMIT + 1)
     facts = [rules.LabelFacts(din, out, unv) for din, out, unv in counts.values()]
     return Section(Kind.LABELS_TO_RECONCILE, rules.label_items(facts[:SECTION_LIMIT]), len(facts) > SECTION_LIMIT)
@@ -292,13 +292,13 @@ def release_facts(*, session: Session, lots: Sequence[Lot], actor: Principal, no
     return out
 
 
-def _release(session: Session, now: datetime, zone: tzinfo, actor: Principal) -> Section:
+def _release(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     lots = _qc_lots(session, limit=RELEASE_LIMIT + 1, states=(LotState.IN_QC.value,))
-    judged = release_facts(session=session, lots=lots[:RELEASE_LIMIT], actor=actor, now=now, zone=zone)
+    judged = release_facts(session=session, lots=lots[:RELEASE_LIMIT], actor=viewer, now=now, zone=zone)
     return Section(Kind.RELEASE_AWAITING, rules.release_items(judged), len(lots) > RELEASE_LIMIT)
 
 
-def _deviations(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _deviations(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Deviation.number), col(Lot.din), col(Deviation.opened_at), col(Deviation.description))
         .join(Lot, col(Lot.id) == col(Deviation.lot_id)).where(col(Deviation.state) == DeviationState.OPEN.value)
@@ -307,7 +307,7 @@ def _deviations(session: Session, now: datetime, zone: tzinfo) -> Section:
         [rules.DeviationFacts(*row) for row in rows[:SECTION_LIMIT]], now), len(rows) > SECTION_LIMIT)
 
 
-def _lot_expiry(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _lot_expiry(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Lot.din), col(Lot.state), col(Lot.expires_at))
         .where(col(Lot.expires_at) <= now + rules.LOT_EXPIRY_NOTICE,
@@ -318,7 +318,7 @@ def _lot_expiry(session: Session, now: datetime, zone: tzinfo) -> Section:
         len(rows) > SECTION_LIMIT)
 
 
-def _material_expiry(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _material_expiry(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(MaterialLot.code), col(MaterialLot.description), col(MaterialLot.status),
                col(MaterialLot.expires_at))
@@ -329,7 +329,7 @@ def _material_expiry(session: Session, now: datetime, zone: tzinfo) -> Section:
         [rules.MaterialFacts(*row) for row in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
 
 
-def _calibrations(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _calibrations(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Equipment.code), col(Equipment.description), col(Equipment.calibration_due))
         .where(col(Equipment.active).is_(True), col(Equipment.calibration_due) <= now + rules.CALIBRATION_NOTICE)
@@ -338,7 +338,7 @@ def _calibrations(session: Session, now: datetime, zone: tzinfo) -> Section:
         [rules.InstrumentFacts(*row) for row in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
 
 
-def _alerts(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _alerts(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Lot.din), col(Alert.kind), col(Alert.message), col(Alert.raised_at))
         .join(Lot, col(Lot.id) == col(Alert.lot_id)).where(col(Alert.acknowledged_at).is_(None))
@@ -350,7 +350,7 @@ def _alerts(session: Session, now: datetime, zone: tzinfo) -> Section:
 PLANNED_STATES = (*(s.value for s in RELEASED_STATES), LotState.SHIPPED.value, LotState.AT_CLINIC.value)
 
 
-def _infusions(session: Session, now: datetime, zone: tzinfo) -> Section:
+def _infusions(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     bags = func.sum(case((and_(col(Container.kind) == ContainerKind.FINAL_PRODUCT.value,
                                col(Container.status) == ContainerStatus.IN_USE.value), 1), else_=0))
     rows = session.execute(
@@ -365,10 +365,11 @@ def _infusions(session: Session, now: datetime, zone: tzinfo) -> Section:
         len(rows) > SECTION_LIMIT)
 
 
-Loader = Callable[[Session, datetime, tzinfo], Section]
+Loader = Callable[[Session, datetime, tzinfo, Principal], Section]
 LOADERS: dict[Kind, Loader] = {
     Kind.CLINIC_ALERT: _alerts, Kind.BAG_IN_TRANSIT: _bags, Kind.PROCESSING_DUE: _waiting, Kind.STEP_OPEN: _steps,
-    Kind.QC_RESULTS_DUE: _qc, Kind.DEVIATION_OPEN: _deviations, Kind.LABELS_TO_RECONCILE: _labels,
+    Kind.QC_RESULTS_DUE: _qc, Kind.RELEASE_AWAITING: _release, Kind.DEVIATION_OPEN: _deviations,
+    Kind.LABELS_TO_RECONCILE: _labels,
     Kind.INFUSION_PLANNED: _infusions, Kind.LOT_EXPIRING: _lot_expiry, Kind.MATERIAL_EXPIRING: _material_expiry,
     Kind.CALIBRATION_DUE: _calibrations,
 }
@@ -379,7 +380,6 @@ def worklist(*, session: Session, viewer: Principal, zone: tzinfo, now: datetime
     moment = now or utcnow()
     sections = []
     for kind in rules.kinds_for(viewer.roles):
-        section = (_release(session, moment, zone, viewer) if kind == Kind.RELEASE_AWAITING
-                   else LOADERS[kind](session, moment, zone))
+        section = LOADERS[kind](session, moment, zone, viewer)
         sections.append(Section(kind, rules.ordered(section.items), section.more))
     return Worklist(moment, sections)

@@ -80,7 +80,11 @@ def test_a_bag_in_transit_is_due_at_the_end_of_the_protocols_receipt_window(
     courier = make_user(database, Role.COURIER)
     body = api_client(app, courier).get("/api/v1/me/worklist").json()
     [item] = _section(body, "bag_in_transit")["items"]
-    assert item["about"] == din and item["link"] == f"/receiving?expected={din}"
+    assert item["about"] == din and item["link"] == f"/collections/{din}"
+    assert api_client(app, courier).get(item["link"], headers={"accept": "text/html"}).status_code == 200
+    [received] = _section(api_client(app, make_user(database, Role.OPERATOR)).get("/api/v1/me/worklist").json(),
+                          "bag_in_transit")["items"]
+    assert received["link"] == f"/receiving?expected={din}"
     hours = definition.load(PROTOCOL).limits.max_hours_collection_to_receipt
     left = item["seconds_left"] / 3600
     assert hours - 3.1 < left < hours - 2.9

@@ -20,7 +20,7 @@ LIMITS = definition.load("KCT0004337").limits
 def test_a_bag_is_due_at_the_end_of_the_protocols_receipt_window_counted_in_the_sites_time() -> None:
     collected = NOW - timedelta(hours=3)
     [item] = rules.bag_items([rules.BagFacts("W000026000001", "CHW00026A1B2C3", collected,
-                                             LIMITS.max_hours_collection_to_receipt)], SEOUL)
+                                             LIMITS.max_hours_collection_to_receipt)], receives=True)
     assert item.due_at == collected + timedelta(hours=LIMITS.max_hours_collection_to_receipt)
     assert item.link == rules.Link("receiving", query=(("expected", "W000026000001"),))
     left = item.due_at - NOW
@@ -33,9 +33,18 @@ def test_a_bag_is_due_at_the_end_of_the_protocols_receipt_window_counted_in_the_
 
 
 def test_a_bag_without_its_collection_time_says_so_and_has_no_deadline() -> None:
-    [item] = rules.bag_items([rules.BagFacts("W000026000001", "CHW00026A1B2C3", None, 24.0)], SEOUL)
+    [item] = rules.bag_items([rules.BagFacts("W000026000001", "CHW00026A1B2C3", None, 24.0)], receives=False)
     assert item.due_at is None
     assert [str(r) for r in item.reasons] == ["the collection time is not recorded"]
+
+
+def test_the_lab_receives_a_bag_at_its_station_and_those_who_carry_it_hand_it_over_on_its_page() -> None:
+    bag = rules.BagFacts("W000026000001", "CHW00026A1B2C3", NOW, 24.0)
+    [received] = rules.bag_items([bag], receives=True)
+    [carried] = rules.bag_items([bag], receives=False)
+    assert received.link.page == "receiving" and str(received.title).startswith("Receive aspirate bag")
+    assert carried.link == rules.Link("collection_page", (("din", "W000026000001"),))
+    assert str(carried.title) == "Hand over aspirate bag W000026000001 (therapy CHW00026A1B2C3) to the lab"
 
 
 def test_a_countdown_reads_as_days_hours_or_minutes_and_overdue_once_passed() -> None:
