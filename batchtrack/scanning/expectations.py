@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from batchtrack.errors import Reason
 from batchtrack.i18n.text import Text, _
@@ -24,6 +25,7 @@ class ResolvedContainer:
     lot_din: str | None
     therapy_coi: str | None
     status: str
+    lot_state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class ResolvedTherapy:
     therapy_id: int
     coi: str
     state: str
+    completed_at: datetime | None = None  # looked up only where a scan is identified rather than judged
 
 
 Resolved = ResolvedContainer | ResolvedCollection | ResolvedTherapy

@@ -34,8 +34,9 @@ async def verify_scan(request: Request, credentials: Scanner) -> Response:
     body, content_type = await request.body(), request.headers.get("content-type")
     zone = request.app.state.settings.zone
     result = await _outcome(judging.judged_and_recorded(database, credentials, body, content_type, zone))
-    # Only a refusal has messages to show: the request's language is looked up for it alone, once it is judged.
-    translations = ENGLISH if result.ok else translations_of(request)
+    # Only a refusal or an identification has messages to show: the request's language is looked up for them
+    # alone, once the scan is judged.
+    translations = ENGLISH if result.kind == "proceed" else translations_of(request)
     return Response(to_json(result.as_dict(translations)), media_type="application/json")
 
 

@@ -30,9 +30,19 @@ class ScanRequest(RequestModel):
 
 
 class VerdictOut(BaseModel):
-    """Proceed or stop, with every reason, what was read and what it resolved to."""
+    """Proceed or stop, with every reason, what was read and what it resolved to; or, where the station expects
+    nothing (no lot, therapy or container kind), what the scan is."""
 
-    ok: bool
+    ok: bool = Field(description="true when nothing refuses the scan (a proceed, or a scan only identified)")
+    verdict: Literal["proceed", "stop", "identified"] = Field(description=(
+        "proceed: the scan is what the station expects; stop: it must not be used (see reasons); identified: the "
+        "station expects nothing, so nothing was approved, and `identified` says what the scan is (ok stays true, "
+        "as it was for such a scan before this field)"))
+    identified: dict[str, str] | None = Field(description=(
+        "what the scan is, where the verdict is identified: a code naming the kind of record "
+        "(scan.identified.therapy, scan.identified.container, scan.identified.collection) and a message in the "
+        "request's language, e.g. \"therapy CHW000026000001Q, completed on 2026-12-08 KST: its product was "
+        "infused\""))
     reasons: list[dict[str, str]]
     parsed: dict[str, Any] | None
     resolved: dict[str, Any] | None

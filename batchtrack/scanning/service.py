@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -15,12 +17,14 @@ from sqlalchemy.orm import Session
 from batchtrack.audit import service as audit_service
 from batchtrack.auth.principal import Principal
 from batchtrack.db import Database, Lookup
-from batchtrack.errors import Reason
+from batchtrack.errors import Conflict, Reason
+from batchtrack.i18n.text import _
+from batchtrack.models.audit import AuditEntry
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
-from batchtrack.scanning import consistency, parser, schemas, verdict
+from batchtrack.scanning import consistency, identification, parser, schemas, stops, verdict
 from batchtrack.scanning.expectations import (
     Resolved,
     ResolvedCollection,
@@ -52,7 +56,7 @@ NOTHING = Resolution(None)
 _CONTAINERS, _LOTS, _COLLECTIONS, _THERAPIES = (
     inspect(model).local_table for model in (Container, Lot, Collection, Therapy))
 _CONTAINER_COLUMNS = (_CONTAINERS.c.id, _CONTAINERS.c.din, _CONTAINERS.c.kind, _CONTAINERS.c.lot_id,
-                      _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi)
+                      _CONTAINERS.c.status, _LOTS.c.din, _LOTS.c.expires_at, _THERAPIES.c.coi, _LOTS.c.state)
 _CONTAINER_ROWS = (
     core_select(*_CONTAINER_COLUMNS)
     .select_from(_CONTAINERS)
@@ -83,6 +87,14 @@ _COLLECTION = Lookup(
 )
 _THERAPY = Lookup(core_select(_THERAPIES.c.id, _THERAPIES.c.coi, _THERAPIES.c.state).where(
     _THERAPIES.c.coi == bindparam("coi")))
+# When a therapy was completed (recorded by batchtrack.bedside.infusions): said of a scan that is only identified.
+_AUDIT = inspect(AuditEntry).local_table
+_THERAPY_COMPLETED_AT = (
+    core_select(_AUDIT.c.occurred_at)
+    .where(_AUDIT.c.entity_type == "therapy", _AUDIT.c.entity_id == bindparam("coi"),
+           _AUDIT.c.action == "therapy.completed")
+    .order_by(_AUDIT.c.seq.desc()).limit(1)
+)
 
 # Where a scan is resolved: the ORM session of a station's service, or a connection in a read transaction (the
 # scan route). Every lookup here is a plain statement, run on either (see db.Lookup).
@@ -134,7 +146,7 @@ def containers_in_slots(*, session: Reader, identities: Iterable[parser.ScanIden
     if not slots:
         return NO_CONTAINERS_KNOWN
     found: dict[Slot, list[tuple[str, tuple[Any, ...]]]] = {}
-    for row in session.execute(_CONTAINERS_IN_SLOTS, {"dins": sorted({din for din, _, _ in slots})}):
+    for row in session.execute(_CONTAINERS_IN_SLOTS, {"dins": sorted({slot[0] for slot in slots})}):
         *container, division, sample_flag, product_code = row
         found.setdefault((container[1], division, sample_flag), []).append((product_code, tuple(container)))
     return KnownContainers(slots, found)
@@ -160,10 +172,10 @@ def resolve(
     if identity.din is not None:
         row = _container_row(session, identity, known)
         if row is not None:
-            container_id, din, kind, lot_id, status, lot_din, expires_at, coi = row
+            container_id, din, kind, lot_id, status, lot_din, expires_at, coi, lot_state = row
             return Resolution(ResolvedContainer(
                 container_id=container_id, din=din, kind=kind, lot_id=lot_id, lot_din=lot_din, therapy_coi=coi,
-                status=status,
+                status=status, lot_state=lot_state,
             ), coi, expires_at)
         if identity.product_code is None:
             collection = _COLLECTION.one_or_none(session, {"din": identity.din})
@@ -214,8 +226,14 @@ def judge(
     else:
         identity = parser.identity_of(parsed)
         found = resolve(session=session, identity=identity, known=known)
-        result = verdict.judge(raw=request.raw, parsed=parsed, resolved=found.resolved,
-                               expectation=_expectation(request.expect))
+        expectation = _expectation(request.expect)
+        resolved = found.resolved
+        if (isinstance(resolved, ResolvedTherapy) and resolved.state == identification.THERAPY_COMPLETED
+                and identification.expects_nothing(expectation)):
+            completed_at = session.execute(_THERAPY_COMPLETED_AT, {"coi": resolved.coi}).scalar()
+            resolved = dataclasses.replace(resolved, completed_at=completed_at)
+        result = verdict.judge(raw=request.raw, parsed=parsed, resolved=resolved, expectation=expectation,
+                               zone=zone)
         if found.resolved is not None:
             extra = consistency.label_agrees(identity, recorded_coi=found.recorded_coi,
                                              recorded_expiry=found.recorded_expiry, zone=zone)
@@ -233,7 +251,7 @@ def record_refusal(
         session=session, actor=actor, action="scan.refused", entity_type="station", entity_id=request.station,
         new={"raw_escaped": verdict.escape_raw(request.raw), "raw_length": len(request.raw),
              "station": request.station, "expected": request.expect.model_dump(exclude_none=True),
-             "reasons": [r.as_dict() for r in result.reasons]},
+             "reasons": stops.reasons_record(result.reasons)},
     )
 
 
@@ -256,3 +274,60 @@ def verify(*, database: Database, actor: Principal, request: schemas.ScanRequest
     if not result.ok:
         record_refusal_alone(database=database, actor=actor, request=request, result=result)
     return result
+
+
+# A station's last refusal and last acknowledgement: each the newest entry of its action against the station (the
+# audit trail's index on entity and seq serves both).
+def _newest_at_station(action: str) -> Any:
+    return (core_select(_AUDIT.c.seq, _AUDIT.c.occurred_at, _AUDIT.c.actor_name, _AUDIT.c.new_values)
+            .where(_AUDIT.c.entity_type == "station", _AUDIT.c.entity_id == bindparam("station"),
+                   _AUDIT.c.action == action)
+            .order_by(_AUDIT.c.seq.desc()).limit(1))
+
+
+STOP_ACKNOWLEDGED = "scan.stop_acknowledged"
+_LAST_REFUSAL = _newest_at_station("scan.refused")
+_LAST_ACKNOWLEDGEMENT = _newest_at_station(STOP_ACKNOWLEDGED)
+
+
+def _station_record(session: Reader, station: str) -> tuple[Any, stops.Acknowledgement | None]:
+    refusal = session.execute(_LAST_REFUSAL, {"station": station}).first()
+    row = session.execute(_LAST_ACKNOWLEDGEMENT, {"station": station}).first()
+    acknowledged = None
+    if row is not None:
+        covered = json.loads(row.new_values).get("refusal_seq")
+        acknowledged = stops.Acknowledgement(refusal_seq=covered if isinstance(covered, int) else row.seq,
+                                             occurred_at=row.occurred_at, actor_name=row.actor_name)
+    return refusal, acknowledged
+
+
+def pending_stop(*, session: Reader, station: str) -> stops.PendingStop | None:
+    """The STOP at `station` that no one has acknowledged yet (None when there is none)."""
+    refusal, acknowledged = _station_record(session, station)
+    if refusal is None or not stops.is_pending(refusal.seq, acknowledged):
+        return None
+    recorded = json.loads(refusal.new_values)
+    return stops.PendingStop(
+        refusal_seq=refusal.seq, occurred_at=refusal.occurred_at, actor_name=refusal.actor_name,
+        reasons=stops.reasons_from_record(recorded.get("reasons")), raw_escaped=str(recorded.get("raw_escaped", "")),
+    )
+
+
+def acknowledge_stop(*, session: Session, actor: Principal, station: str, refusal_seq: int) -> stops.Acknowledgement:
+    """Record that `actor` saw the STOP shown at `station` (and every earlier one there): the next scan is taken.
+    Refused (409) when that STOP is unknown there or was already acknowledged."""
+    refusal, acknowledged = _station_record(session, station)
+    reasons = stops.acknowledgement_refusals(refusal_seq=refusal_seq,
+                                             last_refusal_seq=None if refusal is None else refusal.seq,
+                                             acknowledged=acknowledged)
+    if reasons:
+        raise Conflict(_("the STOP cannot be acknowledged"), code="station.acknowledgement_refused", reasons=reasons)
+    assert refusal is not None  # acknowledgement_refusals refuses a station with no refusal
+    acknowledged_reasons = ([r.code for r in stops.reasons_from_record(json.loads(refusal.new_values).get("reasons"))]
+                            if refusal.seq == refusal_seq else None)  # what the trail's reader is told was seen
+    written = audit_service.record(
+        session=session, actor=actor, action=STOP_ACKNOWLEDGED, entity_type="station", entity_id=station,
+        new={"station": station, "refusal_seq": refusal_seq,
+             **({"reasons": acknowledged_reasons} if acknowledged_reasons is not None else {})})
+    return stops.Acknowledgement(refusal_seq=refusal_seq, occurred_at=written.content.occurred_at,
+                                 actor_name=actor.full_name)

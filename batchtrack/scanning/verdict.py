@@ -1,14 +1,15 @@
-"""The verdict of one station scan (proceed or stop, and why), and its JSON form."""
+"""The verdict of one station scan (proceed, stop and why, or what it is), and its JSON form."""
 
 from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass, field, fields
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
 
 from batchtrack.errors import Reason
 from batchtrack.i18n.text import ENGLISH, _
-from batchtrack.scanning import expectations, parser
+from batchtrack.scanning import expectations, identification, parser
 from batchtrack.scanning.expectations import Resolved, StationExpectation
 from batchtrack.scanning.parser import ParsedScan, ScanRefusal
 
@@ -16,21 +17,38 @@ from batchtrack.scanning.parser import ParsedScan, ScanRefusal
 RAW_ECHO_LIMIT = 200
 
 
+# What a station says of a scan: the right one (proceed), not to be used (stop), or, where the station expects
+# nothing it could be approved against, what it is (identified; `ok` is true, as nothing refuses it).
+VerdictKind = Literal["proceed", "stop", "identified"]
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Proceed (`ok`) or stop with every reason; what was parsed and resolved, when it got that far."""
+    """Proceed (`ok`) or stop with every reason; what was parsed and resolved, when it got that far. `identified`
+    says what the scan is where the station expected nothing (then the verdict is not a proceed)."""
 
     ok: bool
     reasons: list[Reason]
     parsed: ParsedScan | None = None
     resolved: Resolved | None = None
     raw: str = field(default="", repr=False)
+    identified: Reason | None = None
+
+    @property
+    def kind(self) -> VerdictKind:
+        """Proceed, stop, or identified (a scan nothing refuses at a station that expected nothing)."""
+        if not self.ok:
+            return "stop"
+        return "identified" if self.identified is not None else "proceed"
 
     def as_dict(self, translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
         """JSON-ready data, the reasons' messages in the language of `translations`; the raw input is escaped to
         ASCII and cut to a bounded length."""
+        identified = self.identified
         return {
             "ok": self.ok,
+            "verdict": self.kind,
+            "identified": None if identified is None else _reasons_as_dicts([identified], translations)[0],
             "reasons": _reasons_as_dicts(self.reasons, translations),
             "parsed": None if self.parsed is None else parsed_as_dict(self.parsed),
             "resolved": None if self.resolved is None else resolved_as_dict(self.resolved),
@@ -55,8 +73,9 @@ def escape_raw(raw: str) -> str:
 
 def _fields_of(flat: Any) -> dict[str, Any]:
     # A dataclass of plain values as a dict, in field order: what dataclasses.asdict gives, without its recursive
-    # deep copy (this runs for every scan answered).
-    return {f.name: getattr(flat, f.name) for f in fields(flat)}
+    # deep copy (this runs for every scan answered). A moment is written as ISO 8601.
+    values = {f.name: getattr(flat, f.name) for f in fields(flat)}
+    return {name: value.isoformat() if isinstance(value, datetime) else value for name, value in values.items()}
 
 
 def _part_as_dict(part: parser.SimpleScan) -> dict[str, Any]:
@@ -106,10 +125,14 @@ def judge(
     parsed: ParsedScan,
     resolved: Resolved | None,
     expectation: StationExpectation,
+    zone: tzinfo = UTC,
 ) -> Verdict:
-    """The verdict for a parsed scan: not found, or every mismatch with what the station expects."""
+    """The verdict for a parsed scan: not found, or every mismatch with what the station expects; where it expects
+    nothing, what the scan is (never a proceed). Times are named in `zone`, the site's."""
     if resolved is None:
         reason = Reason("scan.not_found", _("the scan is well formed but names nothing recorded here"))
         return Verdict(ok=False, reasons=[reason], parsed=parsed, raw=raw)
     reasons = expectations.compare(expectation, resolved)
-    return Verdict(ok=not reasons, reasons=reasons, parsed=parsed, resolved=resolved, raw=raw)
+    identified = (identification.identify(resolved, zone=zone)
+                  if not reasons and identification.expects_nothing(expectation) else None)
+    return Verdict(ok=not reasons, reasons=reasons, parsed=parsed, resolved=resolved, raw=raw, identified=identified)
