@@ -95,6 +95,8 @@ def test_at_a_korean_station_a_wrong_bag_is_refused_in_korean_and_the_right_one_
     expect(verdict).not_to_contain_text("belongs to")
     expect(page.locator("#raw")).to_be_focused()
     _nothing_overflows(page)
+    page.get_by_role("button", name="중지 내용을 확인했습니다: 수신 확인").click()  # a STOP stays until acknowledged
+    expect(page.locator("#acknowledged")).to_contain_text("중지를 수신 확인했습니다")
 
     wedge(page, product_label(lot_a.din, lot_a.coi))
     expect(verdict).to_contain_text("진행")
