@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,6 +127,26 @@ def _demo_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _refuse_a_taken_address(host: str, port: int) -> None:
+    """End the command when the server could not listen at host:port (the port in use, or no such address), before
+    anything is created or announced."""
+    try:
+        family, kind, protocol, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                    flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise Refused(_("cannot listen on {host}: {problem}; choose another address with --host", host=host,
+                        problem=exc.strerror or str(exc))) from exc
+    with socket.socket(family, kind, protocol) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a server just stopped is free, one a server listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise Refused(_("port {port} on {host} is in use ({problem}): stop what listens there or choose "
+                            "another port with --port", port=port, host=host,
+                            problem=exc.strerror or str(exc))) from exc
+
+
 @main.command()
 @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
               help="Start the server after creating the demo data.")
@@ -147,10 +168,14 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     settings = context.settings()
     if settings.environment == "production":
         raise Refused(_("refusing to create demo users in a production installation"))
+    if then_serve:
+        _refuse_a_taken_address(host, port)
     if settings.secret_key == DEV_SECRET:
         os.environ["BATCHTRACK_SECRET_KEY"] = _demo_secret(settings.data_dir)
         get_settings.cache_clear()
         settings = get_settings()
+    say(_("Demo data folder: {folder} (database: {database})", folder=str(settings.data_dir.resolve()),
+          database=make_engine_url_safe(settings)))
     from batchtrack.audit import anchoring, keys
 
     if not settings.checkpoint_key_path.exists():

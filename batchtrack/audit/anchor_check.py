@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from batchtrack.audit.checkpoint_log import Checkpoint
 from batchtrack.audit.findings import Check, Finding
+from batchtrack.i18n.text import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,30 +28,35 @@ def compare(*, standing: Iterable[Checkpoint], head_seq: int, hashes_at: Mapping
     """Findings where the chain (head `head_seq`, stored hashes at checkpointed entries) and the log disagree."""
     findings = []
     for checkpoint in standing:
-        subject = f"checkpoint {checkpoint.n} ({checkpoint.at})"
+        subject = _("checkpoint {n} ({at})", n=checkpoint.n, at=checkpoint.at)
         if checkpoint.seq > head_seq:
-            findings.append(Finding(Check.CHECKPOINT, subject, (
-                f"vouches for {checkpoint.count} entries through entry #{checkpoint.seq}, but the chain ends at "
-                f"entry #{head_seq}: {checkpoint.seq - head_seq} checkpointed entries are missing")))
+            findings.append(Finding(Check.CHECKPOINT, subject, _(
+                "vouches for {count} entries through entry #{seq}, but the chain ends at entry #{head}: {missing} "
+                "checkpointed entries are missing", count=checkpoint.count, seq=checkpoint.seq, head=head_seq,
+                missing=checkpoint.seq - head_seq)))
             continue
         stored = hashes_at.get(checkpoint.seq)
         if stored is None:
             findings.append(Finding(Check.CHECKPOINT, subject,
-                                    f"vouches for entry #{checkpoint.seq}, which is missing from the chain"))
+                                    _("vouches for entry #{seq}, which is missing from the chain", seq=checkpoint.seq)))
         elif stored != checkpoint.hash:
-            findings.append(Finding(Check.CHECKPOINT, subject, (
-                f"signed hash {checkpoint.hash} for entry #{checkpoint.seq}; the chain holds {stored} there "
-                "(the chain was rewritten)")))
+            findings.append(Finding(Check.CHECKPOINT, subject, _(
+                "signed hash {signed} for entry #{seq}; the chain holds {stored} there (the chain was rewritten)",
+                signed=checkpoint.hash, seq=checkpoint.seq, stored=stored)))
     for record in recorded:
         held = log_checkpoints.get(record.n)
         if record.n > log_lines:
-            findings.append(Finding(Check.CHECKPOINT, f"checkpoint {record.n}", (
-                f"recorded in the chain at entry #{record.seq} but missing from the log, which ends at line "
-                f"{log_lines} (the newest checkpoints were deleted?)")))
-        elif held is None or held.seq != record.seq:
-            findings.append(Finding(Check.CHECKPOINT, f"checkpoint {record.n}", (
-                f"recorded in the chain at entry #{record.seq}, but line {record.n} of the log is "
-                f"{'no checkpoint' if held is None else f'a checkpoint of entry #{held.seq}'}")))
+            findings.append(Finding(Check.CHECKPOINT, _("checkpoint {n}", n=record.n), _(
+                "recorded in the chain at entry #{seq} but missing from the log, which ends at line {lines} (the "
+                "newest checkpoints were deleted?)", seq=record.seq, lines=log_lines)))
+        elif held is None:
+            findings.append(Finding(Check.CHECKPOINT, _("checkpoint {n}", n=record.n), _(
+                "recorded in the chain at entry #{seq}, but line {n} of the log is no checkpoint", seq=record.seq,
+                n=record.n)))
+        elif held.seq != record.seq:
+            findings.append(Finding(Check.CHECKPOINT, _("checkpoint {n}", n=record.n), _(
+                "recorded in the chain at entry #{seq}, but line {n} of the log is a checkpoint of entry #{held}",
+                seq=record.seq, n=record.n, held=held.seq)))
     return findings
 
 

@@ -21,10 +21,11 @@ from sqlalchemy import Table, select
 
 from batchtrack.audit import chain, checkpoint_log, keys
 from batchtrack.audit import service as audit_service
-from batchtrack.audit.checkpoint_files import CheckpointFiles, LogUnavailable
+from batchtrack.audit.checkpoint_files import CheckpointFiles, LogUnavailable, unsound
 from batchtrack.auth.principal import SYSTEM
 from batchtrack.config import Settings
 from batchtrack.db import Database
+from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 
 CHECKPOINT_ACTION = "audit.checkpoint"
@@ -145,15 +146,15 @@ class Anchor:
             lines = [*lines, raw]
             return lines, self._judge(lines)
         if reading.current_key != signer.public.id:
-            raise keys.KeyProblem(f"the key at {self.key_path} ({signer.public.id}) is not the key in force in "
-                                  f"the checkpoint log ({reading.current_key}): `batchtrack audit key rotate` "
-                                  "puts a new key in force")
+            raise keys.KeyProblem(_("the key at {path} ({key}) is not the key in force in the checkpoint log "
+                                    "({in_force}): `batchtrack audit key rotate` puts a new key in force",
+                                    path=str(self.key_path), key=signer.public.id, in_force=reading.current_key))
         return lines, reading
 
     def _judge(self, lines: list[bytes]) -> checkpoint_log.LogReading:
         reading = checkpoint_log.read(lines, where=str(self.files.path(self.files.folders[0])), resume=self._judged)
         if not reading.sound:
-            raise LogUnavailable("the checkpoint log is not sound: " + "; ".join(f.line() for f in reading.findings))
+            raise unsound(reading)
         self._judged = reading
         return reading
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
+
+from batchtrack.i18n.text import Text, _
 
 GENESIS_HASH = "0" * 64
 
@@ -65,8 +68,13 @@ def content_fields(content: EntryContent) -> dict[str, Any]:
 
 
 FIELD_SEPARATOR = "\x1f"
-MISMATCH = "content does not match its hash"
-BROKEN_LINK = "does not link to the previous entry"
+# The problems a walk reports, in English (they cross from worker processes as such); `problem_text` is the same for
+# a reader of another language.
+_MISMATCH = _("content does not match its hash")
+_BROKEN_LINK = _("does not link to the previous entry")
+MISMATCH = str(_MISMATCH)
+BROKEN_LINK = str(_BROKEN_LINK)
+_GAP = re.compile(r"sequence gap: expected (\d+)")
 
 
 def hashed_fields(content: EntryContent) -> tuple[str, ...]:
@@ -109,6 +117,17 @@ def entry_hash(content: EntryContent) -> str:
 def gap_problem(expected_seq: int) -> str:
     """How a missing sequence number is reported."""
     return f"sequence gap: expected {expected_seq}"
+
+
+def problem_text(problem: str) -> Text:
+    """A problem the walk reported, marked for translation (one it does not report shown as it is)."""
+    if problem == MISMATCH:
+        return _MISMATCH
+    if problem == BROKEN_LINK:
+        return _BROKEN_LINK
+    if gap := _GAP.fullmatch(problem):
+        return _("sequence gap: expected {seq}", seq=int(gap[1]))
+    return Text(problem.replace("{", "{{").replace("}", "}}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from batchtrack.audit import checkpoint_log
 from batchtrack.audit.findings import Finding
+from batchtrack.i18n.text import Text, _
 
 LOG_NAME = "audit-checkpoints.log"
 LOCK_NAME = ".audit-checkpoints.lock"
@@ -28,9 +29,15 @@ log = logging.getLogger(__name__)
 class LogUnavailable(Exception):
     """The log cannot be written as it stands; the message says why and what to do."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = str(message)  # the English, as logs record it
+        self.text = message  # in the reader's language where it is shown
+
+
+def unsound(reading: checkpoint_log.LogReading) -> LogUnavailable:
+    """The refusal to vouch for a log that is not sound, naming its first unsound line (where its reading stopped)."""
+    return LogUnavailable(_("the checkpoint log is not sound: {finding}", finding=reading.findings[0].text()))
 
 
 def _lines_of(path: Path) -> list[bytes]:
@@ -112,8 +119,9 @@ class CheckpointFiles:
         reference = copies[fullest]
         for name, lines in copies.items():
             if lines != reference[: len(lines)]:
-                raise LogUnavailable(f"the checkpoint log copies disagree ({name} differs from {fullest}): "
-                                     "run `batchtrack audit verify` and resolve it before new checkpoints")
+                raise LogUnavailable(_("the checkpoint log copies disagree ({copy} differs from {fullest}): run "
+                                       "`batchtrack audit verify` and resolve it before new checkpoints",
+                                       copy=name, fullest=fullest))
         for name, lines in copies.items():
             if len(lines) < len(reference):
                 # Signed lines copied as they are: a folder that was unavailable catches up.
@@ -131,7 +139,8 @@ class CheckpointFiles:
             except OSError as exc:
                 failures.append(f"{folder}: {exc.strerror or exc}")
         if failures:
-            raise LogUnavailable("the checkpoint line could not be written to " + "; ".join(failures))
+            raise LogUnavailable(_("the checkpoint line could not be written to {folders}",
+                                   folders="; ".join(failures)))
 
 
 def _append(path: Path, lines: list[bytes]) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from batchtrack.audit import chain
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.audit.keys import PublicKey, SigningKey
+from batchtrack.i18n.text import Text, _
 
 FORMAT = 1
 KEY, CHECKPOINT, RESTORE = "key", "checkpoint", "restore"
@@ -33,6 +34,10 @@ _FIELDS = {
     CHECKPOINT: {"v", "n", "kind", "at", "prev", "key_id", "seq", "hash", "count", "reason", "signature"},
     RESTORE: {"v", "n", "kind", "at", "prev", "key_id", "seq", "hash", "backup_sha256", "signature"},
 }
+
+
+_NOT_A_KEY = _("the public key is not 32 bytes of base64")
+_KEY_ID_MISMATCH = _("the key id does not match the key")
 
 
 def message(fields: dict[str, Any]) -> bytes:
@@ -142,69 +147,70 @@ def read(raw_lines: list[bytes], *, where: str, resume: LogReading | None = None
     for index, raw in enumerate(raw_lines[reading.lines:], start=reading.lines + 1):
         problem = _judge(reading, index, raw)
         if problem is not None:
-            reading.findings.append(Finding(Check.CHECKPOINT, f"{where}, line {index}", problem))
+            reading.findings.append(Finding(Check.CHECKPOINT, _("{log}, line {n}", log=where, n=index), problem))
             break
         reading.lines = index
         reading.last_hash = line_hash(raw)
     return reading
 
 
-def _judge(reading: LogReading, index: int, raw: bytes) -> str | None:
+def _judge(reading: LogReading, index: int, raw: bytes) -> Text | None:
     """Check one line against the sound lines before it and take in what it says; the problem, or None."""
     try:
         fields = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return "not a JSON line (edited or damaged)"
+        return _("not a JSON line (edited or damaged)")
     if not isinstance(fields, dict) or fields.get("kind") not in _FIELDS:
-        return "not a checkpoint log line"
+        return _("not a checkpoint log line")
     if set(fields) != _FIELDS[fields["kind"]] or fields.get("v") != FORMAT:
-        return f"the fields of a {fields['kind']} line are not as written (edited?)"
+        return _("the fields of a {kind} line are not as written (edited?)", kind=fields["kind"])
     if fields["n"] != index or isinstance(fields["n"], bool):
-        return f"numbered {fields['n']}: a line is missing or out of place before it"
+        return _("numbered {n}: a line is missing or out of place before it", n=fields["n"])
     if fields["prev"] != reading.last_hash:
-        return "does not link to the line before it (a line was removed, inserted or changed)"
+        return _("does not link to the line before it (a line was removed, inserted or changed)")
     signer = _signer_of(reading, fields, index)
-    if isinstance(signer, str):
+    if isinstance(signer, Text):
         return signer
     try:
         signature = base64.b64decode(str(fields["signature"]).encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        return "its signature is not base64"
+        return _("its signature is not base64")
     if not signer.verifies(signature, message(fields)):
-        return f"its signature does not verify with key {signer.id} (the line was changed after signing)"
+        return _("its signature does not verify with key {key} (the line was changed after signing)", key=signer.id)
     return _take_in(reading, fields)
 
 
-def _signer_of(reading: LogReading, fields: dict[str, Any], index: int) -> PublicKey | str:
+def _signer_of(reading: LogReading, fields: dict[str, Any], index: int) -> PublicKey | Text:
     """The key that must have signed this line, or why there is none."""
     if index == 1:
         if fields["kind"] != KEY or fields["key_id"] != fields["new_key_id"]:
-            return "a log begins with its own key, signed by that key"
+            return _("a log begins with its own key, signed by that key")
         try:
             own = PublicKey.from_encoded(str(fields["public_key"]))
         except (ValueError, UnicodeEncodeError):
-            return "the public key is not 32 bytes of base64"
-        return own if own.id == fields["new_key_id"] else "the key id does not match the key"
+            return _NOT_A_KEY
+        return own if own.id == fields["new_key_id"] else _KEY_ID_MISMATCH
     if fields["key_id"] != reading.current_key:
-        return f"signed by key {fields['key_id']}, but key {reading.current_key} is in force"
+        return _("signed by key {key}, but key {in_force} is in force", key=fields["key_id"],
+                 in_force=reading.current_key)
     return reading.keys[str(reading.current_key)]
 
 
-def _take_in(reading: LogReading, fields: dict[str, Any]) -> str | None:
+def _take_in(reading: LogReading, fields: dict[str, Any]) -> Text | None:
     kind = fields["kind"]
     if kind == KEY:
         try:
             new_key = PublicKey.from_encoded(str(fields["public_key"]))
         except (ValueError, UnicodeEncodeError):
-            return "the public key is not 32 bytes of base64"
+            return _NOT_A_KEY
         if new_key.id != fields["new_key_id"]:
-            return "the key id does not match the key"
+            return _KEY_ID_MISMATCH
         reading.keys[new_key.id] = new_key
         reading.current_key = new_key.id
         return None
     if not (_is_count(fields["seq"]) and isinstance(fields["hash"], str)
             and (kind != CHECKPOINT or _is_count(fields["count"]))):
-        return "its entry number or hash is malformed"
+        return _("its entry number or hash is malformed")
     if kind == CHECKPOINT:
         reading.checkpoints.append(Checkpoint(fields["n"], fields["seq"], fields["hash"], fields["count"],
                                               fields["at"], fields["key_id"]))
@@ -233,8 +239,10 @@ def compare_copies(copies: dict[str, list[bytes]]) -> tuple[list[Finding], str |
             continue
         common = next((i for i, (a, b) in enumerate(zip(lines, reference, strict=False)) if a != b), None)
         if common is not None:
-            findings.append(Finding(Check.CHECKPOINT, name, f"line {common + 1} differs from the copy in {fullest}"))
+            findings.append(Finding(Check.CHECKPOINT, name, _("line {n} differs from the copy in {fullest}",
+                                                              n=common + 1, fullest=fullest)))
         elif len(lines) < len(reference):
-            findings.append(Finding(Check.CHECKPOINT, name, f"lacks lines {len(lines) + 1} to {len(reference)} "
-                                                            f"that the copy in {fullest} holds"))
+            findings.append(Finding(Check.CHECKPOINT, name, _("lacks lines {first} to {last} that the copy in "
+                                                              "{fullest} holds", first=len(lines) + 1,
+                                                              last=len(reference), fullest=fullest)))
     return findings, fullest

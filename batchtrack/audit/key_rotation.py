@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from batchtrack.audit import checkpoint_log, keys
-from batchtrack.audit.checkpoint_files import CheckpointFiles, LogUnavailable
+from batchtrack.audit.checkpoint_files import CheckpointFiles, unsound
+from batchtrack.i18n.text import _
 
 
 def rotate(key_path: Path, folders: list[Path]) -> tuple[keys.PublicKey, keys.PublicKey]:
@@ -15,21 +16,23 @@ def rotate(key_path: Path, folders: list[Path]) -> tuple[keys.PublicKey, keys.Pu
     old = keys.load(key_path)
     staged = key_path.with_name(key_path.name + ".new")
     if staged.exists():
-        raise keys.KeyProblem(f"{staged} exists: a rotation was interrupted. If the log's newest key line names "
-                              f"that key, move it to {key_path}; otherwise remove it and rotate again")
+        raise keys.KeyProblem(_("{staged} exists: a rotation was interrupted. If the log's newest key line names "
+                                "that key, move it to {path}; otherwise remove it and rotate again",
+                                staged=str(staged), path=str(key_path)))
     files = CheckpointFiles(folders)
     with files.locked() as lines:
         reading = checkpoint_log.read(lines, where=str(files.path(folders[0])))
         if not reading.sound:
-            raise LogUnavailable("the checkpoint log is not sound: " + "; ".join(f.line() for f in reading.findings))
+            raise unsound(reading)
         if reading.current_key is None:
             first = checkpoint_log.key_line(n=1, prev=reading.last_hash, at=datetime.now(UTC), signer=old,
                                             new_key=old.public)
             files.append(first)
             reading = checkpoint_log.read([*lines, first], where=str(files.path(folders[0])))
         elif reading.current_key != old.public.id:
-            raise keys.KeyProblem(f"the key at {key_path} ({old.public.id}) is not the key in force in the log "
-                                  f"({reading.current_key}): it cannot endorse a successor")
+            raise keys.KeyProblem(_("the key at {path} ({key}) is not the key in force in the log ({in_force}): it "
+                                    "cannot endorse a successor", path=str(key_path), key=old.public.id,
+                                    in_force=reading.current_key))
         new = keys.create(staged)
         files.append(checkpoint_log.key_line(n=reading.lines + 1, prev=reading.last_hash, at=datetime.now(UTC),
                                              signer=old, new_key=new.public))

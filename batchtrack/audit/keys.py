@@ -17,13 +17,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from batchtrack.i18n.text import Text, _
+
 
 class KeyProblem(Exception):
     """The signing key cannot be created, read or used; the message says why and what to do."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = str(message)  # the English, as logs record it
+        self.text = message  # in the reader's language where it is shown
 
 
 def key_id(public_raw: bytes) -> str:
@@ -104,8 +107,8 @@ def create(path: Path) -> SigningKey:
         # O_EXCL: never replace a key (its checkpoints could no longer be extended); 0600 from the first byte.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
-        raise KeyProblem(f"{path} exists: a signing key is never overwritten (use `batchtrack audit key rotate`)"
-                         ) from exc
+        raise KeyProblem(_("{path} exists: a signing key is never overwritten (use `batchtrack audit key rotate`)",
+                           path=str(path))) from exc
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(pem)
         stream.flush()
@@ -118,17 +121,17 @@ def load(path: Path) -> SigningKey:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
-        raise KeyProblem(f"no checkpoint signing key at {path}: create one with `batchtrack audit key create`"
-                         ) from exc
+        raise KeyProblem(_("no checkpoint signing key at {path}: create one with `batchtrack audit key create`",
+                           path=str(path))) from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyProblem(f"{path} may be read by others than its owner (mode {stat.S_IMODE(mode):o}): "
-                         f"chmod 600 it, and consider the key exposed (rotate it)")
+        raise KeyProblem(_("{path} may be read by others than its owner (mode {mode}): chmod 600 it, and consider "
+                           "the key exposed (rotate it)", path=str(path), mode=format(stat.S_IMODE(mode), "o")))
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise KeyProblem(f"{path} is not an unencrypted PEM private key") from exc
+        raise KeyProblem(_("{path} is not an unencrypted PEM private key", path=str(path))) from exc
     if not isinstance(private, Ed25519PrivateKey):
-        raise KeyProblem(f"{path} is not an Ed25519 key")
+        raise KeyProblem(_("{path} is not an Ed25519 key", path=str(path)))
     return SigningKey(private, _public_of(private))
 
 

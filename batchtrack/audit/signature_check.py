@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.auth import signatures, signed_records
+from batchtrack.i18n.text import Text, _
 from batchtrack.models.signature import Signature
 
 # Signatures of one kind rebuilt per call: bounds the IN lists of a bulk builder.
@@ -46,8 +47,12 @@ Rebuilt = dict[str, Any] | _NoBuilder | _Unreadable | None
 
 def subject_of(signature: Signature) -> str:
     """How a finding names the signature and its record: 'signature 7 (released) on lot W000026000001'."""
-    return f"signature {signature.id} ({signature.meaning}) on {signature.entity_type.replace('_', ' ')} " \
-           f"{signature.entity_id}"
+    return str(_subject(signature))
+
+
+def _subject(signature: Signature) -> Text:
+    return _("signature {id} ({meaning}) on {record} {record_id}", id=signature.id, meaning=signature.meaning,
+             record=signature.entity_type.replace("_", " "), record_id=signature.entity_id)
 
 
 def _built(session: Session, builder: signed_records.ContentsOf, signed: list[Signature]) -> dict[int, Rebuilt]:
@@ -83,20 +88,22 @@ def _contents(session: Session, rows: list[Signature]) -> tuple[dict[int, Rebuil
     return contents, appended
 
 
-def _content_findings(signature: Signature, content: Rebuilt, applied: list[signatures.Applied]) -> list[str]:
+def _content_findings(signature: Signature, content: Rebuilt, applied: list[signatures.Applied]
+                      ) -> list[str | Text]:
     if isinstance(content, _NoBuilder):
-        return [f"no signed-content builder is registered for {signature.entity_type!r} signed "
-                f"{signature.meaning!r}: its content cannot be checked"]
+        return [_("no signed-content builder is registered for {record} signed {meaning}: its content cannot be "
+                  "checked", record=repr(signature.entity_type), meaning=repr(signature.meaning))]
     if isinstance(content, _Unreadable):
-        return [f"the signed record cannot be read back to check it ({content.error})"]
+        return [_("the signed record cannot be read back to check it ({error})", error=content.error)]
     if content is None:
-        return ["the signed record is not found"]
-    problems = [signatures.content_problem(signature, content)]
+        return [_("the signed record is not found")]
+    problems: list[str | Text | None] = [signatures.content_problem(signature, content)]
     # The row's content hash may have been rewritten to fit an edited record: the entry written at signing was not.
     # (Where the entry and the row agree, the comparison above has said it already.)
     rebuilt = signatures.content_hash(content)
-    problems.extend(f"the signed record as it stood at signing (hash {rebuilt!r}) is not what the audit entry "
-                    f"#{entry.seq} recorded as signed ({entry.content_hash!r})"
+    problems.extend(_("the signed record as it stood at signing (hash {rebuilt}) is not what the audit entry #{seq} "
+                      "recorded as signed ({recorded})", rebuilt=repr(rebuilt), seq=entry.seq,
+                      recorded=repr(entry.content_hash))
                     for entry in applied if entry.content_hash not in (rebuilt, signature.content_hash))
     return [problem for problem in problems if problem is not None]
 
@@ -108,9 +115,9 @@ def check_signatures(*, session: Session) -> list[Finding]:
     contents, appended = _contents(session, rows)
     findings: list[Finding] = []
     for signature in rows:
-        subject = subject_of(signature)
+        subject = _subject(signature)
         entries = applied.get(signature.id or 0, [])
-        problems = signatures.row_problems(signature, entries)
+        problems: list[str | Text] = [*signatures.row_problems(signature, entries)]
         problems += _content_findings(signature, contents.get(signature.id or 0), entries)
         problems += appended.get(signature.id or 0, [])
         findings.extend(Finding(Check.SIGNATURE, subject, problem) for problem in problems)
@@ -118,6 +125,7 @@ def check_signatures(*, session: Session) -> list[Finding]:
     for signature_id, entries in sorted(applied.items()):
         if signature_id not in known:
             seqs = ", #".join(str(entry.seq) for entry in entries)
-            findings.append(Finding(Check.SIGNATURE, f"signature {signature_id}",
-                                    f"the audit entry #{seqs} records it, but there is no such signature"))
+            findings.append(Finding(Check.SIGNATURE, _("signature {id}", id=signature_id),
+                                    _("the audit entry #{seqs} records it, but there is no such signature",
+                                      seqs=seqs)))
     return findings

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.collections import workflow as collection_workflow
+from batchtrack.i18n.text import Text, _
 from batchtrack.lots import workflow as lot_workflow
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.collection import Collection
@@ -96,7 +97,7 @@ class _Kind:
     record: str
     columns: tuple[str, ...]
     read: Callable[[Connection], dict[str, _Row]]
-    subject: Callable[[str, _Row], str]
+    subject: Callable[[str, _Row], Text]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,19 +124,27 @@ _CONTAINER, _LABEL = _table(Container).c, _table(Label).c
 # Every record with a state column, one query per table; the columns compared follow the key and the name's parts.
 _KINDS: tuple[_Kind, ...] = (
     _Kind("lot", ("state", "state_before_hold"),
-          lambda c: _keyed(c, _LOT.din, _LOT.state, _LOT.state_before_hold), lambda key, _row: f"lot {key}"),
+          lambda c: _keyed(c, _LOT.din, _LOT.state, _LOT.state_before_hold), lambda key, _row: _("lot {din}", din=key)),
     _Kind("therapy", ("state",), lambda c: _keyed(c, _THERAPY.coi, _THERAPY.state),
-          lambda key, _row: f"therapy {key}"),
+          lambda key, _row: _("therapy {coi}", coi=key)),
     _Kind("collection", ("state",), lambda c: _keyed(c, _COLLECTION.din, _COLLECTION.state),
-          lambda key, _row: f"collection {key}"),
+          lambda key, _row: _("collection {din}", din=key)),
     _Kind("container", ("status",),
           lambda c: _keyed(c, _CONTAINER.id, _CONTAINER.status, _CONTAINER.din, _CONTAINER.kind,
                            _CONTAINER.division, _CONTAINER.sample_flag),
-          lambda key, row: (f"container {key} ({row[2]} {row[3].replace('_', ' ')} "
-                            f"{row[4] if row[3] == 'final_product' else row[5]})")),
+          lambda key, row: _("container {id} ({din} {kind} {which})", id=key, din=row[2],
+                             kind=row[3].replace("_", " "), which=row[4] if row[3] == "final_product" else row[5])),
     _Kind("label", ("status",), lambda c: _keyed(c, _LABEL.id, _LABEL.status, _LABEL.container_id),
-          lambda key, row: f"label #{key} (container {row[2]})"),
+          lambda key, row: _("label #{id} (container {container})", id=key, container=row[2])),
 )
+
+
+# Each kind of record by its name, and as a finding names one of them by its identifier alone.
+_RECORD_NAMES = {"lot": _("lot"), "therapy": _("therapy"), "collection": _("collection"), "container": _("container"),
+                 "label": _("label")}
+_NAMED_BY_KEY = {"lot": lambda key: _("lot {din}", din=key), "therapy": lambda key: _("therapy {coi}", coi=key),
+                 "collection": lambda key: _("collection {din}", din=key),
+                 "container": lambda key: _("container {id}", id=key), "label": lambda key: _("label #{id}", id=key)}
 
 
 def check_states(*, session: Session) -> list[Finding]:
@@ -158,6 +167,11 @@ def check_states(*, session: Session) -> list[Finding]:
     return findings
 
 
+def _custody_event(event_id: str, container_id: str) -> Text:
+    """How a finding names a custody event."""
+    return _("custody event {event} (container {container})", event=event_id, container=container_id)
+
+
 def check_custody(*, session: Session) -> list[Finding]:
     """Every custody event against its audit entry ("custody.handed_over", naming the event), both ways."""
     dialect = session.get_bind().dialect.name
@@ -173,21 +187,23 @@ def check_custody(*, session: Session) -> list[Finding]:
         if entity_type != "container":
             continue  # not a hand-over the application records (those are about the container)
         key = _text(event_id)
-        subject = f"custody event {key} (container {container_id})"
+        subject = _custody_event(key, container_id)
         if key in audited:
-            findings.append(Finding(Check.CUSTODY, subject, f"entry #{seq} records it again (first: #{audited[key]})"))
+            findings.append(Finding(Check.CUSTODY, subject, _("entry #{seq} records it again (first: #{first})",
+                                                              seq=seq, first=audited[key])))
             continue
         audited[key] = seq
         if key not in events:
             findings.append(Finding(Check.CUSTODY, subject,
-                                    f"entry #{seq} records it, but there is no such custody event"))
+                                    _("entry #{seq} records it, but there is no such custody event", seq=seq)))
         elif events[key] != container_id:
-            findings.append(Finding(Check.CUSTODY, subject, f"the event names container {events[key]}; its entry "
-                                                            f"#{seq} recorded container {container_id}"))
+            findings.append(Finding(Check.CUSTODY, subject, _(
+                "the event names container {named}; its entry #{seq} recorded container {recorded}",
+                named=events[key], seq=seq, recorded=container_id)))
     for key, container_id in sorted(events.items(), key=lambda item: int(item[0])):
         if key not in audited:
-            findings.append(Finding(Check.CUSTODY, f"custody event {key} (container {container_id})",
-                                    "recorded, but no audit entry records it"))
+            findings.append(Finding(Check.CUSTODY, _custody_event(key, container_id),
+                                    _("recorded, but no audit entry records it")))
     return findings
 
 
@@ -247,19 +263,22 @@ def _compare(kind: _Kind, rows: dict[str, _Row], last: dict[str, _Set]) -> list[
         row, found = rows[key], last.get(key)
         subject = kind.subject(key, row)
         if found is None:
-            findings.append(Finding(Check.STATE, subject, f"{kind.columns[0]} is {row[1]!r}; no audited creation or "
-                                                          "transition of it is recorded"))
+            findings.append(Finding(Check.STATE, subject, _(
+                "{column} is {value}; no audited creation or transition of it is recorded", column=kind.columns[0],
+                value=repr(row[1]))))
             continue
         for column, value, set_value in zip(kind.columns, row[1:1 + width], found.values, strict=True):
             if value != set_value:
-                findings.append(Finding(Check.STATE, subject, f"{column} is {value!r}; its last audited "
-                                                              f"transition set {set_value!r} (entry #{found.seq})"))
+                findings.append(Finding(Check.STATE, subject, _(
+                    "{column} is {value}; its last audited transition set {set_value} (entry #{seq})", column=column,
+                    value=repr(value), set_value=repr(set_value), seq=found.seq)))
     for key in _ordered(last.keys() - rows.keys()):
         found = last[key]
         values = ", ".join(f"{column} {value!r}" for column, value in zip(kind.columns, found.values, strict=True))
-        subject = f"label #{key}" if kind.record == "label" else f"{kind.record} {key}"  # as a recorded label is named
-        findings.append(Finding(Check.STATE, subject, f"entry #{found.seq} ({found.action}) set {values}, "
-                                                      f"but there is no such {kind.record}"))
+        subject = _NAMED_BY_KEY[kind.record](key)
+        findings.append(Finding(Check.STATE, subject, _(
+            "entry #{seq} ({action}) set {values}, but there is no such {record}", seq=found.seq, action=found.action,
+            values=values, record=_RECORD_NAMES[kind.record])))
     return findings
 
 

@@ -24,6 +24,7 @@ from batchtrack.audit.anchoring import CHECKPOINT_ACTION
 from batchtrack.audit.checkpoint_files import CheckpointFiles
 from batchtrack.audit.findings import Check, Finding
 from batchtrack.db import Database
+from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 
 _TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -73,8 +74,9 @@ def verify_all(database: Database, *, folders: list[Path], jobs: int | None = No
     if lines_missing:
         time.sleep(_LINE_GRACE_SECONDS)  # a line being written now: read the log once more before judging
         reading, log_findings = files.read(resume=reading)
-        anchor_findings, _ = _compare(database, reading, walked_head)
-    chain_findings = [] if result.ok else [Finding(Check.CHAIN, f"entry #{result.broken_seq}", result.problem)]
+        anchor_findings, _still_missing = _compare(database, reading, walked_head)
+    chain_findings = [] if result.ok else [Finding(Check.CHAIN, _("entry #{seq}", seq=result.broken_seq),
+                                                   chain.problem_text(result.problem))]
     return Verdict(result, 1 if after is None else after[0] + 1, reading.lines, len(reading.standing()),
                    records, [*chain_findings, *log_findings, *anchor_findings, *record_findings])
 
@@ -93,8 +95,9 @@ def check_records(database: Database) -> list[Finding]:
             # Only tampering makes the trail unreadable to these queries (an entry's values no longer JSON, say):
             # the chain walk names the entry; this says the check could not be made rather than stopping there.
             cause = getattr(exc, "orig", None) or exc
-            findings.append(Finding(kind, "every record", f"could not be checked: {type(cause).__name__}: "
-                                                          f"{(str(cause).splitlines() or [''])[0][:200]}"))
+            findings.append(Finding(kind, _("every record"), _(
+                "could not be checked: {error}: {detail}", error=type(cause).__name__,
+                detail=(str(cause).splitlines() or [""])[0][:200])))
     return findings
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from batchtrack.audit.keys import PublicKey, SigningKey
 from batchtrack.backup.errors import BackupRefused
+from batchtrack.i18n.text import Text, _
 
 CHUNK = 1 << 20
 
@@ -51,19 +52,20 @@ def signed(manifest: Manifest, signer: SigningKey) -> Manifest:
     return replace(unsigned, signature=signature)
 
 
-def signature_problem(manifest: Manifest, known: Mapping[str, PublicKey]) -> str | None:
+def signature_problem(manifest: Manifest, known: Mapping[str, PublicKey]) -> Text | None:
     """Why the manifest's signature cannot be trusted (None when a known key verifies it)."""
     if manifest.signature is None or manifest.key_id is None:
-        return "the manifest is not signed"
+        return _("the manifest is not signed")
     public = known.get(manifest.key_id)
     if public is None:
-        return f"the manifest is signed by key {manifest.key_id}, which the checkpoint log does not hold"
+        return _("the manifest is signed by key {key}, which the checkpoint log does not hold", key=manifest.key_id)
     try:
         signature = base64.b64decode(manifest.signature.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        return "the manifest's signature is not base64"
+        return _("the manifest's signature is not base64")
     if not public.verifies(signature, signed_message(manifest)):
-        return f"the manifest's signature does not verify with key {manifest.key_id}: it was changed after signing"
+        return _("the manifest's signature does not verify with key {key}: it was changed after signing",
+                 key=manifest.key_id)
     return None
 
 
@@ -86,9 +88,10 @@ def read(backup: Path) -> Manifest:
         values = json.loads(path.read_text(encoding="utf-8"))
         return Manifest(**values)
     except FileNotFoundError as exc:
-        raise BackupRefused(f"no manifest beside the backup (expected {path})") from exc
+        raise BackupRefused(_("no manifest beside the backup (expected {path})", path=str(path))) from exc
     except (ValueError, TypeError) as exc:
-        raise BackupRefused(f"{path} is not a batchtrack backup manifest: {exc}") from exc
+        raise BackupRefused(_("{path} is not a batchtrack backup manifest: {problem}", path=str(path),
+                              problem=str(exc))) from exc
 
 
 def sha256_of(path: Path, progress: Callable[[int], None] | None = None) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from batchtrack.backup.errors import BackupRefused
+from batchtrack.i18n.text import _
 
 Progress = Callable[[int, int], None]  # (bytes written, 0: total unknown)
 # A restore waits this long for a lock held by someone else (a running server), then gives up cleanly.
@@ -24,8 +25,8 @@ def tool(name: str) -> str:
     """The path of a PostgreSQL client program; refused when it is not installed."""
     path = shutil.which(name)
     if path is None:
-        raise BackupRefused(f"{name} is not on PATH: install the PostgreSQL client programs "
-                            f"(the same major version as the server or newer)")
+        raise BackupRefused(_("{program} is not on PATH: install the PostgreSQL client programs (the same major "
+                              "version as the server or newer)", program=name))
     return path
 
 
@@ -48,7 +49,8 @@ def _run(command: list[str], env: dict[str, str], out: Path | None, progress: Pr
     errors = process.stderr.read().decode("utf-8", "replace").strip()
     process.stderr.close()
     if process.returncode != 0:
-        raise BackupRefused(f"{Path(command[0]).name} failed (exit {process.returncode}): {errors}")
+        raise BackupRefused(_("{program} failed (exit {code}): {errors}", program=Path(command[0]).name,
+                              code=process.returncode, errors=errors))
 
 
 def dump(engine: Engine, out: Path, snapshot: str, progress: Progress | None = None) -> None:

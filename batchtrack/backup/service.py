@@ -17,6 +17,7 @@ from batchtrack.backup import manifest as manifests
 from batchtrack.backup import postgres, sqlite
 from batchtrack.backup.errors import BackupRefused
 from batchtrack.db import Database, make_engine
+from batchtrack.i18n.text import _
 
 Progress = Callable[[int, int], None]  # (done, total; 0 when unknown)
 
@@ -42,7 +43,7 @@ def create_backup(*, database: Database, out: Path, progress: Progress | None = 
     With a `signer` the manifest is signed (and names `checkpoint`, the one written just before the backup).
     """
     if out.exists() or manifests.path_for(out).exists():
-        raise BackupRefused(f"{out} (or its manifest) already exists: choose another path")
+        raise BackupRefused(_("{path} (or its manifest) already exists: choose another path", path=str(out)))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     engine = database.engine
@@ -99,7 +100,7 @@ def _postgres_backup(engine: Engine, partial: Path, progress: Progress | None
 def _sqlite_path(engine: Engine) -> Path:
     name = engine.url.database
     if not name or name == ":memory:":
-        raise BackupRefused("an in-memory SQLite database cannot be backed up or restored")
+        raise BackupRefused(_("an in-memory SQLite database cannot be backed up or restored"))
     return Path(name)
 
 
@@ -110,13 +111,15 @@ def check_backup(backup: Path, *, engine_name: str, known_keys: Mapping[str, Pub
     made = manifests.read(backup)
     problem = manifests.signature_problem(made, known_keys)
     if problem is not None and not (allow_unsigned and made.signature is None):
-        raise BackupRefused(f"{problem}. Nothing was restored.")
+        raise BackupRefused(_("{problem}. Nothing was restored.", problem=problem))
     if made.engine != engine_name:
-        raise BackupRefused(f"this is a {made.engine} backup; the configured database is {engine_name}")
+        raise BackupRefused(_("this is a {engine} backup; the configured database is {configured}",
+                              engine=made.engine, configured=engine_name))
     digest = manifests.sha256_of(backup)
     if digest != made.sha256:
-        raise BackupRefused(f"{backup} is damaged or not the file its manifest describes: SHA-256 {digest}, "
-                            f"manifest says {made.sha256}. Nothing was restored.")
+        raise BackupRefused(_("{path} is damaged or not the file its manifest describes: SHA-256 {digest}, "
+                              "manifest says {expected}. Nothing was restored.", path=str(backup), digest=digest,
+                              expected=made.sha256))
     return made
 
 
@@ -135,7 +138,8 @@ def restore_backup(*, database_url: str, backup: Path, known_keys: Mapping[str, 
         else:
             postgres.tool("pg_restore")
             if not force and not postgres.is_empty(engine):
-                raise BackupRefused("the target database is not empty: restore with --force to replace its contents")
+                raise BackupRefused(_("the target database is not empty: restore with --force to replace its "
+                                      "contents"))
             engine.dispose()
             postgres.restore(engine, backup)
     finally:

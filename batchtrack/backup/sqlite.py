@@ -11,6 +11,7 @@ from pathlib import Path
 
 from batchtrack.audit import chain, reading, verification
 from batchtrack.backup.errors import BackupRefused
+from batchtrack.i18n.text import _
 
 PAGES_PER_STEP = 4096
 Progress = Callable[[int, int], None]  # (done, total) in pages
@@ -44,7 +45,8 @@ def inspect(path: Path) -> tuple[chain.VerifyResult, str | None]:
         finally:
             reading.end_read(connection, "sqlite")
     except sqlite3.DatabaseError as exc:
-        raise BackupRefused(f"{path} is not a readable batchtrack database: {exc}") from exc
+        raise BackupRefused(_("{path} is not a readable batchtrack database: {problem}", path=str(path),
+                              problem=str(exc))) from exc
     finally:
         connection.close()
     return result, revision[0] if revision else None
@@ -55,18 +57,20 @@ def ensure_replaceable(target: Path, *, force: bool) -> None:
     if not target.exists() or target.stat().st_size == 0:
         return
     if not force:
-        raise BackupRefused(f"the target database {target} exists: restore with --force to replace it")
+        raise BackupRefused(_("the target database {path} exists: restore with --force to replace it",
+                              path=str(target)))
     connection = sqlite3.connect(target, timeout=0, isolation_level=None)
     try:
         # Leaving WAL mode needs the database to itself: it fails while any other connection (a running
         # server, a worker) has it open, and on success the WAL is checkpointed and removed.
         mode = connection.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
     except sqlite3.OperationalError as exc:
-        raise BackupRefused(f"the target database {target} is in use (stop the server first): {exc}") from exc
+        raise BackupRefused(_("the target database {path} is in use (stop the server first): {problem}",
+                              path=str(target), problem=str(exc))) from exc
     finally:
         connection.close()
     if str(mode).lower() != "delete":
-        raise BackupRefused(f"the target database {target} is in use (stop the server first)")
+        raise BackupRefused(_("the target database {path} is in use (stop the server first)", path=str(target)))
 
 
 def put_in_place(backup: Path, target: Path) -> None:

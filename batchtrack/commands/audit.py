@@ -99,7 +99,7 @@ def _report(found: Verdict, elapsed: float, folders: list[Path]) -> None:
     say(_("FAILED: {count} finding(s) ({seconds} s)", count=numbers.shown(len(found.findings)), seconds=seconds),
         err=True)
     for finding in found.findings:
-        click.echo(f"  {finding.line()}", err=True)
+        click.echo(f"  {language.shown(finding.text())}", err=True)
 
 
 @audit.command("checkpoint")
@@ -119,7 +119,7 @@ def audit_checkpoint(reason: str) -> None:
     try:
         made = anchoring.Anchor.from_settings(settings, database).checkpoint(reason)
     except (keys.KeyProblem, LogUnavailable) as exc:
-        raise Refused(_("no checkpoint written: {problem}", problem=exc.message)) from exc
+        raise Refused(_("no checkpoint written: {problem}", problem=exc.text)) from exc
     finally:
         database.dispose()
     assert made is not None
@@ -142,7 +142,7 @@ def key_create() -> None:
     try:
         made = keys.create(path)
     except keys.KeyProblem as exc:
-        raise Refused(exc.message) from exc
+        raise Refused(exc.text) from exc
     say(_("signing key {key} written to {path} (readable by its owner only)", key=made.public.id, path=str(path)))
     say(_("Its public key (give a copy to QA and to inspectors; it verifies every checkpoint it signs):"))
     click.echo(made.public.pem(), nl=False)
@@ -161,7 +161,7 @@ def key_rotate() -> None:
     try:
         old, new = key_rotation.rotate(settings.checkpoint_key_path, settings.checkpoint_folders)
     except (keys.KeyProblem, LogUnavailable) as exc:
-        raise Refused(_("key not rotated: {problem}", problem=exc.message)) from exc
+        raise Refused(_("key not rotated: {problem}", problem=exc.text)) from exc
     say(_("key {key} is in force (endorsed by {old}, whose private key was destroyed)", key=new.id, old=old.id))
     click.echo(new.pem(), nl=False)
 
@@ -176,7 +176,7 @@ def key_export(out_dir: Path | None) -> None:
     settings = context.settings()
     reading, findings = CheckpointFiles(settings.checkpoint_folders).read()
     for finding in findings:
-        say(_("warning: {finding}", finding=finding.line()), err=True)
+        say(_("warning: {finding}", finding=finding.text()), err=True)
     if not reading.keys:
         raise Refused(_("the checkpoint log holds no key yet (it gets one at its first checkpoint)"))
     if out_dir is not None:

@@ -43,7 +43,7 @@ def backup(out: Path) -> None:
                 made_checkpoint = anchor.checkpoint("backup")
                 signer = keys.load(settings.checkpoint_key_path)
             except (keys.KeyProblem, LogUnavailable) as exc:
-                raise Refused(_("backup refused: {problem}", problem=exc.message)) from exc
+                raise Refused(_("backup refused: {problem}", problem=exc.text)) from exc
             checkpoint = made_checkpoint.n if made_checkpoint else None
         else:
             say(_("warning: no checkpoint signing key: no checkpoint written and the manifest is unsigned "
@@ -51,7 +51,7 @@ def backup(out: Path) -> None:
         made = backup_service.create_backup(database=database, out=out, progress=ProgressLines(_("backup")),
                                             signer=signer, checkpoint=checkpoint)
     except BackupRefused as exc:
-        raise Refused(_("backup refused: {problem}", problem=exc.message)) from exc
+        raise Refused(_("backup refused: {problem}", problem=exc.text)) from exc
     finally:
         database.dispose()
     say(_("backup written: {path} ({size} bytes, sha256 {sha256})", path=str(out),
@@ -62,7 +62,7 @@ def backup(out: Path) -> None:
         say(_("manifest signed with key {key}; checkpoint {checkpoint}", key=made.key_id, checkpoint=made.checkpoint))
     if not made.audit_chain_ok:
         say(_("WARNING: the audit chain is broken at {problem}; the backup holds it as it is",
-              problem=made.audit_problem), err=True)
+              problem=_recorded_break(made.audit_problem)), err=True)
         sys.exit(2)
 
 
@@ -82,7 +82,7 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
     line in the checkpoint log. Exit 1 when the restored chain is broken, differs from the manifest's, or
     contradicts a checkpoint.
     """
-    from batchtrack.audit import anchoring, keys
+    from batchtrack.audit import anchoring, chain, keys
     from batchtrack.audit import verdict as verdicts
     from batchtrack.audit.checkpoint_files import CheckpointFiles, LogUnavailable
     from batchtrack.backup import service as backup_service
@@ -91,12 +91,12 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
     settings = context.settings()
     reading, log_findings = CheckpointFiles(settings.checkpoint_folders).read()
     for finding in log_findings:
-        say(_("warning: {finding}", finding=finding.line()), err=True)
+        say(_("warning: {finding}", finding=finding.text()), err=True)
     try:
         report = backup_service.restore_backup(database_url=settings.effective_database_url, backup=source,
                                                known_keys=reading.keys, force=force, allow_unsigned=allow_unsigned)
     except BackupRefused as exc:
-        raise Refused(_("restore refused: {problem}", problem=exc.message)) from exc
+        raise Refused(_("restore refused: {problem}", problem=exc.text)) from exc
     made, restored = report.manifest, report.restored
     say(_("restored {path} (schema {revision}); manifest signed with key {key}", path=str(source),
           revision=made.schema_revision, key=made.key_id) if made.signature
@@ -106,7 +106,8 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
           count=numbers.shown(made.audit_count)))
     say(_("restored head: {head} ({count} entries)", head=restored.head_hash, count=numbers.shown(restored.count)))
     if not report.matches:
-        problem = (_("broken at entry #{seq}: {problem}", seq=restored.broken_seq, problem=restored.problem)
+        problem = (_("broken at entry #{seq}: {problem}", seq=restored.broken_seq,
+                     problem=chain.problem_text(restored.problem))
                    if not restored.ok else _("a different chain from the one the backup recorded"))
         say(_("MISMATCH: the restored audit chain is {problem}", problem=problem), err=True)
         sys.exit(1)
@@ -115,7 +116,7 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
     try:
         conflicts, lost, newest = verdicts.restored_against_log(database, reading)
         for finding in conflicts:
-            say(_("MISMATCH with the checkpoint log: {finding}", finding=finding.line()), err=True)
+            say(_("MISMATCH with the checkpoint log: {finding}", finding=finding.text()), err=True)
         if conflicts:
             sys.exit(1)
         if newest is None:
@@ -131,7 +132,7 @@ def restore(source: Path, force: bool, allow_unsigned: bool) -> None:
                 anchor.record_restore(seq=restored.count, entry_hash=restored.head_hash, backup_sha256=made.sha256,
                                       lost=lost)
             except (keys.KeyProblem, LogUnavailable) as exc:
-                raise Refused(_("the restore line could not be written: {problem}", problem=exc.message)) from exc
+                raise Refused(_("the restore line could not be written: {problem}", problem=exc.text)) from exc
             say(_("checkpoint log: restore recorded (signed restore line, an entry in the chain, a checkpoint)"))
         else:
             say(_("warning: no checkpoint signing key: the restore is not recorded in the checkpoint log, "
@@ -158,6 +159,18 @@ class ProgressLines:
                   total=numbers.shown(total)) if total
                 else _("{operation}: {done} bytes written", operation=self.label, done=numbers.shown(done)))
         click.echo(line.shown_in(self.translations), err=True)
+
+
+def _recorded_break(problem: str) -> Text:
+    """Where a backed-up chain is broken, as its manifest records it in English ("entry #12: ..."), in the reader's
+    language."""
+    from batchtrack.audit import chain
+
+    entry, _colon, what = problem.partition(": ")
+    seq = entry.removeprefix("entry #")
+    if not seq.isdigit():
+        return chain.problem_text(problem)
+    return _("entry #{seq}: {problem}", seq=int(seq), problem=chain.problem_text(what))
 
 
 def _checkpoint_time(at: str, settings: Settings) -> str:

@@ -4,6 +4,10 @@
 Help stays written in English where click reads it (docstrings, `help=`), and is looked up in the catalogs when a
 help page is formatted, the language being known only then; tests/cli/test_cli_language.py checks that every help
 text of every command has its Korean. Messages the commands print are `_()` texts, shown with `say`.
+
+What click itself writes to people (a usage error, "Try 'batchtrack --help' for help.", "Aborted!", a prompt's
+complaint) it looks up with `gettext` bound in its own modules: those modules are given this run's catalog instead,
+which holds click's messages as well as ours (parts/cli_services.po).
 """
 
 from __future__ import annotations
@@ -12,10 +16,19 @@ import gettext
 import inspect
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from types import ModuleType
 from typing import Any
 
 import click
+import click._termui_impl
+import click.core
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
 
 from batchtrack.config import get_settings
 from batchtrack.i18n import catalogs, terminal
@@ -27,11 +40,29 @@ _ASKED = "batchtrack.language"
 # Follows each wide character while a help page is wrapped, so that click, which counts characters, counts the two
 # columns it takes; taken out of the finished page.
 _SECOND_COLUMN = "\x00"
+# The same, for what click writes once the command's context is gone (a usage error, "Aborted!"): set for the run of
+# the command (`Group.main`), unset outside it.
+_ASKED_IN_RUN: ContextVar[str | None] = ContextVar("batchtrack_language_asked", default=None)
+_IN_RUN: ContextVar[bool] = ContextVar("batchtrack_command_running", default=False)
 
 
 def _remember(ctx: click.Context, _param: click.Parameter | None, value: str | None) -> None:
     if value is not None:
         ctx.meta[_ASKED] = value.lower()
+        _ASKED_IN_RUN.set(value.lower())
+
+
+def _asked_in(args: Sequence[str]) -> str | None:
+    """The value of `--language` among a command line's arguments, read as they stand (for a command line click
+    refuses before the option is read: its usage error speaks the language asked for all the same)."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--language" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--language="):
+            return arg.partition("=")[2]
+    return None
 
 
 language_option = click.option(
@@ -52,7 +83,7 @@ def _site_default() -> str:
 def chosen() -> str:
     """The language of this run of the command."""
     ctx = click.get_current_context(silent=True)
-    asked = ctx.meta.get(_ASKED) if ctx is not None else None
+    asked = ctx.meta.get(_ASKED) if ctx is not None else _ASKED_IN_RUN.get()
     return terminal.choose(asked=asked, environ=os.environ, default=_site_default())
 
 
@@ -207,9 +238,22 @@ class Group(Command, click.Group):
         """Know the language asked for before any option is acted on: `--help --language ko` is a Korean page too
         (click acts on eager options in the order they are given)."""
         if any(param.name == "language" for param in self.params):
-            opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
-            _remember(ctx, None, opts.get("language"))
+            try:
+                opts, _rest, _order = self.make_parser(ctx).parse_args(args=list(args))
+                asked = opts.get("language")
+            except click.UsageError:
+                asked = _asked_in(args)
+            _remember(ctx, None, asked if isinstance(asked, str) else None)
         return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line, click's own messages in its language too (see `speak_through_click`)."""
+        running, asked = _IN_RUN.set(True), _ASKED_IN_RUN.set(None)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            _ASKED_IN_RUN.reset(asked)
+            _IN_RUN.reset(running)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the options, then the commands."""
@@ -225,3 +269,34 @@ class Group(Command, click.Group):
         limit = formatter.width - 6 - max(len(name) for name, _command in commands)
         with formatter.section(shown(_("Commands"))):
             formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
+def _click_gettext(message: str) -> str:
+    # Outside a run of the command (click's modules read some texts once, when a command is declared: a type's
+    # name, a default option's help), the English, as click wrote it.
+    return translations().gettext(message) if _IN_RUN.get() else message
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    # Korean has one form: each of click's two English forms is a message of its own in the catalogs.
+    english = singular if count == 1 else plural
+    return translations().gettext(english) if _IN_RUN.get() else english
+
+
+# Where click writes what people read at run time with `_` and `ngettext` bound from `gettext` (its decorators module
+# is left alone: it reads its texts once, when a command is declared).
+CLICK_MODULES: tuple[ModuleType, ...] = (
+    click.core, click.exceptions, click.parser, click.types, click.termui, click.formatting, click._termui_impl)
+
+
+def speak_through_click() -> None:
+    """Have click's own messages looked up in the catalog of the command line's language."""
+    for module in CLICK_MODULES:
+        names = vars(module)
+        if names.get("_") is gettext.gettext:
+            names["_"] = _click_gettext
+        if names.get("ngettext") is gettext.ngettext:
+            names["ngettext"] = _click_ngettext
+
+
+speak_through_click()
