@@ -31,6 +31,7 @@ from batchtrack.models.quality import ReleaseDecision, ReleaseDecisionKind, Spec
 from batchtrack.models.signature import SignatureMeaning
 from batchtrack.models.user import Role
 
+from bedside_builders import VITALS
 from builders import PATIENT_MRN, UserHandle, make_user
 from processing_builders import STATION, Bench, open_bench, run_to_formulation
 
@@ -181,7 +182,7 @@ def infuse(database: Database, din: str, container_id: int, nurse: UserHandle, d
         session.add(Infusion(
             container_id=container_id, therapy_id=lot.therapy_id, lot_id=lot.id, check_id=check.id,
             started_at=started, ended_at=second.signed_at, volume_ml=50.0,
-            vital_signs=json.dumps({"before": {"pulse": 72}, "after": {"pulse": 76}}),
+            vital_signs=json.dumps({"before": VITALS, "after": {**VITALS, "heart_rate_bpm": 76}}),
             first_signature_id=first.id, second_signature_id=second.id, recorded_by=user_id(nurse)))
         container = session.get(Container, container_id)
         assert container is not None
