@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -25,6 +25,7 @@ from batchtrack.errors import BadRequest, Reason
 from batchtrack.i18n import catalogs, data_files, limit_text, moments, negotiation, numbers, recorded
 from batchtrack.i18n.text import ENGLISH, Text, _, shown_str
 from batchtrack.resources import resource_dir
+from batchtrack.web import navigation
 from batchtrack.web.deps import csrf_token
 
 
@@ -101,14 +102,25 @@ def render(
     """Render a page with the CSRF token, the signed-in user and the page's language available to every template."""
     templates: Jinja2Templates = request.app.state.templates
     language = language_of(request, principal)
+    menu = menu_of(request.app)
+    roles = principal.roles if principal else frozenset()
     full = {"principal": principal, "csrf_token": csrf_token(request),
-            "asks_user_id": _asks_user_id(request, principal), "lang": language, **(context or {})}
+            "asks_user_id": _asks_user_id(request, principal), "lang": language,
+            "menu": menu.pages_for(roles), "account_menu": menu.account_for(roles), **(context or {})}
     # The response renders its template as it is made, in this thread.
     token = _page_translations.set(catalogs.translations(language))
     try:
         return templates.TemplateResponse(request, template, full, status_code=status_code)
     finally:
         _page_translations.reset(token)
+
+
+def menu_of(app: FastAPI) -> navigation.Menu:
+    """The application's menu, read from its routes once (the routes do not change while it runs)."""
+    menu: navigation.Menu | None = getattr(app.state, "menu", None)
+    if menu is None:
+        menu = app.state.menu = navigation.menu_of(app.routes)
+    return menu
 
 
 def _asks_user_id(request: Request, principal: Principal | None) -> Callable[[], bool]:
