@@ -69,7 +69,7 @@ def test_keyboard_alone_signs_in_and_finds_a_scanned_lot(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
-    search = page.get_by_label("Find by DIN, COI identifier or subject code")
+    search = page.get_by_label("Subject code, DIN, COI, container or name")
     for _ in range(MAX_TABS):
         if search.evaluate("field => field === document.activeElement"):
             break
