@@ -9,9 +9,11 @@ this module gives the records too).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from batchtrack.i18n import code_words
 from batchtrack.i18n.recorded import figure as figure
 from batchtrack.i18n.recorded import quantity as quantity
 from batchtrack.i18n.recorded import quantity_of as quantity_of
@@ -60,6 +62,20 @@ def signed(moment: datetime, zone: str) -> str:
     return shown if shown == stored else f"{shown} ({stored})"
 
 
-def words(code: str) -> str:
-    """A stored code as words ('in_progress' -> 'in progress')."""
-    return code.replace("_", " ")
+def words(code: str) -> str | Text:
+    """A stored code as words in the reader's language ('in_progress' -> 'in progress'; batchtrack.i18n.code_words)."""
+    return code_words.words(code)
+
+
+def joined(parts: Sequence[str | Text], separator: str) -> str | Text:
+    """Parts (messages or what was recorded) one after the other, each shown in the reader's language."""
+    values = {f"part{index}": part for index, part in enumerate(parts)}
+    # Built directly, not through `_`: a separator is not a message to translate.
+    return Text(separator.join(f"{{{name}}}" for name in values), tuple(values.items()))
+
+
+def container_name(*, kind: str, din: str, division: str, sample_flag: str) -> Text:
+    """How a record names a container ('culture vessel W0000... 01'), its kind in the reader's language; the English
+    is the name a step's signature covers (processing.service.vessel_name)."""
+    where = division if division != "00" else sample_flag
+    return Text("{kind} {din} {where}", (("kind", words(kind)), ("din", din), ("where", where)))

@@ -52,7 +52,6 @@ from batchtrack.models.quality import ReleaseApproval
 from batchtrack.models.signature import Signature
 from batchtrack.models.therapy import Therapy
 from batchtrack.people import names
-from batchtrack.processing import service as step_service
 
 
 class _Signatures:
@@ -79,7 +78,8 @@ class _Signatures:
     def all(self) -> tuple[SignatureEntry, ...]:
         """Every signature met, and any other signature on a lot of the therapy, oldest first."""
         for row in self.rows.values():
-            self.get(row.id, f"{row.entity_type} {row.entity_id}: {row.meaning}")
+            self.get(row.id, _("{entity} {id}: {meaning}", entity=row.entity_type, id=row.entity_id,
+                               meaning=formatting.words(row.meaning)))
         return tuple(sorted(self.entries.values(), key=lambda s: (s.signed_at, s.id)))
 
 
@@ -104,8 +104,8 @@ def _container(container: Container, lot_dins: dict[int | None, str],
         division=container.division, sample_flag=container.sample_flag, status=container.status,
         lot_din=lot_dins.get(container.lot_id), collection_din=collection_dins.get(container.collection_id),
         created_at=container.created_at,
-        name=step_service.vessel_name(kind=container.kind, din=container.din, division=container.division,
-                                      sample_flag=container.sample_flag),
+        name=formatting.container_name(kind=container.kind, din=container.din, division=container.division,
+                                       sample_flag=container.sample_flag),
     )
 
 
@@ -192,11 +192,11 @@ def _lots(rows: loading.Rows, signatures: _Signatures, collection_dins: dict[int
     return tuple(entries)
 
 
-def _container_name(containers: dict[int, ContainerEntry], container_id: int | None) -> str | None:
+def _container_name(containers: dict[int, ContainerEntry], container_id: int | None) -> str | Text | None:
     if container_id is None:
         return None
     found = containers.get(container_id)
-    return found.name if found is not None else f"container {container_id}"
+    return found.name if found is not None else _("container {id}", id=container_id)
 
 
 def _bedside(rows: loading.Rows, signatures: _Signatures, containers: dict[int, ContainerEntry],

@@ -16,9 +16,16 @@ from datetime import datetime
 
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.coi_report import events
-from batchtrack.coi_report.record import CoiReport, LotEntry, ReasonEntry, RecipientEntry, SignatureEntry
+from batchtrack.coi_report.record import (
+    CoiReport,
+    LabelEntry,
+    LotEntry,
+    ReasonEntry,
+    RecipientEntry,
+    SignatureEntry,
+)
 from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
-from batchtrack.i18n.text import ENGLISH, _
+from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.people import names
 
 SIZES = Sizes(orientation="landscape", margin=10.0, body_pt=9.0, small_pt=7.0, table_line=3.4, table_padding=0.7)
@@ -30,10 +37,15 @@ def _who(name: str | None, at: datetime | None, zone: str) -> str:
     return f"{name}, {fmt.local(at, zone)}" if at is not None else name
 
 
-def _signature(signature: SignatureEntry | None) -> str:
+def _signature(signature: SignatureEntry | None) -> Words:
     if signature is None:
         return "-"
-    return f"{signature.printed_name}, {signature.meaning}, {signature.signed_at_local}"
+    return fmt.joined((signature.printed_name, fmt.words(signature.meaning), signature.signed_at_local), ", ")
+
+
+def _signer(signature: SignatureEntry) -> Words:
+    """Who signed and what the signature means: 'Kim Minji (performed)'."""
+    return Text("{name} ({meaning})", (("name", signature.printed_name), ("meaning", fmt.words(signature.meaning))))
 
 
 def _recipient(recipient: RecipientEntry) -> list[tuple[Words, Words]]:
@@ -55,12 +67,12 @@ def _summary(pdf: RecordPdf, report: CoiReport) -> None:
                                 eye_readable=therapy.coi_eye_readable, coi=therapy.coi, check=therapy.coi_check)),
         (_("Subject"), recipient.subject_code),
         *_recipient(recipient)]
-    donor_text: Words = f"{donor.donor_code}, {fmt.words(donor.kind)}"
+    donor_text: Words = fmt.joined((donor.donor_code, fmt.words(donor.kind)), ", ")
     if donor.is_recipient:
         donor_text = _("{donor} (the recipient)", donor=donor_text)
     else:
         donor_text = _("{donor}; eligibility {eligibility}", donor=donor_text,
-                       eligibility=donor.eligibility or _("not recorded"))
+                       eligibility=fmt.words(donor.eligibility) if donor.eligibility else _("not recorded"))
     if donor.hla_match:
         donor_text = _("{donor}; HLA match {match}", donor=donor_text, match=donor.hla_match)
     eligibility = report.eligibility
@@ -86,8 +98,9 @@ def _identifiers(pdf: RecordPdf, report: CoiReport) -> None:
              [[c.din_with_check, c.din_eye_readable, fmt.words(c.state), fmt.local(c.scheduled_for, zone),
                _who(c.collector, c.collected_at, zone),
                f"{fmt.quantity(c.volume_ml, 'mL')}, {c.site or '-'}" if c.volume_ml is not None else c.site or "-",
-               "; ".join(f"{fmt.words(r.decision)}, {events.temperature(r.temperature_c)}, "
-                         f"{_who(r.received_by, r.received_at, zone)}" for r in c.receipts) or "-"]
+               fmt.joined([fmt.joined((fmt.words(r.decision), events.temperature(r.temperature_c),
+                                       _who(r.received_by, r.received_at, zone)), ", ") for r in c.receipts], "; ")
+               if c.receipts else "-"]
               for c in report.collections],
              (1.6, 1.6, 0.9, 1.4, 2, 1.6, 2.6), empty=_("No collection recorded."))
     pdf.heading(_("Lots"))
@@ -114,7 +127,10 @@ def _lot_row(lot: LotEntry, zone: str) -> list[Words]:
     if release is not None:
         by = _("{decision} by {who}", decision=fmt.words(release.decision), who=release.decided_by)
         decided = _("{who}, {moment}", who=by, moment=fmt.local(release.decided_at, zone)) if release.decided_at else by
-    return [lot.din_with_check, fmt.words(lot.state), lot.specification or "-", fmt.local(lot.expires_at, zone),
+    specification: Words = ("-" if lot.specification_code is None else
+                            _("{code} version {version}", code=lot.specification_code,
+                              version=lot.specification_version))
+    return [lot.din_with_check, fmt.words(lot.state), specification, fmt.local(lot.expires_at, zone),
             decided, _signature(release.signature if release is not None else None), labels]
 
 
@@ -133,11 +149,18 @@ def _custody_and_labels(pdf: RecordPdf, report: CoiReport) -> None:
                                                    version=p.template_version),
                f"{p.copies} ({p.output_format})", p.printer or "-",
                p.reprint_reason if p.is_reprint else "-",
-               "; ".join(f"#{label.id} {label.container}: {label.status}"
-                         + (f" ({label.closed_reason})" if label.closed_reason else "") for label in p.labels)]
+               fmt.joined([_label_end(label) for label in p.labels], "; ")]
               for p in report.label_prints],
              (1.8, 1.5, 0.7, 1.1, 1.7, 3.4), flagged=[i for i, p in enumerate(report.label_prints) if p.is_reprint],
              empty=_("No label printed."))
+
+
+def _label_end(label: LabelEntry) -> Words:
+    """Where a label ended: '#8 final product W0000... A0: destroyed (smudged)', the reason as typed."""
+    values = (("id", label.id), ("container", label.container), ("status", fmt.words(label.status)))
+    if label.closed_reason:
+        return Text("#{id} {container}: {status} ({reason})", (*values, ("reason", label.closed_reason)))
+    return Text("#{id} {container}: {status}", values)
 
 
 def _quality_and_bedside(pdf: RecordPdf, report: CoiReport) -> None:
@@ -185,13 +208,13 @@ def _signatures_and_events(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading(_("Electronic signatures"))
     # The site's time is the reading; the UTC time beside it is the one stored and hashed.
     pdf.grid([_("Signs"), _("Printed name"), _("Meaning"), _("Date and time"), "UTC", _("Content SHA-256")],
-             [[s.signed_for, s.printed_name, s.meaning, s.signed_at_local,
+             [[s.signed_for, s.printed_name, fmt.words(s.meaning), s.signed_at_local,
                fmt.utc(s.signed_at) if fmt.utc(s.signed_at) != s.signed_at_local else "-", s.content_hash]
               for s in report.signatures], (2.3, 1.5, 0.8, 1.4, 1.4, 3.4), empty=_("No signature recorded."))
     pdf.heading(_("Events, oldest first"))
     pdf.grid([_("When"), _("Event"), _("What"), _("Details"), _("By"), _("Signed")],
              [[fmt.local(e.at, zone), e.title, e.subject, e.detail or "-", e.by or "-",
-               "; ".join(f"{s.printed_name} ({s.meaning})" for s in e.signatures) or "-"] for e in report.events],
+               fmt.joined([_signer(s) for s in e.signatures], "; ") if e.signatures else "-"] for e in report.events],
              (1.4, 1.8, 1.9, 3, 1.4, 1.5), empty=_("No event recorded."))
 
 

@@ -224,7 +224,8 @@ class ContainerEntry:
     lot_din: str | None
     collection_din: str | None
     created_at: datetime
-    name: str  # how the record names it: 'final product W000026000001 A0'
+    # How the record names it ('final product W000026000001 A0'), the kind in the reader's language; English in the API.
+    name: str | Text
 
     @property
     def din_with_check(self) -> str:
@@ -238,7 +239,7 @@ class HandOverEntry:
 
     id: int
     container_id: int
-    container: str
+    container: str | Text
     handed_over_by: str
     received_by: str
     location: str
@@ -255,7 +256,7 @@ class LabelEntry:
 
     id: int
     container_id: int
-    container: str
+    container: str | Text
     status: str
     applied_by: str | None
     applied_at: datetime | None
@@ -317,7 +318,7 @@ class BedsideCheckEntry:
     reasons: tuple[ReasonEntry, ...]
     lot_din: str | None
     container_id: int | None
-    container: str | None
+    container: str | Text | None
     first_clinician: str
     second_clinician: str | None
     dose_cells: float | None
@@ -336,7 +337,7 @@ class InfusionEntry:
     id: int
     check_id: int
     container_id: int
-    container: str
+    container: str | Text
     lot_din: str
     started_at: datetime
     ended_at: datetime
@@ -356,9 +357,9 @@ class EventEntry:
     at: datetime
     kind: str
     title: str | Text  # shown in the reader's language; English in the API and the FHIR export
-    subject: str | Text
-    detail: str
-    by: str
+    subject: str | Text  # what was typed is kept as typed, in every language
+    detail: str | Text
+    by: str | Text
     signatures: tuple[SignatureEntry, ...] = ()
 
 

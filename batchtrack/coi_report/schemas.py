@@ -185,7 +185,7 @@ class ContainerPublic(_ReadModel):
     lot_din: str | None
     collection_din: str | None
     created_at: datetime
-    name: str
+    name: English
 
 
 class HandOverPublic(_ReadModel):
@@ -193,7 +193,7 @@ class HandOverPublic(_ReadModel):
 
     id: int
     container_id: int
-    container: str
+    container: English
     handed_over_by: str
     received_by: str
     location: str
@@ -209,7 +209,7 @@ class LabelPublic(_ReadModel):
 
     id: int
     container_id: int
-    container: str
+    container: English
     status: str
     applied_by: str | None
     applied_at: datetime | None
@@ -267,7 +267,7 @@ class BedsideCheckPublic(_ReadModel):
     reasons: list[ReasonPublic]
     lot_din: str | None
     container_id: int | None
-    container: str | None
+    container: English | None
     first_clinician: str
     second_clinician: str | None
     dose_cells: float | None
@@ -281,7 +281,7 @@ class InfusionPublic(_ReadModel):
     id: int
     check_id: int
     container_id: int
-    container: str
+    container: English
     lot_din: str
     started_at: datetime
     ended_at: datetime
@@ -301,8 +301,8 @@ class EventPublic(_ReadModel):
     kind: str
     title: English
     subject: English
-    detail: str
-    by: str
+    detail: English
+    by: English
     signatures: list[SignaturePublic]
 
 

@@ -113,7 +113,7 @@ def test_every_custody_hand_over_is_listed_who_to_whom_where_how_cold_and_when(
     ]
     assert all(h.container_id == chain.infused_id for h in report.custody)
     assert report.custody[0].occurred_at < report.custody[1].occurred_at
-    assert report.custody[0].container == f"final product {chain.din} A0"
+    assert str(report.custody[0].container) == f"final product {chain.din} A0"
 
 
 def test_every_label_print_is_listed_with_template_version_who_when_and_the_reprint_reason(
@@ -205,7 +205,7 @@ def test_events_are_in_time_order_from_donor_to_recipient(chain: InfusedTherapy,
     attached = {s.id for e in report.events for s in e.signatures}
     assert attached == {s.id for s in report.signatures}
     reprint = next(e for e in report.events if str(e.title) == "Labels reprinted")
-    assert REPRINT_REASON in reprint.detail
+    assert REPRINT_REASON in str(reprint.detail)
 
 
 def test_a_non_clinical_viewer_gets_the_subject_code_but_no_name_or_date_of_birth(

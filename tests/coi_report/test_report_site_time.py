@@ -54,7 +54,7 @@ def test_the_printout_writes_doses_volumes_and_temperatures_for_people() -> None
 
 def test_the_events_name_their_times_in_the_sites_zone_and_their_numbers_for_people() -> None:
     report = coi_report(Filled(cut_to))
-    details = {event.kind: event.detail for event in events.timeline(report)}
+    details = {event.kind: str(event.detail) for event in events.timeline(report)}
     assert details["collection.scheduled"] == f"planned for {AT_SEOUL}"
     assert details["collection.collected"].startswith("60.0 mL")
     assert details["collection.received"].startswith("transport 20.0\u00b0C, 2.0 h after collection")
