@@ -41,6 +41,7 @@ from batchtrack.models.party import Recipient
 from batchtrack.models.quality import Alert, QcResult, ResultStatus, Specification
 from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import Role, User
+from batchtrack.notifications import events as notification_events
 from batchtrack.processing import service as step_service
 from batchtrack.protocols import definition
 from batchtrack.qualifications import requirements as qualification_requirements
@@ -230,6 +231,8 @@ def _consequences(session: Session, actor: Principal, lot: Lot, test: SpecTest, 
         description=(f"QC result out of specification: {test.title} {shown(row)} ({status}) against "
                      f"{row.limit_text}; {_sample_name(session, row.sample_container_id) or 'no sample named'}."),
     )
+    notification_events.out_of_specification(session=session, lot=lot, test_title=test.title, result=shown(row),
+                                             row=row, deviation=deviation)
     if not alerting:
         return deviation, None
     alert = Alert(lot_id=lot.id, kind=ALERT_KIND, deviation_id=deviation.id, message=(
@@ -241,6 +244,8 @@ def _consequences(session: Session, actor: Principal, lot: Lot, test: SpecTest, 
     audit_service.record(session=session, actor=actor, action="alert.raised", entity_type="lot", entity_id=lot.din,
                          new={"alert_id": alert.id, "kind": alert.kind, "deviation": deviation.number,
                               "test": test.code, "result_id": row.id})
+    notification_events.positive_after_release(session=session, lot=lot, test_title=test.title, result=shown(row),
+                                               row=row, deviation=deviation, released=released)
     return deviation, alert
 
 
