@@ -24,6 +24,7 @@ from batchtrack.models.lot import Lot
 from batchtrack.models.processing import ProcessStep
 from batchtrack.models.signature import Signature, SignatureMeaning
 from batchtrack.models.user import User
+from batchtrack.notifications import events as notification_events
 
 # Deviation numbers run per year across the installation, not per facility; the sequence table keys them by
 # kind (eight characters at most) and a scope in place of the FIN.
@@ -85,6 +86,7 @@ def open_deviation(
         new={"number": deviation.number, "lot": lot.din, "step_id": step_id, "origin": deviation.origin,
              "description": deviation.description, "impact": deviation.impact, "state": deviation.state},
     )
+    notification_events.deviation_opened(session=session, lot=lot, deviation=deviation)
     if workflow.holds_lot(LotState(lot.state)):
         _hold(session, actor, lot, deviation)
     session.flush()
