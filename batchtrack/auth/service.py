@@ -19,6 +19,7 @@ from batchtrack.errors import BadRequest, Conflict
 from batchtrack.i18n.text import Text, _
 from batchtrack.models.base import utcnow
 from batchtrack.models.user import PasswordHistory, Role, User, UserRole
+from batchtrack.notifications import events as notification_events
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ def count_failure(*, session: Session, settings: Settings, user: User, action: s
         assert user.id is not None and user.locked_until is not None
         sessions.end_all_of(session=session, user_id=user.id, reason=sessions.EndReason.LOCKED)
         new |= {"after": action, "locked_until": user.locked_until.isoformat()}
+        notification_events.account_locked(session=session, user=user, after=action)
     audit_service.record(session=session, actor=SYSTEM, action="auth.locked" if locked else action,
                          entity_type="user", entity_id=user.id or 0, new=new)
     return locked
