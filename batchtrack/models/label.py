@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from batchtrack.models.base import UTCDateTime, utcnow
@@ -40,6 +40,9 @@ class LabelPrint(SQLModel, table=True):
 
 class Label(SQLModel, table=True):
     """One physical label for one container, with the exact data its barcodes encode."""
+
+    # The worklists find the labels still to reconcile: printed, or applied without a verifying scan.
+    __table_args__ = (Index("ix_label_status_verified_at", "status", "verified_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     print_id: int = Field(foreign_key="label_print.id", index=True, ondelete="RESTRICT")

@@ -50,7 +50,8 @@ class ProcessStep(SQLModel, table=True):
     ordinal: int
     title: str = Field(max_length=120)
     station: str = Field(max_length=64)
-    state: str = Field(default=StepState.IN_PROGRESS, max_length=16)
+    # Indexed: the worklists find the steps still open (in progress or awaiting verification) among all executed.
+    state: str = Field(default=StepState.IN_PROGRESS, max_length=16, index=True)
     started_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_by: int | None = Field(default=None, foreign_key="app_user.id", ondelete="RESTRICT")
