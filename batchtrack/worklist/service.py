@@ -50,6 +50,8 @@ RELEASE_LIMIT = 25
 # The protocol a recipient enrolled before protocols were recorded is judged by (as the receipt gate does).
 DEFAULT_PROTOCOL = "KCT0004337"
 QC_STATES = (LotState.IN_QC.value, *(s.value for s in RELEASED_STATES))
+# The lots still open: found by their state (indexed), not among every lot that ever expired.
+OPEN_STATES = tuple(s.value for s in LotState if s not in FINAL_STATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +181,8 @@ def _label_counts(session: Session, lot_ids: Sequence[int] | None, *, limit: int
     if lot_ids is not None:
         query = query.where(col(Lot.id).in_(lot_ids))
     else:
-        query = query.where(or_(col(Label.status).not_in(accounted),
+        # Both conditions read ix_label_status_verified_at.
+        query = query.where(or_(col(Label.status) == LabelStatus.PRINTED.value,
                                 and_(col(Label.status) == LabelStatus.APPLIED.value, col(Label.verified_at).is_(None))))
     query = query.group_by(col(Lot.id), col(Lot.din)).order_by(col(Lot.id))
     if limit is not None:
@@ -310,8 +313,7 @@ def _deviations(session: Session, now: datetime, zone: tzinfo, viewer: Principal
 def _lot_expiry(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     rows = session.execute(
         select(col(Lot.din), col(Lot.state), col(Lot.expires_at))
-        .where(col(Lot.expires_at) <= now + rules.LOT_EXPIRY_NOTICE,
-               col(Lot.state).not_in([s.value for s in FINAL_STATES]))
+        .where(col(Lot.state).in_(OPEN_STATES), col(Lot.expires_at) <= now + rules.LOT_EXPIRY_NOTICE)
         .order_by(col(Lot.expires_at), col(Lot.id)).limit(SECTION_LIMIT + 1)).all()
     return Section(Kind.LOT_EXPIRING, rules.lot_expiry_items(
         [rules.ExpiringLotFacts(din, state, at) for din, state, at in rows[:SECTION_LIMIT] if at is not None]),
