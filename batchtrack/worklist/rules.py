@@ -328,8 +328,8 @@ def qc_items(lots: Sequence[QcLotFacts], zone: tzinfo, now: datetime) -> list[It
 # --- Lots awaiting release, with the release gate's own reasons.
 
 def release_items(candidates: Sequence[release_gate.ReleaseFacts]) -> list[Item]:
-    """Each lot in QC with every condition a full release still misses (QA's own four-eyes condition aside),
-    due at the lot's expiry."""
+    """Each lot in QC with every condition a full release by the viewer still misses (the gate's own reasons, but
+    the one that only QA releases: a medical director reads the list too), due at the lot's expiry."""
     items = []
     for facts in candidates:
         reasons = tuple(r.text for r in release_gate.release_refusals(facts) if r.code != "actor.role")

@@ -140,5 +140,5 @@ def test_the_worklist_takes_as_many_queries_for_30_lots_as_for_3(database: Datab
     few = _statements_for_every_kind(database, settings, everyone)
     add(27, 4)
     many = _statements_for_every_kind(database, settings, everyone)
-    assert few == many
-    assert many <= 30
+    assert few == many, (few, many)
+    assert many <= 30, many
