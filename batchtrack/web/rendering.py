@@ -50,7 +50,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     # the second person verifies what was entered): {{ v.value|measured(v.unit) }} -> 5.84 x 10^7 cells, 72.0%.
     templates.env.filters["measured"] = recorded.quantity
     templates.env.filters["unit"] = numbers.unit_sign
-    templates.env.filters["limit"] = limit_text.readable  # a recorded specification limit: <= 1e+07 -> ≤ 1 x 10^7
+    # A recorded specification limit: <= 1e+07 -> ≤ 1 x 10^7, a range's "to" and an "or" in the page's language.
+    templates.env.filters["limit"] = lambda text: limit_text.readable(text, _page_translations.get())
     templates.env.globals["languages"] = negotiation.LANGUAGE_NAMES
 
     def local_time(value: datetime | None) -> str:
