@@ -22,7 +22,7 @@ from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import state_names
 from batchtrack.models.user import Role
-from batchtrack.processing import recording, schemas, views
+from batchtrack.processing import recording, schemas, views, workstations
 from batchtrack.processing import service as step_service
 from batchtrack.web.deps import ANY_ROLE, Allow, DatabaseDep, SettingsDep, run_audited
 from batchtrack.web.rendering import form_data, render, translations_of
@@ -45,9 +45,11 @@ def _page(request: Request, database: Database, principal: Principal, station: s
           verdict: dict[str, Any] | None = None, status_code: int = 200, focus_step: str | None = None) -> Response:
     with database.transaction(write=False) as session:
         view = views.workstation(session=session, station=station, roles=_roles(principal))
+        registered = workstations.is_registered(session=session, name=station)
     running = next((s for s in view.steps if s.state == "in_progress"), None)
     return render(request, "processing/workstation.html", {
-        "station": station, "view": view, "running": running, "verdict": verdict, "focus_step": focus_step,
+        "station": station, "registered": registered, "view": view, "running": running, "verdict": verdict,
+        "focus_step": focus_step,
         "lot_state_name": state_names.lot_state, "step_state_name": state_names.step_state,
     }, principal=principal, status_code=status_code)
 
@@ -88,13 +90,19 @@ def _not_a_number(request: Request, database: Database, principal: Principal, st
 
 @router.get("/processing", name="processing_start")
 def choose_station(
-    request: Request, viewer: Viewer,
-    station: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")] = "",
+    request: Request, database: DatabaseDep, viewer: Viewer,
+    station: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> Response:
-    """Choose the workstation this screen serves."""
-    if station:
-        return RedirectResponse(request.url_for("workstation", station=station), status_code=303)
-    return render(request, "processing/choose.html", {}, principal=viewer)
+    """Choose the workstation this screen serves from those registered, or by scanning its cabinet's label."""
+    with database.transaction(write=False) as session:
+        refusal = None
+        if station is not None:
+            name, refusal = workstations.chosen(session=session, text=station)
+            if name is not None:
+                return RedirectResponse(request.url_for("workstation", station=name), status_code=303)
+        choices = workstations.registered(session=session)
+    return render(request, "processing/choose.html", {"choices": choices, "refusal": refusal},
+                  principal=viewer, status_code=200 if refusal is None else 404)
 
 
 @router.get("/processing/{station}", name="workstation")
