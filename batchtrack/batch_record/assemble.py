@@ -110,7 +110,7 @@ def _recorded_value(chain: list[StepValue], spec: ValueDefinition | None, names:
                    corrected_by=names.get(new.recorded_by, f"user {new.recorded_by}"), corrected_at=new.recorded_at)
         for old, new in itertools.pairwise(chain)
     )
-    breach = gates.limit_breach(spec, current.value) if spec is not None else None
+    breach = gates.limit_breach_text(spec, current.value) if spec is not None else None
     low, high = spec.limits if spec is not None else (None, None)
     return RecordedValue(
         name=first.name, label=spec.label if spec is not None else first.name.replace("_", " "),
@@ -304,7 +304,7 @@ class _Signatures:
 
     def all(self, lot_din: str) -> tuple[SignatureEntry, ...]:
         for row in self.rows.values():
-            self.get(row.id, _("lot {din}: {meaning}", din=lot_din, meaning=row.meaning))
+            self.get(row.id, _("lot {din}: {meaning}", din=lot_din, meaning=formatting.words(row.meaning)))
         return tuple(sorted(self.entries.values(), key=lambda s: (s.signed_at, s.id)))
 
 

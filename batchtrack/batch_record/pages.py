@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from batchtrack.auth.principal import Principal
 from batchtrack.batch_record import formatting, growth_svg
 from batchtrack.batch_record.routes import pdf_response, record_for
+from batchtrack.i18n import code_words
 from batchtrack.i18n.text import _
 from batchtrack.web.deps import ANY_ROLE, AnchorDep, SessionDep, SettingsDep
 from batchtrack.web.rendering import render, translations_of
@@ -30,6 +31,7 @@ def batch_record_page(
                             translations=translations_of(request, viewer))
     return render(request, "batch_record/record.html", {
         "record": record, "svg": svg, "titles": titles, "fmt": formatting,
+        "material_status": code_words.material_status,
     }, principal=viewer)
 
 

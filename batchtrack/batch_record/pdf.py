@@ -16,6 +16,7 @@ from datetime import datetime
 from batchtrack.batch_record import formatting as fmt
 from batchtrack.batch_record.record import BatchRecord, SignatureEntry, StepEntry
 from batchtrack.documents.layout import RecordPdf, Running, Sizes, Words, one_at_a_time
+from batchtrack.i18n import code_words
 from batchtrack.i18n.data_files import data_words
 from batchtrack.i18n.text import ENGLISH, Text, _
 from batchtrack.models.deviation import DeviationState
@@ -43,7 +44,7 @@ def _integrity(signature: SignatureEntry) -> Words:
 
 def _signature_rows(signatures: Sequence[SignatureEntry]) -> list[list[Words]]:
     # The site's time is the reading; the UTC time beside it is the one stored and hashed.
-    return [[s.signed_for, s.printed_name, s.meaning, s.signed_at_local,
+    return [[s.signed_for, s.printed_name, fmt.words(s.meaning), s.signed_at_local,
              fmt.utc(s.signed_at) if fmt.utc(s.signed_at) != s.signed_at_local else "-", _integrity(s)]
             for s in signatures]
 
@@ -53,7 +54,7 @@ def _header_section(pdf: RecordPdf, record: BatchRecord) -> None:
     pdf.heading(_("Batch record"), size=16)
     process: Words = _("{code} version {version}", code=header.process_code, version=header.process_version)
     if header.process_title:
-        process = _("{process} - {title}", process=process, title=header.process_title)
+        process = _("{process} - {title}", process=process, title=data_words(header.process_title))
     open_deviations = sum(1 for d in record.deviations if d.state != DeviationState.CLOSED)
     zone = record.display_timezone
     printed = _("{moment}; times in the site's time zone, {zone}", moment=fmt.local(record.generated_at, zone),
@@ -107,7 +108,7 @@ def _values(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
         if notes:
             flagged.append(index)
         has_limits = value.low_limit is not None or value.high_limit is not None
-        remark = _joined(notes, "; ") if notes else (_("within limits") if has_limits else "-")
+        remark = fmt.joined(notes, "; ") if notes else (_("within limits") if has_limits else "-")
         rows.append([data_words(value.label), fmt.figure(value.value, value.unit), fmt.unit(value.unit),
                      fmt.limits(value.low_limit, value.high_limit, value.unit),
                      _("{value} by {who}", value=fmt.figure(value.original_value, value.unit),
@@ -137,7 +138,7 @@ def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
     vessels = [*step.vessels_in, *step.vessels_out]
     if vessels:
         pdf.grid([_("In/out"), _("Container"), _("Kind"), _("Identity"), _("Status"), _("Recorded")],
-                 [[v.role, str(v.container_id), fmt.words(v.kind),
+                 [[fmt.words(v.role), str(v.container_id), fmt.words(v.kind),
                    _("{din} {product_code} div {division} flag {flag}", din=v.din, product_code=v.product_code,
                      division=v.division, flag=v.sample_flag), fmt.words(v.status),
                    _who(v.recorded_by, v.recorded_at, zone)] for v in vessels],
@@ -145,8 +146,8 @@ def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
     if step.materials:
         pdf.grid([_("Material"), _("Kind"), _("Supplier lot"), _("Expires"), _("Status"), _("Quantity"), _("Used")],
                  [[f"{m.code} {m.description}", fmt.words(m.kind), f"{m.supplier} {m.supplier_lot}",
-                   fmt.local(m.expires_at, zone), m.status, fmt.quantity(m.quantity, m.unit),
-                   _who(m.used_by, m.used_at, zone)] for m in step.materials],
+                   fmt.local(m.expires_at, zone), code_words.material_status(m.status),
+                   fmt.quantity(m.quantity, m.unit), _who(m.used_by, m.used_at, zone)] for m in step.materials],
                  (2.2, 1.3, 1.8, 1.7, 1.1, 0.9, 2.6))
     if step.equipment:
         pdf.grid([_("Instrument"), _("Kind"), _("Calibration due"), _("Used")],
@@ -160,12 +161,6 @@ def _step_section(pdf: RecordPdf, step: StepEntry, zone: str) -> None:
         pdf.paragraph(_("Not signed yet."), style="I")
 
 
-def _joined(parts: Sequence[Words], separator: str) -> Words:
-    """Parts (messages or data) one after the other, each shown in the record's language."""
-    values = {f"part{index}": part for index, part in enumerate(parts)}
-    return Text(separator.join(f"{{{name}}}" for name in values), tuple(values.items()))
-
-
 def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
     zone = record.display_timezone
     pdf.heading(_("Deviations"))
@@ -174,7 +169,8 @@ def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
         return
     for deviation in record.deviations:
         signature = deviation.closed_signature
-        pdf.heading(f"{deviation.number} ({fmt.words(deviation.state)})", size=SIZES.body_pt + 1, space=30)
+        pdf.heading(Text("{number} ({state})", (("number", deviation.number), ("state", fmt.words(deviation.state)))),
+                    size=SIZES.body_pt + 1, space=30)
         origin: Words = fmt.words(deviation.origin)
         if deviation.step_title:
             origin = _("{origin}, step {step}", origin=origin, step=data_words(deviation.step_title))
@@ -185,8 +181,8 @@ def _deviation_section(pdf: RecordPdf, record: BatchRecord) -> None:
             (_("Impact"), deviation.impact or "-"),
             (_("Closure"), deviation.closure or "-"),
             (_("Closed"), _who(deviation.closed_by, deviation.closed_at, zone)),
-            (_("Closing signature"), f"{signature.printed_name}, {signature.meaning}, {signature.signed_at_local}"
-             if signature is not None else "-"),
+            (_("Closing signature"), fmt.joined((signature.printed_name, fmt.words(signature.meaning),
+                                                 signature.signed_at_local), ", ") if signature is not None else "-"),
         ])
 
 

@@ -54,7 +54,7 @@ class RecordedValue:
     entered_by: str
     entered_at: datetime
     out_of_limit: bool
-    limit_breach: str | None
+    limit_breach: str | Text | None  # in the reader's language; English in the API, as the deviation keeps it
     corrections: tuple[Correction, ...]
 
     @property

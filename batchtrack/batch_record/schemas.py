@@ -56,7 +56,7 @@ class RecordedValuePublic(_ReadModel):
     entered_by: str
     entered_at: datetime
     out_of_limit: bool
-    limit_breach: str | None
+    limit_breach: English | None
     changed: bool
     corrections: list[CorrectionPublic]
 

@@ -107,7 +107,7 @@ def test_values_carry_their_limits_and_an_out_of_limit_value_is_flagged(
     viability = _value(record, "isolation", "viability")
     assert (viability.label, viability.unit, viability.low_limit, viability.high_limit) == ("Viability", "%", 70, None)
     assert viability.out_of_limit
-    assert viability.limit_breach is not None and "below the limit 70" in viability.limit_breach
+    assert viability.limit_breach is not None and "below the limit 70" in str(viability.limit_breach)
     assert not _value(record, "passage_1", "viability").out_of_limit
     assert not _value(record, "passage_1", "cells_harvested").out_of_limit  # no limits at all
 
