@@ -23,6 +23,7 @@ from batchtrack.worklist import service as worklist_service
 
 from builders import PROTOCOL, UserHandle, collected_bag, enrol_eligible, make_user, seed_lot
 from deviation_builders import open_deviation, set_lot_state
+from material_builders import executed_step, received_material, registered_instrument
 from quality_builders import enter, lot_in_qc
 
 Client = Callable[..., tuple[TestClient, UserHandle]]
@@ -142,3 +143,45 @@ def test_the_worklist_takes_as_many_queries_for_30_lots_as_for_3(database: Datab
     many = _statements_for_every_kind(database, settings, everyone)
     assert few == many, (few, many)
     assert many <= 30, many
+
+
+def test_the_operator_sees_the_processing_window_the_open_step_the_expiring_material_and_the_calibration_due(
+        app: FastAPI, database: Database, settings: Settings) -> None:
+    seeded = seed_lot(database, settings)
+    operator = make_user(database, Role.OPERATOR)
+    keeper = make_user(database, Role.QA)
+    body = api_client(app, operator).get("/api/v1/me/worklist").json()
+    [waiting] = _section(body, "processing_due")["items"]
+    hours = definition.load(PROTOCOL).limits.max_hours_collection_to_processing
+    assert waiting["about"] == seeded.din and waiting["link"] == "/processing"
+    assert hours - 2.6 < waiting["seconds_left"] / 3600 < hours - 1.9  # collected two hours ago
+
+    executed_step(database, seeded.din, operator)
+    soon = received_material(database, settings, operator, expires_in=timedelta(days=5))
+    later = received_material(database, settings, operator, expires_in=timedelta(days=90), supplier_lot="SUP-2")
+    registered_instrument(database, keeper, "INC-07", due_in=timedelta(days=3))
+    registered_instrument(database, keeper, "INC-08", due_in=timedelta(days=200))
+    body = api_client(app, operator).get("/api/v1/me/worklist").json()
+    assert _section(body, "processing_due")["items"] == []
+    [step] = _section(body, "step_open")["items"]
+    assert step["title"] == f"Complete Isolation and P0 seeding of lot {seeded.din} at ST-1"
+    assert step["link"] == "/processing/ST-1"
+    assert [m["about"] for m in _section(body, "material_expiring")["items"]] == [soon]
+    assert later not in str(body)
+    [calibration] = _section(body, "calibration_due")["items"]
+    assert calibration["about"] == "INC-07" and calibration["link"] == "/equipment/INC-07"
+    assert 2 * 86400 < calibration["seconds_left"] <= 3 * 86400
+
+
+def test_a_lot_held_by_a_deviation_in_qc_still_shows_its_results_due_and_release_conditions(
+        app: FastAPI, database: Database, settings: Settings) -> None:
+    qc = lot_in_qc(database, settings)
+    open_deviation(database, qc.din, qc.analyst)
+    open_deviation(database, qc.din, qc.analyst)
+    body = api_client(app, qc.qa).get("/api/v1/me/worklist").json()
+    [awaiting] = _section(body, "release_awaiting")["items"]
+    assert "2 deviation(s) still open" in awaiting["reasons"]
+    assert f"lot {qc.din} is on hold; only a lot in QC is released" in awaiting["reasons"]
+    assert [d["about"] for d in _section(body, "deviation_open")["items"]] == sorted(
+        d["about"] for d in _section(body, "deviation_open")["items"])
+    assert _section(body, "qc_results_due")["items"][0]["about"] == qc.din
