@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -48,6 +49,35 @@ class VerdictOut(BaseModel):
     resolved: dict[str, Any] | None
     raw_escaped: str
     raw_length: int
+
+
+class AcknowledgementCreate(RequestModel):
+    """The STOP a person acknowledges at a station, by its refusal's number in the audit trail."""
+
+    refusal_seq: int = Field(ge=1, le=2**62, description="the refusal shown (`refusal_seq` of the station's stop)")
+
+
+class StationStopPublic(BaseModel):
+    """A station's STOP that no one has acknowledged yet (`pending` false when there is none): the station takes
+    no further scan at its page until someone acknowledges it."""
+
+    station: str
+    pending: bool
+    refusal_seq: int | None = None
+    occurred_at: datetime | None = None
+    scanned_by: str | None = None
+    reasons: list[dict[str, str]] = Field(default_factory=list)
+    raw_escaped: str | None = None
+
+
+class AcknowledgementPublic(BaseModel):
+    """An acknowledged STOP: who saw it, and when (UTC); every earlier STOP at the station is covered too."""
+
+    station: str
+    refusal_seq: int
+    acknowledged_by: str
+    acknowledged_at: datetime
+    still_pending: StationStopPublic
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:

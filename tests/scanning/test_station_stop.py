@@ -178,3 +178,28 @@ def test_a_bag_scanned_where_nothing_is_expected_names_its_lot_and_where_a_lot_i
     assert expected["ok"] is True and expected["verdict"] == "proceed" and expected["identified"] is None
     wrong = api.post("/api/v1/scans", json={"raw": "=W0000", "station": "HAND-2"}).json()
     assert wrong["ok"] is False and wrong["verdict"] == "stop" and wrong["identified"] is None
+
+
+def test_a_handheld_reads_the_pending_stop_and_acknowledges_it_through_the_api(
+    database: Database, settings: Settings, as_role: ClientFactory,
+) -> None:
+    api, user = as_role(Role.NURSE)
+    assert api.get("/api/v1/scans/stations/WARD-3/stop").json() == {
+        "station": "WARD-3", "pending": False, "refusal_seq": None, "occurred_at": None, "scanned_by": None,
+        "reasons": [], "raw_escaped": None}
+    api.post("/api/v1/scans", json={"raw": "=W0000", "station": "WARD-3"})
+    pending = api.get("/api/v1/scans/stations/WARD-3/stop", headers=KOREAN).json()
+    assert pending["pending"] is True and pending["scanned_by"] == user.principal.full_name
+    assert pending["reasons"] and all(r["code"].startswith("din.") for r in pending["reasons"])
+    done = api.post("/api/v1/scans/stations/WARD-3/stop/acknowledgement",
+                    json={"refusal_seq": pending["refusal_seq"]})
+    assert done.status_code == 201, done.text
+    assert done.json()["acknowledged_by"] == user.principal.full_name
+    assert done.json()["still_pending"]["pending"] is False
+    again = api.post("/api/v1/scans/stations/WARD-3/stop/acknowledgement",
+                     json={"refusal_seq": pending["refusal_seq"]})
+    assert again.status_code == 409
+    assert [r["code"] for r in again.json()["reasons"]] == ["station.stop_already_acknowledged"]
+    assert api.post("/api/v1/scans/stations/WARD-3/stop/acknowledgement",
+                    json={"refusal_seq": "first"}).status_code == 422
+    assert _station_actions(database, "WARD-3") == ["scan.refused", "scan.stop_acknowledged"]
