@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from batchtrack.auth.principal import Principal
+from batchtrack.bedside import gate as bedside_gate
 from batchtrack.collections.workflow import CollectionState
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots.service import PROCESSING_ACTIONS
@@ -349,7 +350,8 @@ def _alerts(session: Session, now: datetime, zone: tzinfo, viewer: Principal) ->
                    len(rows) > SECTION_LIMIT)
 
 
-PLANNED_STATES = (*(s.value for s in RELEASED_STATES), LotState.SHIPPED.value, LotState.AT_CLINIC.value)
+# The lots the bedside gate lets a clinician infuse.
+PLANNED_STATES = tuple(sorted(bedside_gate.INFUSIBLE_LOT_STATES))
 
 
 def _infusions(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:

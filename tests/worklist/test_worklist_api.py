@@ -21,10 +21,12 @@ from batchtrack.release import gate
 from batchtrack.release import service as release_service
 from batchtrack.worklist import service as worklist_service
 
+from bedside_builders import released_lot
 from builders import PROTOCOL, UserHandle, collected_bag, enrol_eligible, make_user, seed_lot
 from deviation_builders import open_deviation, set_lot_state
 from material_builders import executed_step, received_material, registered_instrument
 from quality_builders import enter, lot_in_qc
+from release_builders import raise_alert
 
 Client = Callable[..., tuple[TestClient, UserHandle]]
 
@@ -185,3 +187,21 @@ def test_a_lot_held_by_a_deviation_in_qc_still_shows_its_results_due_and_release
     assert [d["about"] for d in _section(body, "deviation_open")["items"]] == sorted(
         d["about"] for d in _section(body, "deviation_open")["items"])
     assert _section(body, "qc_results_due")["items"][0]["about"] == qc.din
+
+
+def test_the_nurse_sees_the_clinics_alert_and_the_released_product_to_infuse_before_it_expires(
+        app: FastAPI, database: Database, settings: Settings) -> None:
+    lot = released_lot(database, settings, decision="released_pending_sterility")
+    raise_alert(database, lot.din, "Sterility (14 days): growth at day 9 after release")
+    nurse = make_user(database, Role.NURSE)
+    body = api_client(app, nurse).get("/api/v1/me/worklist").json()
+    assert [s["kind"] for s in body["sections"]] == ["clinic_alert", "infusion_planned"]
+    [alert] = _section(body, "clinic_alert")["items"]
+    assert alert["link"] == "/alerts" and alert["reasons"] == ["Sterility (14 days): growth at day 9 after release"]
+    [infusion] = _section(body, "infusion_planned")["items"]
+    assert infusion["link"] == "/bedside" and f"therapy {lot.coi}, 2 bag(s)" in infusion["title"]
+    assert infusion["reasons"] == ["released pending sterility: the bedside asks to acknowledge it"]
+    with database.transaction(write=False) as session:
+        expires = lot_service.get_by_din(session=session, din=lot.din).expires_at
+    assert expires is not None and datetime.fromisoformat(infusion["due_at"]) == expires
+    assert "Philomena" not in str(body) and "Zwierzynska" not in str(body)
