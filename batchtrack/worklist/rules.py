@@ -461,10 +461,16 @@ class AlertFacts:
     raised_at: datetime
 
 
+# The kinds of alert, as people read them (spelled as quality.results.ALERT_KIND; the tests check).
+ALERT_KINDS: dict[str, Text] = {
+    "post_release_sterility_positive": _("a positive sterility result after release"),
+}
+
+
 def alert_items(alerts: Sequence[AlertFacts]) -> list[Item]:
     """Each alert to acknowledge, the oldest first."""
     return [Item(Kind.CLINIC_ALERT, a.lot_din, _("Alert on lot {din}: {kind}", din=a.lot_din,
-                                                 kind=a.kind.replace("_", " ")),
+                                                 kind=ALERT_KINDS.get(a.kind) or _unmarked(a.kind.replace("_", " "))),
                  Link("alerts_page"), reasons=(_unmarked(a.message[:300]),), since=a.raised_at)
             for a in alerts]
 

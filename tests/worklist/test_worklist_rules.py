@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from batchtrack.models.processing import StepState
 from batchtrack.models.user import Role
 from batchtrack.protocols import definition
+from batchtrack.quality import results as quality_results
 from batchtrack.release import gate
 from batchtrack.worklist import rules
 from batchtrack.worklist.rules import Kind
@@ -160,3 +161,10 @@ def test_each_role_sees_its_own_kinds_and_no_role_without_patient_identity_sees_
 
 def test_the_states_the_rules_spell_are_the_tables_states() -> None:
     assert rules.IN_PROGRESS == StepState.IN_PROGRESS
+
+
+def test_an_alert_names_its_kind_as_people_read_it_and_keeps_its_message_as_written() -> None:
+    assert set(rules.ALERT_KINDS) == {quality_results.ALERT_KIND}
+    [item] = rules.alert_items([rules.AlertFacts("W000026000001", quality_results.ALERT_KIND, "Lot {x} growth", NOW)])
+    assert str(item.title) == "Alert on lot W000026000001: a positive sterility result after release"
+    assert str(item.reasons[0]) == "Lot {x} growth" and item.link == rules.Link("alerts_page")
