@@ -29,6 +29,10 @@ def test_qa_sees_the_open_deviation_and_opens_it_from_the_list(
     deviations = page.locator("#work-deviation_open")
     expect(deviations.get_by_role("heading")).to_have_text("Open deviations (1)")
     expect(page.locator("#work-release_awaiting")).to_contain_text("1 deviation(s) still open")
+    page.set_viewport_size(PHONE)
+    assert page.locator("#my-work").evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert page.locator("#my-work").evaluate("e => e.getBoundingClientRect().right") <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
     deviations.get_by_role("link", name=f"Deviation {number} on lot {qc.din}").click()
     expect(page).to_have_url(f"{page.url.split('/deviations')[0]}/deviations/{number}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
