@@ -13,6 +13,7 @@ from batchtrack.errors import Reason
 from batchtrack.i18n.text import _
 from batchtrack.models.notification import NotificationKind
 from batchtrack.models.user import Role
+from batchtrack.people import names
 
 Kind = NotificationKind
 
@@ -75,10 +76,11 @@ class Identity:
 
     @property
     def shown_name(self) -> str:
-        """The name as written, then its romanised form in brackets where there is one."""
-        written = " ".join(n for n in self.names[:2] if n)
-        latin = " ".join(n for n in self.names[2:4] if n)
-        return f"{written} ({latin})" if latin and latin != written else written
+        """The name as its owner writes it, then its romanised form in brackets where there is one: 홍길동 (HONG,
+        Gildong)."""
+        family, given, family_latin, given_latin = (*self.names, "", "", "", "")[:4]
+        as_written, latin = names.written(family, given), names.romanised(family_latin, given_latin)
+        return f"{as_written} ({latin})" if latin and latin != as_written else as_written
 
 
 def facts_for(facts: Mapping[str, str], identity: Identity | None, *, roles: Iterable[Role]) -> dict[str, str]:
@@ -96,7 +98,7 @@ def _withhold(text: str, identity: Identity) -> str:
     # alone names nobody and is too common a syllable to cut out), then every part of two characters or more.
     family, given, family_latin, given_latin = (*identity.names, "", "", "", "")[:4]
     wholes = {f"{a}{gap}{b}" for first, second in ((family, given), (family_latin, given_latin))
-              for a, b in ((first, second), (second, first)) if a and b for gap in ("", " ")}
+              for a, b in ((first, second), (second, first)) if a and b for gap in ("", " ", ", ")}
     parts = {p for p in (*identity.names, identity.mrn, identity.date_of_birth) if len(p) >= 2}
     for part in sorted(wholes | parts, key=len, reverse=True):
         text = re.sub(re.escape(part), WITHHELD, text, flags=re.IGNORECASE)

@@ -10,7 +10,7 @@ from batchtrack.notifications import rules
 
 IDENTITY = rules.Identity(names=("홍", "길동", "Hong", "Gildong"), mrn="MRN-4471", date_of_birth="1987-03-29")
 FACTS = {"din": "W000026000123", "coi": "CH0000260001230", "subject": "S-001",
-         "description": "Bag of 홍 길동 (MRN-4471, born 1987-03-29) leaked; Gildong HONG's nurse informed"}
+         "description": "Bag of 홍길동 (MRN-4471, born 1987-03-29) leaked; HONG, Gildong's nurse and 홍 길동 informed"}
 
 
 def test_mail_to_a_role_that_may_not_see_identity_carries_no_name_mrn_or_birth_date() -> None:
@@ -26,7 +26,7 @@ def test_mail_to_a_role_that_may_not_see_identity_carries_no_name_mrn_or_birth_d
 def test_mail_to_a_clinical_role_names_the_patient() -> None:
     for roles in ({Role.INVESTIGATOR}, {Role.NURSE}, {Role.COLLECTOR}, {Role.QA, Role.INVESTIGATOR}):
         facts = rules.facts_for(FACTS, IDENTITY, roles=roles)
-        assert facts["patient"] == "홍 길동 (Hong Gildong)" and facts["mrn"] == "MRN-4471"
+        assert facts["patient"] == "홍길동 (HONG, Gildong)" and facts["mrn"] == "MRN-4471"
         assert facts["date_of_birth"] == "1987-03-29" and facts["description"] == FACTS["description"]
 
 

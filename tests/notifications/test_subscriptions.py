@@ -55,6 +55,7 @@ def test_the_account_page_saves_the_choice_and_shows_a_refusal(app: FastAPI, dat
     nurse = make_user(database, Role.NURSE)
     with TestClient(app, raise_server_exceptions=False) as browser:
         sign_in(browser, nurse)
+        assert '/account/notifications" id="my-notifications"' in browser.get("/account", headers=HTML).text
         page = browser.get("/account/notifications", headers=HTML)
         assert page.status_code == 200 and 'id="kind-positive_sterility_after_release"' in page.text
         assert 'id="kind-deviation_opened"' not in page.text and 'id="mail-off"' in page.text
