@@ -33,7 +33,7 @@ log = logging.getLogger("batchtrack")
 
 
 @click.group(cls=language.Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="batchtrack")
+@language.version_option
 @language.language_option
 def main() -> None:
     """batchtrack keeps the chain of identity and custody of patient-specific cell-therapy lots.
@@ -214,7 +214,7 @@ def labels() -> None:
 @click.option("--lot", "lot_din", required=True, metavar="DIN", help="The lot's DIN (13 characters).")
 @click.option("--format", "fmt", required=True, type=click.Choice(["png", "svg", "zpl", "pdf"]),
               help="png/svg for screens, zpl for Zebra printers, pdf for one A4 sheet of all the labels.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=language.Path(file_okay=False, path_type=Path),
               help="Folder to write to (created if missing).")
 @click.option("--dpi", type=click.IntRange(150, 1200), default=None,
               help="Resolution: ZPL 203 (default) or 300; PNG 150-1200 (default 300). Ignored for svg and pdf.")

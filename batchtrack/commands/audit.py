@@ -167,7 +167,7 @@ def key_rotate() -> None:
 
 
 @audit_key.command("export")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=language.Path(file_okay=False, path_type=Path), default=None,
               help="Also write each public key to DIR/<key id>.pem.")
 def key_export(out_dir: Path | None) -> None:
     """Print every public key the checkpoint log holds (old and in force), as PEM, for inspectors."""

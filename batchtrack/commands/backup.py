@@ -18,7 +18,7 @@ from batchtrack.i18n.text import Text, _
 
 
 @click.command(cls=language.Command)
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", required=True, type=language.Path(dir_okay=False, path_type=Path),
               help="The backup file to write (refused if it exists); PATH.manifest.json is written beside it.")
 def backup(out: Path) -> None:
     """Back up the whole database, safely while the server runs.
@@ -67,7 +67,7 @@ def backup(out: Path) -> None:
 
 
 @click.command(cls=language.Command)
-@click.option("--from", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--from", "source", required=True, type=language.Path(exists=True, dir_okay=False, path_type=Path),
               help="A backup file written by `batchtrack backup` (its manifest must be beside it).")
 @click.option("--force", is_flag=True, help="Replace an existing (SQLite) or non-empty (PostgreSQL) database.")
 @click.option("--allow-unsigned", is_flag=True,

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from importlib import metadata
 from types import ModuleType
 from typing import Any
 
@@ -70,6 +71,19 @@ language_option = click.option(
     callback=_remember,
     help="The language of help and messages [default: BATCHTRACK_LANGUAGE, else the shell's locale (LANG), "
          "else the site's BATCHTRACK_DEFAULT_LANGUAGE].")
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    say(_("{program}, version {version}", program=ctx.find_root().info_name or "batchtrack",
+          version=metadata.version("batchtrack")))
+    ctx.exit()
+
+
+# click's own --version writes its line in English, read once when the command is declared.
+version_option = click.option("--version", is_flag=True, is_eager=True, expose_value=False, callback=_show_version,
+                              help="Show the version and exit.")
 
 
 def _site_default() -> str:
@@ -281,6 +295,20 @@ def _click_ngettext(singular: str, plural: str, count: int) -> str:
     # Korean has one form: each of click's two English forms is a message of its own in the catalogs.
     english = singular if count == 1 else plural
     return translations().gettext(english) if _IN_RUN.get() else english
+
+
+class Path(click.Path):
+    """click's path type, whose usage errors name what it wants (a file, a directory) in the command line's language:
+    click names it once, when the command is declared."""
+
+    @property
+    def name(self) -> str:
+        """What the path names: file, directory or path, in this run's language."""
+        return _click_gettext(self._kind)
+
+    @name.setter
+    def name(self, kind: str) -> None:
+        self._kind = kind
 
 
 # Where click writes what people read at run time with `_` and `ngettext` bound from `gettext` (its decorators module

@@ -210,7 +210,7 @@ def test_a_backup_reports_in_korean(env: str, database: Database, tmp_path: Path
 
 
 def test_the_demo_speaks_its_site_s_korean_unless_told_otherwise(
-    env: str, shell: pytest.MonkeyPatch
+    env: str, shell: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     shell.setenv("BATCHTRACK_ENVIRONMENT", "demo")
     # What the demo would set for its site (Korean, a secret key of its own), set here so that it is undone after the
@@ -220,6 +220,7 @@ def test_the_demo_speaks_its_site_s_korean_unless_told_otherwise(
     get_settings.cache_clear()
     first = _run("demo", "--no-serve")
     assert first.exit_code == 0, first.output
+    assert first.output.startswith(f"시연용 데이터 폴더: {tmp_path.resolve()}(데이터베이스: ")
     assert "시연용 시설이 준비되었습니다(" in first.output
     assert "  - 골수 흡인물 채취: DIN " in first.output
     assert "http://127.0.0.1:8000/login 에서 다음 중 하나로 로그인하십시오" in first.output
