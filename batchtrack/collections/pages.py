@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from batchtrack.auth.principal import Principal
+from batchtrack.collections import expected as expected_bags
 from batchtrack.collections import gates, schemas
 from batchtrack.collections import service as collection_service
 from batchtrack.custody import schemas as custody_schemas
 from batchtrack.custody import service as custody_service
 from batchtrack.errors import BadRequest
-from batchtrack.i18n.text import _
+from batchtrack.i18n.text import Text, _
+from batchtrack.models.base import utcnow
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow, SessionDep, SettingsDep
 from batchtrack.web.rendering import form_data, form_invalid, parse_local_time, render, translations_of
@@ -86,12 +89,28 @@ def hand_over(
     return RedirectResponse(request.url_for("collection_page", din=din), status_code=303)
 
 
-@router.get("/receiving", name="receiving")
-def receiving_station(request: Request, viewer: Receiver, expected: str = "") -> Response:
-    """The receiving station: what bag is expected, then scan, measure, inspect and decide."""
+def _station(request: Request, session: Session, viewer: Principal, *, picked: str | None = None,
+             refusal: Text | None = None, result: schemas.ReceiptPublic | None = None, status_code: int = 200,
+             ) -> Response:
+    """The receiving station's page: the bags expected (the one picked marked), the form, and a receipt's verdict."""
+    bags = expected_bags.expected_bags(session=session, now=utcnow())
     return render(request, "collections/receiving.html", {
-        "expected": expected[:13], "checklist": gates.CHECKLIST, "result": None,
-    }, principal=viewer)
+        "bags": bags, "picked": picked or "", "picked_refusal": refusal,
+        "picked_unexpected": picked is not None and all(bag.din != picked for bag in bags),
+        "checklist": gates.CHECKLIST, "result": result,
+    }, principal=viewer, status_code=status_code)
+
+
+@router.get("/receiving", name="receiving")
+def receiving_station(
+    request: Request, session: SessionDep, viewer: Receiver,
+    expected: Annotated[str, Query(max_length=4096)] = "",
+) -> Response:
+    """The receiving station: the bags expected, one picked from the list or by scanning its label (or its DIN
+    typed), then measure, inspect, decide and scan."""
+    din, refusal = expected_bags.expected_din_of(expected)
+    return _station(request, session, viewer, picked=din, refusal=refusal,
+                    status_code=422 if refusal is not None else 200)
 
 
 @router.post("/receiving")
@@ -99,10 +118,12 @@ def receive(
     request: Request, form: Annotated[FormData, Depends(form_data)], session: SessionDep, actor: Receiver
 ) -> Response:
     """Judge the bag; accepting opens the lot; a bag out of limits can only be quarantined or rejected."""
-    expected = str(form.get("expected_din", "")).strip()
+    expected, refusal = expected_bags.expected_din_of(str(form.get("expected_din", ""))[:4096])
+    if refusal is not None:
+        raise BadRequest(refusal, code="form_invalid")
     try:
         data = schemas.ReceiptCreate(
-            scan=str(form.get("scan", "")), expected_din=expected or None,
+            scan=str(form.get("scan", "")), expected_din=expected,
             temperature_c=float(str(form.get("temperature_c", "")) or "nan"),
             inspection=schemas.Inspection(**{item: form.get(item) == "on" for item in gates.CHECKLIST}),
             decision=str(form.get("decision", "")), reason=str(form.get("reason", "")),
@@ -113,6 +134,4 @@ def receive(
         raise BadRequest(_("the temperature is not a number"), code="form_invalid") from exc
     result = collection_service.receive(session=session, actor=actor, data=data,
                                         translations=translations_of(request, actor))
-    return render(request, "collections/receiving.html", {
-        "expected": "", "checklist": gates.CHECKLIST, "result": result,
-    }, principal=actor, status_code=201)
+    return _station(request, session, actor, result=result, status_code=201)
