@@ -32,7 +32,8 @@ LONGEST_WAIT = timedelta(hours=2)
 WITHHELD = "[withheld]"
 # Facts that are patient identity: only a recipient whose roles see it (DESIGN.md section 1) is given them.
 IDENTITY_FACTS = ("patient", "mrn", "date_of_birth")
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# One address, nothing a mail header or the database could take for something else (no spaces, controls, lists).
+_ADDRESS = re.compile(r"^[^@\s<>,;\"\x00-\x1f\x7f]+@[^@\s<>,;\"\x00-\x1f\x7f]+\.[^@\s<>,;\"\x00-\x1f\x7f]+$")
 
 
 def offered_kinds(roles: Iterable[Role]) -> list[NotificationKind]:

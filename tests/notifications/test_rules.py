@@ -54,6 +54,9 @@ def test_a_subscription_is_refused_an_address_that_is_none_and_kinds_not_offered
     assert rules.subscription_refusals(roles={Role.OPERATOR}, email="op@lab.example",
                                        kinds=["receipt_window_closing"]) == []
     assert rules.subscription_refusals(roles={Role.OPERATOR}, email="", kinds=[]) == []
+    for unsafe in ("op@lab.example\nBcc: all@lab.example", "op\x00@lab.example", "a@b.example, c@d.example"):
+        assert [r.code for r in rules.subscription_refusals(roles={Role.OPERATOR}, email=unsafe, kinds=[])] == [
+            "notification.address"], unsafe
 
 
 def test_a_failed_message_waits_longer_after_each_attempt_then_is_given_up() -> None:
