@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from document_builders import text_of
 from fastapi import FastAPI
 from page_sign_in import sign_in_by_fields
 from playwright.sync_api import Browser, Page, expect
@@ -152,3 +153,55 @@ def test_on_a_tablet_the_menu_is_open_and_marks_the_page_shown(page: Page, datab
     other = page.locator("#menu").get_by_role("link", name="Deviations")
     assert marked.evaluate("a => getComputedStyle(a).backgroundColor") != other.evaluate(
         "a => getComputedStyle(a).backgroundColor")
+
+
+def printed_pages(database: Database, lot: InfusedTherapy) -> list[str]:
+    """The pages with a print layout: the lot, its release checklist and its bedside record."""
+    return [f"/lots/{lot.din}", f"/lots/{lot.din}/release", bedside_record(database, lot.din)]
+
+
+def test_printed_lot_release_checklist_and_bedside_record_hold_the_record_alone(
+    page: Page, database: Database, built: InfusedTherapy,
+) -> None:
+    sign_in_by_fields(page, make_user(database, Role.QA, Role.NURSE))
+    printed_rows = 0
+    for path in printed_pages(database, built):
+        page.emulate_media(media="screen")
+        assert page.goto(path).status == 200, path  # type: ignore[union-attr]
+        expect(page.locator("#menu")).to_be_visible()
+        assert page.locator("main form").count() + page.locator("header form").count() > 0, path
+
+        page.emulate_media(media="print")
+        expect(page.locator("header.top")).to_be_hidden()
+        expect(page.locator("#menu")).to_be_hidden()
+        assert page.locator("form:visible, button:visible, input:visible, a.button:visible").count() == 0, path
+        expect(page.locator("main h1")).to_be_visible()
+        colours = page.evaluate("""() => {
+          const body = getComputedStyle(document.body);
+          const painted = [...document.querySelectorAll('main *')].map(getComputedStyle);
+          return {ink: body.color, paper: body.backgroundColor,
+                  coloured: painted.filter(s => s.color !== 'rgb(0, 0, 0)').length,
+                  shaded: painted.filter(s => !['rgba(0, 0, 0, 0)', 'rgb(255, 255, 255)'].includes(s.backgroundColor))
+                    .length};
+        }""")
+        assert colours == {"ink": "rgb(0, 0, 0)", "paper": "rgb(255, 255, 255)", "coloured": 0, "shaded": 0}, path
+        rows = page.evaluate("""() => [...document.querySelectorAll('main tr')].map(
+          tr => getComputedStyle(tr).breakInside)""")
+        assert set(rows) <= {"avoid"}, path
+        printed_rows += len(rows)
+        headers = page.evaluate("""() => [...document.querySelectorAll('main thead')].map(
+          head => getComputedStyle(head).display)""")
+        assert set(headers) <= {"table-header-group"}, path
+    assert printed_rows > 10
+
+
+def test_a_printed_lot_page_is_the_lot_without_the_menu_or_its_buttons(
+    page: Page, database: Database, built: InfusedTherapy,
+) -> None:
+    sign_in_by_fields(page, make_user(database, Role.QA))
+    page.goto(f"/lots/{built.din}")
+    printed = " ".join(text_of(page.pdf(format="A4")).split())
+    assert built.din in printed.replace(" ", "")
+    assert "Timeline" in printed
+    for screen_only in ("Sign out", "Scan station", "My account", "Skip to content", "Subject code, DIN"):
+        assert screen_only not in printed, screen_only
