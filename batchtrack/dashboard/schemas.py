@@ -1,4 +1,4 @@
-"""Response shapes for the dashboard's alerts that are not about a lot."""
+"""Response shapes for the dashboard's alerts that are not about a lot, and for search."""
 
 from __future__ import annotations
 
@@ -17,3 +17,12 @@ class LockoutPublic(BaseModel):
     after: str  # what failed last: auth.login_failed or signature.failed
     locked_now: bool
     locked_until: datetime | None  # while it is the account's newest lockout
+
+
+class SearchHit(BaseModel):
+    """Where a search leads: a lot (key: its DIN), a therapy (its COI identifier), a subject (its code), or the
+    subjects a name matches (the name as typed); `page` is the page that shows it."""
+
+    kind: str
+    key: str
+    page: str
