@@ -39,9 +39,10 @@ def conformity(test: CertificateTest) -> Text:
     return _("conforms") if test.conforms else _("DOES NOT CONFORM")
 
 
-def signature_line(signature: SignatureOut, zone: str) -> str:
+def signature_line(signature: SignatureOut, zone: str) -> Words:
     """Printed name, meaning, date and time of a signature, in the site's zone and in UTC."""
-    return f"{signature.printed_name}, {signature.meaning}, {fmt.signed(signature.signed_at, zone)}"
+    return fmt.joined((signature.printed_name, fmt.words(signature.meaning), fmt.signed(signature.signed_at, zone)),
+                      ", ")
 
 
 def _tests(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None:
@@ -49,12 +50,12 @@ def _tests(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None:
     rows: list[list[Words]] = []
     flagged = []
     for index, test in enumerate(certificate.tests):
-        status: Words = test.status or "-"
+        status: Words = fmt.words(test.status) if test.status else "-"
         if test.after_decision:
             status = _("{status} (entered after the decision)", status=status)
         if test.conforms is not True:
             flagged.append(index)
-        rows.append([data_words(test.title), data_words(test.method), limit_text.readable(test.limit),
+        rows.append([data_words(test.title), data_words(test.method), limit_text.message(test.limit),
                      data_words(test.result), conformity(test), status,
                      fmt.local(test.entered_at, zone), test.analyst or "-"])
     pdf.grid([_("Test"), _("Method"), _("Limit"), _("Result"), _("Conforms"), _("Status"), _("Date and time"),
@@ -72,7 +73,7 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None
     pairs: list[tuple[Words, Words]] = [
         (_("Decision"), decision_words(decision.decision)),
         (_("Signed by"), signature.printed_name),
-        (_("Meaning"), signature.meaning),
+        (_("Meaning"), fmt.words(signature.meaning)),
         (_("Date and time"), fmt.signed(signature.signed_at, zone)),
         (_("Signature"), integrity)]
     if decision.reason:
@@ -81,7 +82,7 @@ def _decision(pdf: RecordPdf, certificate: CertificatePublic, zone: str) -> None
     if decision.decision == ReleaseDecisionKind.RELEASED_PENDING_STERILITY.value or certificate.co_signatures:
         pdf.heading(_("Co-signatures of the release pending sterility"), size=SIZES.body_pt + 1)
         if certificate.co_signatures:
-            pdf.facts([(_ROLES.get(c.role) or c.role, signature_line(c.signature, zone))
+            pdf.facts([(_ROLES.get(c.role) or fmt.words(c.role), signature_line(c.signature, zone))
                        for c in certificate.co_signatures])
         else:
             pdf.paragraph(_("No co-signature recorded."), style="I")
@@ -116,7 +117,8 @@ def render_pdf(certificate: CertificatePublic, *, audit_anchor: str | None = Non
         (_("Lot state"), fmt.words(certificate.lot_state)),
         (_("Lot expires"), fmt.local(certificate.expires_at, zone)),
         (_("Specification"), _("{code} version {version} - {title}", code=certificate.specification_code,
-                               version=certificate.specification_version, title=certificate.specification_title)),
+                               version=certificate.specification_version,
+                               title=data_words(certificate.specification_title))),
     ])
     _tests(pdf, certificate, zone)
     _decision(pdf, certificate, zone)
