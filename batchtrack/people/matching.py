@@ -1,7 +1,8 @@
 """Finding a recipient by their name as a person types it: as written (Hangul) or romanised, in either order.
 
-`name_forms` reads what was typed (a pure rule); `recipient_named` turns it into one SQL condition on the recipient
-table, the same on SQLite and PostgreSQL. Only callers whose reader may see patient identity use them.
+`name_forms` reads what was typed (a pure rule); `recipient_named` and `donor_named` turn it into one SQL condition
+on the recipient or donor table, the same on SQLite and PostgreSQL. Only callers whose reader may see patient
+identity use them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, false, func, or_
 from sqlmodel import col
 
-from batchtrack.models.party import Recipient
+from batchtrack.models.party import Donor, Recipient
 
 MAX_NAME_QUERY = 200
 # Left out when names are compared: "Gil-dong", "Gil dong" and "GILDONG" are one romanised name, "홍 길동" is "홍길동".
@@ -48,11 +49,21 @@ def _folded_column(column: Any) -> ColumnElement[str]:
 
 def recipient_named(text: str) -> ColumnElement[bool]:
     """The SQL condition: the recipient's name as written or romanised is what was typed, or its family name is."""
+    return _named(text, Recipient)
+
+
+def donor_named(text: str) -> ColumnElement[bool]:
+    """The SQL condition: a directed donor's name as written or romanised is what was typed, or its family name is
+    (an autologous donor records no name of its own: it is the recipient's)."""
+    return _named(text, Donor)
+
+
+def _named(text: str, person: type[Recipient] | type[Donor]) -> ColumnElement[bool]:
     forms = name_forms(text)
     if not forms:
         return false()
-    family, given = _folded_column(Recipient.family_name), _folded_column(Recipient.given_name)
-    family_latin, given_latin = _folded_column(Recipient.family_name_latin), _folded_column(Recipient.given_name_latin)
+    family, given = _folded_column(person.family_name), _folded_column(person.given_name)
+    family_latin, given_latin = _folded_column(person.family_name_latin), _folded_column(person.given_name_latin)
     return or_(*(
         condition
         for form in forms
