@@ -11,7 +11,6 @@ with the zone named (signatures also in UTC, the time they are stored in), numbe
 from __future__ import annotations
 
 import gettext
-from collections.abc import Sequence
 from datetime import datetime
 
 from batchtrack.batch_record import formatting as fmt
@@ -20,7 +19,6 @@ from batchtrack.coi_report.record import (
     CoiReport,
     LabelEntry,
     LotEntry,
-    ReasonEntry,
     RecipientEntry,
     SignatureEntry,
 )
@@ -174,7 +172,8 @@ def _quality_and_bedside(pdf: RecordPdf, report: CoiReport) -> None:
     pdf.heading(_("Bedside checks"))
     pdf.grid([_("When"), _("Container"), _("Result"), _("Clinicians"), _("Reasons"), _("Dose (cells)")],
              [[fmt.local(c.checked_at, zone), c.container or "-", _("passed") if c.ok else _("REFUSED"),
-               _clinicians(c.first_clinician, c.second_clinician), _check_reasons(c.reasons, c.deviation_number),
+               events.clinicians(c.first_clinician, c.second_clinician),
+               events.check_reasons(c.reasons, c.deviation_number) or "-",
                _("{dose} of {target}", dose=fmt.figure(c.dose_cells, "cells"),
                  target=fmt.figure(c.dose_target_cells, "cells"))
                if c.dose_cells is not None else "-"] for c in report.bedside_checks],
@@ -188,19 +187,6 @@ def _quality_and_bedside(pdf: RecordPdf, report: CoiReport) -> None:
                else (_("recorded (shown to clinical roles)") if f.adverse_reactions_recorded else _("none recorded")),
                _signature(f.first_signature), _signature(f.second_signature)] for f in report.infusions],
              (1.8, 1.4, 1.4, 0.7, 1.8, 2, 2), empty=_("No infusion recorded."))
-
-
-def _clinicians(first: str | None, second: str | None) -> Words:
-    if first and second:
-        return _("{first} and {second}", first=first, second=second)
-    return first or second or ""
-
-
-def _check_reasons(reasons: Sequence[ReasonEntry], deviation_number: str | None) -> Words:
-    listed: Words = "; ".join(f"{r.code}: {r.message}" for r in reasons) or "-"
-    if deviation_number:
-        return _("{reasons} (deviation {number})", reasons=listed, number=deviation_number)
-    return listed
 
 
 def _signatures_and_events(pdf: RecordPdf, report: CoiReport) -> None:
