@@ -165,8 +165,10 @@ def courses(t: Timeline) -> list[Course]:
                checked=t.day(6, 9), infused=t.day(6, 9, 45)),
         # Eligible; the marrow aspiration is booked for tomorrow morning.
         Course(s02, enrolled=t.day(3, 10), collection_planned=t.ahead(days=1, hour=9)),
-        # Collected this morning, with the courier: the lab's receipt window is running.
-        Course(s03, enrolled=t.day(8, 14), collection_planned=t.ago(hours=5.5), collected=t.ago(hours=5)),
+        # Collected at the last session of the aspiration suite (1 to 20 hours ago), with the courier: the lab's
+        # receipt window is running.
+        Course(s03, enrolled=t.day(8, 14), collection_planned=t.last_working(hours_ago=1),
+               collected=t.last_working(hours_ago=1)),
         # In expansion: isolated 19 days ago, passaged twice, the harvest due in a few days.
         Course(s04, enrolled=t.day(23, 11), collection_planned=t.day(19, 8, 30), collected=t.day(19, 9),
                received=t.day(19, 11, 30), isolated=t.day(19, 13), passaged=(t.day(8, 10), t.day(2, 10)),

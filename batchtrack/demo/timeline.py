@@ -44,6 +44,14 @@ class Timeline:
         """`hours` before the demonstration's now."""
         return self.end - timedelta(hours=hours)
 
+    def last_working(self, *, hours_ago: float, hours: tuple[int, ...] = (9, 14)) -> datetime:
+        """The latest of the working `hours` in the site's zone at least `hours_ago` before now (within a day)."""
+        latest = self.end - timedelta(hours=hours_ago)
+        local = latest.astimezone(self.zone)
+        candidates = [datetime(day.year, day.month, day.day, hour, tzinfo=self.zone).astimezone(UTC)
+                      for day in (local.date(), local.date() - timedelta(days=1)) for hour in hours]
+        return max(moment for moment in candidates if moment <= latest)
+
     def ahead(self, *, days: int, hour: int, minute: int = 0) -> datetime:
         """A time of day in the site's zone `days` days after today there (a plan; nothing is recorded then)."""
         local = (self.end.astimezone(self.zone) + timedelta(days=days)).date()

@@ -104,6 +104,10 @@ def test_each_other_subject_stands_at_its_stage(built: Built) -> None:
         assert awaiting.scheduled_for > now
         in_transit = _collection_of(session, S03)
         assert in_transit.state == "in_transit"
+        # Collected at a working hour of the aspiration suite, the lab's 24 h receipt window still open.
+        assert in_transit.collected_at is not None
+        assert now - timedelta(hours=21) < in_transit.collected_at < now
+        assert in_transit.collected_at.astimezone(built.settings.zone).hour in (9, 14)
         assert collection_service.lot_din_of(session=session, collection=in_transit) is None
 
         expanding = _lot_of(session, S04)
