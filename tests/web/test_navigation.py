@@ -22,7 +22,8 @@ from route_catalogue import PUBLIC, endpoints
 NOT_IN_MENU = {
     "/search": "the header's search box answers it",
     "/subjects/new": "the subjects page's 'Enrol a subject' opens it",
-    "/account/password": "the account page's 'Change your password' opens it",
+    "/account/password": "the account page's 'Change my password' opens it",
+    "/account/notifications": "the account page's 'My notifications' opens it",
     "/admin/tokens": "the users page's 'All API tokens' opens it",
 }
 
