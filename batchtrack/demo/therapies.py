@@ -173,7 +173,7 @@ def courses(t: Timeline) -> list[Course]:
         Course(s04, enrolled=t.day(23, 11), collection_planned=t.day(19, 8, 30), collected=t.day(19, 9),
                received=t.day(19, 11, 30), isolated=t.day(19, 13), passaged=(t.day(8, 10), t.day(2, 10)),
                growth=demo_expansion.Growth(2.9e6, (10.1, 7.6, 6.0))),
-        # Formulated this morning, in QC: the rapid results entered, the rest (the 14-day sterility too) pending.
+        # Formulated 7 hours ago, in QC: the rapid results entered, the rest (the 14-day sterility too) pending.
         Course(s05, enrolled=t.day(30, 15), collection_planned=t.day(26, 8, 30), collected=t.day(26, 9),
                received=t.day(26, 11, 30), isolated=t.day(26, 14), passaged=(t.day(13, 11), t.day(7, 11)),
                harvested=t.ago(hours=8), formulated=t.ago(hours=7), rapid_results=t.ago(hours=3),
@@ -343,11 +343,8 @@ def story(f: Facility, c: Course, done: Progress) -> Story:
 
 
 def stage_of(c: Course, done: Progress) -> Text:
-    """Where the course stands today, in words."""
+    """Where a course short of the infusion stands today, in words."""
     subject, din = c.subject.code, done.din
-    if c.infused:
-        return _("{subject}: infused; therapy {coi} completed, the lot's 14-day sterility still running",
-                 subject=subject, coi=done.coi)
     if c.shipped:
         return _("{subject}: lot {din} released pending sterility and shipped: the ward receives and infuses it "
                  "today", subject=subject, din=din)
