@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -17,7 +18,7 @@ from batchtrack.i18n.text import Text, _
 from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
-from batchtrack.models.party import Recipient
+from batchtrack.models.party import Donor, Recipient
 from batchtrack.models.therapy import Therapy
 from batchtrack.people import matching
 
@@ -85,9 +86,11 @@ def _subject(session: Session, code: str) -> Hit | None:
 
 
 def _named(session: Session, name: str) -> Hit | None:
-    """The subject whose name was typed, the list when several have it."""
+    """The subject whose name (or whose directed donor's name) was typed, the list when several have it."""
+    donated_to = select(col(Donor.directed_to_id)).where(matching.donor_named(name))
     subjects = session.execute(
-        select(col(Recipient.subject_code)).where(matching.recipient_named(name))
+        select(col(Recipient.subject_code))
+        .where(or_(matching.recipient_named(name), col(Recipient.id).in_(donated_to)))
         .order_by(col(Recipient.id)).limit(2)
     ).scalars().all()
     if len(subjects) == 1:

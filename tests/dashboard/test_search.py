@@ -186,3 +186,16 @@ def test_the_search_page_names_what_it_finds_and_offers_to_search_again(as_role:
     assert 'id="search-again"' in page and "in Hangul or romanised" in page
     assert PATIENT_FAMILY not in page
     assert "in Hangul or romanised" not in searched(operator, "!!!")[1]
+
+
+def test_a_directed_donors_name_leads_a_clinician_to_the_recipient(as_role: ClientFactory) -> None:
+    investigator, _ = as_role(Role.INVESTIGATOR)
+    body = {"subject_code": "S-304", "family_name": "Lee", "given_name": "Ana", "date_of_birth": "1990-05-01",
+            "mrn": "MRN-S-304", "indication": "nephritis", "consent_date": "2026-01-05", "donor_kind": "directed",
+            "donor": {"donor_code": "D-304", "date_of_birth": "1970-06-01", "family_name": "박",
+                      "given_name": "서준"}}
+    assert investigator.post("/api/v1/recipients", json=body).status_code == 201
+    for query in ("박서준", "Park Seojun", "seojun park"):
+        assert searched(investigator, query) == (303, "http://testserver/subjects/S-304"), query
+    operator, _ = as_role(Role.OPERATOR)
+    assert searched(operator, "박서준")[0] == 404
