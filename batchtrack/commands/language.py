@@ -41,8 +41,8 @@ _ASKED = "batchtrack.language"
 # Follows each wide character while a help page is wrapped, so that click, which counts characters, counts the two
 # columns it takes; taken out of the finished page.
 _SECOND_COLUMN = "\x00"
-# The same, for what click writes once the command's context is gone (a usage error, "Aborted!"): set for the run of
-# the command (`Group.main`), unset outside it.
+# The language asked for, and whether the command is running, for what click writes once the command's context is gone
+# (a usage error, "Aborted!"): set for the run of the command (`Group.main`), unset outside it.
 _ASKED_IN_RUN: ContextVar[str | None] = ContextVar("batchtrack_language_asked", default=None)
 _IN_RUN: ContextVar[bool] = ContextVar("batchtrack_command_running", default=False)
 
@@ -309,6 +309,10 @@ class Path(click.Path):
     @name.setter
     def name(self, kind: str) -> None:
         self._kind = kind
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        """The placeholder of a help page, as click writes it in any language (FILE, DIRECTORY), like the others."""
+        return self._kind.upper()
 
 
 # Where click writes what people read at run time with `_` and `ngettext` bound from `gettext` (its decorators module

@@ -185,6 +185,7 @@ def test_click_s_other_usage_errors_speak_the_language_chosen_however_it_is_chos
         in bad_format
     missing = tmp_path / "missing.backup"
     assert f"파일 '{missing}'이(가) 없습니다." in _korean("restore", "--from", str(missing), exit_code=2)
+    assert "\n  --out FILE  " in _korean("backup", "--help")  # a help page's placeholders stay as click writes them
     assert "오류: 필수 인수가 없습니다: 'USERNAME'." in _korean("user", "create", exit_code=2)
     shell.setenv("BATCHTRACK_LANGUAGE", "ko")
     no_such = _run("nosuch")
