@@ -25,7 +25,7 @@ def list_lockouts(session: SessionDep, viewer: LockoutViewer) -> list[schemas.Lo
 
 
 @router.get("/search", tags=["search"])
-def find(
+def search_records(
     request: Request, session: SessionDep, viewer: Viewer, q: Annotated[str, Query(max_length=200)] = "",
 ) -> schemas.SearchHit:
     """What a typed or scanned identifier names (a name too, for roles that see patient identity), as the search

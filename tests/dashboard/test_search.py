@@ -184,6 +184,7 @@ def test_the_search_page_names_what_it_finds_and_offers_to_search_again(as_role:
     page = searched(nurse, "!!!")[1]
     assert "This is not a DIN, COI identifier, container label, subject code or name." in page
     assert 'id="search-again"' in page and "in Hangul or romanised" in page
+    assert 'action="http://testserver/search"' in page  # the page, not the API
     assert PATIENT_FAMILY not in page
     assert "in Hangul or romanised" not in searched(operator, "!!!")[1]
 
