@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from batchtrack.i18n.negotiation import LANGUAGES
+from batchtrack.i18n.text import Text, _
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret", "dev", "demo"})
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - refused in production
@@ -151,14 +152,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    def secret_problem(self) -> str | None:
+    def secret_problem(self) -> Text | None:
         """Why the secret key may not be used to serve, or None when it may."""
         if self.environment != "production":
             return None
         if self.secret_key.lower() in PLACEHOLDER_SECRETS or self.secret_key == DEV_SECRET:
-            return "BATCHTRACK_SECRET_KEY is a placeholder"
+            return _("BATCHTRACK_SECRET_KEY is a placeholder")
         if len(self.secret_key) < 32:
-            return "BATCHTRACK_SECRET_KEY is shorter than 32 characters"
+            return _("BATCHTRACK_SECRET_KEY is shorter than 32 characters")
         return None
 
     @property
