@@ -198,6 +198,17 @@ def test_click_s_other_usage_errors_speak_the_language_chosen_however_it_is_chos
         in _run("restore", "--from", str(missing)).output
 
 
+def test_serve_s_refusals_speak_korean(shell: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    shell.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
+    shell.setenv("BATCHTRACK_ENVIRONMENT", "production")
+    get_settings.cache_clear()
+    assert "오류: BATCHTRACK_SECRET_KEY가 임시값입니다: " in _korean("serve", exit_code=1)
+    shell.setenv("BATCHTRACK_SECRET_KEY", "k" * 40)
+    get_settings.cache_clear()
+    no_key = _korean("serve", exit_code=1)
+    assert "에 체크포인트 서명 키가 없습니다: `batchtrack audit key create`로 만드십시오" in no_key
+
+
 def test_the_version_line_speaks_the_language_chosen(shell: pytest.MonkeyPatch) -> None:
     version = metadata.version("batchtrack")
     assert _run("--version", "--language", "ko").output == f"batchtrack 버전 {version}\n"
