@@ -110,12 +110,13 @@ def test_the_menu_offers_users_to_the_admin_role_and_my_account_to_everyone(
 
 # What the admin role may send besides reads: accounts and tokens, its own password and sessions, the site's
 # instruments (DESIGN.md section 1: users, roles, sites), a scan to verify at a station (it reads only, as for every
-# role), and a qualification's grant, which every role reaches but whose rule admits only QA or a current trainer of
-# it. Nothing that changes a lot, a patient, a material, a specification or a record.
+# role) and the acknowledgement of a STOP seen there (it changes nothing but the station's screen), and a
+# qualification's grant, which every role reaches but whose rule admits only QA or a current trainer of it. Nothing
+# that changes a lot, a patient, a material, a specification or a record.
 ADMIN_WRITES = re.compile(
     r"^(/api/v1)?/(users|users/\{(username|account)\}/(deactivate|reactivate|roles|reset-password|tokens)"
     r"|users/\{username\}/qualifications|tokens|tokens/\{token_id\}/revoke|me/.+|admin/.+|account(/.+)?|logout"
-    r"|equipment(/.+)?|scans|station)$")
+    r"|equipment(/.+)?|scans|scans/stations/\{station\}/stop/acknowledgement|station|station/acknowledge)$")
 
 
 def test_the_admin_role_has_no_gmp_action_of_its_own(app: FastAPI) -> None:
