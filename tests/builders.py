@@ -114,7 +114,7 @@ def enrol_eligible(database: Database, settings: Settings, investigator: UserHan
     """Enrol a subject and sign an eligible assessment; returns the therapy's COI identifier."""
     with database.transaction() as session:
         enrolment_service.enrol(session=session, actor=investigator.principal,
-                                data=enrolment(subject, mrn, family=family, given=given))
+                                data=enrolment(subject, mrn, family=family, given=given), zone=settings.zone)
         result = enrolment_service.assess(
             session=session, settings=settings, actor=investigator.principal, subject_code=subject,
             data=enrolment_schemas.EligibilityAnswers(answers=eligible_answers(), prescribed_cells_per_kg=1e6,

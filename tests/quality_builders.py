@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -69,7 +69,7 @@ def record_weight(database: Database, subject: str, weight_kg: float) -> None:
         recipient = enrolment_service.get_recipient(session=session, subject_code=subject)
         enrolment_service.record_weight(
             session=session, actor=investigator.principal, recipient=recipient,
-            data=enrolment_schemas.WeightCreate(visit_date=utcnow().date(), weight_kg=weight_kg))
+            data=enrolment_schemas.WeightCreate(visit_date=utcnow().date(), weight_kg=weight_kg), zone=UTC)
 
 
 def correct_volume(database: Database, bench: Bench, volume_ml: float) -> None:

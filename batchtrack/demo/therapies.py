@@ -24,6 +24,7 @@ from batchtrack.demo import quality as demo_quality
 from batchtrack.demo.timeline import Story, Timeline
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
+from batchtrack.i18n import moments
 from batchtrack.i18n.text import Text, _
 from batchtrack.identifiers import din as din_id
 from batchtrack.identifiers import isbt
@@ -195,7 +196,7 @@ def courses(t: Timeline) -> list[Course]:
 
 def _enrol(f: Facility, subject: Subject, done: Progress) -> None:
     investigator = f.actors["investigator"]
-    today = utcnow().date()
+    today = moments.day(utcnow(), f.settings.zone)
     enrolment_service.enrol(session=f.session, actor=investigator, data=enrolment_schemas.EnrolmentCreate(
         subject_code=subject.code, family_name=subject.name[0], given_name=subject.name[1],
         family_name_latin=subject.latin[0], given_name_latin=subject.latin[1], date_of_birth=subject.born,
@@ -203,7 +204,7 @@ def _enrol(f: Facility, subject: Subject, done: Progress) -> None:
         consent_date=today - timedelta(days=7),
         allergies=[enrolment_schemas.AllergyCreate(substance="iodinated contrast", reaction="urticaria")],
         weight=enrolment_schemas.WeightCreate(visit_date=today - timedelta(days=1), weight_kg=subject.weight_kg),
-    ))
+    ), zone=f.settings.zone)
     protocol = definition.load(PROTOCOL)
     answers = {c.id: c.kind == "inclusion"
                for c in eligibility.applicable(protocol, eligibility.Subject(subject.indication, "autologous"))}
@@ -254,9 +255,10 @@ def _receive(f: Facility, done: Progress) -> None:
 
 def _weigh(f: Facility, subject: Subject) -> None:
     recipient = enrolment_service.get_recipient(session=f.session, subject_code=subject.code)
+    today = moments.day(utcnow(), f.settings.zone)
     enrolment_service.record_weight(session=f.session, actor=f.actors["investigator"], recipient=recipient,
-                                    data=enrolment_schemas.WeightCreate(visit_date=utcnow().date(),
-                                                                        weight_kg=subject.weight_kg))
+                                    data=enrolment_schemas.WeightCreate(visit_date=today, weight_kg=subject.weight_kg),
+                                    zone=f.settings.zone)
 
 
 def _to_qc(f: Facility, done: Progress) -> None:

@@ -75,7 +75,7 @@ def _with_suggestions(values: dict[str, str], *, replace: bool) -> dict[str, str
 
 @router.post("/subjects/new")
 def enrol(
-    request: Request, session: SessionDep, actor: Investigator,
+    request: Request, session: SessionDep, settings: SettingsDep, actor: Investigator,
     subject_code: Annotated[str, Form(max_length=32)] = "", family_name: NameField = "", given_name: NameField = "",
     family_name_latin: NameField = "", given_name_latin: NameField = "",
     date_of_birth: Annotated[str, Form(max_length=32)] = "",
@@ -124,7 +124,7 @@ def enrol(
         })
     except ValidationError as exc:
         raise form_invalid(exc) from exc
-    recipient = enrolment_service.enrol(session=session, actor=actor, data=data)
+    recipient = enrolment_service.enrol(session=session, actor=actor, data=data, zone=settings.zone)
     return RedirectResponse(request.url_for("subject_page", subject_code=recipient.subject_code), status_code=303)
 
 
@@ -173,13 +173,14 @@ def assess(
 
 @router.post("/subjects/{subject_code}/weights", name="subject_weight")
 def record_weight(
-    subject_code: SubjectPath, request: Request, session: SessionDep, actor: Clinician,
+    subject_code: SubjectPath, request: Request, session: SessionDep, settings: SettingsDep, actor: Clinician,
     visit_date: Annotated[IsoDate, Form()], weight_kg: Annotated[float, Form(gt=1, lt=400)],
 ) -> Response:
     """Record a weight at a visit."""
     recipient = enrolment_service.get_recipient(session=session, subject_code=subject_code)
     enrolment_service.record_weight(session=session, actor=actor, recipient=recipient,
-                                    data=schemas.WeightCreate(visit_date=visit_date, weight_kg=weight_kg))
+                                    data=schemas.WeightCreate(visit_date=visit_date, weight_kg=weight_kg),
+                                    zone=settings.zone)
     return RedirectResponse(request.url_for("subject_page", subject_code=subject_code), status_code=303)
 
 

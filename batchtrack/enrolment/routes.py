@@ -24,10 +24,10 @@ Reader = Annotated[Principal, Depends(Allow(*Role))]
 
 @router.post("", status_code=201)
 def enrol(
-    data: schemas.EnrolmentCreate, session: SessionDep, actor: Investigator
+    data: schemas.EnrolmentCreate, session: SessionDep, actor: Investigator, settings: SettingsDep
 ) -> schemas.RecipientDetail | schemas.RecipientSummary:
     """Enrol a subject in a protocol (identity, consent, indication, donor, allergies, first weight)."""
-    recipient = enrolment_service.enrol(session=session, actor=actor, data=data)
+    recipient = enrolment_service.enrol(session=session, actor=actor, data=data, zone=settings.zone)
     return enrolment_service.summary(session=session, recipient=recipient, viewer=actor)
 
 
@@ -51,11 +51,12 @@ def get_recipient(
 
 @router.post("/{subject_code}/weights", status_code=201)
 def record_weight(
-    subject_code: SubjectPath, data: schemas.WeightCreate, session: SessionDep, actor: Clinician
+    subject_code: SubjectPath, data: schemas.WeightCreate, session: SessionDep, actor: Clinician,
+    settings: SettingsDep,
 ) -> schemas.RecipientDetail | schemas.RecipientSummary:
     """Record a weight measured at a dated visit."""
     recipient = enrolment_service.get_recipient(session=session, subject_code=subject_code)
-    enrolment_service.record_weight(session=session, actor=actor, recipient=recipient, data=data)
+    enrolment_service.record_weight(session=session, actor=actor, recipient=recipient, data=data, zone=settings.zone)
     return enrolment_service.summary(session=session, recipient=recipient, viewer=actor)
 
 

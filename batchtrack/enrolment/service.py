@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.enrolment import schemas
 from batchtrack.errors import BadRequest, Conflict, NotFound
+from batchtrack.i18n import moments
 from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
@@ -71,15 +72,15 @@ def _latin_names(data: schemas.EnrolmentCreate) -> tuple[rules.LatinName, rules.
     return recipient, donor
 
 
-def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate) -> Recipient:
+def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate, zone: tzinfo) -> Recipient:
     """Register a subject with identity (the name as written and romanised), consent, indication, donor, allergies
-    and a first weight."""
+    and a first weight; the consent and visit dates are judged by the calendar of the site's time zone `zone`."""
     latin, donor_latin = _latin_names(data)
     protocol = definition.load(data.protocol_id)
     if data.indication not in protocol.indications:
         raise Conflict(_("protocol {protocol} does not cover {indication}", protocol=protocol.id,
                          indication=data.indication), code="enrolment.indication")
-    if data.consent_date > utcnow().date():
+    if data.consent_date > moments.day(utcnow(), zone):
         raise Conflict(_("the consent date is in the future"), code="enrolment.consent_future")
     if session.execute(select(Recipient.id).where(col(Recipient.subject_code) == data.subject_code)).first():
         raise Conflict(_("subject code {subject} is already enrolled", subject=data.subject_code),
@@ -125,7 +126,7 @@ def enrol(*, session: Session, actor: Principal, data: schemas.EnrolmentCreate) 
     for allergy in data.allergies:
         record_allergy(session=session, actor=actor, recipient=recipient, data=allergy)
     if data.weight is not None:
-        record_weight(session=session, actor=actor, recipient=recipient, data=data.weight)
+        record_weight(session=session, actor=actor, recipient=recipient, data=data.weight, zone=zone)
     return recipient
 
 
@@ -142,11 +143,11 @@ def record_allergy(*, session: Session, actor: Principal, recipient: Recipient, 
 
 
 def record_weight(
-    *, session: Session, actor: Principal, recipient: Recipient, data: schemas.WeightCreate
+    *, session: Session, actor: Principal, recipient: Recipient, data: schemas.WeightCreate, zone: tzinfo
 ) -> WeightRecord:
-    """Record a weight measured at a dated visit."""
+    """Record a weight measured at a dated visit (a date of the site's calendar, in `zone`)."""
     assert recipient.id is not None and actor.user_id is not None
-    if data.visit_date > utcnow().date():
+    if data.visit_date > moments.day(utcnow(), zone):
         raise Conflict(_("a visit date cannot be in the future"), code="weight.future")
     weight = WeightRecord(recipient_id=recipient.id, visit_date=data.visit_date, weight_kg=data.weight_kg,
                           recorded_by=actor.user_id)
@@ -255,7 +256,7 @@ def assess(
     protocol = definition.load(recipient.protocol_id)
     donor = donor_of(session=session, recipient=recipient)
     now = utcnow()
-    today = now.date()
+    today = moments.day(now, settings.zone)
     subject = eligibility.Subject(
         indication=recipient.indication, donor_kind=donor.kind,
         allergies=allergies_of(session=session, recipient=recipient),

@@ -129,7 +129,7 @@ def test_a_dose_out_of_tolerance_is_refused_and_recorded(
         recipient = enrolment_service.get_recipient(session=session, subject_code="S-001")
         enrolment_service.record_weight(session=session, actor=people.doctor.principal, recipient=recipient,
                                         data=enrolment_schemas.WeightCreate(visit_date=utcnow().date(),
-                                                                            weight_kg=80.0))
+                                                                            weight_kg=80.0), zone=settings.zone)
     response = _nurse(app, people).post("/api/v1/bedside/checks", json=check_body(
         wristband(lot.coi), bag_scan(database, lot.bag_ids[0]), people.doctor))
     _refused_and_recorded(database, response, "bedside.dose_out_of_tolerance", lot_din=lot.din)
