@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from batchtrack.auth.principal import Principal
 from batchtrack.deviations import schemas as deviation_schemas
 from batchtrack.deviations import service as deviation_service
 from batchtrack.deviations import workflow as deviation_workflow
-from batchtrack.lots import holds, state_names, timeline
+from batchtrack.lots import holds, state_names, timeline, timeline_stages
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
@@ -24,15 +24,19 @@ Viewer = Annotated[Principal, Depends(ANY_ROLE)]
 
 
 @router.get("/lots/{din}", name="lot_page")
-def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer) -> Response:
-    """The lot, its containers, what can be done next, and its timeline of custody and audit events."""
+def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer,
+             stage: Annotated[timeline_stages.Stage | None, Query()] = None) -> Response:
+    """The lot, its containers, what can be done next, and its timeline grouped by stage (`?stage=` shows one)."""
     lot = lot_service.get_by_din(session=session, din=din)
+    events = timeline.build(session=session, lot=lot)
     return render(request, "lots/lot.html", {
         "lot": lot_service.to_public(session=session, lot=lot),
         "containers": [lot_service.container_public(session=session, container=c)
                        for c in lot_service.containers_of(session=session, lot=lot)],
         "options": lot_service.options(session=session, lot=lot, actor=viewer),
-        "timeline": timeline.build(session=session, lot=lot),
+        "timeline": timeline_stages.group(events, only=stage),
+        "stage_counts": timeline_stages.counts(events),
+        "stage": stage,
         "deviations": [deviation_service.to_public(session=session, deviation=d)
                        for d in deviation_service.of_lot(session=session, lot=lot)],
         "may_open_deviation": viewer.has_any(deviation_workflow.OPENERS),
