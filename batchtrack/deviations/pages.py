@@ -26,7 +26,8 @@ Opener = Annotated[Principal, Depends(Allow(*workflow.OPENERS))]
 Quality = Annotated[Principal, Depends(Allow(*workflow.CLOSERS))]
 PAGE_SIZE = 25
 # What opened a deviation, as people read it (the code stays as it is in the API).
-ORIGINS: dict[str, Text] = {"manual": _("manual"), "out_of_limit": _("out of limit")}
+ORIGINS: dict[str, Text] = {"manual": _("manual"), "out_of_limit": _("out of limit"),
+                            "bedside_check": _("refused bedside check")}
 
 
 def origin_name(origin: str) -> Text:

@@ -23,6 +23,7 @@ class DeviationOrigin(StrEnum):
 
     MANUAL = "manual"
     OUT_OF_LIMIT = "out_of_limit"
+    BEDSIDE_CHECK = "bedside_check"  # a bedside identity check refused the infusion
 
 
 class Deviation(SQLModel, table=True):
