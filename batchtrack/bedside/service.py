@@ -24,7 +24,7 @@ from batchtrack.i18n.text import Text, _
 from batchtrack.models.base import utcnow
 from batchtrack.models.bedside import BedsideCheck
 from batchtrack.models.container import Container
-from batchtrack.models.deviation import Deviation
+from batchtrack.models.deviation import Deviation, DeviationOrigin
 from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
@@ -211,7 +211,8 @@ def _deviation(session: Session, actor: Principal, scanned: _Scanned, reasons: l
                    f"{scanned.lot.din} {where}: " + "; ".join(f"[{r.code}] {r.message}" for r in reasons))
     return deviation_service.open_deviation(
         session=session, actor=actor, lot=scanned.lot, description=description,
-        impact="The infusion was stopped at the bedside; the bag was not infused.")
+        impact="The infusion was stopped at the bedside; the bag was not infused.",
+        origin=DeviationOrigin.BEDSIDE_CHECK)
 
 
 @dataclass(frozen=True, slots=True)
