@@ -1,15 +1,21 @@
 """Response time of the pages of one fully built lot: the lot page, the chain-of-identity report, and the audit
-trail review's first page and the page of the lot's entries.
+trail review's first page and the page of the lot's entries; and of the worklist (`GET /api/v1/me/worklist`) of a
+QA person and of an operator.
 
 The lot is the demonstration's (batchtrack.demo: enrolment, collection, expansion, QC, release, bedside
 check and infusion), built on a database already seeded with many bare lots, so its pages are what a person
 opens in a busy installation. Each page is requested over HTTP from the served app, one request at a time,
 with the bearer token of the investigator (a clinical role: the report then carries the patient's identity).
+The worklists are requested with a token of the demonstration's QA person (who sees most kinds of work: results
+due, lots awaiting release and what holds them, deviations, labels, expiries) and of its operator (bags, lots
+waiting for processing, open steps, labels, expiries); the seeded lots hold a share of each (bench/scan_seed.py),
+so each list has as many items to show at every size, and the answer's items are counted by section.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import statistics
 import time
@@ -39,19 +45,32 @@ PAGES: dict[str, tuple[str, str]] = {
     "audit review first page (JSON)": ("/api/v1/audit-entries?order=desc&limit=50", "application/json"),
     "audit review lot page (JSON)": ("/api/v1/audit-entries?lot={din}&order=desc&limit=50", "application/json"),
 }
+WORKLIST_MEDIA = "application/vnd.batchtrack.worklist+json"  # not sent by the server: a worklist JSON is expected
+# The worklists measured, by name: the demonstration user whose token asks for them.
+WORKLISTS: dict[str, str] = {"worklist QA (JSON)": "qa", "worklist operator (JSON)": "operator"}
+WORKLIST_PATH = "/api/v1/me/worklist"
 
 
 @dataclass(frozen=True, slots=True)
 class BuiltLot:
-    """The fully built lot's DIN, its therapy's COI identifier, and a bearer token that may see both."""
+    """The fully built lot's DIN, its therapy's COI identifier, a bearer token that may see both, and the tokens
+    of the users whose worklists are measured (by username)."""
 
     din: str
     coi: str
     token: str
+    viewers: tuple[tuple[str, str], ...] = ()
 
     def paths(self) -> dict[str, str]:
         """The measured paths of this lot, by page name."""
         return {name: path.format(din=self.din, coi=self.coi) for name, (path, _media) in PAGES.items()}
+
+    def requests(self) -> dict[str, tuple[str, str, str]]:
+        """Everything measured, by name: the path, the token it is asked with and the media type it answers."""
+        tokens = dict(self.viewers)
+        measured = {name: (path, self.token, PAGES[name][1]) for name, path in self.paths().items()}
+        return measured | {name: (WORKLIST_PATH, tokens[user], WORKLIST_MEDIA) for name, user in WORKLISTS.items()
+                           if user in tokens}
 
 
 def build_lot(engine: Engine, *, url: str, data_dir: Path) -> BuiltLot:
@@ -63,9 +82,10 @@ def build_lot(engine: Engine, *, url: str, data_dir: Path) -> BuiltLot:
     if not summary.lot_din or not summary.coi:
         raise RuntimeError("the demonstration built no lot")
     with database.transaction() as session:
-        token = auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=VIEWER,
+        token, *viewers = (auth_tokens.create(session=session, settings=Settings(), actor=SYSTEM, username=user,
                                               name=f"page bench {secrets.token_hex(4)}")
-    return BuiltLot(summary.lot_din, summary.coi, token)
+                           for user in (VIEWER, *WORKLISTS.values()))
+    return BuiltLot(summary.lot_din, summary.coi, token, tuple(zip(WORKLISTS.values(), viewers, strict=True)))
 
 
 def get_request(host: str, port: int, path: str, token: str) -> bytes:
@@ -84,10 +104,9 @@ async def _measure(host: str, port: int, pid: int, lot: BuiltLot, repeats: int) 
     connection = scan_load.Connection(host, port)
     figures: dict[str, dict[str, Any]] = {}
     try:
-        for name, path in lot.paths().items():
-            request = get_request(host, port, path, lot.token)
-            media = PAGES[name][1]
-            times, failures, size, cpu = [], [], 0, 0.0
+        for name, (path, token, media) in lot.requests().items():
+            request = get_request(host, port, path, token)
+            times, failures, size, cpu, answer = [], [], 0, 0.0, b""
             for number in range(WARM_UP + repeats):
                 cpu_before = scan_load.process_cpu_seconds(pid)
                 elapsed, status, body = await _timed(connection, request)
@@ -95,7 +114,7 @@ async def _measure(host: str, port: int, pid: int, lot: BuiltLot, repeats: int) 
                     failures.append(f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
                 elif number >= WARM_UP:
                     times.append(elapsed * 1000)
-                    size = len(body)
+                    size, answer = len(body), body
                     cpu += scan_load.process_cpu_seconds(pid) - cpu_before
             figures[name] = {
                 "path": path, "requests": len(times), "bytes": size, "errors": len(failures),
@@ -106,6 +125,8 @@ async def _measure(host: str, port: int, pid: int, lot: BuiltLot, repeats: int) 
                 # The server's CPU time per request (clock ticks of /proc: 10 ms steps, so a mean of many).
                 "server_cpu_ms": round(cpu * 1000 / len(times), 1) if times else None,
             }
+            if media == WORKLIST_MEDIA and times:
+                figures[name]["items"] = worklist_items(answer)
     finally:
         await connection.close()
     return figures
@@ -113,11 +134,18 @@ async def _measure(host: str, port: int, pid: int, lot: BuiltLot, repeats: int) 
 
 def _looks_like(media: str, body: bytes) -> bool:
     """The body is of the expected kind (a page, a JSON report with the lot, a PDF file)."""
+    if media == WORKLIST_MEDIA:
+        return body.startswith(b"{") and b'"sections"' in body
     if media == "application/pdf":
         return body.startswith(b"%PDF")
     if media == "application/json":
         return (body.startswith(b"{") and b'"therapy"' in body) or body.startswith(b'[{"seq":')
     return b"<html" in body[:500].lower()
+
+
+def worklist_items(body: bytes) -> dict[str, int]:
+    """A worklist answer's items by kind (its sections show at most a fixed number each)."""
+    return {section["kind"]: len(section["items"]) for section in json.loads(body)["sections"]}
 
 
 def measure(*, host: str, port: int, pid: int, lot: BuiltLot, repeats: int) -> dict[str, dict[str, Any]]:

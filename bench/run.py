@@ -8,8 +8,10 @@ One scratch database (an SQLite file in a temporary folder, or `bt_bench_<pid>` 
 
 1. small: --small-lots seeded lots (default 1% of --lots, 1,000 for 100,000), the demonstration therapy walked
    through the whole chain (its lot is the "fully built lot"), and the same share of the audit entries;
-   the lot page, the chain-of-identity report (page, JSON, PDF) and the audit trail review (its first page, and
-   the page of the demonstration lot's entries) are timed over HTTP.
+   the lot page, the chain-of-identity report (page, JSON, PDF), the audit trail review (its first page, and
+   the page of the demonstration lot's entries) and the worklist of a QA person and of an operator are timed over
+   HTTP. One seeded lot in 16 is in QC, one waits for processing and one has a step open (bench/scan_seed.py), so
+   the worklists have as much to show at both sizes.
 2. large: seeded on to --lots lots and --audit-entries audit entries (a valid hash chain). Then: scan
    verification next to a bare endpoint at 1, 16 and 64 clients; the same pages again (the target: within
    1.5x of the small database); the server's memory after 10,000 mixed requests (on a fresh server);
@@ -227,7 +229,9 @@ def run(args: argparse.Namespace, size: Sizes, stack: contextlib.ExitStack) -> d
         with contextlib.ExitStack() as servers:
             figures["memory"] = mixed_load(serve_app(folder, env, servers), seeded, lot, size)
     figures["pages"] = {"small_lots": size.small_lots, "large_lots": size.lots, "small": small_pages,
-                        "large": large_pages, "scaling": page_bench.scaling(small_pages, large_pages, PAGE_SCALING)}
+                        "large": large_pages, "scaling": page_bench.scaling(small_pages, large_pages, PAGE_SCALING),
+                        "open_lots": {"small": scan_seed.open_lots(size.small_lots),
+                                      "large": scan_seed.open_lots(size.lots)}}
 
     step("audit verify over the whole chain: checked clean, then timed, then its parts alone")
     figures["audit_verify"] = verify = audit_bench.verify_throughput(engine, folders=log.folders)
@@ -259,6 +263,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _items(pages: dict[str, Any], name: str) -> str:
+    """For a worklist: the items it showed at each size."""
+    if "items" not in pages["large"][name]:
+        return ""
+    return (f", {sum(pages['small'][name].get('items', {}).values())} / "
+            f"{sum(pages['large'][name]['items'].values())} items")
+
+
 def rows(figures: dict[str, Any]) -> list[Row]:
     """The table's lines, in the order the figures were taken."""
     lines: list[Row] = []
@@ -286,7 +298,7 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         failed = pages["small"][name]["errors"] + pages["large"][name]["errors"]
         lines.append(Row(f"{name} median ms at {pages['small_lots']:,} / {pages['large_lots']:,} lots",
                          f"{_ms(verdict['small_ms'])} / {_ms(verdict['large_ms'])} (x{verdict['ratio'] or 0:.2f}; "
-                         f"srv CPU x{verdict['cpu_ratio'] or 0:.2f})"
+                         f"srv CPU x{verdict['cpu_ratio'] or 0:.2f})" + _items(pages, name)
                          + (f", {failed} errors" if failed else ""),
                          f"<= x{PAGE_SCALING:g}", verdict["met"] and not failed))
     memory = figures["memory"]

@@ -8,6 +8,13 @@ lot opened; final bag registered; aspirate bag consumed; lot harvested, formulat
 as valid links (`audit_seed.ChainWriter`, with a checkpoint every 1,000 entries when given a log), so that
 `audit verify` finds every state column and bag status set by its last audited entry. Seeded lots carry no
 electronic signatures.
+
+Most seeded lots are released, but one in every 16 of each of three kinds is still open work, so that the worklists
+(`GET /api/v1/me/worklist`) find as much to show at every size: lots in QC (awaiting their results and QA's
+release, and expiring within two days), lots in process waiting for their first step (the aspirate bag still in
+use), and lots in process with the first step started and open. Their histories stop where they stand (the lot moves
+up to QC; no consumption of the aspirate bag; a `step.started` entry for the open step). Every lot keeps its
+final-product bag, so every seeded lot can be scanned.
 """
 
 from __future__ import annotations
@@ -45,10 +52,13 @@ from batchtrack.models import (
     IdentifierSequence,
     Lot,
     LotCollection,
+    ProcessStep,
     Recipient,
     Role,
+    StepState,
     Therapy,
 )
+from batchtrack.processing import definition as process_definition
 
 FIN = "W0000"
 FIRST_YEAR = 2020
@@ -67,6 +77,29 @@ LOT_MOVES = (("harvest", "in_process", "harvested"), ("formulate", "harvested", 
              ("submit_to_qc", "formulated", "in_qc"), ("release", "in_qc", "released"))
 COLLECTION_MOVES = (("collect", "scheduled", "collected"), ("dispatch", "collected", "in_transit"),
                     ("accept", "in_transit", "accepted"))
+# Where lot n stands: STAGES[(n - 1) % len(STAGES)], so that the first lots already hold one of each open kind.
+IN_QC, WAITING, STEP_OPEN, RELEASED = "in_qc", "waiting", "step_open", "released"
+STAGES = (IN_QC, WAITING, STEP_OPEN) + (RELEASED,) * 13
+# How many of the lot moves each stage has made (harvest, formulate, submit to QC, release).
+MOVES_MADE = {IN_QC: 3, WAITING: 0, STEP_OPEN: 0, RELEASED: len(LOT_MOVES)}
+PROCESS = process_definition.plan(process_definition.load())
+FIRST_STEP = PROCESS.steps[0]
+STATION = "BENCH-BSC-01"
+EXPIRING_IN = timedelta(days=2)  # the lots in QC: within the worklist's notice of expiry
+
+
+def stage(n: int) -> str:
+    """Where seeded lot n (from 1) stands."""
+    return STAGES[(n - 1) % len(STAGES)]
+
+
+def open_lots(lots: int) -> dict[str, int]:
+    """How many of the first `lots` seeded lots stand at each open stage."""
+    counts = {IN_QC: 0, WAITING: 0, STEP_OPEN: 0}
+    for index, name in enumerate(STAGES):
+        if name in counts:
+            counts[name] = (lots - index - 1) // len(STAGES) + 1 if lots > index else 0
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +141,11 @@ def identifiers(n: int) -> SeededLot:
 def _rows(
     lots: list[SeededLot], first: int, last: int, user_id: int, now: datetime, shift: dict[str, int] | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(table name, row) for lots first..last: recipient, donor, therapy, collection, lot and two bags.
+    """(table name, row) for lots first..last: recipient, donor, therapy, collection, lot, two bags and the
+    open step of a lot whose step is open.
 
-    Lot n's rows get id n (its bags 2n - 1 and 2n), each moved up by `shift[table]` when given."""
-    expires = now + timedelta(days=30)
+    Lot n's rows get id n (its bags 2n - 1 and 2n), each moved up by `shift[table]` when given; steps get the
+    database's ids."""
     moved = shift or {}
     for n in range(first, last + 1):
         ids = lots[n - 1]
@@ -136,8 +170,11 @@ def _rows(
             "id": cid, "din": ids.din, "therapy_id": tid, "state": "accepted", "scheduled_for": now,
             "collected_at": now, "volume_ml": 50.0, "created_at": now,
         }
+        where = stage(n)
+        expires = now + (EXPIRING_IN if where == IN_QC else timedelta(days=30))
+        state = LOT_MOVES[MOVES_MADE[where] - 1][2] if MOVES_MADE[where] else "in_process"
         yield "lot", {
-            "id": lid, "din": ids.din, "therapy_id": tid, "product_code": PRODUCT_CODE, "state": "released",
+            "id": lid, "din": ids.din, "therapy_id": tid, "product_code": PRODUCT_CODE, "state": state,
             "state_before_hold": None, "expires_at": expires, "created_at": now, "updated_at": now,
         }
         yield "lot_collection", {"lot_id": lid, "collection_id": cid}
@@ -145,13 +182,21 @@ def _rows(
         yield "container", {
             "id": bag - 1, "din": ids.din, "kind": ContainerKind.ASPIRATE_BAG.value, "product_code": "",
             "division": "00", "sample_flag": "00", "collection_id": cid, "lot_id": None,
-            "status": ContainerStatus.CONSUMED.value, "created_at": now,
+            "status": (ContainerStatus.IN_USE if where in (WAITING, STEP_OPEN) else ContainerStatus.CONSUMED).value,
+            "created_at": now,
         }
         yield "container", {
             "id": bag, "din": ids.din, "kind": ContainerKind.FINAL_PRODUCT.value, "product_code": PRODUCT_CODE[:6],
             "division": BAG_DIVISION, "sample_flag": "00", "collection_id": None, "lot_id": lid,
             "status": ContainerStatus.IN_USE.value, "created_at": now,
         }
+        if where == STEP_OPEN:
+            yield "process_step", {
+                "lot_id": lid, "process_code": PROCESS.process_code, "process_version": PROCESS.process_version,
+                "step_code": FIRST_STEP.code, "step_type": FIRST_STEP.type.code, "ordinal": FIRST_STEP.ordinal,
+                "title": FIRST_STEP.title, "station": STATION, "state": StepState.IN_PROGRESS.value,
+                "started_by": user_id, "started_at": now,
+            }
 
 
 def _history(lots: list[SeededLot], first: int, last: int, user: tuple[int, str], now: datetime,
@@ -188,9 +233,16 @@ def _history(lots: list[SeededLot], first: int, last: int, user: tuple[int, str]
         yield entry("container.registered", "lot", ids.din, {
             "container_id": bag, "kind": ContainerKind.FINAL_PRODUCT.value, "division": BAG_DIVISION,
             "flag": "00", "status": ContainerStatus.IN_USE.value})
+        where = stage(n)
+        if where == STEP_OPEN:  # processing.service.start_step
+            yield entry("step.started", "lot", ids.din, {
+                "step": FIRST_STEP.code, "station": STATION, "process": PROCESS.process_code,
+                "process_version": PROCESS.process_version})
+        if where in (WAITING, STEP_OPEN):
+            continue
         yield entry("container.consumed", "container", str(bag - 1), {
             "status": ContainerStatus.CONSUMED.value, "step": "EXPANSION"}, {"status": ContainerStatus.IN_USE.value})
-        for move, before, after in LOT_MOVES:
+        for move, before, after in LOT_MOVES[:MOVES_MADE[where]]:
             yield entry(f"lot.{move}", "lot", ids.din,
                         {"state": after, "state_before_hold": None, "specification_id": None},
                         {"state": before, "state_before_hold": None})
@@ -223,7 +275,7 @@ def _tables() -> dict[str, Table]:
     return {
         "recipient": _table(Recipient), "donor": _table(Donor), "therapy": _table(Therapy),
         "collection": _table(Collection), "lot": _table(Lot), "lot_collection": _table(LotCollection),
-        "container": _table(Container),
+        "container": _table(Container), "process_step": _table(ProcessStep),
     }
 
 
@@ -248,7 +300,8 @@ def _insert_chunks(engine: Engine, writer: ChainWriter, made: list[SeededLot], *
             batches[name].append(row)
         with engine.begin() as connection:
             for name, table in tables.items():  # in foreign-key order
-                connection.execute(insert(table), batches[name])
+                if batches[name]:
+                    connection.execute(insert(table), batches[name])
         writer.append(_history(made, chunk_first, last, (user_id, OPERATOR_NAME), now, shift))
         while next_report <= 10 and (last - first + 1) * 10 >= next_report * (lots - first + 1):
             elapsed = time.perf_counter() - started

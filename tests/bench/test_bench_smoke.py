@@ -12,8 +12,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("BATCHTRACK_TEST_DATABASE_URL", "")
-PAGES = ("lot page (HTML)", "report page (HTML)", "report JSON", "report PDF", "audit review first page (JSON)",
-         "audit review lot page (JSON)")
+LOT_PAGES = ("lot page (HTML)", "report page (HTML)", "report JSON", "report PDF",
+             "audit review first page (JSON)", "audit review lot page (JSON)")
+WORKLISTS = ("worklist QA (JSON)", "worklist operator (JSON)")
+PAGES = LOT_PAGES + WORKLISTS
+# The work the seeded lots hold for each worklist, at both sizes (lots in QC, waiting for processing, a step open).
+SEEDED_WORK = {"worklist QA (JSON)": ("qc_results_due", "release_awaiting", "lot_expiring"),
+               "worklist operator (JSON)": ("processing_due", "step_open", "lot_expiring")}
 TIMEOUT_S = 300  # about 40 s on an idle 2-core machine; far more when it is shared with other test runs
 LABEL_FORMATS = ("zpl 203 dpi", "zpl 300 dpi", "png 300 dpi", "png 203 dpi", "svg", "pdf (A4, 1 label)",
                  "zpl 203 dpi Hangul", "zpl 300 dpi Hangul", "png 300 dpi Hangul")
@@ -55,10 +60,17 @@ def test_quick_run_saves_every_figure(tmp_path: Path) -> None:
             assert page["errors"] == 0, (size, name, page["error_example"])
             assert page["median_ms"] > 0 and page["bytes"] > 0
     assert all(verdict["ratio"] is not None for verdict in pages["scaling"].values())
+    # The worklists are timed with work to show at both sizes, as many items at each.
+    for name, kinds in SEEDED_WORK.items():
+        for size in ("small", "large"):
+            items = pages[size][name]["items"]
+            assert all(items[kind] > 0 for kind in kinds), (size, name, items)
+        assert pages["small"][name]["items"] == pages["large"][name]["items"] or figures["sizes"]["quick"]
+    assert all(count > 0 for count in pages["open_lots"]["small"].values()), pages["open_lots"]
 
     memory = figures["memory"]
     assert memory["failures"] == {} and sum(memory["answered"].values()) == memory["requests"]
-    assert set(memory["answered"]) == {"scan", *PAGES}
+    assert set(memory["answered"]) == {"scan", *LOT_PAGES}
     assert memory["rss_after_mb"] > 0
 
     # The full verification finds nothing in the seeded database (lots' histories, checkpoints, the demonstration's
