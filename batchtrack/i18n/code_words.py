@@ -33,6 +33,7 @@ WORDS: dict[str, Text] = {
     "closed": _("closed"),
     "manual": _("manual"),
     "out_of_limit": _("out of limit"),
+    "bedside_check": _("bedside check"),
     # collections and the laboratory's receipt of them
     "scheduled": _("scheduled"),
     "collected": _("collected"),

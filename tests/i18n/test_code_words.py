@@ -8,13 +8,14 @@ from batchtrack.i18n import catalogs, code_words
 from batchtrack.i18n.text import ENGLISH, Text, shown_str
 from batchtrack.lots.workflow import LotState
 from batchtrack.models.container import ContainerKind, ContainerStatus
+from batchtrack.models.deviation import DeviationOrigin, DeviationState
 from batchtrack.models.label import LabelStatus
 from batchtrack.models.quality import ApprovalRole, ReleaseDecisionKind
 from batchtrack.models.signature import SignatureMeaning
 
 KOREAN = catalogs.translations("ko")
 RECORDED_CODES = [*LotState, *ContainerKind, *ContainerStatus, *LabelStatus, *ReleaseDecisionKind, *ApprovalRole,
-                  *SignatureMeaning]
+                  *SignatureMeaning, *DeviationState, *DeviationOrigin]
 
 
 def test_every_code_reads_in_english_as_its_words() -> None:
