@@ -174,6 +174,59 @@ def refusals(facts: BedsideFacts) -> list[Reason]:
     return reasons + list(facts.extra)
 
 
+# The match screen: the fields the wristband and the bag are compared on, and which refusals cross each out. A
+# refusal named for no field (the clinicians, for one) crosses none out and stands in the verdict alone.
+MATCH_FIELDS = ("recipient", "coi", "din", "product", "expiry", "dose", "release")
+_FIELDS_OF_CODE: dict[str, tuple[str, ...]] = {
+    "bedside.wrong_recipient": ("recipient", "coi"),
+    "bedside.wristband_unknown": ("recipient", "coi"),
+    "bedside.wristband_not_coi": ("recipient", "coi"),
+    "scan.label_coi_mismatch": ("coi",),
+    "bedside.bag_unknown": ("din",),
+    "bedside.bag_not_a_container": ("din",),
+    "bedside.bag_scan_incomplete": ("din",),
+    "bedside.not_a_product_bag": ("product",),
+    "bedside.expired": ("expiry",),
+    "bedside.no_expiry": ("expiry",),
+    "scan.label_expiry_mismatch": ("expiry",),
+    "bedside.dose_unknown": ("dose",),
+    "bedside.weight_missing": ("dose",),
+    "bedside.dose_out_of_tolerance": ("dose",),
+    "bedside.no_protocol": ("dose",),
+    "bedside.not_released": ("release",),
+    "bedside.pending_sterility_unacknowledged": ("release",),
+    "bedside.lot_alert": ("release",),
+    "bedside.sterility_failed": ("release",),
+    "bedside.not_received": ("release",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    """One field of the match screen: whether the wristband and the bag agree on it, and the refusals if not."""
+
+    key: str
+    reasons: tuple[Reason, ...]
+
+    @property
+    def ok(self) -> bool:
+        """A tick: no refusal concerns this field."""
+        return not self.reasons
+
+
+def _fields_of(code: str) -> tuple[str, ...]:
+    if code in _FIELDS_OF_CODE:
+        return _FIELDS_OF_CODE[code]
+    if code.startswith("bedside.bag_"):  # the bag is already infused, destroyed, quarantined...
+        return ("din", "product")
+    return ()
+
+
+def field_matches(reasons: list[Reason]) -> list[FieldMatch]:
+    """Each field of the match screen, ticked unless one of the gate's refusals concerns it (pure)."""
+    return [FieldMatch(key, tuple(r for r in reasons if key in _fields_of(r.code))) for key in MATCH_FIELDS]
+
+
 RECEIVED_AT_CLINIC = "at_clinic"
 _ON_THE_WAY = frozenset({"released", "released_pending_sterility", "shipped"})
 

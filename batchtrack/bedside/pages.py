@@ -1,10 +1,12 @@
 """Pages: the bedside check on a tablet, the infusion record, and the shipment and clinic receipt stations.
 
 The bedside page works with a keyboard-wedge scanner alone, without JavaScript: each Enter posts the form, and the
-page comes back with the next empty field focused (wristband, bag, second clinician, password). A scan that cannot
-be read, or names nothing recorded, is asked again. Once the bag names a recorded container, anything the two scans
-alone refuse is recorded as a refused check at once; otherwise the second clinician confirms and the check is
-recorded, PROCEED or STOP. A photo chosen for a scan field is decoded on the server and fills it.
+page comes back with the next empty field focused (wristband, bag, second clinician's badge, password). A scan that
+cannot be read, or names nothing recorded, is asked again. Once both scans name recorded records, the page shows the
+wristband and the bag side by side, each field ticked or crossed out by the bedside gate, and what the gate would
+answer: a preview, nothing written. The check is recorded, PASS or STOP, only when the second clinician confirms
+(badge, password, then the confirmation) the very scans the screen showed; an Enter in a scan field never records.
+A photo chosen for a scan field is decoded on the server and fills it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from starlette.datastructures import FormData, UploadFile
 from batchtrack.auth.principal import Principal
 from batchtrack.bedside import photos, schemas, views
 from batchtrack.bedside import service as bedside_service
-from batchtrack.bedside.identity import Compared
 from batchtrack.bedside.routes import upload_limit
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -104,12 +105,22 @@ class _Entry:
     second: str = ""
     password: str = ""
     acknowledged: bool = False
+    shown_wristband: str = ""  # the scans the screen showed side by side when the confirmation was asked for
+    shown_bag: str = ""
+    record: bool = False  # the confirmation was pressed (never the Enter of a scan)
+
+    @property
+    def as_shown(self) -> bool:
+        """Whether the scans are those the screen showed the clinicians."""
+        return bool(self.wristband) and (self.wristband, self.bag) == (self.shown_wristband, self.shown_bag)
 
 
 def _entry(form: FormData) -> _Entry:
     return _Entry(wristband=_field(form, "wristband_scan", 4096), bag=_field(form, "bag_scan", 4096),
                   second=_field(form, "second_clinician", 64), password=_field(form, "second_password", 1024),
-                  acknowledged=form.get("acknowledge_pending_sterility") == "yes")
+                  acknowledged=form.get("acknowledge_pending_sterility") == "yes",
+                  shown_wristband=_field(form, "shown_wristband", 4096), shown_bag=_field(form, "shown_bag", 4096),
+                  record=form.get("step") == "record")
 
 
 def _read_photos(form: FormData, entry: _Entry) -> tuple[_Entry, list[Text]]:
@@ -138,23 +149,24 @@ def _bedside(request: Request, principal: Principal, entry: _Entry, *, focus: st
              status_code: int = 200, **context: Any) -> Response:
     return _page(request, "bedside/bedside.html", {
         "entry": entry, "focus": focus, "notices": [], "recipient": None, "wristband_problems": [],
-        "bag_text": None, "bag_problems": [], "comparison": [], "misread": "", "pending": False, "verdict": None,
-        **context,
+        "bag_text": None, "bag_problems": [], "matches": [], "misread": "", "pending": False, "verdict": None,
+        "preview": None, "confirm": False, **context,
     }, principal=principal, status_code=status_code)
 
 
 def _check_page(request: Request, database: Database, principal: Principal, check_id: int,
-                verdict: _Verdict | None = None, status_code: int = 200) -> Response:
+                verdict: _Verdict | None = None, status_code: int = 200, *, check_verdict: bool = False) -> Response:
+    """The recorded check; `check_verdict`: the verdict is the check's own (PASS), not an infusion's."""
     with database.transaction(write=False) as session:
         view = views.check(session=session, check_id=check_id)
-    return _page(request, "bedside/check.html", {"view": view, "verdict": verdict},
+    return _page(request, "bedside/check.html", {"view": view, "verdict": verdict, "verdict_of_check": check_verdict},
                  principal=principal, status_code=status_code)
 
 
 def _record_check(request: Request, database: Database, settings: Settings, actor: Principal,
-                  entry: _Entry, comparison: list[Compared]) -> Response:
-    """Record the check and show its verdict: the infusion form on PROCEED; on STOP, a fresh start below the
-    wristband's and the bag label's identities side by side."""
+                  entry: _Entry, matches: list[views.MatchRow]) -> Response:
+    """Record the check and show its verdict: PASS and the infusion form; or STOP, the wristband and the bag side by
+    side with the fields that refused it crossed out, and a fresh start."""
     try:
         data = schemas.CheckCreate(wristband_scan=entry.wristband, bag_scan=entry.bag, second_clinician=entry.second,
                                    second_password=entry.password, acknowledge_pending_sterility=entry.acknowledged)
@@ -170,18 +182,27 @@ def _record_check(request: Request, database: Database, settings: Settings, acto
     if ok:
         return _check_page(request, database, actor, check_id,
                            _verdict(True, _("identity confirmed by two clinicians (check {check}): infuse this bag, "
-                                            "then record the infusion below", check=check_id)))
+                                            "then record the infusion below", check=check_id)), check_verdict=True)
     message = _("do not infuse this bag (check {check} recorded)", check=check_id)
     if deviation:
         message = _("do not infuse this bag (check {check} recorded; deviation {deviation} opened)", check=check_id,
                     deviation=deviation)
     return _bedside(request, actor, _Entry(), verdict=_verdict(False, message, reasons), status_code=409,
-                    stopped_check=check_id, comparison=comparison)
+                    stopped_check=check_id, matches=matches)
+
+
+def _preview(pre: bedside_service.Precheck) -> _Verdict | None:
+    """What the gate answers to the scans alone, before anything is recorded (None: they agree on every field)."""
+    if not pre.reasons:
+        return None
+    return _verdict(False, _("do not infuse this bag. Not recorded yet: the second clinician confirms, and the "
+                             "refused check is recorded with a deviation"), pre.reasons)
 
 
 def _advance(request: Request, database: Database, settings: Settings, actor: Principal, entry: _Entry,
              notices: list[Text]) -> Response:
-    """Show the next field to fill, or record the check once everything is in (see the module docstring)."""
+    """Show the next field to fill with the scans side by side, or record the check once confirmed (see the module
+    docstring)."""
     shown: dict[str, Any] = {"notices": notices}
     with database.transaction(write=False) as session:
         if entry.wristband:
@@ -190,6 +211,8 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
                                         bag_scan=entry.bag, zone=settings.zone) if entry.wristband and entry.bag
                else None)
         label_of = views.label_recipient(session=session, bag=pre.bag) if pre is not None else None
+        matches = (views.match_rows(session=session, pre=pre, wristband_of=shown.get("recipient"), label_of=label_of)
+                   if pre is not None else [])
     if not entry.wristband or shown["wristband_problems"]:
         # A misread is asked again, not recorded; the field is emptied so that the next scan does not append to it.
         return _bedside(request, actor, replace(entry, wristband="", password=""), focus="wristband",
@@ -199,23 +222,27 @@ def _advance(request: Request, database: Database, settings: Settings, actor: Pr
     if pre.bag is None:
         return _bedside(request, actor, replace(entry, bag="", password=""), focus="bag", bag_problems=pre.reasons,
                         misread=views.escaped(entry.bag), **shown)
-    comparison = views.comparison(shown["recipient"], label_of)
-    shown |= {"bag_text": views.describe_bag(pre.bag), "pending": pre.pending_sterility, "comparison": comparison}
-    if pre.reasons:
-        # The bag names a recorded container and the scans alone refuse it: stop now, recorded, with a deviation.
-        return _record_check(request, database, settings, actor, entry, comparison)
-    if not entry.second or not entry.password:
-        return _bedside(request, actor, entry, focus="password" if entry.second else "second", **shown)
-    if pre.pending_sterility and not entry.acknowledged:
+    shown |= {"bag_text": views.describe_bag(pre.bag), "pending": pre.pending_sterility and not pre.reasons,
+              "matches": matches, "preview": _preview(pre), "confirm": True}
+    asking = replace(entry, password="", shown_wristband=entry.wristband, shown_bag=entry.bag)
+    if not entry.second:
+        return _bedside(request, actor, asking, focus="second", **shown)
+    if not entry.record or not entry.password:
+        return _bedside(request, actor, asking, focus="password", **shown)
+    if not entry.as_shown:
+        notices.append(_("A scan changed after the screen showed it: check the wristband and the bag again, then "
+                         "confirm"))
+        return _bedside(request, actor, asking, focus="password", **shown)
+    if shown["pending"] and not entry.acknowledged:
         notices.append(_("This lot was released before its final sterility result: both of you must acknowledge "
                          "this (tick the box), then the second clinician enters the password again"))
-        return _bedside(request, actor, replace(entry, password=""), focus="acknowledge", **shown)
+        return _bedside(request, actor, asking, focus="acknowledge", **shown)
     problems = run_audited(database, lambda session: bedside_service.second_clinician_problems(
         session=session, settings=settings, username=entry.second, password=entry.password), settings=settings)
     if problems:
         notices += [p.text for p in problems]
-        return _bedside(request, actor, replace(entry, password=""), focus="password", **shown)
-    return _record_check(request, database, settings, actor, entry, comparison)
+        return _bedside(request, actor, asking, focus="password", **shown)
+    return _record_check(request, database, settings, actor, entry, matches)
 
 
 @router.get("/bedside", name="bedside_page")

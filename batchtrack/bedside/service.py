@@ -190,6 +190,8 @@ class Precheck:
     pending_sterility: bool
     wristband_coi: str | None
     bag: gate.Bag | None
+    facts: gate.BedsideFacts
+    matches: list[gate.FieldMatch]  # each field of the match screen, ticked or crossed out by the gate
 
 
 def precheck(*, session: Session, actor: Principal, wristband_scan: str, bag_scan: str, zone: tzinfo) -> Precheck:
@@ -199,7 +201,8 @@ def precheck(*, session: Session, actor: Principal, wristband_scan: str, bag_sca
     scanned = _scan_both(session, wristband_scan, bag_scan, zone)
     facts = _facts(session, actor, scanned, second=None, second_problems=(), acknowledged=False, zone=zone)
     reasons = [r for r in gate.refusals(facts) if r.code not in STILL_TO_CONFIRM]
-    return Precheck(reasons, facts.pending_sterility, scanned.wristband_coi, scanned.bag)
+    return Precheck(reasons, facts.pending_sterility, scanned.wristband_coi, scanned.bag, facts,
+                    gate.field_matches(reasons))
 
 
 def _deviation(session: Session, actor: Principal, scanned: _Scanned, reasons: list[Reason]) -> Deviation:

@@ -11,12 +11,15 @@ from sqlmodel import col, select
 
 from batchtrack.bedside import gate, identity, records, schemas, vocabulary
 from batchtrack.bedside import service as bedside_service
+from batchtrack.bedside.identity import NONE_RECORDED as NONE_SHOWN
 from batchtrack.bedside.identity import Compared, RecipientView
 from batchtrack.errors import Reason
+from batchtrack.i18n import moments
+from batchtrack.i18n.numbers import Quantity, shown
 from batchtrack.i18n.text import Text, _
 from batchtrack.lots import service as lot_service
 from batchtrack.lots import state_names
-from batchtrack.models.container import ContainerKind
+from batchtrack.models.container import Container, ContainerKind
 from batchtrack.models.lot import Lot
 from batchtrack.models.party import Recipient
 from batchtrack.models.therapy import Therapy
@@ -55,6 +58,80 @@ def comparison(wristband_of: RecipientView | None, label_of: RecipientView | Non
     if wristband_of is None or label_of is None:
         return []
     return identity.compare(wristband_of, label_of)
+
+
+Shown = str | Text
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    """One field of the match screen: what the wristband's recipient is due, what the bag is, and the gate's mark."""
+
+    key: str
+    field: Text
+    wristband: tuple[Shown, ...]
+    bag: tuple[Shown, ...]
+    ok: bool
+    reasons: tuple[Reason, ...]
+
+
+_FIELD_NAMES: dict[str, Text] = {
+    "recipient": _("Recipient"), "coi": _("COI identifier"), "din": _("DIN (lot and bag)"), "product": _("Product"),
+    "expiry": _("Expiry"), "dose": _("Dose"), "release": _("Release"),
+}
+
+
+def _person(person: RecipientView | None) -> tuple[Shown, ...]:
+    if person is None:
+        return (NONE_SHOWN,)
+    return tuple(line for line in (person.name, person.name_latin,
+                                   _("born {date}, subject {code}", date=person.born, code=person.subject_code))
+                 if line)
+
+
+def _lot_dins(session: Session, coi: str | None) -> str:
+    if coi is None:
+        return NONE_SHOWN
+    dins = session.execute(select(col(Lot.din)).join(Therapy, col(Therapy.id) == col(Lot.therapy_id))
+                           .where(col(Therapy.coi) == coi).order_by(col(Lot.din))).scalars().all()
+    return ", ".join(dins) or NONE_SHOWN
+
+
+def _cells(value: float | None) -> Shown:
+    return NONE_SHOWN if value is None else _("{cells} viable cells", cells=shown(value, Quantity.CELL_COUNT))
+
+
+def _prescribed(dose: gate.Dose | None) -> Shown:
+    if dose is None or dose.target is None:
+        return NONE_SHOWN
+    return _("{target} ({per_kg}/kg \u00d7 {weight} kg)", target=shown(dose.target, Quantity.CELL_COUNT),
+             per_kg=shown(dose.prescribed_cells_per_kg, Quantity.CELL_COUNT),
+             weight=shown(dose.weight_kg, Quantity.MASS))
+
+
+def match_rows(*, session: Session, pre: bedside_service.Precheck, wristband_of: RecipientView | None,
+               label_of: RecipientView | None) -> list[MatchRow]:
+    """The wristband and the bag side by side, field by field, each ticked or crossed out by the bedside gate."""
+    bag, facts = pre.bag, pre.facts
+    if bag is None:
+        return []
+    container = session.get(Container, bag.container_id)
+    division = container.division if container is not None else ""
+    state = state_names.lot_state(bag.lot_state) if bag.lot_state else NONE_SHOWN
+    values: dict[str, tuple[tuple[Shown, ...], tuple[Shown, ...]]] = {
+        "recipient": (_person(wristband_of), _person(label_of)),
+        "coi": ((pre.wristband_coi or NONE_SHOWN,), (bag.therapy_coi or NONE_SHOWN,)),
+        "din": ((_lot_dins(session, pre.wristband_coi),), (f"{bag.lot_din or NONE_SHOWN} {division}".strip(),)),
+        "product": ((vocabulary.container_kind(ContainerKind.FINAL_PRODUCT),),
+                    (vocabulary.container_kind(bag.kind), vocabulary.container_status(bag.status))),
+        "expiry": ((_("now {moment}", moment=moments.minute(facts.now, facts.zone)),),
+                   (moments.minute(bag.expires_at, facts.zone) if bag.expires_at else NONE_SHOWN,)),
+        "dose": ((_prescribed(facts.dose),), (_cells(facts.dose.viable_cells if facts.dose else None),)),
+        "release": ((_("released by QA"),),
+                    (state, _("released before its final sterility result")) if facts.pending_sterility
+                    else (state,)),
+    }
+    return [MatchRow(m.key, _FIELD_NAMES[m.key], *values[m.key], ok=m.ok, reasons=m.reasons) for m in pre.matches]
 
 
 def escaped(raw: str) -> str:

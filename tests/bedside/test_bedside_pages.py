@@ -45,6 +45,12 @@ def _focused(page: str) -> str:
     return str(found[0])
 
 
+def _shown_scans(page: str) -> dict[str, str]:
+    """The scans the page showed side by side, which its confirmation sends back."""
+    return {name: html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page).group(1))  # type: ignore[union-attr]
+            for name in ("shown_wristband", "shown_bag")}
+
+
 def _checks(database: Database) -> list[BedsideCheck]:
     with database.transaction(write=False) as session:
         return list(session.execute(select(BedsideCheck)).scalars())
@@ -65,10 +71,15 @@ def test_the_bedside_page_asks_for_each_field_in_turn_then_records_the_check_and
     form["bag_scan"] = bag_scan(database, lot.bag_ids[0])
     step = client.post("/bedside", data=form, headers=HTML)
     assert _focused(step.text) == "second" and "lot " + lot.din in step.text
+    assert re.findall(r'class="match-([a-z]+) matches"', step.text) == [
+        "recipient", "coi", "din", "product", "expiry", "dose", "release"]
     assert _checks(database) == []
-    form |= {"second_clinician": people.doctor.username, "second_password": people.doctor.password}
-    proceed = client.post("/bedside", data=form, headers=HTML)
-    assert proceed.status_code == 200 and "PROCEED" in proceed.text and "Record the infusion" in proceed.text
+    form |= {"second_clinician": people.doctor.username, **_shown_scans(step.text)}
+    step = client.post("/bedside", data={**form, "step": "next"}, headers=HTML)
+    assert _focused(step.text) == "second-password" and _checks(database) == []
+    form |= {"second_password": people.doctor.password}
+    proceed = client.post("/bedside", data={**form, "step": "record"}, headers=HTML)
+    assert proceed.status_code == 200 and "PASS" in proceed.text and "Record the infusion" in proceed.text
     assert people.doctor.password not in proceed.text
     [check] = _checks(database)
     assert check.ok
@@ -88,7 +99,7 @@ def test_the_bedside_page_asks_for_each_field_in_turn_then_records_the_check_and
     assert "Infusion recorded" in recorded.text and "reviewed by" in recorded.text
 
 
-def test_a_bag_for_another_recipient_stops_at_once_and_is_recorded(
+def test_a_bag_for_another_recipient_shows_stop_and_is_recorded_only_when_the_second_clinician_confirms(
     client: TestClient, database: Database, settings: Settings
 ) -> None:
     lot, people = at_clinic(database, settings)
@@ -96,16 +107,40 @@ def test_a_bag_for_another_recipient_stops_at_once_and_is_recorded(
                            subject="S-002", mrn="MRN-2")
     _sign_in(client, people.nurse)
     token = _csrf(client.get("/bedside", headers=HTML).text)
-    stop = client.post("/bedside", headers=HTML, data={
-        "csrf_token": token, "wristband_scan": wristband(other), "bag_scan": bag_scan(database, lot.bag_ids[0])})
+    form = {"csrf_token": token, "wristband_scan": wristband(other), "bag_scan": bag_scan(database, lot.bag_ids[0])}
+    preview = client.post("/bedside", headers=HTML, data={**form, "step": "next"})
+    assert preview.status_code == 200 and "STOP" in preview.text and "bedside.wrong_recipient" in preview.text
+    assert re.search(r'class="match-recipient differs"', preview.text)
+    assert re.search(r'class="match-coi differs"', preview.text)
+    assert re.search(r'class="match-expiry matches"', preview.text)
+    assert _focused(preview.text) == "second" and _checks(database) == []
+
+    form |= {"second_clinician": people.doctor.username, "second_password": people.doctor.password,
+             **_shown_scans(preview.text)}
+    stop = client.post("/bedside", headers=HTML, data={**form, "step": "record"})
     assert stop.status_code == 409 and "STOP" in stop.text and "bedside.wrong_recipient" in stop.text
+    assert "bedside.second_clinician_missing" not in stop.text
     assert _focused(stop.text) == "wristband" and 'value=""' in stop.text
     [check] = _checks(database)
-    assert not check.ok and check.second_clinician_id is None and check.deviation_id is not None
+    assert not check.ok and check.second_clinician_id is not None and check.deviation_id is not None
     with database.transaction(write=False) as session:
         deviation = session.get(Deviation, check.deviation_id)
-        assert deviation is not None and deviation.number in stop.text
+        assert deviation is not None and deviation.number in stop.text and deviation.origin == "bedside_check"
         assert lot_service.get_by_din(session=session, din=lot.din).state == "on_hold"
+
+
+def test_a_confirmation_of_scans_the_screen_did_not_show_records_nothing(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    lot, people = at_clinic(database, settings)
+    _sign_in(client, people.nurse)
+    token = _csrf(client.get("/bedside", headers=HTML).text)
+    page = client.post("/bedside", headers=HTML, data={
+        "csrf_token": token, "wristband_scan": wristband(lot.coi), "bag_scan": bag_scan(database, lot.bag_ids[0]),
+        "second_clinician": people.doctor.username, "second_password": people.doctor.password, "step": "record",
+        "shown_wristband": wristband(lot.coi), "shown_bag": bag_scan(database, lot.bag_ids[1])})
+    assert page.status_code == 200 and "A scan changed after the screen showed it" in page.text
+    assert _focused(page.text) == "second-password" and _checks(database) == []
 
 
 def test_a_mistyped_second_password_is_asked_again_without_recording_a_check(
@@ -116,7 +151,8 @@ def test_a_mistyped_second_password_is_asked_again_without_recording_a_check(
     token = _csrf(client.get("/bedside", headers=HTML).text)
     page = client.post("/bedside", headers=HTML, data={
         "csrf_token": token, "wristband_scan": wristband(lot.coi), "bag_scan": bag_scan(database, lot.bag_ids[0]),
-        "second_clinician": people.doctor.username, "second_password": "Wrong-Password-1"})
+        "second_clinician": people.doctor.username, "second_password": "Wrong-Password-1", "step": "record",
+        "shown_wristband": wristband(lot.coi), "shown_bag": bag_scan(database, lot.bag_ids[0])})
     assert page.status_code == 200 and _focused(page.text) == "second-password"
     assert "could not be authenticated" in page.text and _checks(database) == []
 
