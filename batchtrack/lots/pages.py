@@ -15,6 +15,7 @@ from batchtrack.lots import holds, state_names, timeline, timeline_stages
 from batchtrack.lots import service as lot_service
 from batchtrack.lots.routes import Mover, Quality
 from batchtrack.lots.workflow import LotState
+from batchtrack.review import pages as review_pages
 from batchtrack.web.deps import ANY_ROLE, SessionDep
 from batchtrack.web.rendering import render
 from batchtrack.web.validation import DinPath, LongText, SignerUserIdForm, TransitionName
@@ -37,6 +38,7 @@ def lot_page(din: DinPath, request: Request, session: SessionDep, viewer: Viewer
         "timeline": timeline_stages.group(events, only=stage),
         "stage_counts": timeline_stages.counts(events),
         "stage": stage,
+        "may_read_trail": viewer.has_any(review_pages.TRAIL_PAGE_READERS),
         "deviations": [deviation_service.to_public(session=session, deviation=d)
                        for d in deviation_service.of_lot(session=session, lot=lot)],
         "may_open_deviation": viewer.has_any(deviation_workflow.OPENERS),
