@@ -67,12 +67,14 @@ def _invalid(exc: ValidationError) -> _Verdict:
 
 def _page(request: Request, template: str, context: dict[str, Any], *, principal: Principal,
           status_code: int = 200) -> Response:
-    """Render a bedside or hand-over page, its verdict's message and reasons in the reader's language."""
-    verdict = context.get("verdict")
-    if isinstance(verdict, _Verdict):
-        translations = translations_of(request, principal)
-        context = {**context, "verdict": {"ok": verdict.ok, "message": verdict.message.shown_in(translations),
-                                          "reasons": [r.as_dict(translations) for r in verdict.reasons]}}
+    """Render a bedside or hand-over page, its verdict's (and preview's) message and reasons in the reader's
+    language."""
+    for key in ("verdict", "preview"):
+        verdict = context.get(key)
+        if isinstance(verdict, _Verdict):
+            translations = translations_of(request, principal)
+            context = {**context, key: {"ok": verdict.ok, "message": verdict.message.shown_in(translations),
+                                        "reasons": [r.as_dict(translations) for r in verdict.reasons]}}
     return render(request, template, context, principal=principal, status_code=status_code)
 
 

@@ -66,11 +66,12 @@ def test_the_bedside_in_korean_shows_the_name_as_written_and_romanised_and_compa
     form["bag_scan"] = bag_scan(database, lot.bag_ids[0])
     step = client.post("/bedside", data=form, headers=KOREAN)
     assert step.status_code == 200 and f"로트 {lot.din}의 완제품" in step.text
-    for key, shown in (("name", "홍길동"), ("name-latin", "HONG, Gildong"), ("born", PATIENT_DOB.isoformat())):
-        row = _row(step.text, f"comparison-{key}")
-        assert "differs" not in row and row.count(shown) == 2 and "같음" in row
+    row = _row(step.text, "comparison-recipient")
+    for shown in ("홍길동", "HONG, Gildong", PATIENT_DOB.isoformat()):
+        assert "differs" not in row and row.count(shown) == 2 and "일치" in row
 
-    form |= {"second_clinician": people.doctor.username, "second_password": people.doctor.password}
+    form |= {"second_clinician": people.doctor.username, "second_password": people.doctor.password,
+             "shown_wristband": form["wristband_scan"], "shown_bag": form["bag_scan"], "step": "record"}
     proceed = client.post("/bedside", data=form, headers=KOREAN)
     assert proceed.status_code == 200 and "두 의료진이 신원을 확인했습니다" in proceed.text
     assert 'id="recipient-name" lang="ko">홍길동</p>' in proceed.text and "투여 기록 및 서명" in proceed.text
@@ -85,15 +86,19 @@ def test_another_recipients_bag_is_refused_in_korean_with_both_names_side_by_sid
     other = enrol_eligible(database, settings, make_user(database, Role.INVESTIGATOR), subject="S-002", mrn="MRN-2")
     name_recipient(database, other, KIM_SEOYEON)
     token = _sign_in(client, people.nurse)
+    form = {"csrf_token": token, "wristband_scan": wristband(other), "bag_scan": bag_scan(database, lot.bag_ids[0])}
+    preview = client.post("/bedside", headers=KOREAN, data=form)
+    assert preview.status_code == 200 and NOT_FOR_THIS_PATIENT in preview.text
+    assert "아직 기록되지 않았습니다" in preview.text
     stop = client.post("/bedside", headers=KOREAN, data={
-        "csrf_token": token, "wristband_scan": wristband(other), "bag_scan": bag_scan(database, lot.bag_ids[0])})
+        **form, "second_clinician": people.doctor.username, "second_password": people.doctor.password,
+        "shown_wristband": form["wristband_scan"], "shown_bag": form["bag_scan"], "step": "record"})
     assert stop.status_code == 409 and "bedside.wrong_recipient" in stop.text
     assert NOT_FOR_THIS_PATIENT in stop.text and "이 백을 투여하지 마십시오" in stop.text
-    name = _row(stop.text, "stopped-comparison-name")
-    assert "differs" in name and "김서연" in name and "홍길동" in name and "다름" in name
-    latin = _row(stop.text, "stopped-comparison-name-latin")
-    assert "differs" in latin and "KIM, Seoyeon" in latin and "HONG, Gildong" in latin
-    assert "differs" not in _row(stop.text, "stopped-comparison-born")  # the same birthday: not a difference
+    recipient = _row(stop.text, "stopped-comparison-recipient")
+    assert "differs" in recipient and "김서연" in recipient and "홍길동" in recipient and "불일치" in recipient
+    assert "KIM, Seoyeon" in recipient and "HONG, Gildong" in recipient
+    assert "differs" not in _row(stop.text, "stopped-comparison-expiry")  # the bag itself is in date
     with database.transaction(write=False) as session:
         [check] = list(session.execute(select(BedsideCheck)).scalars())
         recorded = {r["code"]: r["message"] for r in json.loads(check.reasons)}
