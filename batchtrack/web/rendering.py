@@ -22,7 +22,7 @@ from batchtrack.auth.principal import Principal
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.i18n import catalogs, data_files, limit_text, moments, negotiation, numbers, recorded
+from batchtrack.i18n import catalogs, code_words, data_files, limit_text, moments, negotiation, numbers, recorded
 from batchtrack.i18n.text import ENGLISH, Text, _, shown_str
 from batchtrack.resources import resource_dir
 from batchtrack.web import navigation
@@ -52,6 +52,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates.env.filters["unit"] = numbers.unit_sign
     # A recorded specification limit: <= 1e+07 -> ≤ 1 x 10^7, a range's "to" and an "or" in the page's language.
     templates.env.filters["limit"] = lambda text: limit_text.readable(text, _page_translations.get())
+    # A stored code (a state, a decision, a kind) as words in the page's language: {{ lot.state|code }}.
+    templates.env.filters["code"] = lambda value: _shown(code_words.words(str(value)))
+    templates.env.filters["material_status"] = lambda value: _shown(code_words.material_status(str(value)))
     templates.env.globals["languages"] = negotiation.LANGUAGE_NAMES
 
     def local_time(value: datetime | None) -> str:
