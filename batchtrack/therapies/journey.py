@@ -31,11 +31,13 @@ class StepRow:
 
 @dataclass(frozen=True)
 class CountRow:
-    """A current (uncorrected or corrected) cell count recorded at a step: the step's code and its start."""
+    """A current (uncorrected or corrected) cell count recorded at a step: the step's code and its start, and
+    when the lot's processing started (its first step)."""
 
     step_code: str
     step_started_at: datetime
     cells: float
+    processing_started_at: datetime
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class TemperaturePoint:
 
 @dataclass(frozen=True)
 class GrowthPoint:
-    """Cells counted at a step, `days` after processing started."""
+    """Cells counted at a step, `days` after the lot's processing started."""
 
     step_code: str
     days: float
@@ -188,22 +190,21 @@ def milestones(rows: JourneyRows) -> tuple[Milestone, ...]:
 
 
 def temperatures(rows: JourneyRows) -> tuple[TemperaturePoint, ...]:
-    """The temperatures measured at receipt and at each hand-over, oldest first, each judged against the
-    protocol's transport range."""
+    """The temperatures measured at each hand-over and at receipt (unless a hand-over at that moment already
+    gives it), oldest first, each judged against the protocol's transport range."""
     low, high = rows.limits.transport_temperature_min_c, rows.limits.transport_temperature_max_c
     measured = [(h.at, h.location, h.temperature_c) for h in rows.hand_overs if h.temperature_c is not None]
-    if rows.received_at is not None and rows.receipt_temperature_c is not None:
+    if (rows.received_at is not None and rows.receipt_temperature_c is not None
+            and all(at != rows.received_at for at, _place, _value in measured)):
         measured.append((rows.received_at, str(_("Receipt at the lab")), rows.receipt_temperature_c))
     return tuple(TemperaturePoint(at, place, value, low <= value <= high)
                  for at, place, value in sorted(measured, key=lambda m: m[0]))
 
 
 def growth(counts: Sequence[CountRow]) -> tuple[GrowthPoint, ...]:
-    """Cells counted at each step against days since the lot's first counted step."""
-    if not counts:
-        return ()
-    origin = min(c.step_started_at for c in counts)
-    return tuple(GrowthPoint(c.step_code, (c.step_started_at - origin).total_seconds() / DAY, c.cells)
+    """Cells counted at each step against days since the lot's processing started."""
+    return tuple(GrowthPoint(c.step_code, (c.step_started_at - c.processing_started_at).total_seconds() / DAY,
+                             c.cells)
                  for c in sorted(counts, key=lambda c: c.step_started_at))
 
 

@@ -36,6 +36,9 @@ def _counts(session: Session, lot_ids: Sequence[int]) -> dict[int, list[journey.
         return {}
     steps = {s.id: s for s in session.execute(
         select(ProcessStep).where(col(ProcessStep.lot_id).in_(lot_ids))).scalars()}
+    started: dict[int, datetime] = {}
+    for step in steps.values():
+        started[step.lot_id] = min(started.get(step.lot_id, step.started_at), step.started_at)
     values = list(session.execute(
         select(StepValue).where(col(StepValue.step_id).in_(list(steps)), col(StepValue.name) == COUNT_NAME)
     ).scalars())
@@ -45,7 +48,8 @@ def _counts(session: Session, lot_ids: Sequence[int]) -> dict[int, list[journey.
         if value.id in replaced:
             continue
         step = steps[value.step_id]
-        counts.setdefault(step.lot_id, []).append(journey.CountRow(step.step_code, step.started_at, value.value))
+        counts.setdefault(step.lot_id, []).append(
+            journey.CountRow(step.step_code, step.started_at, value.value, started[step.lot_id]))
     return counts
 
 

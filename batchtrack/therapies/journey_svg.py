@@ -16,13 +16,21 @@ from batchtrack.batch_record import growth_svg
 from batchtrack.i18n.text import ENGLISH, _
 from batchtrack.therapies import journey
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
-INK, GRID, LINE, BAND, OUT = "#1b1b1b", "#d0d0d0", "#12263a", "#cfe8d5", "#b00020"
+# Drawn small so that its words stay readable when a phone shrinks the chart to the screen's width.
+WIDTH, HEIGHT = 420, 280
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 52
+INK, GRID, LINE, BAND, OUT = "#1b1b1b", "#d0d0d0", "#12263a", "#b9dfc3", "#b00020"
 
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(exponent: float) -> str:
+    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
 
 
 def _open(element_id: str, title: str, description: str) -> list[str]:
@@ -38,7 +46,7 @@ def _open(element_id: str, title: str, description: str) -> list[str]:
 def _empty(element_id: str, title: str, message: str) -> str:
     return "\n".join([*_open(element_id, title, message),
                       f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" font-family="sans-serif" '
-                      f'font-size="16" fill="{INK}">{escape(message)}</text>', "</svg>"])
+                      f'font-size="15" fill="{INK}">{escape(message)}</text>', "</svg>"])
 
 
 def _axes(x_ticks: Sequence[float], y_ticks: Sequence[float], sx: Callable[[float], float],
@@ -50,12 +58,12 @@ def _axes(x_ticks: Sequence[float], y_ticks: Sequence[float], sx: Callable[[floa
     parts.append("</g>")
     parts.append(f'<g stroke="{INK}" stroke-width="1.5"><line x1="{LEFT}" y1="{bottom}" x2="{right}" '
                  f'y2="{bottom}"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}"/></g>')
-    parts.append(f'<g font-family="sans-serif" font-size="13" fill="{INK}">')
-    parts.extend(f'<text x="{_num(sx(t))}" y="{bottom + 18}" text-anchor="middle">{escape(x_label(t))}</text>'
+    parts.append(f'<g font-family="sans-serif" font-size="14" fill="{INK}">')
+    parts.extend(f'<text x="{_num(sx(t))}" y="{bottom + 19}" text-anchor="middle">{escape(x_label(t))}</text>'
                  for t in x_ticks)
     parts.extend(f'<text x="{LEFT - 6}" y="{_num(sy(t) + 4)}" text-anchor="end">{escape(y_label(t))}</text>'
                  for t in y_ticks)
-    parts.append(f'<text x="{(LEFT + right) / 2}" y="{HEIGHT - 6}" text-anchor="middle">{escape(x_title)}</text>')
+    parts.append(f'<text x="{(LEFT + right) / 2}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_title)}</text>')
     parts.append(f'<text x="14" y="{(TOP + bottom) / 2}" text-anchor="middle" '
                  f'transform="rotate(-90 14 {(TOP + bottom) / 2})">{escape(y_title)}</text>')
     parts.append("</g>")
@@ -129,10 +137,12 @@ def growth(points: Sequence[journey.GrowthPoint], band: Sequence[journey.BandPoi
     if len(band) > 1:
         outline = [f"{_num(sx(b.days))},{at(b.high)}" for b in band]
         outline += [f"{_num(sx(b.days))},{at(b.low)}" for b in reversed(band)]
-        parts.append(f'<polygon class="journey-band" fill="{BAND}" points="{" ".join(outline)}"/>')
+        # Outlined as well as filled, so that lots alike to the last cell still show a band.
+        parts.append(f'<polygon class="journey-band" fill="{BAND}" stroke="{BAND}" stroke-width="8" '
+                     f'stroke-linejoin="round" points="{" ".join(outline)}"/>')
     parts.extend(f'<line class="journey-band" x1="{_num(sx(b.days))}" y1="{at(b.high)}" x2="{_num(sx(b.days))}" '
                  f'y2="{at(b.low)}" stroke="{BAND}" stroke-width="10"/>' for b in band)
-    parts.extend(_axes(x_ticks, y_ticks, sx, sy, lambda t: format(t, "g"), lambda t: f"1e{int(t)}",
+    parts.extend(_axes(x_ticks, y_ticks, sx, sy, lambda t: format(t, "g"), _power_of_ten,
                        _("Days").shown_in(translations), _("Cells").shown_in(translations)))
     parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="'
                  + " ".join(f"{_num(sx(p.days))},{at(p.cells)}" for p in points) + '"/>')

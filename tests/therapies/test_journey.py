@@ -26,8 +26,9 @@ def _at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def _counts(*points: tuple[str, float, float]) -> list[journey.CountRow]:
-    return [journey.CountRow(code, _at(day * 24), cells) for code, day, cells in points]
+def _counts(*points: tuple[str, float, float], started: float = -2) -> list[journey.CountRow]:
+    """Counts at steps `day` days after T0, of a lot whose processing started `started` days after T0."""
+    return [journey.CountRow(code, _at(day * 24), cells, _at(started * 24)) for code, day, cells in points]
 
 
 def test_receipt_and_processing_are_judged_against_the_protocols_limits() -> None:
@@ -62,20 +63,23 @@ def test_a_temperature_outside_the_transport_range_is_marked() -> None:
         journey.HandOverRow(_at(3), "ward", None)])
     points = journey.temperatures(rows)
     assert [(p.place, p.within) for p in points] == [("bench", True), ("dock", False)]
+    received = journey.JourneyRows(limits=LIMITS, received_at=_at(1), receipt_temperature_c=4.0,
+                                   hand_overs=[journey.HandOverRow(_at(1), "receiving", 4.0)])
+    assert [p.place for p in journey.temperatures(received)] == ["receiving"]  # the same reading, once
     svg = journey_svg.temperatures(points, LIMITS.transport_temperature_min_c, LIMITS.transport_temperature_max_c)
     assert svg.count('class="outside"') == 1 and "style=" not in svg and "<script" not in svg
 
 
 def test_the_growth_band_spans_the_earlier_lots_at_each_step() -> None:
-    earlier = [_counts(("passage_1", 0, 1e6), ("passage_2", 7, 2e7)),
-               _counts(("passage_1", 0, 3e6), ("passage_2", 9, 5e7)), []]
+    earlier = [_counts(("passage_1", 0, 1e6), ("passage_2", 7, 2e7), started=-1),
+               _counts(("passage_1", 0, 3e6), ("passage_2", 9, 5e7), started=-3), []]
     rows = journey.JourneyRows(limits=LIMITS, counts=_counts(("passage_1", 0, 2e6), ("passage_2", 8, 4e7)),
                                earlier_counts=earlier)
     facts = journey.assemble(rows)
     assert [(b.step_code, b.days, b.low, b.high, b.lots) for b in facts.band] == [
-        ("passage_1", 0.0, 1e6, 3e6, 2), ("passage_2", 8.0, 2e7, 5e7, 2)]
+        ("passage_1", 2.0, 1e6, 3e6, 2), ("passage_2", 10.0, 2e7, 5e7, 2)]
     assert facts.earlier_lots == 2
-    assert [(p.step_code, p.days) for p in facts.growth] == [("passage_1", 0.0), ("passage_2", 8.0)]
+    assert [(p.step_code, p.days) for p in facts.growth] == [("passage_1", 2.0), ("passage_2", 10.0)]
     svg = journey_svg.growth(facts.growth, facts.band)
     assert "<polygon" in svg and "style=" not in svg
 
