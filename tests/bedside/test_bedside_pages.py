@@ -233,3 +233,23 @@ def test_a_misread_scan_is_asked_again_and_not_recorded(
                                                        "bag_scan": half_a_bag})
     assert page.status_code == 200 and _focused(page.text) == "bag" and 'id="bag-problems"' in page.text
     assert _checks(database) == []
+
+
+def test_a_release_pending_sterility_is_acknowledged_before_the_confirmation_records_it(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    lot, people = at_clinic(database, settings, decision="released_pending_sterility")
+    _sign_in(client, people.nurse)
+    token = _csrf(client.get("/bedside", headers=HTML).text)
+    form = {"csrf_token": token, "wristband_scan": wristband(lot.coi), "bag_scan": bag_scan(database, lot.bag_ids[0])}
+    preview = client.post("/bedside", headers=HTML, data=form)
+    assert 'id="acknowledge"' in preview.text and "released before its final sterility result" in preview.text
+    assert 'class="match-release matches"' in preview.text
+    form |= {"second_clinician": people.doctor.username, "second_password": people.doctor.password,
+             "step": "record", **_shown_scans(preview.text)}
+    asked = client.post("/bedside", headers=HTML, data=form)
+    assert asked.status_code == 200 and _focused(asked.text) == "acknowledge" and _checks(database) == []
+    passed = client.post("/bedside", headers=HTML, data={**form, "acknowledge_pending_sterility": "yes"})
+    assert passed.status_code == 200 and "PASS" in passed.text
+    [check] = _checks(database)
+    assert check.ok
