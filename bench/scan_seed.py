@@ -14,7 +14,10 @@ Most seeded lots are released, but one in every 16 of each of three kinds is sti
 release, and expiring within two days), lots in process waiting for their first step (the aspirate bag still in
 use), and lots in process with the first step started and open. Their histories stop where they stand (the lot moves
 up to QC; no consumption of the aspirate bag; a `step.started` entry for the open step). Every lot keeps its
-final-product bag, so every seeded lot can be scanned.
+final-product bag, so every seeded lot can be scanned. The open share grows with the database (6,250 lots of each
+kind at 100,000), and the released lots are never shipped nor infused: the worklist's lists of lots not yet in a
+final state (expiry; QC's tests after release) pass over every one of them, where an installation's history would
+be mostly infused.
 """
 
 from __future__ import annotations
