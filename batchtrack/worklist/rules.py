@@ -31,6 +31,7 @@ class Kind(StrEnum):
     """The kinds of work a list can hold, in the order a list shows its sections."""
 
     CLINIC_ALERT = "clinic_alert"
+    COLLECTION_SCHEDULED = "collection_scheduled"
     BAG_IN_TRANSIT = "bag_in_transit"
     PROCESSING_DUE = "processing_due"
     STEP_OPEN = "step_open"
@@ -49,7 +50,7 @@ class Kind(StrEnum):
 KINDS_BY_ROLE: dict[Role, frozenset[Kind]] = {
     Role.INVESTIGATOR: frozenset({Kind.CLINIC_ALERT, Kind.INFUSION_PLANNED}),
     Role.NURSE: frozenset({Kind.CLINIC_ALERT, Kind.INFUSION_PLANNED}),
-    Role.COLLECTOR: frozenset({Kind.BAG_IN_TRANSIT}),
+    Role.COLLECTOR: frozenset({Kind.COLLECTION_SCHEDULED, Kind.BAG_IN_TRANSIT}),
     Role.COURIER: frozenset({Kind.BAG_IN_TRANSIT}),
     Role.OPERATOR: frozenset({Kind.BAG_IN_TRANSIT, Kind.PROCESSING_DUE, Kind.STEP_OPEN, Kind.LABELS_TO_RECONCILE,
                               Kind.LOT_EXPIRING, Kind.MATERIAL_EXPIRING, Kind.CALIBRATION_DUE}),
@@ -62,6 +63,7 @@ KINDS_BY_ROLE: dict[Role, frozenset[Kind]] = {
 
 TITLES: dict[Kind, Text] = {
     Kind.CLINIC_ALERT: _("Alerts to the clinic"),
+    Kind.COLLECTION_SCHEDULED: _("Collections scheduled"),
     Kind.BAG_IN_TRANSIT: _("Bags in transit"),
     Kind.PROCESSING_DUE: _("Aspirates waiting for processing"),
     Kind.STEP_OPEN: _("Steps open at workstations"),
@@ -78,6 +80,8 @@ TITLES: dict[Kind, Text] = {
 # What an empty section says will appear in it.
 EMPTY: dict[Kind, Text] = {
     Kind.CLINIC_ALERT: _("No alert is waiting. A positive sterility result after release will appear here."),
+    Kind.COLLECTION_SCHEDULED: _("No collection is scheduled. A collection appears here once scheduled for a "
+                                 "therapy, until its aspirate is recorded."),
     Kind.BAG_IN_TRANSIT: _("No bag is on its way. A bag appears here once it is collected, with the time left "
                            "to receive it."),
     Kind.PROCESSING_DUE: _("No accepted aspirate is waiting. One appears here once received, with the time left "
@@ -171,6 +175,27 @@ def ordered(items: Iterable[Item]) -> list[Item]:
         return (0 if item.due_at is not None else 1, due, since, item.about)
 
     return sorted(items, key=key)
+
+
+# --- Collections scheduled: due at the time they are planned for.
+
+@dataclass(frozen=True, slots=True)
+class ScheduledCollectionFacts:
+    """A collection scheduled and not yet recorded, and the time it is planned for."""
+
+    din: str
+    coi: str
+    scheduled_for: datetime | None
+    created_at: datetime
+
+
+def collection_items(collections: Sequence[ScheduledCollectionFacts]) -> list[Item]:
+    """Each scheduled collection, due at its planned time, linked to its page where the aspirate is recorded."""
+    return [Item(Kind.COLLECTION_SCHEDULED, c.din,
+                 _("Collect aspirate {din} (therapy {coi})", din=c.din, coi=c.coi),
+                 Link("collection_page", (("din", c.din),)), c.scheduled_for,
+                 () if c.scheduled_for is not None else (_("no collection time is planned"),), c.created_at)
+            for c in collections]
 
 
 # --- Bags in transit: the receipt window is the protocol's limit from collection to receipt.

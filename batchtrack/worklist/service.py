@@ -89,6 +89,17 @@ def _bags(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> S
         for din, coi, at, protocol in rows[:SECTION_LIMIT]], receives=viewer.has_any(rules.RECEIVERS)), more)
 
 
+def _scheduled(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
+    rows = session.execute(
+        select(col(Collection.din), col(Therapy.coi), col(Collection.scheduled_for), col(Collection.created_at))
+        .join(Therapy, col(Therapy.id) == col(Collection.therapy_id))
+        .where(col(Collection.state) == CollectionState.SCHEDULED.value)
+        .order_by(col(Collection.scheduled_for).is_(None), col(Collection.scheduled_for), col(Collection.id))
+        .limit(SECTION_LIMIT + 1)).all()
+    return Section(Kind.COLLECTION_SCHEDULED, rules.collection_items(
+        [rules.ScheduledCollectionFacts(*row) for row in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
+
+
 def _waiting(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
     started = exists().where(col(ProcessStep.lot_id) == col(Lot.id))
     rows = session.execute(
@@ -371,7 +382,8 @@ def _infusions(session: Session, now: datetime, zone: tzinfo, viewer: Principal)
 
 Loader = Callable[[Session, datetime, tzinfo, Principal], Section]
 LOADERS: dict[Kind, Loader] = {
-    Kind.CLINIC_ALERT: _alerts, Kind.BAG_IN_TRANSIT: _bags, Kind.PROCESSING_DUE: _waiting, Kind.STEP_OPEN: _steps,
+    Kind.CLINIC_ALERT: _alerts, Kind.COLLECTION_SCHEDULED: _scheduled, Kind.BAG_IN_TRANSIT: _bags,
+    Kind.PROCESSING_DUE: _waiting, Kind.STEP_OPEN: _steps,
     Kind.QC_RESULTS_DUE: _qc, Kind.RELEASE_AWAITING: _release, Kind.DEVIATION_OPEN: _deviations,
     Kind.LABELS_TO_RECONCILE: _labels,
     Kind.INFUSION_PLANNED: _infusions, Kind.LOT_EXPIRING: _lot_expiry, Kind.MATERIAL_EXPIRING: _material_expiry,

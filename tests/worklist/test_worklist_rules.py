@@ -168,3 +168,20 @@ def test_an_alert_names_its_kind_as_people_read_it_and_keeps_its_message_as_writ
     [item] = rules.alert_items([rules.AlertFacts("W000026000001", quality_results.ALERT_KIND, "Lot {x} growth", NOW)])
     assert str(item.title) == "Alert on lot W000026000001: a positive sterility result after release"
     assert str(item.reasons[0]) == "Lot {x} growth" and item.link == rules.Link("alerts_page")
+
+
+def test_a_collector_sees_each_scheduled_collection_due_at_its_planned_time_on_its_page() -> None:
+    planned = NOW + timedelta(hours=3)
+    [item, unplanned] = rules.collection_items([
+        rules.ScheduledCollectionFacts("W000026000001", "CHW00026A1B2C3", planned, NOW - timedelta(days=1)),
+        rules.ScheduledCollectionFacts("W000026000002", "CHW00026A1B2C4", None, NOW)])
+    assert item.kind == Kind.COLLECTION_SCHEDULED and item.due_at == planned
+    assert str(item.title) == "Collect aspirate W000026000001 (therapy CHW00026A1B2C3)"
+    assert item.link == rules.Link("collection_page", (("din", "W000026000001"),))
+    assert "3 h 0 min left" in str(rules.due_text(planned, NOW, SEOUL)) and item.reasons == ()
+    assert unplanned.due_at is None
+    assert [str(r) for r in unplanned.reasons] == ["no collection time is planned"]
+    assert rules.ordered([unplanned, item]) == [item, unplanned]
+    assert rules.kinds_for([Role.COLLECTOR]) == [Kind.COLLECTION_SCHEDULED, Kind.BAG_IN_TRANSIT]
+    for role in set(Role) - {Role.COLLECTOR}:
+        assert Kind.COLLECTION_SCHEDULED not in rules.kinds_for([role])
