@@ -45,8 +45,9 @@ class Kind(StrEnum):
     CALIBRATION_DUE = "calibration_due"
 
 
-# Which kinds each role works on (DESIGN.md section 1): the clinic its alerts and infusions, the courier the bags,
-# the lab its receipts, steps, labels, materials and instruments, QC its results, QA the release and what holds it.
+# Which kinds each role works on (DESIGN.md section 1): the clinic its alerts and infusions, the collector the
+# collections scheduled and the bags, the courier the bags, the lab its receipts, steps, labels, materials and
+# instruments, QC its results, QA the release and what holds it.
 KINDS_BY_ROLE: dict[Role, frozenset[Kind]] = {
     Role.INVESTIGATOR: frozenset({Kind.CLINIC_ALERT, Kind.INFUSION_PLANNED}),
     Role.NURSE: frozenset({Kind.CLINIC_ALERT, Kind.INFUSION_PLANNED}),
