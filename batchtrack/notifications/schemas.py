@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
 KindName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
@@ -20,7 +20,11 @@ class SubscriptionPublic(BaseModel):
 
 
 class SubscriptionUpdate(BaseModel):
-    """A user's choice: an address (empty: no e-mail at all) and the kinds to receive there."""
+    """A user's choice, whole (a PUT replaces it): an address (empty: no e-mail at all) and the kinds to receive
+    there. A body that names neither, or names a field this does not know, is refused rather than taken as a choice
+    of nothing."""
 
-    email: Address = ""
-    kinds: list[KindName] = Field(default_factory=list, max_length=20)
+    model_config = ConfigDict(extra="forbid")
+
+    email: Address
+    kinds: list[KindName] = Field(max_length=20)

@@ -77,3 +77,19 @@ def test_the_page_is_in_korean_for_a_korean_reader(app: FastAPI, database: Datab
         page = browser.get("/account/notifications", headers={"accept": "text/html", "accept-language": "ko"})
     assert page.status_code == 200 and "내 통보 설정" in page.text
     assert "운송 중인 백의 세포처리시설 입고 기한 임박" in page.text
+
+
+def test_the_longest_address_is_kept_whole_and_a_body_that_chooses_nothing_is_refused(
+    as_role: ClientFactory, database: Database
+) -> None:
+    client, _user = as_role(Role.QA)
+    longest = "q" * 64 + "@" + ".".join(["d" * 63, "e" * 63, "f" * 58]) + ".kr"
+    assert len(longest) == 254
+    saved = client.put("/api/v1/me/notifications", json={"email": longest, "kinds": []})
+    assert saved.status_code == 200, saved.text
+    assert client.get("/api/v1/me/notifications").json()["email"] == longest
+    for body in ({}, {"kinds": []}, {"email": "qa@facility.example"},
+                 {"email": "qa@facility.example", "kinds": [], "unknown_field": 1}):
+        refused = client.put("/api/v1/me/notifications", json=body)
+        assert refused.status_code == 422 and refused.json()["message"], body
+    assert client.get("/api/v1/me/notifications").json()["email"] == longest
