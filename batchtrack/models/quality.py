@@ -88,7 +88,7 @@ class ReleaseDecision(SQLModel, table=True):
     specification_id: int | None = Field(default=None, foreign_key="specification.id", ondelete="RESTRICT")
     signature_id: int = Field(foreign_key="signature.id", ondelete="RESTRICT")
     decided_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
-    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     reason: str = Field(default="", max_length=4000)  # LongText
     conditions: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # the gate's facts, as JSON
 

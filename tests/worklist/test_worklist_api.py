@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from conftest import api_client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -26,7 +27,7 @@ from builders import PROTOCOL, UserHandle, collected_bag, enrol_eligible, make_u
 from deviation_builders import open_deviation, set_lot_state
 from material_builders import executed_step, received_material, registered_instrument
 from quality_builders import enter, lot_in_qc
-from release_builders import raise_alert
+from release_builders import co_sign, enter_result, raise_alert, ready_lot
 
 Client = Callable[..., tuple[TestClient, UserHandle]]
 
@@ -205,3 +206,29 @@ def test_the_nurse_sees_the_clinics_alert_and_the_released_product_to_infuse_bef
         expires = lot_service.get_by_din(session=session, din=lot.din).expires_at
     assert expires is not None and datetime.fromisoformat(infusion["due_at"]) == expires
     assert "Philomena" not in str(body) and "Zwierzynska" not in str(body)
+
+
+def test_a_lot_released_pending_sterility_shows_its_result_due_however_many_lots_were_released_before_it(
+    app: FastAPI, database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A list of one item: two lots released before it would have filled it, had every lot ever released been looked
+    # at, and the lot still waiting for its sterility would never have been shown.
+    monkeypatch.setattr(worklist_service, "SECTION_LIMIT", 1)
+    for n in (1, 2):
+        earlier = seed_lot(database, settings, subject=f"S-10{n}", mrn=f"MRN-10{n}")
+        set_lot_state(database, earlier.din, "released")
+    lot = ready_lot(database, settings, skip=("sterility",))
+    enter_result(database, lot.din, lot.analyst, "sterility", text="no growth", status="preliminary")
+    co_sign(database, lot.din, lot.director, "medical_director")
+    co_sign(database, lot.din, lot.physician, "treating_physician")
+    with database.transaction() as session:
+        release_service.release(session=session, actor=lot.qa.principal, din=lot.din, username=lot.qa.username,
+                                password=lot.qa.password, pending_sterility=True, zone=settings.zone)
+    set_lot_state(database, lot.din, "infused")  # its product infused since: the result is still due
+    client = api_client(app, lot.qa)
+    items = _section(client.get("/api/v1/me/worklist").json(), "qc_results_due")["items"]
+    assert [item["about"] for item in items] == [lot.din]
+    assert any(reason.startswith("Sterility") for reason in items[0]["reasons"])
+
+    enter_result(database, lot.din, lot.analyst, "sterility", text="no growth")
+    assert _section(client.get("/api/v1/me/worklist").json(), "qc_results_due")["items"] == []
