@@ -243,6 +243,10 @@ def test_the_demo_refuses_a_port_in_use_naming_port_before_it_creates_or_announc
 ) -> None:
     shell.setenv("BATCHTRACK_ENVIRONMENT", "demo")
     shell.setenv("BATCHTRACK_SECRET_KEY", "test-secret-" + "x" * 32)
+    # The demo sets its site's language and time zone in its own process's environment: set here, they are taken
+    # back after the test, and the pages of the tests after it keep their English and UTC.
+    shell.setenv("BATCHTRACK_DEFAULT_LANGUAGE", "ko")
+    shell.setenv("BATCHTRACK_DISPLAY_TIMEZONE", "Asia/Seoul")
     get_settings.cache_clear()
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
