@@ -9,27 +9,16 @@ sterility'), so the English reads as it always has. An unknown code is shown as 
 from __future__ import annotations
 
 from batchtrack.i18n.text import Text, _
+from batchtrack.lots import state_names
 
 # Each English text is the code with its underscores as spaces: `words` of a known code reads in English exactly as
 # an unknown one does. The literals are written out so that Babel extracts them.
 WORDS: dict[str, Text] = {
-    # lots
-    "in_process": _("in process"),
-    "harvested": _("harvested"),
-    "formulated": _("formulated"),
-    "in_qc": _("in qc"),
-    "released": _("released"),
-    "released_pending_sterility": _("released pending sterility"),
-    "rejected": _("rejected"),
-    "shipped": _("shipped"),
-    "at_clinic": _("at clinic"),
-    "infused": _("infused"),
-    "expired": _("expired"),
-    "destroyed": _("destroyed"),
-    "on_hold": _("on hold"),
+    # lots, and process steps: the names their refusals use
+    **state_names.LOT_STATES,
+    **state_names.STEP_STATES,
     # therapies, deviations
     "open": _("open"),
-    "completed": _("completed"),
     "closed": _("closed"),
     "manual": _("manual"),
     "out_of_limit": _("out of limit"),
@@ -59,9 +48,7 @@ WORDS: dict[str, Text] = {
     "printed": _("printed"),
     "applied": _("applied"),
     "voided": _("voided"),
-    # process steps and the vessels they take in and give out
-    "in_progress": _("in progress"),
-    "verified": _("verified"),
+    # the vessels a process step takes in and gives out
     "in": _("in"),
     "out": _("out"),
     # materials and instruments
