@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -37,28 +36,6 @@ CLICK_PROGRAMMING_ERRORS = {
     "Arguments take exactly one parameter declaration, got {length}: {decls}.", "Choice({choices})",
     "Unknown color {colour!r}", "Unknown standard stream '{name}'",
 }
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """A shell that names no language (the C locale, no BATCHTRACK_LANGUAGE) at an English-speaking site."""
-    for name in ("BATCHTRACK_LANGUAGE", "BATCHTRACK_DEFAULT_LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    get_settings.cache_clear()
-    yield monkeypatch
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def env(shell: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Path:
-    """The command pointed at the test's database, its data folder the test's; returns the folder."""
-    shell.setenv("BATCHTRACK_DATABASE_URL", db_url)
-    shell.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
-    shell.setenv("BATCHTRACK_ENVIRONMENT", "test")
-    shell.setenv("BATCHTRACK_DISPLAY_TIMEZONE", "Asia/Seoul")
-    get_settings.cache_clear()
-    return tmp_path
 
 
 def _run(*args: str, stdin: str | None = None) -> Result:

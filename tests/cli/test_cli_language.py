@@ -5,7 +5,6 @@ times in the site's zone; the exit codes the same in either language."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,28 +22,6 @@ from batchtrack.i18n import catalogs, terminal
 from batchtrack.models.user import User
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """A shell that names no language (the C locale, no BATCHTRACK_LANGUAGE) at an English-speaking site."""
-    for name in ("BATCHTRACK_LANGUAGE", "BATCHTRACK_DEFAULT_LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    get_settings.cache_clear()
-    yield monkeypatch
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def env(shell: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> str:
-    """The command pointed at the test's database, at a site in Seoul."""
-    shell.setenv("BATCHTRACK_DATABASE_URL", db_url)
-    shell.setenv("BATCHTRACK_DATA_DIR", str(tmp_path))
-    shell.setenv("BATCHTRACK_ENVIRONMENT", "test")
-    shell.setenv("BATCHTRACK_DISPLAY_TIMEZONE", "Asia/Seoul")
-    get_settings.cache_clear()
-    return db_url
 
 
 def _run(*args: str, stdin: str | None = None) -> Result:
@@ -124,7 +101,7 @@ def test_a_shell_that_names_no_language_hears_the_site_s_default(shell: pytest.M
     assert _run("--help").output.startswith("사용법: batchtrack")
 
 
-def test_a_refusal_is_printed_in_korean_with_its_reasons_and_the_same_exit_code(env: str, database: Database) -> None:
+def test_a_refusal_is_printed_in_korean_with_its_reasons_and_the_same_exit_code(env: Path, database: Database) -> None:
     unknown_ko = _run("--language", "ko", "user", "deactivate", "nobody", "--reason", "퇴사")
     unknown_en = _run("--language", "en", "user", "deactivate", "nobody", "--reason", "left")
     assert unknown_ko.exit_code == unknown_en.exit_code == 1
@@ -161,7 +138,7 @@ def test_a_schema_refusal_is_in_korean_and_ends_the_command_as_before(
     assert "먼저 `batchtrack migrate`를 실행하십시오" in result.output
 
 
-def test_the_user_list_in_korean_shows_the_last_sign_in_in_the_site_s_zone(env: str, database: Database) -> None:
+def test_the_user_list_in_korean_shows_the_last_sign_in_in_the_site_s_zone(env: Path, database: Database) -> None:
     created = _run("--language", "ko", "user", "create", "mina", "--name", "박민아", "--role", "qa",
                    "--password-stdin", stdin="a-long-enough-secret\n")
     assert created.exit_code == 0 and "사용자 mina을(를) 만들었습니다. 역할: qa" in created.output
@@ -179,7 +156,7 @@ def test_the_user_list_in_korean_shows_the_last_sign_in_in_the_site_s_zone(env: 
 
 
 def test_audit_verify_and_its_refusal_to_pass_a_broken_chain_speak_korean(
-    env: str, database: Database, is_postgres: bool
+    env: Path, database: Database, is_postgres: bool
 ) -> None:
     for name in ("u1", "u2"):
         assert _run("user", "create", name, "--name", name.upper(), "--role", "nurse", "--password-stdin",
@@ -199,7 +176,7 @@ def test_audit_verify_and_its_refusal_to_pass_a_broken_chain_speak_korean(
     assert "실패: 발견 사항 " in broken_ko.output and "FAILED: " in broken_en.output
 
 
-def test_a_backup_reports_in_korean(env: str, database: Database, tmp_path: Path) -> None:
+def test_a_backup_reports_in_korean(env: Path, database: Database, tmp_path: Path) -> None:
     assert _run("user", "create", "u1", "--name", "U1", "--role", "nurse", "--password-stdin",
                 stdin="another-long-secret\n").exit_code == 0
     made = _run("--language", "ko", "backup", "--out", str(tmp_path / "copy.backup"))
@@ -210,7 +187,7 @@ def test_a_backup_reports_in_korean(env: str, database: Database, tmp_path: Path
 
 
 def test_the_demo_speaks_its_site_s_korean_unless_told_otherwise(
-    env: str, shell: pytest.MonkeyPatch, tmp_path: Path
+    env: Path, shell: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     shell.setenv("BATCHTRACK_ENVIRONMENT", "demo")
     # What the demo would set for its site (Korean, a secret key of its own), set here so that it is undone after the
