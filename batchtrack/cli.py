@@ -170,7 +170,7 @@ def demo(then_serve: bool, host: str, port: int) -> None:
         raise Refused(_("refusing to create demo users in a production installation"))
     if then_serve:
         _refuse_a_taken_address(host, port)
-    if settings.secret_key == DEV_SECRET:
+    if settings.secret_key.get_secret_value() == DEV_SECRET:
         os.environ["BATCHTRACK_SECRET_KEY"] = _demo_secret(settings.data_dir)
         get_settings.cache_clear()
         settings = get_settings()

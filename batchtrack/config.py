@@ -26,8 +26,10 @@ class Settings(BaseSettings):
 
     environment: Literal["production", "demo", "dev", "test"] = "production"
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".local" / "share" / "batchtrack")
-    database_url: str = ""
-    secret_key: str = DEV_SECRET
+    # Both secrets are SecretStr: a repr of the settings, a traceback or a log line shows them as '**********'; each
+    # use reads .get_secret_value().
+    database_url: SecretStr = SecretStr("")
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
     facility_fin: str = "W0000"
     facility_name: str = "batchtrack demonstration facility"
     facility_address: str = ""
@@ -156,17 +158,18 @@ class Settings(BaseSettings):
         """Why the secret key may not be used to serve, or None when it may."""
         if self.environment != "production":
             return None
-        if self.secret_key.lower() in PLACEHOLDER_SECRETS or self.secret_key == DEV_SECRET:
+        secret = self.secret_key.get_secret_value()
+        if secret.lower() in PLACEHOLDER_SECRETS or secret == DEV_SECRET:
             return _("BATCHTRACK_SECRET_KEY is a placeholder")
-        if len(self.secret_key) < 32:
+        if len(secret) < 32:
             return _("BATCHTRACK_SECRET_KEY is shorter than 32 characters")
         return None
 
     @property
     def effective_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file in the data directory."""
-        if self.database_url:
-            return self.database_url
+        if url := self.database_url.get_secret_value():
+            return url
         return f"sqlite:///{self.data_dir / 'batchtrack.sqlite3'}"
 
     @property

@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                        uploads=upload_routes(app, settings.max_upload_bytes))
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=settings.secret_key.get_secret_value(),
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
         same_site="strict",

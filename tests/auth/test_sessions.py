@@ -181,8 +181,8 @@ def test_a_cookie_that_names_a_user_rather_than_a_session_opens_nothing(
     # the secret key, or kept from before the upgrade, names no session.
     user = make_user(database, Role.QA)
     forged = base64.b64encode(json.dumps({"user_id": user.principal.user_id}).encode())
-    client.cookies.set(SESSION_COOKIE, TimestampSigner(settings.secret_key).sign(forged).decode())
+    client.cookies.set(SESSION_COOKIE, TimestampSigner(settings.secret_key.get_secret_value()).sign(forged).decode())
     assert client.get("/api/v1/me").status_code == 401
-    client.cookies.set(SESSION_COOKIE, TimestampSigner(settings.secret_key).sign(
+    client.cookies.set(SESSION_COOKIE, TimestampSigner(settings.secret_key.get_secret_value()).sign(
         base64.b64encode(json.dumps({SESSION_KEY: "guessed"}).encode())).decode())
     assert client.get("/api/v1/me").status_code == 401
