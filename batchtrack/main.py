@@ -53,6 +53,7 @@ from batchtrack.notifications import pages as notification_pages
 from batchtrack.notifications import routes as notification_routes
 from batchtrack.processing import pages as processing_pages
 from batchtrack.processing import routes as processing_routes
+from batchtrack.protocols import routes as protocol_routes
 from batchtrack.qualifications import pages as qualification_pages
 from batchtrack.qualifications import requirements as qualification_requirements
 from batchtrack.qualifications import routes as qualification_routes
@@ -128,11 +129,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="batchtrack",
         version=batchtrack.__version__,
         description="Chain of identity and custody for patient-specific cell-therapy lots.",
-        # The schema is served by an authenticated route below; no interactive docs page (it would load
-        # scripts from elsewhere, which the content security policy forbids).
+        # The schema and its interactive documentation (/api/v1/docs, assets from the package, none from
+        # elsewhere) are served by authenticated routes of openapi_routes, not FastAPI's open ones.
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=openapi_routes.operation_id,
     )
     app.state.settings = settings
     app.state.db = database
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # order, and scans are the hot path of every station.
     api_routers: list[APIRouter] = [
         scanning_routes.router, openapi_routes.router, auth_routes.router, enrolment_routes.router,
+        protocol_routes.router,
         therapy_routes.router, collection_routes.router, collection_routes.receipts, lot_routes.router,
         custody_routes.router, audit_routes.router, label_routes.router, processing_routes.router,
         material_routes.router, equipment_routes.router, deviation_routes.router, batch_record_routes.router,
@@ -164,6 +167,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   account_pages, account_admin_pages, notification_pages, language_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(resource_dir("templates") / "static")), name="static")
+    openapi_routes.install(app)
 
     errors_render.install(app)
     log_privacy.install()

@@ -47,7 +47,7 @@ def get_collection(din: DinPath, session: SessionDep, _viewer: Reader) -> schema
 
 
 @router.post("/{din}/transitions/{name}")
-def apply_transition(
+def apply_collection_transition(
     din: DinPath, name: TransitionName, data: schemas.CollectionTransition, session: SessionDep, actor: Mover
 ) -> schemas.CollectionPublic:
     """Move a collection (collect, dispatch, accept, reject, quarantine); 409 with reasons if refused."""

@@ -48,7 +48,7 @@ def list_transitions(din: DinPath, session: SessionDep, viewer: Reader) -> list[
 
 
 @router.post("/lots/{din}/transitions/{name}")
-def apply_transition(
+def apply_lot_transition(
     din: DinPath, name: TransitionName, data: schemas.LotTransition, session: SessionDep, actor: Mover
 ) -> schemas.LotPublic:
     """Move a lot through its lifecycle; 409 with every reason when its guard refuses."""

@@ -1,0 +1,50 @@
+"""API: a protocol's eligibility criteria, so that an integration answers them by the ids the protocol file holds
+rather than by a copy of its own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from batchtrack.auth.principal import Principal
+from batchtrack.errors import BadRequest, Reason
+from batchtrack.i18n.text import _
+from batchtrack.models.user import Role
+from batchtrack.protocols import definition, eligibility, schemas
+from batchtrack.web.deps import Allow
+
+router = APIRouter(prefix="/protocols", tags=["enrolment"])
+# Those who answer the criteria (enrolment.routes.assess_eligibility) read them.
+Investigator = Annotated[Principal, Depends(Allow(Role.INVESTIGATOR))]
+ProtocolPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+IndicationQuery = Annotated[str | None, Query(min_length=1, max_length=32)]
+DonorKindQuery = Annotated[Literal["autologous", "directed"] | None, Query()]
+
+
+@router.get("/{protocol_id}/eligibility-criteria",
+            responses={400: {"description": "An indication the protocol does not cover"}})
+def list_eligibility_criteria(
+    protocol_id: ProtocolPath, _reader: Investigator, indication: IndicationQuery = None,
+    donor_kind: DonorKindQuery = None,
+) -> schemas.EligibilityCriteria:
+    """The protocol's eligibility criteria; with an indication, only those an enrolment with that indication (and
+    donor kind, autologous unless said) must answer."""
+    protocol = definition.load(protocol_id)
+    criteria = list(protocol.criteria)
+    if indication is not None:
+        if indication not in protocol.indications:
+            # The words of the assessment's own refusal of an unknown indication (protocols.eligibility).
+            why = Reason("protocol.unknown_indication", _("indication {indication} is not one of {known}",
+                                                          indication=repr(indication),
+                                                          known=", ".join(protocol.indications)))
+            raise BadRequest(why.text, code=why.code, reasons=[why])
+        subject = eligibility.Subject(indication=indication, donor_kind=donor_kind or "autologous")
+        criteria = eligibility.applicable(protocol, subject)
+    elif donor_kind == "autologous":
+        criteria = [c for c in criteria if c.applies_to != "directed"]
+    return schemas.EligibilityCriteria(
+        protocol_id=protocol.id, protocol_version=protocol.version, title=protocol.title,
+        indications=list(protocol.indications),
+        criteria=[schemas.CriterionOut(id=c.id, kind=c.kind, applies_to=c.applies_to, text=c.text)
+                  for c in criteria])
