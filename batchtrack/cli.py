@@ -61,7 +61,10 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (they share nothing but the database).")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--forwarded-allow-ips", default=None, metavar="ADDRESSES",
+              help="The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated "
+                   "addresses or networks [default: BATCHTRACK_FORWARDED_ALLOW_IPS, else 127.0.0.1].")
+def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None) -> None:
     """Serve the pages and the REST API (/api/v1, OpenAPI at /api/v1/docs).
 
     Refuses to start on an out-of-date schema, or in production with a placeholder secret key or without a
@@ -69,6 +72,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
+    if forwarded_allow_ips is not None:
+        # Through the environment: checked as the setting is, and read the same way by every worker process.
+        os.environ["BATCHTRACK_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        get_settings.cache_clear()
     settings = context.settings()
     problem = settings.secret_problem()
     if problem:
@@ -88,6 +95,7 @@ def serve(host: str, port: int, workers: int) -> None:
           database=make_engine_url_safe(settings)))
     uvicorn.run("batchtrack.cli:serving_app", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips,
                 limit_concurrency=settings.max_concurrent_requests)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +122,51 @@ class Settings(BaseSettings):
     # Requests served at once by one process (more get 503 at once): with the 40 worker threads and 40 database
     # connections of a process, a bound keeps requests from ever waiting on each other for a connection.
     max_concurrent_requests: int = Field(default=64, ge=1, le=1000)
+
+    # --- Deployment: the connection pool, the trusted proxies, PgBouncer (see deploy/README.md) ---
+    # Database connections one server process keeps open (pool) and may open beyond them while busy (overflow),
+    # closed again once returned. The default, one per thread that holds one (40 request threads and 4 of the scan
+    # route), never makes a request wait for a connection. Sizing rule: servers x workers x (pool + overflow) stays
+    # below PostgreSQL's max_connections less its reserved ones, or below PgBouncer's max_client_conn when the
+    # servers connect through PgBouncer, whose default_pool_size then bounds PostgreSQL's share. With a smaller pool a
+    # request waits up to 10 s for a connection under full load.
+    database_pool_size: int = Field(default=44, ge=1, le=1000)
+    database_pool_overflow: int = Field(default=0, ge=0, le=1000)
+    # psycopg prepares a statement on the server once it has run five times on a connection. PgBouncer in
+    # transaction mode (before 1.21, or without max_prepared_statements) hands each transaction to any server
+    # connection, where the prepared statement does not exist: set this false there.
+    database_prepared_statements: bool = True
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or networks,
+    # "*" for any): the client's own address, which the sign-in throttle counts, comes from them. Name the reverse
+    # proxy's address when it is not on this host; never "*" when clients can reach the servers directly.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if not entries:
+            raise ValueError("forwarded_allow_ips names no address: give the proxy's address (127.0.0.1 for one on "
+                             "this host)")
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"forwarded_allow_ips: {entry!r} is not an IP address or network, nor '*'") from exc
+        return ",".join(entries)
+    # --- end of Deployment ---
+
+    # --- Observability (see batchtrack/observability) ---
+    # Log lines as text or as one JSON object a line (for a log collector); either way each names its request's id.
+    log_format: Literal["text", "json"] = "text"
+    # Keep the X-Request-ID a request brings, when it looks like an id: set it only when the server is reached
+    # through the proxy alone (bound to the loopback or a private address) and the proxy sets or replaces that
+    # header. Otherwise, and for an id that is not sane, each request gets a new id.
+    request_id_from_proxy: bool = False
+    # Prometheus metrics at /metrics, to a client that sends this bearer token; without one /metrics answers 404.
+    metrics_token: SecretStr = SecretStr("")
 
     @field_validator("facility_fin")
     @classmethod

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session, sessionmaker
 
+from batchtrack.config import Settings
+
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -34,8 +36,19 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the pragmas and transaction behaviour batchtrack relies on."""
+def make_engine_for(settings: Settings) -> Engine:
+    """The installation's engine: its database, its pool's size, and prepared statements as its pooler allows."""
+    return make_engine(settings.effective_database_url, pool_size=settings.database_pool_size,
+                       max_overflow=settings.database_pool_overflow,
+                       prepared_statements=settings.database_prepared_statements)
+
+
+def make_engine(url: str, *, prepared_statements: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine with the pragmas and transaction behaviour batchtrack relies on.
+
+    `prepared_statements=False` keeps psycopg from preparing statements on the PostgreSQL server (for PgBouncer's
+    transaction mode, where the next transaction may run on another server connection).
+    """
     url = normalise_url(url)
     # Statement values (patients' names, MRNs) are kept out of error messages and SQL logging.
     kwargs.setdefault("hide_parameters", True)
@@ -46,6 +59,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **_pool_args(kwargs))
         _configure_sqlite(engine)
     else:
+        if not prepared_statements:
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
         engine = create_engine(url, pool_pre_ping=True, **_pool_args(kwargs))
     return engine
 
@@ -56,7 +71,8 @@ def _pool_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     # so no thread ever waits for a connection that only another waiting thread could give back. All of them
     # are kept once opened (no overflow): an overflow connection is closed as soon as it is returned, and under
     # steady load opening it again (a new PostgreSQL backend; WAL set-up on SQLite) cost more than the request.
-    # Connections are opened on demand, so an idle process holds only what it has needed at once.
+    # Connections are opened on demand, so an idle process holds only what it has needed at once. An installation
+    # sizes its pool with settings (see make_engine_for and the README's sizing rule).
     if kwargs.get("poolclass") is None and "isolation_level" not in kwargs:
         kwargs.setdefault("pool_size", REQUEST_THREADS + SCAN_THREADS)
         kwargs.setdefault("max_overflow", 0)

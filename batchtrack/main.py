@@ -32,7 +32,7 @@ from batchtrack.config import Settings, get_settings
 from batchtrack.custody import routes as custody_routes
 from batchtrack.dashboard import pages as dashboard_pages
 from batchtrack.dashboard import routes as dashboard_routes
-from batchtrack.db import Database, make_engine
+from batchtrack.db import Database, make_engine_for
 from batchtrack.deviations import pages as deviation_pages
 from batchtrack.deviations import routes as deviation_routes
 from batchtrack.enrolment import pages as enrolment_pages
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     # What each gate's activity needs is data: a broken requirements file stops the start, not a step at a station.
     qualification_requirements.load()
-    database = database or Database(make_engine(settings.effective_database_url))
+    database = database or Database(make_engine_for(settings))
     anchor = anchoring.Anchor.from_settings(settings, database)
     if settings.environment == "production" and (key_problem := anchor.key_problem()):
         raise InsecureSettings(f"audit checkpoints cannot be signed: {key_problem}")

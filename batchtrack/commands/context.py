@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from batchtrack import migrate as migrations
 from batchtrack.commands.language import Refused
 from batchtrack.config import Settings, get_settings
-from batchtrack.db import Database, make_engine
+from batchtrack.db import Database, make_engine_for
 from batchtrack.i18n import moments
 from batchtrack.i18n.text import _
 
@@ -23,7 +23,7 @@ def configure_logging(settings: Settings) -> None:
 
 def database(settings: Settings) -> Database:
     """The configured database."""
-    return Database(make_engine(settings.effective_database_url))
+    return Database(make_engine_for(settings))
 
 
 def settings() -> Settings:

@@ -142,3 +142,27 @@ def test_serving_app_leaves_placement_to_the_kernel_unless_told(
     finally:
         get_settings.cache_clear()
     assert placed_at == []
+
+
+def test_by_default_a_server_process_claims_no_processor_and_stays_where_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tempfile
+
+    import batchtrack.main
+
+    # In containers with their own temporary folder on one host, claims by file would all take the same processor.
+    monkeypatch.delenv("BATCHTRACK_ONE_CPU_PER_PROCESS", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(process_memory, "share_heap_arenas", lambda: True)
+    monkeypatch.setattr(batchtrack.main, "create_app", lambda *_: object())
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    get_settings.cache_clear()
+    try:
+        cli.serving_app()
+    finally:
+        get_settings.cache_clear()
+    assert process_cpu.claims_folder().parent == tmp_path
+    assert not process_cpu.claims_folder().exists() and list(tmp_path.iterdir()) == []
+    assert (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None) == before
