@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from batchtrack.models.base import UTCDateTime, utcnow
@@ -39,7 +39,10 @@ class ProcessStep(SQLModel, table=True):
     """One step of the process definition as executed for one lot."""
 
     __tablename__ = "process_step"
-    __table_args__ = (UniqueConstraint("lot_id", "step_code"),)
+    # The worklists find the steps still open (in progress or awaiting verification) among all executed, the oldest
+    # first, in index order.
+    __table_args__ = (UniqueConstraint("lot_id", "step_code"),
+                      Index("ix_process_step_state_started_at", "state", "started_at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     lot_id: int = Field(foreign_key="lot.id", index=True, ondelete="RESTRICT")
@@ -50,8 +53,7 @@ class ProcessStep(SQLModel, table=True):
     ordinal: int
     title: str = Field(max_length=120)
     station: str = Field(max_length=64)
-    # Indexed: the worklists find the steps still open (in progress or awaiting verification) among all executed.
-    state: str = Field(default=StepState.IN_PROGRESS, max_length=16, index=True)
+    state: str = Field(default=StepState.IN_PROGRESS, max_length=16)
     started_by: int = Field(foreign_key="app_user.id", ondelete="RESTRICT")
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_by: int | None = Field(default=None, foreign_key="app_user.id", ondelete="RESTRICT")

@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Any, Unpack
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -44,6 +45,8 @@ from batchtrack.release import gate as release_gate
 from batchtrack.worklist import rules
 from batchtrack.worklist.rules import Kind
 
+# Any row's columns.
+Rows = tuple[Any, ...]
 # The most items a section shows (the oldest or most urgent first); a fuller list says it was cut.
 SECTION_LIMIT = 50
 # The most lots in QC whose release conditions are judged for one list.
@@ -104,29 +107,41 @@ def _scheduled(session: Session, now: datetime, zone: tzinfo, viewer: Principal)
 
 
 def _waiting(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
+    # The lots received first (by id, read in order from ix_lot_state_id) that have no step yet: the query stops at
+    # the list's length, however many lots wait. Their collections' times then order the list by deadline.
     started = exists().where(col(ProcessStep.lot_id) == col(Lot.id))
+    first = (select(col(Lot.id)).where(col(Lot.state) == LotState.IN_PROCESS.value, ~started)
+             .order_by(col(Lot.id)).limit(SECTION_LIMIT + 1).scalar_subquery())
     rows = session.execute(
         select(col(Lot.din), func.min(col(Collection.collected_at)), func.min(col(Recipient.protocol_id)))
         .join(LotCollection, col(LotCollection.lot_id) == col(Lot.id))
         .join(Collection, col(Collection.id) == col(LotCollection.collection_id))
         .join(Therapy, col(Therapy.id) == col(Lot.therapy_id))
         .join(Recipient, col(Recipient.id) == col(Therapy.recipient_id))
-        .where(col(Lot.state) == LotState.IN_PROCESS.value, ~started)
-        .group_by(col(Lot.id), col(Lot.din)).order_by(func.min(col(Collection.collected_at)))
-        .limit(SECTION_LIMIT + 1)).all()
+        .where(col(Lot.id).in_(first))
+        .group_by(col(Lot.id), col(Lot.din)).order_by(func.min(col(Collection.collected_at)), col(Lot.id))).all()
     return Section(Kind.PROCESSING_DUE, rules.processing_items([
         rules.WaitingLotFacts(din, at, _limits(protocol).max_hours_collection_to_processing)
         for din, at, protocol in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
 
 
+def _first_in_each_state(query: Select[Unpack[Rows]], state: Any, states: Sequence[str], order: Sequence[Any],
+                         limit: int) -> Select[Unpack[Rows]]:
+    """`query`'s first `limit` rows by `order` in each of `states`, together: each part is read in order from an
+    index on (state, *order) and stops at `limit`, where one query over all the states would sort every match."""
+    parts = [select(query.where(state == one).order_by(*order).limit(limit).subquery()) for one in states]
+    merged = union_all(*parts).subquery()
+    return select(merged).order_by(*(merged.c[column.key] for column in order)).limit(limit)
+
+
 def _steps(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
-    rows = session.execute(
-        select(col(Lot.din), col(ProcessStep.title), col(ProcessStep.station), col(ProcessStep.state),
-               col(ProcessStep.started_at))
-        .join(Lot, col(Lot.id) == col(ProcessStep.lot_id))
-        .where(col(ProcessStep.state).in_((StepState.IN_PROGRESS.value, StepState.COMPLETED.value)))
-        .order_by(col(ProcessStep.started_at), col(ProcessStep.id)).limit(SECTION_LIMIT + 1)).all()
-    return Section(Kind.STEP_OPEN, rules.step_items([rules.OpenStepFacts(*row) for row in rows[:SECTION_LIMIT]]),
+    query = (select(col(Lot.din), col(ProcessStep.title), col(ProcessStep.station), col(ProcessStep.state),
+                    col(ProcessStep.started_at), col(ProcessStep.id))
+             .join(Lot, col(Lot.id) == col(ProcessStep.lot_id)))
+    rows = session.execute(_first_in_each_state(
+        query, col(ProcessStep.state), (StepState.IN_PROGRESS.value, StepState.COMPLETED.value),
+        (col(ProcessStep.started_at), col(ProcessStep.id)), SECTION_LIMIT + 1)).all()
+    return Section(Kind.STEP_OPEN, rules.step_items([rules.OpenStepFacts(*row[:5]) for row in rows[:SECTION_LIMIT]]),
                    len(rows) > SECTION_LIMIT)
 
 
@@ -354,12 +369,12 @@ def _deviations(session: Session, now: datetime, zone: tzinfo, viewer: Principal
 
 
 def _lot_expiry(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -> Section:
-    rows = session.execute(
-        select(col(Lot.din), col(Lot.state), col(Lot.expires_at))
-        .where(col(Lot.state).in_(OPEN_STATES), col(Lot.expires_at) <= now + rules.LOT_EXPIRY_NOTICE)
-        .order_by(col(Lot.expires_at), col(Lot.id)).limit(SECTION_LIMIT + 1)).all()
+    query = (select(col(Lot.din), col(Lot.state), col(Lot.expires_at), col(Lot.id))
+             .where(col(Lot.expires_at) <= now + rules.LOT_EXPIRY_NOTICE))
+    rows = session.execute(_first_in_each_state(query, col(Lot.state), OPEN_STATES,
+                                                (col(Lot.expires_at), col(Lot.id)), SECTION_LIMIT + 1)).all()
     return Section(Kind.LOT_EXPIRING, rules.lot_expiry_items(
-        [rules.ExpiringLotFacts(din, state, at) for din, state, at in rows[:SECTION_LIMIT] if at is not None]),
+        [rules.ExpiringLotFacts(din, state, at) for din, state, at, _id in rows[:SECTION_LIMIT] if at is not None]),
         len(rows) > SECTION_LIMIT)
 
 
