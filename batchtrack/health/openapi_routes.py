@@ -3,13 +3,15 @@
 The description is what an integrator builds a client from, so it says what the API really does: operations named
 after their route functions, the bearer token they take, and every refusal they can answer with, in the one body
 shape all refusals share (batchtrack.errors.BatchtrackError.as_dict, rendered by batchtrack.web.errors_render).
-The documentation page is Swagger UI, served from the installed `swagger-ui-bundle` package (Swagger UI 4.15.5,
-Apache-2.0): nothing is loaded from elsewhere, so the site's Content-Security-Policy holds on it unchanged.
+The documentation page is Swagger UI 5 (Apache-2.0; 5.32.6 in fastapi-offline 1.7.7, MIT), served from the installed
+`fastapi-offline` package: nothing is loaded from elsewhere, so the site's Content-Security-Policy holds on it
+unchanged. (Swagger UI 4, as swagger-ui-bundle 1.1.0 ships it, cannot read the OpenAPI 3.1 that FastAPI writes.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -18,7 +20,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # the package ships no types
 
 from batchtrack.auth.principal import Principal
 from batchtrack.web.deps import ANY_ROLE, Allow
@@ -29,6 +30,8 @@ API_PREFIX = "/api/v1"
 SCHEMA_PATH = f"{API_PREFIX}/openapi.json"
 DOCS_PATH = f"{API_PREFIX}/docs"
 DOCS_ASSETS = f"{DOCS_PATH}/assets"
+# Swagger UI's script and style sheet, as the package ships them.
+SWAGGER_UI_FILES = files("fastapi_offline") / "static"
 # The page's own start-up script lives with the site's static files: an inline script would need the policy loosened.
 DOCS_SCRIPT = "/static/api-docs.js"
 
@@ -137,8 +140,10 @@ def _document_refusals_and_security(schema: dict[str, Any], app: FastAPI) -> Non
                 operation["security"] = [{BEARER: []}]
             answers = operation.setdefault("responses", {})
             for status in refusals_of(route):
-                answer = answers.setdefault(str(status), {"description": REFUSALS[status]})
-                answer.setdefault("content", refusal_body)
+                answers.setdefault(str(status), {"description": REFUSALS[status]})
+            for status, answer in answers.items():
+                if status.startswith("4"):  # a refusal the route names itself (description only) too
+                    answer.setdefault("content", refusal_body)
 
 
 def schema_of(app: FastAPI) -> dict[str, Any]:
@@ -166,7 +171,7 @@ def build_schema(request: Request) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     """Serve Swagger UI's files under /api/v1/docs/assets, and make `app.openapi()` the schema served here."""
     app.openapi = lambda: schema_of(app)  # type: ignore[method-assign]
-    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="api-docs-assets")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(SWAGGER_UI_FILES)), name="api-docs-assets")
 
 
 DOCS_PAGE = f"""<!doctype html>
