@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     password_history_count: int = Field(default=5, ge=0, le=50)
     # A brake on password spraying (few tries at each of many user names) from one client address: once it has
     # this many failed sign-ins within the window, its further sign-ins are refused with 429 (and Retry-After)
-    # until the oldest leave the window. It is counted in memory, per process: the per-account lockout above,
-    # kept in the database, is the control that holds across servers and restarts; this only slows an attacker.
+    # until the oldest leave the window. The failures are kept in the database, so every server counts them; the
+    # address is the client's own as a trusted proxy forwards it (see forwarded_allow_ips).
     login_throttle_failures: int = Field(default=20, ge=1)
     login_throttle_window_seconds: int = Field(default=300, ge=1)
     # Set when the application is served over HTTPS (behind a TLS proxy): the session cookie is then marked

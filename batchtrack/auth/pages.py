@@ -39,10 +39,11 @@ def login(
     next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
     """Check the credentials; on success start a fresh session, on failure count it toward lockout."""
-    # Behind a proxy, uvicorn's --proxy-headers gives the client's own address (from a trusted proxy only).
+    # Behind a proxy, uvicorn's proxy headers give the client's own address (from a trusted proxy only: the
+    # addresses BATCHTRACK_FORWARDED_ALLOW_IPS names).
     address = request.client.host if request.client else "unknown"
-    brake = throttle.of_app(request.app.state, settings)
-    wait = brake.retry_after(address)
+    brake = throttle.LoginThrottle.of(settings)
+    wait = brake.retry_after(session=session, address=address)
     if wait is not None:
         # Refused before the password is checked: the right one is refused too while the address is throttled.
         log.warning("sign-in refused: %d or more failed sign-ins from %s in %d s", brake.limit, address,
@@ -54,7 +55,7 @@ def login(
     user, refusal = auth_service.authenticate(session=session, settings=settings, username=username,
                                               password=password)
     if user is None:
-        brake.failed(address)
+        brake.failed(session=session, address=address)
         return render(request, "auth/login.html", {"next": _safe_next(next), "error": refusal,
                                                    "username": username}, status_code=401)
     assert user.id is not None

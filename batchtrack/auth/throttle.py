@@ -1,26 +1,30 @@
-"""A brake on password spraying: failed sign-ins counted per client address, in the memory of one process.
+"""A brake on password spraying: failed sign-ins counted per client address, in the database.
 
-The per-account lockout (kept in the database) is the control that holds across servers and restarts; this
-throttle only slows down one address trying a few passwords on each of many accounts, which the lockout alone
-never notices.
+The per-account lockout (kept in the database) stops many passwords tried on one account; this throttle slows down
+one address trying a few passwords on each of many accounts, which the lockout alone never notices. The address is
+the client's own as the trusted reverse proxy forwards it (uvicorn's --forwarded-allow-ips), not the proxy's: behind
+a proxy, one address for everyone would lock the whole site out. The failures are rows of `sign_in_failure`, read
+and written in the sign-in's own transaction, so every process of every server counts the same ones. Sign-ins
+from one address at the very same moment may each pass before any of them is counted: a brake, not a lock.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
-from starlette.datastructures import State
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from batchtrack.config import Settings
+from batchtrack.models.base import utcnow
+from batchtrack.models.sign_in import SignInFailure
 
-# Addresses tracked at once: the oldest are forgotten first, so a flood of addresses cannot grow memory unbounded.
-MAX_ADDRESSES = 10_000
-_STATE_KEY = "login_throttle"
-_creating = threading.Lock()
+# Failures older than the window forgotten by each new failure, at most: a bounded piece of work per sign-in that
+# still keeps the table to about the window's failures.
+FORGET_AT_ONCE = 100
 
 
 def retry_after(failures: Sequence[float], *, now: float, limit: int, window: float) -> int | None:
@@ -37,47 +41,43 @@ def retry_after(failures: Sequence[float], *, now: float, limit: int, window: fl
 
 
 class LoginThrottle:
-    """Failed sign-ins per client address within a sliding window; safe to share between threads."""
+    """Failed sign-ins per client address within a sliding window, kept in the database."""
 
-    def __init__(self, *, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic,
-                 max_addresses: int = MAX_ADDRESSES) -> None:
+    def __init__(self, *, limit: int, window_seconds: float, clock: Callable[[], datetime] = utcnow) -> None:
         self.limit = limit
         self.window = float(window_seconds)
         self._clock = clock
-        self._max_addresses = max_addresses
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def retry_after(self, address: str) -> int | None:
+    @classmethod
+    def of(cls, settings: Settings) -> LoginThrottle:
+        """The throttle the settings describe."""
+        return cls(limit=settings.login_throttle_failures, window_seconds=settings.login_throttle_window_seconds)
+
+    def retry_after(self, *, session: Session, address: str) -> int | None:
         """Seconds until `address` may try to sign in again, or None when it may now."""
-        with self._lock:
-            failures = self._failures.get(address)
-            if not failures:
-                return None
-            return retry_after(failures, now=self._clock(), limit=self.limit, window=self.window)
-
-    def failed(self, address: str) -> None:
-        """Count a failed sign-in from `address`."""
         now = self._clock()
-        with self._lock:
-            failures = self._failures.pop(address, None) or deque(maxlen=self.limit)
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            failures.append(now)
-            self._failures[address] = failures  # most recently failed last: the first to forget is the oldest
-            while len(self._failures) > self._max_addresses:
-                self._failures.popitem(last=False)
+        # The newest `limit` failures within the window decide (the rule looks at no others).
+        newest = session.execute(
+            select(col(SignInFailure.failed_at))
+            .where(col(SignInFailure.client_address) == _stored(address),
+                   col(SignInFailure.failed_at) > now - timedelta(seconds=self.window))
+            .order_by(col(SignInFailure.failed_at).desc()).limit(self.limit)
+        ).scalars().all()
+        return retry_after([moment.timestamp() for moment in reversed(newest)], now=now.timestamp(),
+                           limit=self.limit, window=self.window)
+
+    def failed(self, *, session: Session, address: str) -> None:
+        """Count a failed sign-in from `address`, and forget some failures that have left the window."""
+        now = self._clock()
+        session.add(SignInFailure(client_address=_stored(address), failed_at=now))
+        # Rows another sign-in is forgetting at this moment are skipped, never waited for (PostgreSQL; SQLite has
+        # one writer at a time anyway).
+        old = (select(col(SignInFailure.id))
+               .where(col(SignInFailure.failed_at) <= now - timedelta(seconds=self.window))
+               .order_by(col(SignInFailure.id)).limit(FORGET_AT_ONCE).with_for_update(skip_locked=True))
+        session.execute(delete(SignInFailure).where(col(SignInFailure.id).in_(old.scalar_subquery())))
 
 
-def of_app(state: State, settings: Settings) -> LoginThrottle:
-    """The application's throttle (one per process), made on first use from the settings."""
-    throttle = getattr(state, _STATE_KEY, None)
-    if isinstance(throttle, LoginThrottle):
-        return throttle
-    with _creating:
-        throttle = getattr(state, _STATE_KEY, None)
-        if not isinstance(throttle, LoginThrottle):
-            throttle = LoginThrottle(limit=settings.login_throttle_failures,
-                                     window_seconds=settings.login_throttle_window_seconds)
-            setattr(state, _STATE_KEY, throttle)
-        return throttle
+def _stored(address: str) -> str:
+    # As the column holds it: an IPv6 address is at most 45 characters, so nothing real is cut.
+    return address[:64]

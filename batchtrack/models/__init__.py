@@ -33,7 +33,7 @@ from batchtrack.models.therapy import Therapy
 from batchtrack.models.user import ApiToken, PasswordHistory, Role, User, UserRole, UserSession
 
 # Tables of these modules are registered by importing them; their names are imported from the modules themselves.
-from batchtrack.models import notification, qualification, review  # noqa: F401  isort: skip
+from batchtrack.models import notification, qualification, review, sign_in  # noqa: F401  isort: skip
 
 metadata = SQLModel.metadata
 

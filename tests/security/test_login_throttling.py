@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from security.support import HTML, post_login
+from sqlalchemy import select
+from sqlmodel import col
 
 from batchtrack.audit import service as audit_service
 from batchtrack.auth import service as auth_service
@@ -19,6 +21,7 @@ from batchtrack.auth import throttle
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.models.base import utcnow
+from batchtrack.models.sign_in import SignInFailure
 from batchtrack.models.user import Role
 
 from builders import make_user
@@ -108,24 +111,37 @@ def test_failures_across_many_user_names_from_one_address_are_throttled(
     assert sprayed not in logged and real.password not in logged
 
 
-def test_the_throttle_frees_an_address_as_its_failures_leave_the_window() -> None:
-    now = [1000.0]
+def test_the_throttle_frees_an_address_as_its_failures_leave_the_window(database: Database) -> None:
+    now = [utcnow()]
     brake = throttle.LoginThrottle(limit=2, window_seconds=60, clock=lambda: now[0])
-    brake.failed("10.0.0.1")
-    now[0] += 10
-    brake.failed("10.0.0.1")
-    assert brake.retry_after("10.0.0.1") == 50  # the first failure leaves the window 60 s after it was made
-    assert brake.retry_after("10.0.0.2") is None
-    now[0] += 50
-    assert brake.retry_after("10.0.0.1") is None
+    with database.transaction() as session:
+        brake.failed(session=session, address="10.0.0.1")
+    now[0] += timedelta(seconds=10)
+    with database.transaction() as session:
+        brake.failed(session=session, address="10.0.0.1")
+    with database.transaction(write=False) as session:
+        # The first failure leaves the window 60 s after it was made.
+        assert brake.retry_after(session=session, address="10.0.0.1") == 50
+        assert brake.retry_after(session=session, address="10.0.0.2") is None
+    now[0] += timedelta(seconds=50)
+    with database.transaction(write=False) as session:
+        assert brake.retry_after(session=session, address="10.0.0.1") is None
 
 
-def test_the_throttle_forgets_the_oldest_address_beyond_its_bound() -> None:
-    brake = throttle.LoginThrottle(limit=1, window_seconds=60, clock=lambda: 0.0, max_addresses=2)
-    for address in ("a", "b", "c"):
-        brake.failed(address)
-    assert brake.retry_after("a") is None
-    assert brake.retry_after("b") == brake.retry_after("c") == 60
+def test_the_throttle_forgets_failures_that_have_left_the_window(database: Database) -> None:
+    now = [utcnow()]
+    brake = throttle.LoginThrottle(limit=1, window_seconds=60, clock=lambda: now[0])
+    with database.transaction() as session:
+        for address in ("a", "b", "c"):
+            brake.failed(session=session, address=address)
+    now[0] += timedelta(seconds=61)
+    with database.transaction() as session:
+        brake.failed(session=session, address="d")
+    with database.transaction(write=False) as session:
+        kept = session.execute(select(col(SignInFailure.client_address))).scalars().all()
+        assert kept == ["d"]
+        assert brake.retry_after(session=session, address="a") is None
+        assert brake.retry_after(session=session, address="d") == 60
 
 
 def test_the_throttle_rule_counts_only_failures_within_the_window() -> None:
