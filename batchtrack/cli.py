@@ -93,17 +93,28 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str | None) -
     database.dispose()
     say(_("batchtrack serving on http://{host}:{port}/ (database: {database})", host=host, port=port,
           database=make_engine_url_safe(settings)))
+    from batchtrack.observability import log_setup
+    from batchtrack.observability import multiprocess as shared_metrics
+
+    # uvicorn is given no logging configuration of its own (log_config=None): its lines go through the same
+    # handler as the application's, here and in each worker (see serving_app).
+    log_setup.configure(level=settings.log_level, log_format=settings.log_format)
+    shared_metrics.prepare_for_workers(workers)
     uvicorn.run("batchtrack.cli:serving_app", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips,
-                limit_concurrency=settings.max_concurrent_requests)
+                limit_concurrency=settings.max_concurrent_requests,
+                log_config=None)
 
 
 def serving_app() -> FastAPI:
     """The application as `serve` runs it: uvicorn calls this in each worker process."""
     from batchtrack.main import create_app
+    from batchtrack.observability import log_setup
 
     settings = get_settings()
+    # A worker process starts afresh: the logging the command set up in its own process is not here.
+    log_setup.configure(level=settings.log_level, log_format=settings.log_format)
     # Before any thread starts: a thread runs where the thread that started it was placed.
     process_memory.share_heap_arenas()
     if settings.one_cpu_per_process:

@@ -51,6 +51,7 @@ from batchtrack.materials import routes as material_routes
 from batchtrack.notifications import delivery as notification_delivery
 from batchtrack.notifications import pages as notification_pages
 from batchtrack.notifications import routes as notification_routes
+from batchtrack.observability import wiring as observability
 from batchtrack.processing import pages as processing_pages
 from batchtrack.processing import routes as processing_routes
 from batchtrack.protocols import routes as protocol_routes
@@ -183,4 +184,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         https_only=settings.cookie_secure,
     )
     app.add_middleware(SecurityHeaders, behind_tls=settings.cookie_secure)
+    observability.install(app, settings, database)  # outermost: request id, latency, /metrics
     return app

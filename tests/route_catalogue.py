@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 # The language switch is on every page, the sign-in page included.
-PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/health", "GET"), ("/language", "POST")}
+PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/health", "GET"), ("/health/live", "GET"), ("/health/ready", "GET"),
+          ("/language", "POST")}
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, text
@@ -17,6 +18,7 @@ from batchtrack.errors import BadRequest
 from batchtrack.i18n.text import _
 from batchtrack.models.audit import AuditEntry
 from batchtrack.models.base import utcnow
+from batchtrack.observability import metrics
 
 # Any constant will do: every appender on PostgreSQL takes this transaction-scoped advisory lock, so the
 # chain has one head at a time. On SQLite, write transactions already hold the database write lock.
@@ -43,6 +45,7 @@ def record(
     # Plain statements on the table, in either: an entry is written once and never changed, so it needs no place
     # in a session's unit of work (whose flush cost several times the insert). A session still flushes what it
     # holds before each statement, so the entry follows the changes it records.
+    started = perf_counter()
     dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
     if dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK_KEY})
@@ -63,6 +66,7 @@ def record(
     )
     written = chain.WrittenEntry(content, chain.entry_hash(content))
     session.execute(_APPEND, {**chain.content_fields(content), "hash": written.hash})
+    metrics.audit_appended(perf_counter() - started)
     # What was written, for the caller to read: not an AuditEntry, whose construction (validation, ORM state) cost
     # more than the insert and would be of no use to a caller, the entry being in no session.
     return written

@@ -24,6 +24,7 @@ from batchtrack.models.collection import Collection
 from batchtrack.models.container import Container
 from batchtrack.models.lot import Lot
 from batchtrack.models.therapy import Therapy
+from batchtrack.observability import metrics
 from batchtrack.scanning import consistency, identification, parser, schemas, stops, verdict
 from batchtrack.scanning.expectations import (
     Resolved,
@@ -240,6 +241,7 @@ def judge(
             if extra:
                 result = verdict.Verdict(ok=False, reasons=[*result.reasons, *extra], parsed=result.parsed,
                                          resolved=result.resolved, raw=result.raw)
+    metrics.scan_judged(result.kind)
     return result
 
 

@@ -21,6 +21,7 @@ from batchtrack.errors import (
     ServiceUnavailable,
 )
 from batchtrack.i18n.text import Text, _
+from batchtrack.observability import metrics, request_id
 from batchtrack.web import security_headers
 from batchtrack.web.rendering import render, translations_of
 
@@ -43,6 +44,7 @@ def _page(request: Request, status: int, message: str | Text, reasons: list[Reas
 
 
 def _respond(request: Request, exc: BatchtrackError) -> Response:
+    metrics.refused(exc.code)
     if isinstance(exc, NotAuthenticated) and not _wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if isinstance(exc, PasswordChangeRequired) and not _wants_json(request):
@@ -116,4 +118,5 @@ def install(app: FastAPI) -> None:
             response = _page(request, 500, _("An unexpected error occurred; it has been logged."), [], "internal")
         # This handler answers from outside every middleware: it sets the security headers itself.
         security_headers.apply(response.headers, request.scope, behind_tls=request.app.state.settings.cookie_secure)
+        request_id.stamp(response.headers, request.scope)
         return response
