@@ -3,6 +3,13 @@
 Most requests are small JSON or form posts; only the routes that take photos may send more. A body that declares
 its length is judged from the header alone, so an oversized one is never read; a body sent without a length
 (chunked) is counted as it arrives and refused as soon as it passes the cap.
+
+Kept rather than FastAPI's own `max_body_size` (FastAPI 0.165 on Starlette 1.10; older FastAPI the project allows
+has none): the framework's limit judges a declared length only when the route reads the body or starts its answer,
+so a route that reads no body runs, writes, and only then has its answer replaced with 413; its 413 is plain text,
+not the refusal body or page every other refusal is; and a larger cap for the photo routes would be declared route
+by route rather than found from their `upload_limit` dependency.
+tests/web/test_framework_body_limit.py holds those differences, and fails when they are gone.
 """
 
 from __future__ import annotations
