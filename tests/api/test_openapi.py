@@ -9,9 +9,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from batchtrack.cli import main as cli
 from batchtrack.models.user import Role
 
 from builders import UserHandle
@@ -119,3 +121,12 @@ def test_the_docs_page_and_the_description_need_credentials(client: TestClient) 
         refused = client.get(path)
         assert refused.status_code == 401
         assert refused.json()["error"] == "not_authenticated"
+
+
+def test_the_docs_address_serve_names_is_served(as_role: ClientFactory) -> None:
+    helped = CliRunner().invoke(cli, ["serve", "--help"])
+    assert helped.exit_code == 0
+    named = re.findall(r"/api/v1/docs\b", helped.output)
+    assert named
+    client, _ = as_role(Role.NURSE)
+    assert client.get(named[0]).status_code == 200
