@@ -8,8 +8,10 @@ bound.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from prometheus_client.metrics import Histogram
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from batchtrack.observability import metrics
@@ -19,6 +21,17 @@ UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """Each route's whole template by the route object's id: the route a request is matched to (in the scope's
+    "route") knows its path within its own router alone (`/lots/{din}`), the prefix it is included under being the
+    including router's."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI that resolves included routers lazily
+    except ImportError:  # an older FastAPI copies each included route, its whole path in it
+        return {id(route): path for route in routes if isinstance(path := getattr(route, "path", None), str)}
+    return {id(context.original_route): context.path for context in iter_route_contexts(routes) if context.path}
+
+
 class RequestLatency:
     """Time each HTTP request from its arrival to the end of its answer."""
 
@@ -26,6 +39,7 @@ class RequestLatency:
         self.app = app
         # The labelled children, looked up once each: the library's own lookup takes its lock on every call.
         self._children: dict[tuple[str, str, int], Histogram] = {}
+        self._templates: dict[int, str] | None = None  # read from the application at its first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request and record how long it took; other kinds of connection pass as they are."""
@@ -47,8 +61,10 @@ class RequestLatency:
             self._child(scope, status).observe(time.perf_counter() - started)
 
     def _child(self, scope: Scope, status: int) -> Histogram:
+        if self._templates is None:
+            self._templates = route_templates(scope["app"].routes)
         route = scope.get("route")
-        template = getattr(route, "path_format", None) or getattr(route, "path", None) or UNMATCHED
+        template = UNMATCHED if route is None else self._templates.get(id(route), getattr(route, "path", UNMATCHED))
         method = scope["method"] if scope["method"] in METHODS else "other"
         key = (template, method, status)
         child = self._children.get(key)
