@@ -9,8 +9,8 @@ so their log lines carry it too.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
@@ -28,7 +28,8 @@ current: ContextVar[str] = ContextVar("batchtrack_request_id", default=NONE)
 
 def new_id() -> str:
     """A fresh id: 32 hex digits, as nginx's $request_id, so both kinds of id read alike in the logs."""
-    return uuid.uuid4().hex
+    # 128 random bits, as a UUID 4 holds, without building one: uuid4() cost four times as much, on every request.
+    return os.urandom(16).hex()
 
 
 def chosen(offered: bytes | None, *, from_proxy: bool) -> str:
