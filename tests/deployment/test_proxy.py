@@ -9,6 +9,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
+import pytest
+from conftest import PG_URL
+from deployment import stack
 from deployment.conftest import STATIONS, THROTTLE_FAILURES, Deployment
 from resilience.conftest import ChainRunner, Races, assert_whole_database
 from sqlalchemy import select
@@ -22,6 +25,13 @@ from builders import UserHandle, make_user
 from processing_builders import add_instrument
 from release_builders import decisions, lot_state
 
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not PG_URL.startswith("postgres"), reason="the deployment runs on PostgreSQL: set "
+                       "BATCHTRACK_TEST_DATABASE_URL to a PostgreSQL server"),
+    pytest.mark.skipif(None in (stack.binary("nginx"), stack.binary("pgbouncer")),
+                       reason="nginx or pgbouncer not installed: run .ci/install-deploy-tools"),
+]
 THERAPIES = 2
 HTML = {"accept": "text/html"}
 
