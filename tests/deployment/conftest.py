@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,7 @@ class Deployment:
     proxy_http: str  # http://127.0.0.1:port/, which sends browsers to HTTPS
     servers: list[stack.Service]
     server_urls: list[str]  # each server directly, bypassing the proxy
-    tls: object  # ssl.SSLContext that trusts the proxy's certificate
+    tls: ssl.SSLContext  # trusts the proxy's certificate
     database: Database  # straight to PostgreSQL, for the test's own set-up and checks
     printer: CapturingPrinter
     server_tmp: Path  # the servers' temporary folder (their units have PrivateTmp)
@@ -68,7 +69,7 @@ class Deployment:
         """A client of the proxy, connecting from `source` (any 127.x.y.z address of the loopback)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.proxy, headers=headers, timeout=60.0,
-                            transport=httpx.HTTPTransport(verify=self.tls, local_address=source))  # type: ignore[arg-type]
+                            transport=httpx.HTTPTransport(verify=self.tls, local_address=source))
 
 
 def _database_line(url: str) -> tuple[str, str]:
