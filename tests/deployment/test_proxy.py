@@ -27,6 +27,8 @@ from release_builders import decisions, lot_state
 
 pytestmark = [
     pytest.mark.slow,
+    # The first test also starts the deployment (four server processes, nginx, PgBouncer): on a busy machine a minute.
+    pytest.mark.timeout(900),
     pytest.mark.skipif(not PG_URL.startswith("postgres"), reason="the deployment runs on PostgreSQL: set "
                        "BATCHTRACK_TEST_DATABASE_URL to a PostgreSQL server"),
     pytest.mark.skipif(None in (stack.binary("nginx"), stack.binary("pgbouncer")),
