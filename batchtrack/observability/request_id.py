@@ -53,7 +53,8 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        offered = next((value for key, value in scope["headers"] if key == _HEADER_KEY), None)
+        offered = next((value for key, value in scope["headers"] if key == _HEADER_KEY), None) if self.from_proxy \
+            else None
         request_id = chosen(offered, from_proxy=self.from_proxy)
         # Also in the scope: the last-resort error handler answers from outside this middleware (see errors_render).
         scope.setdefault("state", {})["request_id"] = request_id
