@@ -1,7 +1,7 @@
 """Every benchmark of batchtrack in one command: one table of figures with their targets, saved as JSON.
 
 Run: python bench/run.py [--database-url postgresql://...] [--lots 100000] [--audit-entries 10000000]
-                         [--seconds 10] [--quick] [--out PATH]
+                         [--seconds 10] [--quick] [--pages-only] [--out PATH]
 
 One scratch database (an SQLite file in a temporary folder, or `bt_bench_<pid>` on the PostgreSQL server of
 --database-url, dropped afterwards) goes through two sizes:
@@ -26,7 +26,8 @@ lots', the demonstration's and the checkpoints.
 
 Label rendering (no database) is measured first. Everything runs on this machine: the load generator, the
 servers and, for PostgreSQL, the database server share its cores with whatever else runs, so compare figures
-within one run. --quick shrinks every size (for checking the harness, not for figures).
+within one run. --quick shrinks every size (for checking the harness, not for figures); --pages-only seeds both sizes
+and times the pages and worklists alone.
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ def parse_args() -> argparse.Namespace:
                         help="audit entries in the large database (default 10000000; --quick 20000)")
     parser.add_argument("--seconds", type=float, help="measured time per scan load run (default 10; --quick 1)")
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs, to check the harness")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="seed both sizes and time the pages and worklists only (no labels, scan load, memory, "
+                             "audit verify nor start-up): a short run for the pages' scaling")
     parser.add_argument("--out", help="where to save the figures (default bench/results/run-<engine>.json)")
     args = parser.parse_args()
     if (args.lots is not None and args.lots < 3) or (args.seconds is not None and args.seconds <= 0) or (
@@ -175,11 +179,20 @@ def mixed_load(app: scan_bench.Server, seeded: scan_seed.Seeded, lot: page_bench
                                           lot=lot, requests=size.mixed_requests) | {"fresh_server": not size.quick}
 
 
+def _pages(size: Sizes, small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
+    """The pages' figures at both sizes and their scaling."""
+    return {"small_lots": size.small_lots, "large_lots": size.lots, "small": small, "large": large,
+            "scaling": page_bench.scaling(small, large, PAGE_SCALING),
+            "open_lots": {"small": scan_seed.open_lots(size.small_lots), "large": scan_seed.open_lots(size.lots)}}
+
+
 def run(args: argparse.Namespace, size: Sizes, stack: contextlib.ExitStack) -> dict[str, Any]:
     """Everything, in order; what is started is registered on `stack` to be stopped."""
     figures: dict[str, Any] = {"sizes": asdict(size), "load_average_at_start": os.getloadavg()}
-    step(f"label rendering, {size.label_seconds:g} s per format")
-    figures["labels"] = labels_bench.rates(size.label_seconds, pool_size=size.label_pool)
+    figures["labels"] = {}
+    if not args.pages_only:
+        step(f"label rendering, {size.label_seconds:g} s per format")
+        figures["labels"] = labels_bench.rates(size.label_seconds, pool_size=size.label_pool)
 
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bt_run_")))
     url = stack.enter_context(scan_bench.scratch_database(args.database_url, folder))
@@ -209,6 +222,15 @@ def run(args: argparse.Namespace, size: Sizes, stack: contextlib.ExitStack) -> d
     seconds += seed_audit(engine, size.audit_entries, log)
     figures["seeding"] = {"lots_seconds": round(seeded.seconds, 1), "audit_seconds": round(seconds, 1),
                           "audit_entries_per_s": round(size.audit_entries / seconds) if seconds else None}
+    if args.pages_only:
+        with contextlib.ExitStack() as servers:
+            app = serve_app(folder, env, servers)
+            step(f"pages at {size.lots:,} lots")
+            large_pages = page_bench.measure(host="127.0.0.1", port=app.port, pid=app.pid, lot=lot,
+                                             repeats=size.page_repeats)
+        figures["pages"] = _pages(size, small_pages, large_pages)
+        figures["load_average_at_end"] = os.getloadavg()
+        return figures
     with contextlib.ExitStack() as servers:
         app = serve_app(folder, env, servers)
         bare = scan_bench.Server("bare", "bare_app:create_app", folder=folder, env=env, ready=("/bare", 405),
@@ -228,10 +250,7 @@ def run(args: argparse.Namespace, size: Sizes, stack: contextlib.ExitStack) -> d
     if not size.quick:
         with contextlib.ExitStack() as servers:
             figures["memory"] = mixed_load(serve_app(folder, env, servers), seeded, lot, size)
-    figures["pages"] = {"small_lots": size.small_lots, "large_lots": size.lots, "small": small_pages,
-                        "large": large_pages, "scaling": page_bench.scaling(small_pages, large_pages, PAGE_SCALING),
-                        "open_lots": {"small": scan_seed.open_lots(size.small_lots),
-                                      "large": scan_seed.open_lots(size.lots)}}
+    figures["pages"] = _pages(size, small_pages, large_pages)
 
     step("audit verify over the whole chain: checked clean, then timed, then its parts alone")
     figures["audit_verify"] = verify = audit_bench.verify_throughput(engine, folders=log.folders)
@@ -279,7 +298,7 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         lines.append(Row(f"labels {name} /s (CPU; wall)",
                          f"{rate['labels_per_s_cpu']:,.0f}; {rate['labels_per_s_wall']:,.0f}",
                          "" if target is None else f">= {target:,.0f}", rate["met"]))
-    for run_ in figures["scan"]["runs"]:
+    for run_ in figures.get("scan", {}).get("runs", []):
         met = target = None
         if run_["target"] == "scan" and run_["clients"] == scan_bench.TARGET_CLIENTS:
             target = f"p99 < {SCAN_P99_MS:.0f} ms"
@@ -289,7 +308,7 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         lines.append(Row(f"{run_['target']} {run_['clients']} clients req/s; p50/p99 ms",
                          f"{run_['requests_per_s']:,.0f}; {_ms(run_['p50_ms'])}/{_ms(run_['p99_ms'])}{errors}{stolen}",
                          target or "", met))
-    targets = figures["scan"]["targets"]
+    targets = figures.get("scan", {}).get("targets", {})
     if "ratio" in targets:
         lines.append(Row(f"scan/bare throughput at {targets['clients']} clients", f"{targets['ratio']:.2f}",
                          f">= {targets['ratio_min']:.2f}", targets["ratio_met"]))
@@ -301,6 +320,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
                          f"srv CPU x{verdict['cpu_ratio'] or 0:.2f})" + _items(pages, name)
                          + (f", {failed} errors" if failed else ""),
                          f"<= x{PAGE_SCALING:g}", verdict["met"] and not failed))
+    if "memory" not in figures:  # --pages-only
+        return lines
     memory = figures["memory"]
     failures = sum(memory["failures"].values())
     lines.append(Row(f"server RSS after {memory['requests']:,} mixed requests, MB (peak)",

@@ -92,3 +92,19 @@ def test_quick_run_saves_every_figure(tmp_path: Path) -> None:
             assert line["met"] in (True, False)
             assert line["figure"] in stdout
     assert "met" in stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(PG_URL), reason="the harness's switch is the same on both engines; checked on SQLite")
+def test_pages_only_times_the_pages_and_worklists_at_both_sizes_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "pages.json"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("BATCHTRACK_")}
+    command = [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--pages-only", "--out", str(out)]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert figures["labels"] == {} and not {"scan", "memory", "audit_verify", "startup"} & set(figures)
+    assert set(figures["pages"]["small"]) == set(figures["pages"]["large"]) == set(PAGES)
+    assert all(verdict["ratio"] is not None for verdict in figures["pages"]["scaling"].values())
+    assert "worklist operator (JSON) median ms at" in done.stdout and "scan 16 clients" not in done.stdout
