@@ -4,7 +4,7 @@
 # their locks say.
 UV_VERSION=0.13.8
 
-uv_tools="${BATCHTRACK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/batchtrack-tools}/uv-$UV_VERSION"
+uv_tools="${BATCHTRACK_TOOLS_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/batchtrack-tools}/uv-$UV_VERSION"
 if command -v uv >/dev/null 2>&1 && [ "$(uv --version | cut -d' ' -f2)" = "$UV_VERSION" ]; then
   UV=$(command -v uv)
 elif [ -x "$uv_tools/bin/uv" ]; then
