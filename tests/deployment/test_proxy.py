@@ -148,5 +148,9 @@ def test_a_session_made_through_one_server_is_valid_on_the_other_and_ends_on_bot
 def test_the_proxy_sends_plain_http_to_https_and_no_server_claims_a_processor(deployment: Deployment) -> None:
     moved = httpx.get(f"{deployment.proxy_http}/login", follow_redirects=False, timeout=10)
     assert moved.status_code == 301 and moved.headers["location"].startswith("https://")
+    # The servers write links to the address and scheme the browser used (the proxy's Host and X-Forwarded-Proto).
+    with deployment.client() as browser:
+        page = browser.get("/login", headers=HTML)
+    assert f'href="{deployment.proxy}/static/style.css"' in page.text, page.text[:800]
     # Processor pinning is off unless asked for: no claim files in the servers' temporary folder.
     assert not list(deployment.server_tmp.glob("batchtrack-cpu-claims-*"))
