@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -125,8 +125,8 @@ def _waiting(session: Session, now: datetime, zone: tzinfo, viewer: Principal) -
         for din, at, protocol in rows[:SECTION_LIMIT]]), len(rows) > SECTION_LIMIT)
 
 
-def _first_in_each_state(query: Select[Unpack[Rows]], state: Any, states: Sequence[str], order: Sequence[Any],
-                         limit: int) -> Select[Unpack[Rows]]:
+def _first_in_each_state(query: Select[*Rows], state: Any, states: Sequence[str], order: Sequence[Any],
+                         limit: int) -> Select[*Rows]:
     """`query`'s first `limit` rows by `order` in each of `states`, together: each part is read in order from an
     index on (state, *order) and stops at `limit`, where one query over all the states would sort every match."""
     parts = [select(query.where(state == one).order_by(*order).limit(limit).subquery()) for one in states]
