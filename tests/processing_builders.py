@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlmodel import col, select
+
 from batchtrack.config import Settings
 from batchtrack.db import Database
 from batchtrack.identifiers import din as din_id
@@ -55,6 +57,14 @@ def stock(database: Database) -> dict[str, str]:
     return codes
 
 
+def register_cabinet(database: Database, station: str) -> None:
+    """Make `station` a biosafety cabinet of the equipment register (lots are opened only at one), unless it is."""
+    with database.transaction() as session:
+        known = session.execute(select(col(Equipment.id)).where(col(Equipment.code) == station)).first()
+    if known is None:
+        add_instrument(database, "biosafety_cabinet", station)
+
+
 def vessel_scan(din: str, flag: str) -> str:
     """What a scanner reads from a culture vessel's DIN barcode (the flag names the vessel)."""
     return isbt.din_structure(din_id.parse(din), flags=flag)
@@ -82,6 +92,7 @@ def open_bench(database: Database, settings: Settings, *, subject: str = "S-001"
     operator = make_user(database, Role.OPERATOR)
     verifier = make_user(database, Role.OPERATOR)
     codes = stock(database) if with_stock else {}
+    register_cabinet(database, station)
     with database.transaction() as session:
         step_service.open_at_workstation(session=session, actor=operator.principal, station=station,
                                          scan=bag_scan(lot.din))

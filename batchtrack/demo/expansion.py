@@ -33,7 +33,7 @@ from batchtrack.models.container import ContainerStatus
 from batchtrack.processing import recording, schemas
 from batchtrack.processing import service as step_service
 
-STATION = "BSC-1"
+STATION = "BSC-0001"  # the biosafety cabinet of the register below: lots are opened only at one
 # The demo has no Zebra printer: labels a station prints go to files, one per print job, under the data folder.
 DEMO_PRINTER = "127.0.0.1:9100"
 

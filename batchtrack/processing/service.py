@@ -28,7 +28,7 @@ from batchtrack.models.label import Label, LabelStatus
 from batchtrack.models.lot import Lot
 from batchtrack.models.processing import ProcessStep, StepState, StepValue, StepVessel, VesselRole, Workstation
 from batchtrack.models.signature import Signature, SignatureMeaning
-from batchtrack.processing import definition, gates, step_rows
+from batchtrack.processing import definition, gates, step_rows, workstations
 from batchtrack.processing.definition import Plan, PlannedStep
 from batchtrack.qualifications import requirements as qualification_requirements
 from batchtrack.qualifications import service as qualification_service
@@ -96,6 +96,10 @@ def open_at_workstation(*, session: Session, actor: Principal, station: str, sca
     ws = _workstation(session, station, for_update=True)
     current = session.get(Lot, ws.lot_id) if ws is not None and ws.lot_id is not None else None
     reasons = gates.workstation_refusals(station_lot=current.din if current else None, lot_din=lot.din)
+    # A lot is opened only at a cabinet of the equipment register that is in service; a lot already open at a
+    # workstation (opened before the cabinet was retired) can still be worked on and closed there.
+    if current is None and (not_a_workstation := workstations.opening_refusal(session=session, name=station)):
+        reasons.append(Reason("station.not_a_workstation", not_a_workstation))
     if lot_workflow.LotState(lot.state) in lot_workflow.FINAL_STATES:
         reasons.append(Reason("lot.final", _("lot {din} is {state}: nothing more is processed", din=lot.din,
                                                   state=state_names.lot_state(lot.state))))

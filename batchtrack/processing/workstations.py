@@ -90,14 +90,25 @@ def registered(*, session: Session) -> list[WorkstationChoice]:
     return choices
 
 
+def register_entry(*, session: Session, tag: str) -> RegisterEntry | None:
+    """What the equipment register holds under `tag` (None: nothing, or no tag could be that long)."""
+    found = session.execute(
+        select(col(Equipment.kind), col(Equipment.active)).where(col(Equipment.code) == tag)
+    ).first() if tag and len(tag) <= MAX_TAG else None
+    return RegisterEntry(found[0], bool(found[1])) if found is not None else None
+
+
+def opening_refusal(*, session: Session, name: str) -> Text | None:
+    """Why no lot may be opened at the workstation `name`: None for an active biosafety cabinet of the register.
+    The same rule as the chooser's, for every caller of the service (pages and API)."""
+    return choice_refusal(name, register_entry(session=session, tag=name))
+
+
 def chosen(*, session: Session, text: str) -> tuple[str | None, Text | None]:
     """The workstation a scanned or typed tag names, or why it names none: (name, None) or (None, reason). A
     workstation a lot is still open at is chosen by its name too."""
     tag = label_read(text)
-    found = session.execute(
-        select(col(Equipment.kind), col(Equipment.active)).where(col(Equipment.code) == tag[:MAX_TAG])
-    ).first() if tag and len(tag) <= MAX_TAG else None
-    entry = RegisterEntry(found[0], bool(found[1])) if found is not None else None
+    entry = register_entry(session=session, tag=tag)
     refusal = choice_refusal(tag, entry)
     if refusal is None:
         return tag, None

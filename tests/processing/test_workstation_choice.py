@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
 from batchtrack.config import Settings
 from batchtrack.db import Database
@@ -16,8 +16,8 @@ from batchtrack.models.user import Role
 from batchtrack.processing import workstations
 from batchtrack.processing.workstations import RegisterEntry
 
-from builders import UserHandle
-from processing_builders import add_instrument, open_bench
+from builders import UserHandle, seed_lot
+from processing_builders import add_instrument, bag_scan, open_bench
 
 ClientFactory = Callable[..., tuple[TestClient, UserHandle]]
 HTML = {"accept": "text/html"}
@@ -106,6 +106,9 @@ def test_a_workstation_a_lot_is_still_open_at_is_listed_and_reachable_though_not
     database: Database, settings: Settings, as_role: ClientFactory
 ) -> None:
     bench = open_bench(database, settings, station="BSC-9", with_stock=False)
+    # A lot opened before lots were opened only at registered cabinets: its workstation is in no register.
+    with database.transaction() as session:
+        session.execute(delete(Equipment).where(col(Equipment.code) == "BSC-9"))
     client, _ = as_role(Role.OPERATOR)
     page = client.get("/processing", headers=HTML).text
     assert "BSC-9" in page and bench.lot.din in page and "not in the equipment register" in page
@@ -125,3 +128,24 @@ def test_a_registered_workstations_page_carries_no_warning(as_role: ClientFactor
     client, _ = as_role(Role.OPERATOR)
     page = client.get("/processing/BSC-0002", headers=HTML).text
     assert 'id="unregistered-workstation"' not in page and "No lot is open at this workstation." in page
+
+
+@pytest.mark.usefixtures("cabinets")
+@pytest.mark.parametrize(("station", "reason"), [
+    ("FREE-TEXT-1", "No workstation is registered under FREE-TEXT-1"),
+    ("INC-0009", "INC-0009 is an instrument, not a workstation's biosafety cabinet"),
+    ("BSC-0004", "BSC-0004 is out of service"),
+])
+def test_the_api_opens_a_lot_only_at_an_active_registered_cabinet(
+    database: Database, settings: Settings, as_role: ClientFactory, station: str, reason: str
+) -> None:
+    lot = seed_lot(database, settings)
+    client, _ = as_role(Role.OPERATOR)
+    refused = client.post(f"/api/v1/workstations/{station}/lot", json={"scan": bag_scan(lot.din)})
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["error"] == "gate_refused"
+    assert [r["code"] for r in body["reasons"]] == ["station.not_a_workstation"] and reason in refused.text
+    assert client.get(f"/api/v1/workstations/{station}").json()["lot_din"] is None  # nothing was opened there
+    opened = client.post("/api/v1/workstations/BSC-0002/lot", json={"scan": bag_scan(lot.din)})
+    assert opened.status_code == 200 and opened.json()["lot_din"] == lot.din

@@ -52,7 +52,15 @@ from batchtrack.quality import specification
 from bedside_builders import check_body, hand_over, infusion_body, wristband
 from builders import UserHandle, eligible_answers, enrolment, make_user, receipt
 from capture_printer import CapturingPrinter
-from processing_builders import INSTRUMENTS, MATERIAL_KINDS, add_instrument, add_material, bag_scan, vessel_scan
+from processing_builders import (
+    INSTRUMENTS,
+    MATERIAL_KINDS,
+    add_instrument,
+    add_material,
+    bag_scan,
+    register_cabinet,
+    vessel_scan,
+)
 from release_builders import approve_specification, conforming
 
 API = "/api/v1"
@@ -354,6 +362,7 @@ class ChainRunner:
         """Isolation, two passages, harvest and formulation at `station`; returns the product bags' 2-D codes."""
         s, tools = self.stock, self.tools
         operator = crew.http(crew.operator, connect)
+        register_cabinet(self.database, station)  # lots are opened only at a cabinet of the equipment register
         expect(operator.post(f"{API}/workstations/{station}/lot", json={"scan": bag_scan(din)}), 200)
         self._step(connect, crew, din, station, "isolation",
                    scans=[bag_scan(din), s["medium"], s["platelet_lysate"], s["pen_strep"], *tools],
