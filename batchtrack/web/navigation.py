@@ -1,7 +1,8 @@
-"""The menu: the pages people work from, each shown only to the roles its route admits.
+"""The menu: the pages people work from, each shown only to the roles its route admits and whose work it is.
 
 Which roles may open a page is declared once, by the `Allow` dependency of its route; the menu reads it from the
-application's routes rather than keep a second list that could drift (a link that answers 403). The functions here
+application's routes rather than keep a second list that could drift (a link that answers 403). `WORKED_BY` only
+narrows that: a page open to every role for reading is in the menus of those who work from it. The functions here
 do no I/O: the route table in, the menu out.
 """
 
@@ -18,6 +19,21 @@ from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow
 
+# Whose daily work a page is, where that is fewer people than its route admits: the menu shows it to them alone.
+# The others may still open it (a courier may read the specifications, a link may lead there), but their menu stays
+# the few pages they work from.
+_CLINIC = frozenset({Role.INVESTIGATOR, Role.NURSE, Role.COLLECTOR})
+_LAB = frozenset({Role.OPERATOR, Role.QC_ANALYST, Role.QA})
+_OVERSIGHT = frozenset({Role.QA, Role.MEDICAL_DIRECTOR})
+WORKED_BY: dict[str, frozenset[Role]] = {
+    "subjects": _CLINIC | _OVERSIGHT,
+    "station": _CLINIC | _LAB | {Role.COURIER},
+    "processing_start": frozenset({Role.OPERATOR, Role.QA}),
+    "alerts_page": _CLINIC | _OVERSIGHT | {Role.QC_ANALYST},
+    "materials_page": _LAB | {Role.ADMIN},
+    "equipment_list_page": _LAB | {Role.ADMIN},
+    "specifications_page": frozenset({Role.QC_ANALYST}) | _OVERSIGHT,
+}
 # The menu's pages by route name, in the order of a therapy's journey and then the facility's upkeep and review.
 MENU: tuple[tuple[str, Text], ...] = (
     ("dashboard", _("Dashboard")),
@@ -49,12 +65,19 @@ Current = Literal["page", "true"] | None
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One link of the menu: the page's route name, its path, its label and the roles its route admits."""
+    """One link of the menu: the page's route name, its path, its label, the roles its route admits and those whose
+    work it is (the roles it is shown to: never one the route refuses)."""
 
     route: str
     path: str
     label: Text
     roles: frozenset[Role]
+    worked_by: frozenset[Role] | None = None
+
+    @property
+    def shown_to(self) -> frozenset[Role]:
+        """The roles whose menu holds the link."""
+        return self.roles if self.worked_by is None else self.roles & self.worked_by
 
     @property
     def element_id(self) -> str:
@@ -62,8 +85,8 @@ class Entry:
         return ELEMENT_IDS.get(self.route, "nav-" + self.route.replace("_", "-"))
 
     def admits(self, roles: Iterable[Role]) -> bool:
-        """True when a person holding `roles` may open the page."""
-        return not self.roles.isdisjoint(roles)
+        """True when the link is in the menu of a person holding `roles`."""
+        return not self.shown_to.isdisjoint(roles)
 
     def current(self, path: str) -> Current:
         """`"page"` when `path` is this page, `"true"` when it is a page within it (a deviation within Deviations),
@@ -123,6 +146,8 @@ def menu_of(routes: Sequence[BaseRoute]) -> Menu:
     A menu page whose route is missing or declares no roles is a mistake in the code, raised at once (LookupError).
     """
     found = {route.name: route for route in page_routes(routes)}
+    if unknown := set(WORKED_BY) - {name for name, _label in MENU}:
+        raise LookupError(f"WORKED_BY names pages the menu does not hold: {sorted(unknown)}")
 
     def entry(name: str, label: Text) -> Entry:
         route = found.get(name)
@@ -131,7 +156,7 @@ def menu_of(routes: Sequence[BaseRoute]) -> Menu:
         roles = admitted_roles(route.dependant)
         if roles is None:
             raise LookupError(f"the menu's page {name!r} ({route.path}) declares no roles")
-        return Entry(route=name, path=route.path, label=label, roles=roles)
+        return Entry(route=name, path=route.path, label=label, roles=roles, worked_by=WORKED_BY.get(name))
 
     return Menu(pages=tuple(entry(name, label) for name, label in MENU),
                 account=tuple(entry(name, label) for name, label in ACCOUNT))

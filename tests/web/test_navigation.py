@@ -85,13 +85,25 @@ def test_the_menu_admits_exactly_the_roles_its_pages_routes_declare(app: FastAPI
         assert entry.roles == declared[entry.path], entry.route
 
 
-def test_every_page_a_role_may_open_is_in_its_menu_and_nothing_else_is(app: FastAPI) -> None:
+def test_every_page_a_role_works_from_is_in_its_menu_and_nothing_else_is(app: FastAPI) -> None:
     menu = navigation.menu_of(app.routes)
     declared = {e.path: declared_roles(e) for e in endpoints(app) if e.method == "GET"}
+    worked_by = {entry.path: navigation.WORKED_BY.get(entry.route, frozenset(Role))
+                 for entry in menu.pages + menu.account}
     for role in Role:
         shown = {entry.path for entry in menu.pages_for({role}) + menu.account_for({role})}
-        may_open = {path for path in menu_pages(app) if role in (declared[path] or frozenset())}
-        assert shown == may_open, role
+        works_from = {path for path in menu_pages(app)
+                      if role in (declared[path] or frozenset()) and role in worked_by[path]}
+        assert shown == works_from, role
+
+
+def test_a_courier_s_menu_is_its_own_work_though_it_may_read_more(app: FastAPI, database: Database) -> None:
+    with signed_in(app, make_user(database, Role.COURIER)) as client:
+        links = links_of(client.get("/", headers=HTML).text)
+        assert links.menu == ["/", "/station", "/clinic/receive", "/deviations"]
+        for readable in ("/processing", "/materials", "/equipment", "/specifications", "/subjects"):
+            assert readable not in links.menu
+            assert client.get(readable, headers=HTML).status_code == 200, readable
 
 
 def test_every_link_shown_to_a_role_opens_for_it(app: FastAPI, database: Database) -> None:
