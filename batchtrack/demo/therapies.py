@@ -22,6 +22,7 @@ from batchtrack.demo import bedside as demo_bedside
 from batchtrack.demo import expansion as demo_expansion
 from batchtrack.demo import quality as demo_quality
 from batchtrack.demo.timeline import Story, Timeline
+from batchtrack.deviations import service as deviation_service
 from batchtrack.enrolment import schemas as enrolment_schemas
 from batchtrack.enrolment import service as enrolment_service
 from batchtrack.i18n import moments
@@ -81,6 +82,8 @@ class Course:
     checked: datetime | None = None
     infused: datetime | None = None
     growth: demo_expansion.Growth = TYPICAL_GROWTH
+    # A deviation the lab opened on the lot and QA has yet to close (None: none).
+    deviation_opened: datetime | None = None
 
 
 @dataclass
@@ -157,13 +160,14 @@ def courses(t: Timeline) -> list[Course]:
     """The subjects' courses, the first one (infused) walked through the whole chain; the moments are today's."""
     s01, s02, s03, s04, s05, s06, s07 = SUBJECTS
     return [
-        # Infused five days ago: the 14-day sterility of its lot is still running.
+        # Infused six days ago: the 14-day sterility of its lot is still running, and the deviation the lab opened on
+        # reading the shipper's logger the day after is still open for QA.
         Course(s01, enrolled=t.day(34, 10), collection_planned=t.day(30, 8, 30), collected=t.day(30, 9),
                received=t.day(30, 11, 40), isolated=t.day(30, 13),
                passaged=(t.day(19, 10), t.day(13, 10)), harvested=t.day(7, 9), formulated=t.day(7, 11),
                rapid_results=t.day(7, 14), all_results=t.day(7, 15), co_signed=t.day(7, 15, 30),
                released=t.day(7, 16), shipped=t.day(7, 16, 30), at_clinic=t.day(7, 17, 30),
-               checked=t.day(6, 9), infused=t.day(6, 9, 45)),
+               checked=t.day(6, 9), infused=t.day(6, 9, 45), deviation_opened=t.day(5, 11)),
         # Eligible; the marrow aspiration is booked for tomorrow morning.
         Course(s02, enrolled=t.day(3, 10), collection_planned=t.ahead(days=1, hour=9)),
         # Collected at the last session of the aspiration suite (1 to 20 hours ago), with the courier: the lab's
@@ -270,6 +274,18 @@ def _to_qc(f: Facility, done: Progress) -> None:
                                               din=done.din)
 
 
+# What the lab found on reading the shipper's data logger after the infusion.
+DEVIATION = ("Shipper data logger: 8.6 °C for 7 minutes during transport to the ward (limit 2-8 °C); the bag was "
+             "within limits on receipt at the clinic.")
+DEVIATION_IMPACT = "Product infused; assess the excursion's effect on viability against the stability data."
+
+
+def _open_deviation(f: Facility, done: Progress) -> None:
+    lot = lot_service.get_by_din(session=f.session, din=done.din)
+    deviation_service.open_deviation(session=f.session, actor=f.actors["operator"], lot=lot,
+                                     description=DEVIATION, impact=DEVIATION_IMPACT)
+
+
 def _milestones(f: Facility, c: Course, done: Progress) -> list[tuple[datetime | None, Callable[[], None]]]:
     """Each milestone's moment and its work, in order (a moment of None: not reached)."""
     s, settings, crew, codes, dose = f.session, f.settings, f.crew, f.codes, c.subject.dose
@@ -332,7 +348,8 @@ def _milestones(f: Facility, c: Course, done: Progress) -> list[tuple[datetime |
             (c.shipped, lambda: demo_bedside.ship(session=s, clinic=f.clinic, din=done.din)),
             (c.at_clinic, lambda: demo_bedside.receive_at_clinic(session=s, clinic=f.clinic, din=done.din)),
             (c.checked, check),
-            (c.infused, infuse)]
+            (c.infused, infuse),
+            (c.deviation_opened, lambda: _open_deviation(f, done))]
 
 
 def story(f: Facility, c: Course, done: Progress) -> Story:

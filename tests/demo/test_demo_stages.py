@@ -31,6 +31,7 @@ from batchtrack.processing import service as step_service
 from batchtrack.quality import results
 from batchtrack.release import service as release_service
 from batchtrack.worklist import service as worklist_service
+from batchtrack.worklist.rules import Kind
 from tests.conftest import PostgresCloner
 
 
@@ -94,6 +95,16 @@ def test_the_first_subject_s_lot_is_infused_and_returned(built: Built) -> None:
         assert release_service.decision_of(session=session, lot=lot) is not None
         # The 14-day sterility of a lot infused days ago is still running.
         assert "sterility" in _entered(session, lot)
+
+
+def test_qa_finds_the_deviation_opened_after_the_infusion_still_open(built: Built) -> None:
+    with built.database.transaction() as session:
+        lot = _lot_of(session, S01)
+        qa = auth_service.principal_for(session=session, user=session.query(User).filter_by(username="qa").one())
+        work = worklist_service.worklist(session=session, viewer=qa, zone=built.settings.zone)
+    deviations = next(section for section in work.sections if section.kind is Kind.DEVIATION_OPEN)
+    assert len(deviations.items) == 1 and lot.din in str(deviations.items[0].title)
+    assert str(deviations.items[0].reasons[0]) == therapies.DEVIATION
 
 
 def test_each_other_subject_stands_at_its_stage(built: Built) -> None:
