@@ -66,7 +66,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="bt_scan_cpu_")
     url = f"sqlite:///{folder}/bench.db"
     os.environ.update({"BATCHTRACK_DATABASE_URL": url, "BATCHTRACK_ENVIRONMENT": "test",
-                       "BATCHTRACK_SECRET_KEY": secrets.token_urlsafe(32)})
+                       "BATCHTRACK_SECRET_KEY": secrets.token_urlsafe(32), "BATCHTRACK_LOG_LEVEL": "WARNING"})
     import bare_app  # after the settings the app reads are set
     import scan_seed
 
