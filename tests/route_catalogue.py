@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+
+from batchtrack.web.served_routes import served
 
 # The language switch is on every page, the sign-in page included.
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/health", "GET"), ("/health/live", "GET"), ("/health/ready", "GET"),
@@ -28,20 +29,9 @@ class Endpoint:
         return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "1"), self.path)
 
 
-def _routes(app: FastAPI) -> Iterator[Any]:
-    try:
-        from fastapi.routing import iter_route_contexts  # included routers are resolved lazily
-    except ImportError:  # older FastAPI: included routes are plain APIRoutes
-        yield from (r for r in app.routes if isinstance(r, APIRoute))
-        return
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            yield context
-
-
 def endpoints(app: FastAPI) -> Iterator[Endpoint]:
     """Every (path, method) the application answers, static files excepted."""
-    for route in _routes(app):
+    for route in served(app.routes):
         for method in sorted(route.methods):
             yield Endpoint(route.path, method, route.dependant)
 

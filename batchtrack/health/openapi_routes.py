@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from batchtrack.auth.principal import Principal
+from batchtrack.web import served_routes
 from batchtrack.web.deps import ANY_ROLE, Allow
 
 router = APIRouter(tags=["meta"])
@@ -114,22 +115,11 @@ def _refusals_documented(node: Any) -> Any:
     return node
 
 
-def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
-    # Every API route as served (its full path), included routers resolved.
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: included routes are plain APIRoutes
-        yield from (r for r in app.routes if isinstance(r, APIRoute))
-        return
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            yield context.original_route
-
-
 def _document_refusals_and_security(schema: dict[str, Any], app: FastAPI) -> None:
     """Add to each operation its bearer requirement and every refusal it can give, with the refusal body; an
     answer a route documents itself (the bedside check's 409, say) is kept as the route says it."""
-    routes = {operation_id(route): route for route in _api_routes(app) if route.include_in_schema}
+    routes = {operation_id(served.route): served.route for served in served_routes.served(app.routes)
+              if served.route.include_in_schema}
     refusal_body = {"application/json": {"schema": {"$ref": f"#/components/schemas/{REFUSAL}"}}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():

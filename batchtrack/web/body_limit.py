@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from batchtrack.web.served_routes import served
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,21 +67,10 @@ def _path_pattern(path: str) -> re.Pattern[str]:
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-def _routes(app: FastAPI) -> Iterator[tuple[str, object]]:
-    # (path, dependency tree) of every API route, included routers resolved.
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: included routes are plain APIRoutes
-        yield from ((r.path, r.dependant) for r in app.routes if isinstance(r, APIRoute))
-        return
-    for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
-            yield context.path or context.original_route.path, context.dependant
-
-
 def upload_routes(app: FastAPI, limit: int) -> list[UploadRoute]:
     """The application's routes that take photo uploads, each allowed bodies up to `limit` bytes."""
-    return [UploadRoute(_path_pattern(path), limit) for path, dependant in _routes(app) if _takes_uploads(dependant)]
+    return [UploadRoute(_path_pattern(route.path), limit) for route in served(app.routes)
+            if _takes_uploads(route.dependant)]
 
 
 class BodyLimit:

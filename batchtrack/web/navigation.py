@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from batchtrack.i18n.text import Text, _
 from batchtrack.models.user import Role
 from batchtrack.web.deps import Allow
+from batchtrack.web.served_routes import ServedRoute, served
 
 # Whose daily work a page is, where that is fewer people than its route admits: the menu shows it to them alone.
 # The others may still open it (a courier may read the specifications, a link may lead there), but their menu stays
@@ -128,16 +128,9 @@ def admitted_roles(dependant: Any) -> frozenset[Role] | None:
     return admitted
 
 
-def page_routes(routes: Sequence[BaseRoute]) -> Iterator[Any]:
+def page_routes(routes: Sequence[BaseRoute]) -> Iterator[ServedRoute]:
     """Every route of the application that answers GET (a route of an included router as it is served)."""
-    try:
-        from fastapi.routing import iter_route_contexts  # included routers are resolved lazily
-    except ImportError:  # pragma: no cover - a FastAPI before lazily included routers: the routes are APIRoutes
-        yield from (r for r in routes if isinstance(r, APIRoute) and "GET" in (r.methods or ()))
-        return
-    for context in iter_route_contexts(routes):
-        if isinstance(context.original_route, APIRoute) and "GET" in (context.methods or ()):
-            yield context
+    return (route for route in served(routes) if "GET" in route.methods)
 
 
 def menu_of(routes: Sequence[BaseRoute]) -> Menu:
