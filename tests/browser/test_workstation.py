@@ -12,7 +12,7 @@ from batchtrack.config import Settings
 from batchtrack.db import Database
 
 from builders import UserHandle
-from processing_builders import INSTRUMENTS, bag_scan, open_bench
+from processing_builders import INSTRUMENTS, bag_scan, open_bench, register_cabinet
 
 pytestmark = pytest.mark.browser
 SignIn = Callable[[Page, UserHandle], None]
@@ -30,6 +30,7 @@ def test_a_step_at_the_workstation_with_a_scanner_alone(
 ) -> None:
     bench = open_bench(database, settings, station="BSC-9")  # lot A open at another workstation
     other = open_bench(database, settings, subject="S-002", station="BSC-8", with_stock=False)
+    register_cabinet(database, "BSC-7")  # lots are opened only at a cabinet of the equipment register
     sign_in(page, bench.operator)
     page.goto(f"{live_server}/processing/BSC-7")
     expect(page.locator("#raw")).to_be_focused()
