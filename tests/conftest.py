@@ -7,6 +7,7 @@ to run the suite against PostgreSQL: each test then gets its own database cloned
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import uuid
@@ -99,6 +100,22 @@ class PostgresCloner:
         self.admin.dispose()
         for dropped in self._drops:
             dropped.result()
+
+
+# The loggers a server process's start configures (batchtrack.observability.log_setup): a test that starts one in
+# the test process gets them back as they were, so no later test's captured logs depend on which ran before.
+_CONFIGURED_LOGGERS = ("", "alembic", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in _CONFIGURED_LOGGERS]
+    saved = [(logger, logger.level, list(logger.handlers), logger.propagate) for logger in loggers]
+    yield
+    for logger, level, handlers, propagate in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
 
 
 @pytest.fixture(scope="session")
