@@ -18,6 +18,9 @@ from builders import UserHandle, make_user, qualify
 pytestmark = pytest.mark.browser
 
 SignIn = Callable[[Page, UserHandle], None]
+# Below this width (48rem, style.css) the menu folds into its button. Decided by the width asked for, not by asking
+# whether the button shows: that snapshot raced the page's layout.
+PHONE_MENU_BELOW = 768
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -27,7 +30,7 @@ def test_qa_reads_the_matrix_and_grants_a_qualification(page: Page, database: Da
     qualify(database, nurse.username, "CLIN-INFUSION", expires_on=qualification_service.today() + timedelta(days=7))
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, qa)
-    if page.locator("#menu > summary").is_visible():  # on a phone the menu is behind its button
+    if width < PHONE_MENU_BELOW:  # on a phone the menu is behind its button; wider, it is open without one
         page.locator("#menu > summary").click()
     page.get_by_role("link", name="Training").click()
     expect(page.get_by_role("heading", name="Training matrix")).to_be_visible()
