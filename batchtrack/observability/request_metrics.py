@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from batchtrack.observability import metrics
+from batchtrack.web import served_routes
 
 UNMATCHED = "unmatched"
 # Any other method a client sends is counted as "other": the label's values stay few whatever is sent.
@@ -24,12 +25,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
     """Each route's whole template by the route object's id: the route a request is matched to (in the scope's
     "route") knows its path within its own router alone (`/lots/{din}`), the prefix it is included under being the
-    including router's."""
-    try:
-        from fastapi.routing import iter_route_contexts  # FastAPI that resolves included routers lazily
-    except ImportError:  # an older FastAPI copies each included route, its whole path in it
-        return {id(route): path for route in routes if isinstance(path := getattr(route, "path", None), str)}
-    return {id(context.original_route): context.path for context in iter_route_contexts(routes) if context.path}
+    including router's. Routes of the application's own (a mount, /metrics) carry their whole path already."""
+    return {id(served.route): served.path for served in served_routes.served(routes)}
 
 
 class RequestLatency:

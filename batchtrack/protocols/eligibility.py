@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from batchtrack.errors import Reason
-from batchtrack.i18n.text import _
+from batchtrack.i18n.text import Text, _
 from batchtrack.protocols.definition import Criterion, Protocol
 
 
@@ -35,6 +35,25 @@ def applicable(protocol: Protocol, subject: Subject) -> list[Criterion]:
     return [c for c in protocol.criteria if c.applies_to in groups]
 
 
+def unknown_indication(protocol: Protocol, indication: str) -> Text | None:
+    """Why `indication` cannot be enrolled under `protocol` (None when the protocol covers it)."""
+    if indication in protocol.indications:
+        return None
+    return _("indication {indication} is not one of {known}", indication=repr(indication),
+             known=", ".join(protocol.indications))
+
+
+def listed(protocol: Protocol, *, indication: str | None, donor_kind: str | None) -> list[Criterion]:
+    """The criteria an integration is shown: with an indication, those an enrolment with it (and `donor_kind`,
+    autologous unless said) must answer; without one, every criterion, less the donor's for an autologous donor.
+    The indication must be one the protocol covers (`unknown_indication`)."""
+    if indication is not None:
+        return applicable(protocol, Subject(indication=indication, donor_kind=donor_kind or "autologous"))
+    if donor_kind == "autologous":
+        return [c for c in protocol.criteria if c.applies_to != "directed"]
+    return list(protocol.criteria)
+
+
 def pen_strep_allergies(protocol: Protocol, allergies: tuple[str, ...]) -> list[str]:
     """The recorded allergies that are a penicillin or streptomycin hypersensitivity."""
     words = tuple(s.lower() for s in protocol.pen_strep_substances)
@@ -48,10 +67,8 @@ def _age(born: date, on: date) -> int:
 def evaluate(protocol: Protocol, subject: Subject, answers: dict[str, bool]) -> Outcome:
     """Judge eligibility: every applicable criterion answered and met, whatever the answers, no pen/strep allergy."""
     reasons: list[Reason] = []
-    if subject.indication not in protocol.indications:
-        reasons.append(Reason("eligibility.indication", _(
-            "indication {indication} is not one of {known}", indication=repr(subject.indication),
-            known=", ".join(protocol.indications))))
+    if (not_covered := unknown_indication(protocol, subject.indication)) is not None:
+        reasons.append(Reason("eligibility.indication", not_covered))
     criteria = applicable(protocol, subject)
     known = {c.id for c in protocol.criteria}
     for unknown in sorted(set(answers) - known):

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from batchtrack.auth.principal import Principal
 from batchtrack.errors import BadRequest, Reason
-from batchtrack.i18n.text import _
 from batchtrack.models.user import Role
 from batchtrack.protocols import definition, eligibility, schemas
 from batchtrack.web.deps import Allow
@@ -31,18 +30,10 @@ def list_eligibility_criteria(
     """The protocol's eligibility criteria; with an indication, only those an enrolment with that indication (and
     donor kind, autologous unless said) must answer."""
     protocol = definition.load(protocol_id)
-    criteria = list(protocol.criteria)
-    if indication is not None:
-        if indication not in protocol.indications:
-            # The words of the assessment's own refusal of an unknown indication (protocols.eligibility).
-            why = Reason("protocol.unknown_indication", _("indication {indication} is not one of {known}",
-                                                          indication=repr(indication),
-                                                          known=", ".join(protocol.indications)))
-            raise BadRequest(why.text, code=why.code, reasons=[why])
-        subject = eligibility.Subject(indication=indication, donor_kind=donor_kind or "autologous")
-        criteria = eligibility.applicable(protocol, subject)
-    elif donor_kind == "autologous":
-        criteria = [c for c in criteria if c.applies_to != "directed"]
+    if indication is not None and (not_covered := eligibility.unknown_indication(protocol, indication)):
+        why = Reason("protocol.unknown_indication", not_covered)
+        raise BadRequest(why.text, code=why.code, reasons=[why])
+    criteria = eligibility.listed(protocol, indication=indication, donor_kind=donor_kind)
     return schemas.EligibilityCriteria(
         protocol_id=protocol.id, protocol_version=protocol.version, title=protocol.title,
         indications=list(protocol.indications),
